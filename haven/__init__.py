@@ -1,0 +1,1 @@
+"""Haven: the `haven` command that fronts keys/, intake/ and review/."""

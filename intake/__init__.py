@@ -1,0 +1,1 @@
+"""intake/: placeholder docstring replaced when the package is built."""

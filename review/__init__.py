@@ -1,0 +1,1 @@
+"""review/: placeholder docstring replaced when the package is built."""
