@@ -1,0 +1,119 @@
+"""Receipt codes: diceware passphrases from which intake derives a lookup id and a reply key.
+
+A reporter keeps only the code. The server keeps only what Argon2id derives
+from it with an instance-wide secret pepper, so a seized database alone does
+not let anyone test guesses, and even with the pepper every guess costs one
+Argon2id evaluation against a 90-bit space.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from keys.x25519 import X25519Identity
+
+WORDLIST_RESOURCE = "eff_large_wordlist.txt"
+WORDLIST_SIZE = 7776
+RECEIPT_WORDS = 7  # 7 × log2(7776) ≈ 90.5 bits
+PEPPER_SIZE = 32
+LOOKUP_ID_SIZE = 32
+
+# Distinct HKDF labels keep the lookup id and the reply key independent: knowing
+# one (the lookup id is stored in clear) reveals nothing about the other.
+_LOOKUP_LABEL = b"haven/receipt/v1/lookup-id"
+_REPLY_KEY_LABEL = b"haven/receipt/v1/reply-x25519"
+_ARGON2_OUTPUT_SIZE = 32
+
+
+class ReceiptError(ValueError):
+    """A receipt code is not made of words from the list, or has too few of them."""
+
+
+@dataclass(frozen=True)
+class Argon2Cost:
+    """Argon2id cost parameters (memory in KiB)."""
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+
+
+# Above OWASP's Password Storage Cheat Sheet option "m=47104 (46 MiB), t=1, p=1":
+# same memory, twice the passes.
+PRODUCTION_COST = Argon2Cost(time_cost=2, memory_kib=47104, parallelism=1)
+
+
+@dataclass(frozen=True)
+class ReceiptKeys:
+    """What a receipt code derives to: the stored lookup id and the reporter's reply identity."""
+
+    lookup_id: str
+    reply_identity: X25519Identity
+
+
+@cache
+def wordlist() -> tuple[str, ...]:
+    """Return the 7,776 words of the EFF large list, in published order."""
+    text = resources.files("keys.wordlists").joinpath(WORDLIST_RESOURCE).read_text("utf-8")
+    words = tuple(line.split("\t")[1] for line in text.splitlines() if line)
+    if len(words) != WORDLIST_SIZE or len(set(words)) != WORDLIST_SIZE:
+        raise RuntimeError("the bundled receipt word list is damaged")
+    return words
+
+
+def generate_receipt_code(
+    *, words: int = RECEIPT_WORDS, choose: Callable[[Sequence[str]], str] = secrets.choice
+) -> str:
+    """Return a new receipt code of `words` words chosen uniformly at random."""
+    if words < RECEIPT_WORDS:
+        raise ReceiptError(f"a receipt code needs at least {RECEIPT_WORDS} words")
+    vocabulary = wordlist()
+    return " ".join(choose(vocabulary) for _ in range(words))
+
+
+def normalize_receipt_code(text: str) -> str:
+    """Return `text` as the canonical code: lower case, single spaces, words checked."""
+    # Reporters retype codes on phones: forgive case, extra spaces and hyphens.
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("-", " ")
+    words = folded.split()
+    if len(words) < RECEIPT_WORDS:
+        raise ReceiptError(f"a receipt code has at least {RECEIPT_WORDS} words")
+    known = set(wordlist())
+    if any(word not in known for word in words):
+        raise ReceiptError("a receipt code is made only of words from the list")
+    return " ".join(words)
+
+
+def derive_receipt_keys(
+    code: str, *, pepper: bytes, cost: Argon2Cost = PRODUCTION_COST
+) -> ReceiptKeys:
+    """Derive the lookup id and the reporter's reply identity from a receipt code."""
+    if len(pepper) != PEPPER_SIZE:
+        raise ValueError(f"the receipt pepper must be {PEPPER_SIZE} bytes")
+    # The pepper is the Argon2 salt: codes are looked up, so no per-code salt can
+    # exist, and a secret instance-wide salt keeps a stolen database unsearchable.
+    master = hash_secret_raw(
+        secret=normalize_receipt_code(code).encode("utf-8"),
+        salt=pepper,
+        time_cost=cost.time_cost,
+        memory_cost=cost.memory_kib,
+        parallelism=cost.parallelism,
+        hash_len=_ARGON2_OUTPUT_SIZE,
+        type=Type.ID,
+    )
+    lookup_id = _expand(master, _LOOKUP_LABEL, LOOKUP_ID_SIZE).hex()
+    reply_secret = _expand(master, _REPLY_KEY_LABEL, 32)
+    return ReceiptKeys(lookup_id=lookup_id, reply_identity=X25519Identity(reply_secret))
+
+
+def _expand(master: bytes, label: bytes, size: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=size, salt=None, info=label).derive(master)

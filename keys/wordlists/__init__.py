@@ -1,0 +1,1 @@
+"""Published diceware word lists used for receipt codes (see README.md for sources)."""
