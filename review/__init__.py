@@ -1,1 +1,1 @@
-"""review/: placeholder docstring replaced when the package is built."""
+"""review/: the offline review workspace: import, unlock, triage, search, link, audit."""

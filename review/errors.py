@@ -1,0 +1,23 @@
+"""Exceptions of the review workspace, one per kind of failure a reviewer can act on."""
+
+from __future__ import annotations
+
+
+class ReviewError(Exception):
+    """Base of every error the review workspace reports to a reviewer."""
+
+
+class ConfigError(ReviewError):
+    """The configuration (environment) is missing a value or holds a bad one."""
+
+
+class BundleError(ReviewError):
+    """A pickup bundle is malformed or hostile; nothing of it was imported."""
+
+
+class WorkspaceError(ReviewError):
+    """The workspace directory is missing, not initialised, or inconsistent."""
+
+
+class UnlockError(ReviewError):
+    """The identity file or passphrase did not unlock a reviewer of this workspace."""

@@ -1,0 +1,150 @@
+"""Parsing and validating the manifest of a pickup bundle (docs/pickup-bundle.md, version 1)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from review.errors import BundleError
+
+FORMAT = "haven-pickup"
+VERSION = 1
+# A manifest is a list of names and hashes; anything this large is an attack, not a pickup.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ATTACHMENT = re.compile(r"attachment-(?!000)\d{3,}\.age")
+REPORT_NAME = "report.age"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One age file a submission is made of, as intake recorded it."""
+
+    name: str
+    kind: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SubmissionEntry:
+    """One submission in the bundle."""
+
+    id: str
+    received_day: str
+    reply_recipient: str | None
+    files: tuple[FileEntry, ...]
+
+    def member_name(self, file: FileEntry) -> str:
+        """The tar member name this file must have."""
+        return f"submissions/{self.id}/{file.name}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest."""
+
+    bundle_id: str
+    created_day: str
+    submissions: tuple[SubmissionEntry, ...]
+
+    def members(self) -> dict[str, tuple[SubmissionEntry, FileEntry]]:
+        """Every expected tar member name, with the entry it must match."""
+        return {s.member_name(f): (s, f) for s in self.submissions for f in s.files}
+
+    def total_bytes(self) -> int:
+        """The ciphertext size the bundle declares, for progress reporting."""
+        return sum(f.size for s in self.submissions for f in s.files)
+
+
+def parse_manifest(raw: bytes) -> Manifest:
+    """Validate `raw` as a version 1 manifest, or raise BundleError saying what is wrong."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise BundleError("manifest.json is larger than any real manifest")
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"manifest.json is not UTF-8 JSON: {error}") from None
+    obj = _mapping(document, "manifest")
+    # Format and version first: a newer writer's other fields mean nothing to this reader.
+    if obj.get("format") != FORMAT:
+        raise BundleError(f"manifest format is not {FORMAT!r}")
+    if obj.get("version") != VERSION:
+        raise BundleError(f"unsupported pickup bundle version {obj.get('version')!r}")
+    submissions = tuple(_submission(s) for s in _list(obj.get("submissions"), "submissions"))
+    ids = [s.id for s in submissions]
+    if len(set(ids)) != len(ids):
+        raise BundleError("manifest lists a submission id twice")
+    return Manifest(
+        bundle_id=_hex32(obj.get("bundle_id"), "bundle_id"),
+        created_day=_day(obj.get("created_day"), "created_day"),
+        submissions=submissions,
+    )
+
+
+def _submission(value: Any) -> SubmissionEntry:
+    obj = _mapping(value, "submission")
+    sid = _hex32(obj.get("id"), "submission id")
+    reply = obj.get("reply_recipient")
+    if reply is not None and not (isinstance(reply, str) and reply.startswith("age1")):
+        raise BundleError(f"submission {sid}: reply_recipient is not an age recipient")
+    files = tuple(_file(f, sid) for f in _list(obj.get("files"), f"submission {sid} files"))
+    names = [f.name for f in files]
+    if len(set(names)) != len(names):
+        raise BundleError(f"submission {sid} lists a file name twice")
+    reports = [f for f in files if f.kind == "report"]
+    if len(reports) != 1 or reports[0].name != REPORT_NAME:
+        raise BundleError(f"submission {sid} must have exactly one report named {REPORT_NAME}")
+    return SubmissionEntry(sid, _day(obj.get("received_day"), "received_day"), reply, files)
+
+
+def _file(value: Any, sid: str) -> FileEntry:
+    obj = _mapping(value, "file")
+    name, kind, size, digest = obj.get("name"), obj.get("kind"), obj.get("size"), obj.get("sha256")
+    if kind == "report":
+        valid_name = name == REPORT_NAME
+    elif kind == "attachment":
+        valid_name = isinstance(name, str) and _ATTACHMENT.fullmatch(name) is not None
+    else:
+        raise BundleError(f"submission {sid}: unknown file kind {kind!r}")
+    if not valid_name:
+        raise BundleError(f"submission {sid}: bad file name {name!r} for kind {kind}")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise BundleError(f"submission {sid}: {name} has no valid size")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        raise BundleError(f"submission {sid}: {name} has no valid sha256")
+    assert isinstance(name, str)
+    return FileEntry(name=name, kind=kind, size=size, sha256=digest)
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BundleError(f"{what} is not a JSON object")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BundleError(f"{what} is not a JSON list")
+    return value
+
+
+def _hex32(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _HEX32.fullmatch(value):
+        raise BundleError(f"{what} is not 32 lower-case hex characters")
+    return value
+
+
+def _day(value: Any, what: str) -> str:
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise BundleError(f"{what} is not a YYYY-MM-DD day") from None
+    return value

@@ -1,0 +1,85 @@
+"""The workspace schema: ciphertext references, triage state and the audit chain."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the workspace database."""
+
+
+class Reviewer(Base):
+    """A member of the review team; triage fields are sealed to every reviewer's recipient."""
+
+    __tablename__ = "reviewers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recipient: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class Bundle(Base):
+    """A pickup bundle that was imported whole."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_day: Mapped[str] = mapped_column(String(10))
+
+
+class Submission(Base):
+    """One report as it came from intake: references to its ciphertext, nothing decrypted."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bundle_id: Mapped[str] = mapped_column(ForeignKey("bundles.id"))
+    received_day: Mapped[str] = mapped_column(String(10))
+    reply_recipient: Mapped[str | None] = mapped_column(Text)
+    files: Mapped[list[StoredFile]] = relationship(
+        back_populates="submission", order_by="StoredFile.name"
+    )
+
+
+class StoredFile(Base):
+    """One age file of a submission, stored content-addressed under objects/."""
+
+    __tablename__ = "files"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    submission: Mapped[Submission] = relationship(back_populates="files")
+
+
+class Triage(Base):
+    """Triage of one case: workflow fields in the clear, content-revealing fields sealed."""
+
+    __tablename__ = "triage"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    # age ciphertext of the JSON of notes, tags, links and corrected categories.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Bumped on every change so a session's in-memory copy knows when to unseal again.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """One link of the hash chain; `digest` commits to this entry and to `previous`."""
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text)
+    previous: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
