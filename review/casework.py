@@ -1,0 +1,146 @@
+"""Changes to a case's triage, each committed together with its audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import keys
+from review import audit
+from review.clock import WallClock, utc_now
+from review.models import Reviewer, Triage
+from review.triage import (
+    MAX_NOTE_LENGTH,
+    PRIORITIES,
+    STATUSES,
+    CaseTriage,
+    Note,
+    Sealed,
+    TriageError,
+    seal,
+    unseal,
+)
+from review.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Casework:
+    """Triage operations for one unlocked reviewer."""
+
+    workspace: Workspace
+    reviewer: str
+    identities: tuple[keys.Identity, ...]
+    clock: WallClock = utc_now
+
+    def load(self, known: dict[str, CaseTriage], case_ids: set[str]) -> dict[str, CaseTriage]:
+        """Triage of `case_ids`, unsealing again only rows changed since `known` was read."""
+        fresh: dict[str, CaseTriage] = {}
+        with self.workspace.sessions() as session:
+            for row in session.scalars(select(Triage)):
+                if row.submission_id not in case_ids:
+                    continue
+                cached = known.get(row.submission_id)
+                if cached is not None and cached.revision == row.revision:
+                    fresh[row.submission_id] = cached
+                else:
+                    fresh[row.submission_id] = self._view(row)
+        return fresh
+
+    def set_status(self, case_ids: Sequence[str], status: str) -> None:
+        """Move cases to `status`."""
+        if status not in STATUSES:
+            raise TriageError(f"unknown status {status!r}")
+
+        def change(row: Triage, _: Sealed) -> None:
+            row.status = status
+
+        self._update(case_ids, "status", status, change)
+
+    def set_priority(self, case_ids: Sequence[str], priority: int) -> None:
+        """Set the priority of cases."""
+        if priority not in PRIORITIES:
+            raise TriageError(f"unknown priority {priority!r}")
+
+        def change(row: Triage, _: Sealed) -> None:
+            row.priority = priority
+
+        self._update(case_ids, "priority", str(priority), change)
+
+    def assign(self, case_ids: Sequence[str], assignee: str | None) -> None:
+        """Assign cases to a reviewer of this workspace, or to nobody."""
+        with self.workspace.sessions() as session:
+            if assignee is not None and session.get(Reviewer, assignee) is None:
+                raise TriageError(f"{assignee!r} is not a reviewer of this workspace")
+
+        def change(row: Triage, _: Sealed) -> None:
+            row.assignee = assignee
+
+        self._update(case_ids, "assign", assignee or "-", change)
+
+    def add_note(self, case_id: str, text: str) -> None:
+        """Append a note; its text goes only into the sealed record, never the audit log."""
+        text = text.strip()
+        if not text or len(text) > MAX_NOTE_LENGTH:
+            raise TriageError(f"a note must have 1 to {MAX_NOTE_LENGTH} characters")
+        note = Note(self.reviewer, self.clock().isoformat(), text)
+        self._update([case_id], "note", "added", lambda _, s: s.with_note(note))
+
+    def add_tags(self, case_ids: Sequence[str], tags: Sequence[str]) -> None:
+        """Add tags to cases (bulk-friendly: existing tags are kept)."""
+        self._update(case_ids, "tags", "added", lambda _, s: s.with_tags([*s.tags, *tags]))
+
+    def set_tags(self, case_id: str, tags: Sequence[str]) -> None:
+        """Replace the tags of one case."""
+        self._update([case_id], "tags", "set", lambda _, s: s.with_tags(tags))
+
+    def set_categories(self, case_id: str, categories: Sequence[str] | None) -> None:
+        """Correct the categories, or (None) return to the reporter's own choice."""
+        corrected = None if categories is None else tuple(sorted(set(categories)))
+        self._update([case_id], "categories", "corrected" if corrected is not None else "reset",
+                     lambda _, s: Sealed(s.notes, s.tags, s.links, corrected))
+
+    def link(self, case_id: str, other_id: str, *, present: bool = True) -> None:
+        """Link (or unlink) two cases, recording the link on both."""
+        if case_id == other_id:
+            raise TriageError("a case cannot be linked to itself")
+        verb = "link" if present else "unlink"
+        self._update([case_id], verb, other_id, lambda _, s: s.with_link(other_id, present=present))
+        self._update([other_id], verb, case_id, lambda _, s: s.with_link(case_id, present=present))
+
+    def _update(
+        self,
+        case_ids: Sequence[str],
+        action: str,
+        detail: str,
+        change: Callable[[Triage, Sealed], Sealed | None],
+    ) -> None:
+        # All cases of a bulk action change together, or none does.
+        with self.workspace.transaction() as session:
+            recipients = self._recipients(session)
+            for case_id in case_ids:
+                row = session.get(Triage, case_id)
+                if row is None:
+                    raise TriageError(f"no case {case_id}")
+                current = unseal(row.sealed, identities=self.identities)
+                changed = change(row, current)
+                if changed is not None:
+                    row.sealed = seal(changed, recipients=recipients)
+                row.revision += 1
+                audit.append(session, actor=self.reviewer, action=action,
+                             subject=f"case:{case_id}", detail=detail, clock=self.clock)
+
+    def _view(self, row: Triage) -> CaseTriage:
+        return CaseTriage(
+            status=row.status,
+            priority=row.priority,
+            assignee=row.assignee,
+            revision=row.revision,
+            sealed=unseal(row.sealed, identities=self.identities),
+        )
+
+    @staticmethod
+    def _recipients(session: Session) -> list[keys.Recipient]:
+        return [keys.parse_recipient(r.recipient) for r in session.scalars(select(Reviewer))]

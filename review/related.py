@@ -1,0 +1,37 @@
+"""Links between cases that share an identifier ("also in cases ...")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from review.identifiers import Identifier, extract
+from review.report import Report
+
+
+@dataclass
+class RelatedIndex:
+    """Identifier -> cases, and case -> identifiers, over the reports a reviewer can read."""
+
+    by_identifier: dict[Identifier, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_case: dict[str, set[Identifier]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, reports: Iterable[Report]) -> RelatedIndex:
+        """Extract the identifiers of every report."""
+        index = cls()
+        for report in reports:
+            found = extract(report)
+            index.by_case[report.id] = found
+            for identifier in found:
+                index.by_identifier[identifier].add(report.id)
+        return index
+
+    def related(self, case_id: str) -> list[tuple[Identifier, list[str]]]:
+        """Each identifier of `case_id` with the other cases it also appears in."""
+        shared = []
+        for identifier in sorted(self.by_case.get(case_id, ())):
+            others = sorted(self.by_identifier[identifier] - {case_id})
+            shared.append((identifier, others))
+        return shared

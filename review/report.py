@@ -1,0 +1,132 @@
+"""The decrypted report document (inside report.age), read defensively.
+
+The document was written by intake, but its contents were typed by anyone on
+the internet: every value is kept as text and escaped when shown, never trusted
+as markup, file names or paths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT = "haven-report"
+VERSION = 1
+# Questionnaire fields the inbox filters on (see intake/questionnaire.py).
+CATEGORY_FIELDS = ("categories", "incident_categories")
+STATE_FIELDS = ("state_behind", "perpetrator_state", "state")
+COUNTRY_FIELDS = ("incident_country", "host_country", "country")
+# Scripts written right to left among the languages Haven accepts.
+RTL_LANGUAGES = frozenset({"ar", "fa", "ug", "ur", "he", "ps", "ckb", "sd", "yi", "dv"})
+
+
+class ReportFormatError(ValueError):
+    """The decrypted document is not a haven-report this reader understands."""
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """What the reporter's document says about one attachment (all of it reporter-supplied)."""
+
+    file: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """One decrypted report, held in memory for an unlocked session only."""
+
+    id: str
+    received_day: str
+    language: str
+    urgent: bool
+    answers: dict[str, Any]
+    attachments: tuple[AttachmentInfo, ...] = field(default=())
+
+    @property
+    def direction(self) -> str:
+        """"rtl" for right-to-left languages, else "ltr"."""
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories the reporter chose."""
+        return tuple(_strings(_first(self.answers, CATEGORY_FIELDS)))
+
+    @property
+    def state(self) -> str:
+        """The state the reporter says is behind the incident."""
+        return next(iter(_strings(_first(self.answers, STATE_FIELDS))), "")
+
+    @property
+    def country(self) -> str:
+        """The country where the incident happened."""
+        return next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), "")
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every (field, text) pair in the answers, nested values flattened."""
+        for name, value in self.answers.items():
+            for text in _strings(value):
+                yield name, text
+
+
+def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Report:
+    """Read a decrypted report document, or raise ReportFormatError."""
+    try:
+        document = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReportFormatError(f"not UTF-8 JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ReportFormatError("not a haven-report document")
+    if document.get("version") != VERSION:
+        raise ReportFormatError(f"unsupported report version {document.get('version')!r}")
+    answers = document.get("answers")
+    if not isinstance(answers, dict):
+        raise ReportFormatError("answers is not an object")
+    language = document.get("language")
+    return Report(
+        id=submission_id,
+        # The manifest's day is authoritative; the document's is the reporter's copy.
+        received_day=received_day,
+        language=language if isinstance(language, str) and len(language) <= 16 else "und",
+        urgent=document.get("urgent") is True,
+        answers=answers,
+        attachments=tuple(_attachments(document.get("attachments"))),
+    )
+
+
+def _attachments(value: Any) -> Iterator[AttachmentInfo]:
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+            continue
+        size = item.get("size")
+        yield AttachmentInfo(
+            file=item["file"],
+            original_name=str(item.get("original_name", "")),
+            content_type=str(item.get("content_type", "")),
+            size=size if isinstance(size, int) else 0,
+            sha256=str(item.get("sha256", "")),
+        )
+
+
+def _first(answers: dict[str, Any], names: tuple[str, ...]) -> Any:
+    return next((answers[n] for n in names if n in answers), None)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.strip():
+            yield value
+    elif isinstance(value, bool | int | float):
+        return
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
