@@ -1,0 +1,81 @@
+"""keys/: the age v1 file format on `cryptography`, with hybrid post-quantum keys.
+
+Every report, attachment and reply in Haven is an age v1 file, so any holder of
+the right key can open it with the stock `age` tool as well as with Haven.
+This package depends on no other Haven package.
+"""
+
+from keys.age import (
+    AgeWriter,
+    check_recipients,
+    decrypt,
+    decrypt_stream,
+    decrypting,
+    encrypt,
+    encrypt_stream,
+    encrypting,
+    open_decryptor,
+)
+from keys.errors import (
+    AgeError,
+    ArmorError,
+    Bech32Error,
+    HeaderError,
+    HeaderMACError,
+    IdentityError,
+    MixedRecipientsError,
+    NoIdentityMatchError,
+    PayloadError,
+    RecipientError,
+)
+from keys.files import (
+    format_identity_file,
+    is_age_file,
+    parse_identities,
+    read_identity_file,
+    read_recipients_file,
+    write_identity_file,
+)
+from keys.hybrid import HybridIdentity, HybridRecipient
+from keys.parse import parse_identity, parse_recipient
+from keys.recipient import Identity, Recipient
+from keys.scrypt import ScryptIdentity, ScryptRecipient
+from keys.x25519 import X25519Identity, X25519Recipient
+
+__all__ = [
+    "AgeError",
+    "AgeWriter",
+    "ArmorError",
+    "Bech32Error",
+    "HeaderError",
+    "HeaderMACError",
+    "HybridIdentity",
+    "HybridRecipient",
+    "Identity",
+    "IdentityError",
+    "MixedRecipientsError",
+    "NoIdentityMatchError",
+    "PayloadError",
+    "Recipient",
+    "RecipientError",
+    "ScryptIdentity",
+    "ScryptRecipient",
+    "X25519Identity",
+    "X25519Recipient",
+    "check_recipients",
+    "decrypt",
+    "decrypt_stream",
+    "decrypting",
+    "encrypt",
+    "encrypt_stream",
+    "encrypting",
+    "format_identity_file",
+    "is_age_file",
+    "open_decryptor",
+    "parse_identities",
+    "parse_identity",
+    "parse_recipient",
+    "read_identity_file",
+    "read_recipients_file",
+    "write_identity_file",
+]

@@ -1,0 +1,164 @@
+"""STREAM: the age payload, ChaCha20-Poly1305 over 64 KiB chunks.
+
+Both directions hold at most about two chunks in memory whatever the file size.
+The writer refuses use after close; the reader releases a chunk's plaintext
+only after that chunk's tag has verified, and raises PayloadError (never
+returns short data as if it were whole) when the stream is truncated, altered
+or followed by trailing bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from keys.errors import PayloadError
+
+CHUNK_SIZE = 64 * 1024
+TAG_SIZE = 16
+SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
+_COUNTER_BYTES = 11
+_MAX_COUNTER = (1 << (8 * _COUNTER_BYTES)) - 1
+
+
+def _chunk_nonce(counter: int, *, last: bool) -> bytes:
+    if counter > _MAX_COUNTER:
+        raise PayloadError("stream counter overflow")
+    return counter.to_bytes(_COUNTER_BYTES, "big") + (b"\x01" if last else b"\x00")
+
+
+class StreamWriter(io.RawIOBase):
+    """Encrypts what is written to it into `dst`; close() seals the final chunk."""
+
+    def __init__(self, dst: BinaryIO, *, key: bytes) -> None:
+        super().__init__()
+        self._dst = dst
+        self._aead = ChaCha20Poly1305(key)
+        self._counter = 0
+        self._buffer = bytearray()
+        self._aborted = False
+
+    def writable(self) -> bool:
+        return True
+
+    def _seal(self, chunk: bytes | bytearray | memoryview, *, last: bool) -> None:
+        nonce = _chunk_nonce(self._counter, last=last)
+        self._dst.write(self._aead.encrypt(nonce, chunk, None))
+        self._counter += 1
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.closed:
+            raise ValueError("write to a closed age stream")
+        view = memoryview(data).cast("B")
+        size = len(view)
+        # A full chunk is sealed only once more data follows it, because the
+        # last chunk must carry the final flag and we cannot know in advance.
+        if self._buffer:
+            room = CHUNK_SIZE - len(self._buffer)
+            if size <= room:
+                self._buffer += view
+                return size
+            self._buffer += view[:room]
+            view = view[room:]
+            self._seal(self._buffer, last=False)
+            self._buffer.clear()
+        while len(view) > CHUNK_SIZE:
+            self._seal(view[:CHUNK_SIZE], last=False)
+            view = view[CHUNK_SIZE:]
+        self._buffer += view
+        return size
+
+    def abort(self) -> None:
+        """Close without sealing the final chunk: what was written stays invalid."""
+        self._aborted = True
+        self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if not self._aborted:
+                # An empty plaintext is one sealed empty chunk with the final flag.
+                self._seal(self._buffer, last=True)
+        finally:
+            self._buffer.clear()
+            super().close()
+
+
+class StreamReader(io.RawIOBase):
+    """Decrypts the STREAM payload read from `src`, one authenticated chunk at a time."""
+
+    def __init__(self, src: BinaryIO, *, key: bytes) -> None:
+        super().__init__()
+        self._src = src
+        self._aead = ChaCha20Poly1305(key)
+        self._counter = 0
+        self._plain = memoryview(b"")
+        self._lookahead = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _read_exact(self, size: int) -> bytes:
+        parts = [self._lookahead]
+        have = len(self._lookahead)
+        self._lookahead = b""
+        while have < size:
+            part = self._src.read(size - have)
+            if not part:
+                break
+            parts.append(part)
+            have += len(part)
+        return b"".join(parts)
+
+    def _open(self, sealed: bytes, *, last: bool) -> bytes:
+        return self._aead.decrypt(_chunk_nonce(self._counter, last=last), sealed, None)
+
+    def _next_chunk(self) -> None:
+        sealed = self._read_exact(SEALED_CHUNK_SIZE)
+        if len(sealed) == SEALED_CHUNK_SIZE:
+            self._lookahead = self._read_exact(1)
+            at_end = not self._lookahead
+        else:
+            at_end = True
+        if len(sealed) < TAG_SIZE:
+            raise PayloadError("payload is truncated: no final chunk")
+        try:
+            if at_end:
+                try:
+                    plain = self._open(sealed, last=True)
+                except InvalidTag:
+                    if len(sealed) == SEALED_CHUNK_SIZE:
+                        # Opens as a middle chunk: the file was cut at a chunk boundary.
+                        self._open(sealed, last=False)
+                        raise PayloadError("payload is truncated: no final chunk") from None
+                    raise
+            else:
+                try:
+                    plain = self._open(sealed, last=False)
+                except InvalidTag:
+                    # A full final chunk followed by more bytes: say what it is.
+                    self._open(sealed, last=True)
+                    raise PayloadError("trailing data after the final chunk") from None
+        except InvalidTag:
+            raise PayloadError("payload chunk failed authentication") from None
+        if at_end and not plain and self._counter > 0:
+            raise PayloadError("final chunk is empty")
+        self._counter += 1
+        self._done = at_end
+        self._plain = memoryview(plain)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.closed:
+            raise ValueError("read from a closed age stream")
+        target = memoryview(buffer).cast("B")
+        while not self._plain and not self._done:
+            self._next_chunk()
+        count = min(len(target), len(self._plain))
+        target[:count] = self._plain[:count]
+        self._plain = self._plain[count:]
+        return count
