@@ -1,0 +1,219 @@
+"""`haven keys`: generate, encrypt and decrypt age files, as the stock `age` tool does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from keys import passphrase as passphrases
+from keys.age import decrypt_stream, encrypt_stream
+from keys.errors import AgeError
+from keys.files import format_identity_file, read_identity_file, read_recipients_file
+from keys.hybrid import HybridIdentity
+from keys.parse import parse_recipient
+from keys.recipient import Identity, Recipient
+from keys.scrypt import ScryptIdentity, ScryptRecipient
+from keys.x25519 import X25519Identity
+
+
+@contextlib.contextmanager
+def _failures_as_errors() -> Iterator[None]:
+    """Turn every expected failure into one clear line on stderr and exit status 1."""
+    try:
+        yield
+    except AgeError as err:
+        raise click.ClickException(str(err)) from None
+    except passphrases.PassphraseUnavailable as err:
+        raise click.ClickException(str(err)) from None
+    except OSError as err:
+        raise click.ClickException(f"{err.filename or ''}: {err.strerror}".lstrip(": ")) from None
+
+
+@contextlib.contextmanager
+def _input(path: str | None) -> Iterator[BinaryIO]:
+    if path is None or path == "-":
+        yield sys.stdin.buffer
+        return
+    with open(path, "rb") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _output(path: str | None, *, binary: bool) -> Iterator[BinaryIO]:
+    """Standard output, or `path`, which is removed again if anything fails."""
+    if path is None or path == "-":
+        if binary and sys.stdout.isatty():
+            raise click.ClickException(
+                "refusing to write binary output to a terminal; use -o or -a"
+            )
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    try:
+        with target.open("wb") as handle:
+            yield handle
+    except BaseException:
+        # Never leave a half-written file that looks like a result.
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _identity_passphrase(passphrase_file: str | None) -> Callable[[], str]:
+    if passphrase_file is not None:
+        return lambda: passphrases.read_file(passphrase_file)
+    return lambda: passphrases.ask("Enter passphrase for identity file: ")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """age v1 keys and files: hybrid post-quantum by default, readable by the stock `age` tool."""
+
+
+@keys_group.command("generate")
+@click.option("--classic", is_flag=True, help="An X25519 key instead of hybrid post-quantum.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Identity file to create.")
+@click.option("--passphrase", "ask_passphrase", is_flag=True, help="Protect the file: ask.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False))
+def generate(
+    classic: bool, output: str | None, ask_passphrase: bool, passphrase_file: str | None
+) -> None:
+    """Generate a new identity and print its recipient."""
+    if ask_passphrase and passphrase_file:
+        raise click.UsageError("--passphrase and --passphrase-file are mutually exclusive")
+    with _failures_as_errors():
+        identity: HybridIdentity | X25519Identity = (
+            X25519Identity.generate() if classic else HybridIdentity.generate()
+        )
+        secret: str | None = None
+        if ask_passphrase:
+            secret = passphrases.ask("Passphrase for the new identity file: ", confirm=True)
+        elif passphrase_file:
+            secret = passphrases.read_file(passphrase_file)
+        if output is None:
+            _print_identity(identity, secret)
+            return
+        if os.path.lexists(output):
+            raise click.ClickException(f"{output} already exists; not overwriting a key")
+        from keys.files import write_identity_file
+
+        write_identity_file(output, [identity], passphrase=secret)
+        click.echo(str(identity.recipient()))
+
+
+def _print_identity(identity: HybridIdentity | X25519Identity, secret: str | None) -> None:
+    import datetime
+
+    from keys.age import encrypt
+
+    text = format_identity_file([identity], day=datetime.datetime.now(datetime.UTC).date())
+    if secret is None:
+        sys.stdout.write(text)
+    else:
+        sys.stdout.buffer.write(
+            encrypt(text.encode(), recipients=[ScryptRecipient(secret)], armor=True)
+        )
+    click.echo(f"Public key: {identity.recipient()}", err=True)
+
+
+@keys_group.command("recipient")
+@click.argument("identity_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False))
+def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
+    """Print the recipient of each identity in IDENTITY_FILE."""
+    with _failures_as_errors():
+        passphrase = _identity_passphrase(identity_passphrase_file)
+        for identity in read_identity_file(identity_file, passphrase=passphrase):
+            click.echo(str(identity.recipient()))  # type: ignore[attr-defined]
+
+
+@keys_group.command("encrypt")
+@click.option("-r", "--recipient", "recipient_texts", multiple=True, help="age1... or age1pq1...")
+@click.option(
+    "-R",
+    "--recipients-file",
+    "recipient_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+)
+@click.option("-p", "--passphrase", "ask_passphrase", is_flag=True, help="Encrypt to a passphrase.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-a", "--armor", is_flag=True, help="PEM-style ASCII armor.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="[INPUT]", required=False)
+def encrypt_command(
+    recipient_texts: tuple[str, ...],
+    recipient_files: tuple[str, ...],
+    ask_passphrase: bool,
+    passphrase_file: str | None,
+    armor: bool,
+    output: str | None,
+    input_path: str | None,
+) -> None:
+    """Encrypt INPUT (default: standard input) to recipients or a passphrase."""
+    uses_passphrase = ask_passphrase or passphrase_file is not None
+    if uses_passphrase and (recipient_texts or recipient_files):
+        raise click.UsageError("a passphrase cannot be combined with -r or -R")
+    if not uses_passphrase and not (recipient_texts or recipient_files):
+        raise click.UsageError("missing recipients: give -r, -R, -p or --passphrase-file")
+    with _failures_as_errors():
+        recipients: list[Recipient] = [parse_recipient(text) for text in recipient_texts]
+        for path in recipient_files:
+            recipients += read_recipients_file(path)
+        if uses_passphrase:
+            secret = (
+                passphrases.read_file(passphrase_file)
+                if passphrase_file
+                else passphrases.ask("Enter passphrase: ", confirm=True)
+            )
+            recipients = [ScryptRecipient(secret)]
+        with _input(input_path) as src, _output(output, binary=not armor) as dst:
+            encrypt_stream(src, dst, recipients=recipients, armor=armor)
+
+
+@keys_group.command("decrypt")
+@click.option(
+    "-i",
+    "--identity",
+    "identity_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+)
+@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Decrypt a passphrase-encrypted file with the passphrase in this file.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="[INPUT]", required=False)
+def decrypt_command(
+    identity_files: tuple[str, ...],
+    identity_passphrase_file: str | None,
+    passphrase_file: str | None,
+    output: str | None,
+    input_path: str | None,
+) -> None:
+    """Decrypt INPUT (default: standard input), binary or armored."""
+    if identity_files and passphrase_file:
+        raise click.UsageError("-i and --passphrase-file are mutually exclusive")
+    with _failures_as_errors():
+        identities: list[Identity] = []
+        unlock = _identity_passphrase(identity_passphrase_file)
+        for path in identity_files:
+            identities += read_identity_file(path, passphrase=unlock)
+        if not identities:
+            secret = (
+                passphrases.read_file(passphrase_file)
+                if passphrase_file
+                else passphrases.ask("Enter passphrase: ")
+            )
+            identities = [ScryptIdentity(secret)]
+        with _input(input_path) as src, _output(output, binary=False) as dst:
+            decrypt_stream(src, dst, identities=identities)
