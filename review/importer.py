@@ -46,7 +46,9 @@ def import_bundle(
         staged.discard()
 
 
-def _record(workspace: Workspace, session: Session, staged: StagedBundle, actor: str) -> ImportResult:
+def _record(
+    workspace: Workspace, session: Session, staged: StagedBundle, actor: str
+) -> ImportResult:
     manifest = staged.manifest
     fresh = [s for s in manifest.submissions if not _already_present(session, s)]
     result = ImportResult(manifest.bundle_id, len(fresh), len(manifest.submissions) - len(fresh))

@@ -65,7 +65,9 @@ class Workspace:
         with workspace.engine.connect() as connection:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar()
         if version != SCHEMA_VERSION:
-            raise WorkspaceError(f"{root} has workspace schema {version}, expected {SCHEMA_VERSION}")
+            raise WorkspaceError(
+                f"{root} has workspace schema {version}, expected {SCHEMA_VERSION}"
+            )
         return workspace
 
     @classmethod

@@ -1,0 +1,229 @@
+"""What an attachment's own metadata reveals (EXIF location, device, times; document authors).
+
+Originals are never altered; this only shows the reviewer, before anything is
+shared, what a file says about the person who made it. The file type is
+detected from its bytes: the content type in the report is reporter-supplied.
+The parsers read bounded slices and never follow offsets outside the data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+
+# Metadata lives in the first few hundred KiB of images and inside small XML
+# members of documents; larger reads buy nothing and cost memory.
+MAX_XML_BYTES = 256 * 1024
+
+IMAGE_TYPES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+_IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software",
+              0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
+_EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
+              0xA431: "Device serial number", 0xA434: "Lens model"}
+_EXIF_POINTER, _GPS_POINTER = 0x8769, 0x8825
+_IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
+                "Camera owner", "Author", "Last modified by", "Creator", "Company"}
+
+
+@dataclass
+class FileMetadata:
+    """Detected type, the metadata found, and warnings about what could identify the reporter."""
+
+    detected_type: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, label: str, value: str) -> None:
+        """Record a field, keeping it short and printable."""
+        value = "".join(c for c in value if c.isprintable()).strip()[:200]
+        if value:
+            self.fields.append((label, value))
+
+    def finish(self) -> FileMetadata:
+        """Derive the warnings from the fields found."""
+        labels = {label for label, _ in self.fields}
+        if "GPS location" in labels:
+            self.warnings.append("location")
+        if labels & _IDENTIFYING:
+            self.warnings.append("identity")
+        return self
+
+
+def detect_type(data: bytes) -> str:
+    """The content type the bytes themselves show, or application/octet-stream."""
+    for magic, content_type in IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "application/zip"
+    return "application/octet-stream"
+
+
+def inspect(data: bytes) -> FileMetadata:
+    """Extract what metadata `data` carries."""
+    meta = FileMetadata(detect_type(data))
+    if meta.detected_type == "image/jpeg":
+        _jpeg(data, meta)
+    elif meta.detected_type == "image/png":
+        _png(data, meta)
+    elif meta.detected_type == "application/pdf":
+        _pdf(data, meta)
+    elif meta.detected_type == "application/zip":
+        _office(data, meta)
+    return meta.finish()
+
+
+def _jpeg(data: bytes, meta: FileMetadata) -> None:
+    position = 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        segment = data[position + 4 : position + 2 + length]
+        if marker == 0xE1 and segment.startswith(b"Exif\x00\x00"):
+            _tiff(segment[6:], meta)
+            return
+        if marker == 0xDA:  # start of scan: no metadata after this
+            return
+        position += 2 + length
+
+
+def _png(data: bytes, meta: FileMetadata) -> None:
+    position = 8
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"eXIf":
+            _tiff(body, meta)
+        elif kind in (b"tEXt", b"iTXt"):
+            keyword, _, text = body.partition(b"\x00")
+            if kind == b"iTXt":  # compression flag, method, language, translated keyword
+                text = text[2:].split(b"\x00", 2)[-1]
+            meta.add(keyword.decode("latin-1"), text.decode("utf-8", "replace"))
+        elif kind == b"IEND":
+            return
+        position += 12 + length
+
+
+def _tiff(tiff: bytes, meta: FileMetadata) -> None:
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None or len(tiff) < 8:
+        return
+    (ifd0,) = struct.unpack(order + "I", tiff[4:8])
+    entries = _ifd(tiff, ifd0, order)
+    for tag, label in _IFD0_TAGS.items():
+        if tag in entries:
+            meta.add(label, _ascii(entries[tag]))
+    if isinstance(exif := entries.get(_EXIF_POINTER), int):
+        sub = _ifd(tiff, exif, order)
+        for tag, label in _EXIF_TAGS.items():
+            if tag in sub:
+                meta.add(label, _ascii(sub[tag]))
+    if isinstance(gps := entries.get(_GPS_POINTER), int):
+        _gps(_ifd(tiff, gps, order), meta)
+
+
+def _ifd(tiff: bytes, offset: int, order: str) -> dict[int, int | bytes | tuple[float, ...]]:
+    """Tags of one IFD: ASCII as bytes, LONG/SHORT as int, RATIONAL as floats."""
+    found: dict[int, int | bytes | tuple[float, ...]] = {}
+    if offset + 2 > len(tiff):
+        return found
+    (count,) = struct.unpack(order + "H", tiff[offset : offset + 2])
+    for index in range(min(count, 256)):
+        start = offset + 2 + 12 * index
+        if start + 12 > len(tiff):
+            break
+        tag, kind, n = struct.unpack(order + "HHI", tiff[start : start + 8])
+        raw = tiff[start + 8 : start + 12]
+        if kind == 2:  # ASCII
+            where = start + 8 if n <= 4 else struct.unpack(order + "I", raw)[0]
+            found[tag] = tiff[where : where + min(n, 256)]
+        elif kind == 3:  # SHORT
+            found[tag] = struct.unpack(order + "H", raw[:2])[0]
+        elif kind == 4:  # LONG
+            found[tag] = struct.unpack(order + "I", raw)[0]
+        elif kind == 5 and n <= 4:  # RATIONAL
+            (where,) = struct.unpack(order + "I", raw)
+            pairs = [struct.unpack(order + "II", tiff[where + 8 * i : where + 8 * i + 8])
+                     for i in range(n) if where + 8 * i + 8 <= len(tiff)]
+            found[tag] = tuple(a / b if b else 0.0 for a, b in pairs)
+    return found
+
+
+def _gps(gps: dict[int, int | bytes | tuple[float, ...]], meta: FileMetadata) -> None:
+    latitude, longitude = gps.get(2), gps.get(4)
+    if not (isinstance(latitude, tuple) and isinstance(longitude, tuple)):
+        return
+    if len(latitude) != 3 or len(longitude) != 3:
+        return
+    lat = latitude[0] + latitude[1] / 60 + latitude[2] / 3600
+    lon = longitude[0] + longitude[1] / 60 + longitude[2] / 3600
+    if gps.get(1) == b"S\x00" or gps.get(1) == b"S":
+        lat = -lat
+    if gps.get(3) == b"W\x00" or gps.get(3) == b"W":
+        lon = -lon
+    meta.add("GPS location", f"{lat:.5f}, {lon:.5f}")
+
+
+def _ascii(value: int | bytes | tuple[float, ...]) -> str:
+    if isinstance(value, bytes):
+        return value.split(b"\x00", 1)[0].decode("utf-8", "replace")
+    return str(value)
+
+
+_PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Software",
+               b"CreationDate": "Created", b"ModDate": "Modified"}
+
+
+def _pdf(data: bytes, meta: FileMetadata) -> None:
+    for key, label in _PDF_FIELDS.items():
+        match = re.search(rb"/" + key + rb"\s*\(((?:[^()\\]|\\.){0,300})\)", data)
+        if match:
+            meta.add(label, _pdf_string(match.group(1)))
+
+
+def _pdf_string(raw: bytes) -> str:
+    if raw.startswith(b"\xfe\xff"):
+        return raw[2:].decode("utf-16-be", "replace")
+    return raw.decode("latin-1")
+
+
+_OFFICE_FIELDS = (
+    ("docProps/core.xml", "dc:creator", "Author"),
+    ("docProps/core.xml", "cp:lastModifiedBy", "Last modified by"),
+    ("docProps/core.xml", "dcterms:created", "Created"),
+    ("docProps/core.xml", "dcterms:modified", "Modified"),
+    ("docProps/app.xml", "Company", "Company"),
+    ("docProps/app.xml", "Application", "Software"),
+    ("meta.xml", "meta:initial-creator", "Author"),
+    ("meta.xml", "dc:creator", "Last modified by"),
+    ("meta.xml", "meta:generator", "Software"),
+)
+
+
+def _office(data: bytes, meta: FileMetadata) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        for member, tag, label in _OFFICE_FIELDS:
+            if member not in names:
+                continue
+            # Bounded read: a zip bomb's member inflates no further than this.
+            with archive.open(member) as stream:
+                xml = stream.read(MAX_XML_BYTES).decode("utf-8", "replace")
+            match = re.search(rf"<{re.escape(tag)}(?:\s[^>]*)?>([^<]{{0,300}})</", xml)
+            if match:
+                meta.add(label, match.group(1))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        meta.add("Note", "unreadable archive")
