@@ -1,0 +1,84 @@
+"""Ciphertext in and out of chunk rows, one short transaction per chunk."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, insert, select, update
+
+from intake.models import Chunk, StoredFile
+
+# 1 MiB of ciphertext per row: large enough to keep row overhead low, small enough
+# that each write transaction (and so each lock another reporter may wait on) is brief.
+CHUNK_SIZE = 1 << 20
+
+
+class ChunkWriter(io.RawIOBase):
+    """A write-only file that stores ciphertext as chunk rows of one stored file."""
+
+    def __init__(self, engine: Engine, *, file_id: int, chunk_size: int = CHUNK_SIZE) -> None:
+        super().__init__()
+        self._engine = engine
+        self._file_id = file_id
+        self._chunk_size = chunk_size
+        self._buffer = bytearray()
+        self._seq = 0
+        self._size = 0
+        self._digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.closed:
+            raise ValueError("write to a finished ChunkWriter")
+        self._buffer += data
+        while len(self._buffer) >= self._chunk_size:
+            self._store(bytes(self._buffer[: self._chunk_size]))
+            del self._buffer[: self._chunk_size]
+        return len(data)
+
+    def finish(self) -> None:
+        """Store what is buffered and record the file's ciphertext size and SHA-256."""
+        if self._buffer:
+            self._store(bytes(self._buffer))
+            self._buffer.clear()
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(StoredFile)
+                .where(StoredFile.id == self._file_id)
+                .values(size=self._size, sha256=self._digest.hexdigest())
+            )
+        super().close()
+
+    def close(self) -> None:
+        # Closing without finish() (an aborted upload) must not mark the file complete;
+        # the staged submission it belongs to is discarded by its owner.
+        self._buffer.clear()
+        super().close()
+
+    def _store(self, chunk: bytes) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(Chunk).values(file_id=self._file_id, seq=self._seq, data=chunk)
+            )
+        self._seq += 1
+        self._size += len(chunk)
+        self._digest.update(chunk)
+
+
+def read_chunks(engine: Engine, *, file_id: int) -> Iterator[bytes]:
+    """Yield a stored file's ciphertext chunk by chunk, in order."""
+    seq = 0
+    while True:
+        # One chunk per query keeps memory flat however large the file is.
+        with engine.connect() as connection:
+            data = connection.execute(
+                select(Chunk.data).where(Chunk.file_id == file_id, Chunk.seq == seq)
+            ).scalar_one_or_none()
+        if data is None:
+            return
+        yield data
+        seq += 1

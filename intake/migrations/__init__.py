@@ -1,0 +1,1 @@
+"""Alembic migrations of the intake database, from the first table."""

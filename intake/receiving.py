@@ -1,0 +1,231 @@
+"""Reading a multipart report straight off the request stream, encrypting files as they arrive.
+
+Werkzeug's own form parser spools large files to a temporary file, which would
+put plaintext evidence on disk. Here the body is decoded part by part: text
+fields stay in memory (bounded), and each file's bytes go through the age
+encryptor into chunk rows, so no plaintext byte is ever written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+import keys
+from intake.chunks import ChunkWriter
+from intake.staging import StagedSubmission, as_binary_io
+
+READ_SIZE = 64 * 1024
+CSRF_FIELD = "csrf_token"
+# UTF-8 needs at most 4 bytes a character; the form enforces the character limit.
+BYTES_PER_CHAR = 4
+# The longest original file name kept (inside the ciphertext).
+MAX_FILENAME_CHARS = 255
+
+
+class UploadRefused(Exception):
+    """The upload cannot be accepted; nothing of it is kept."""
+
+
+class UploadTooLarge(UploadRefused):
+    """The body, a field or the number of files exceeds a configured limit."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(limit)
+        self.limit = limit  # "total", "files" or "text"
+
+
+class MalformedUpload(UploadRefused):
+    """The body is not well-formed multipart/form-data."""
+
+
+class CsrfRefused(UploadRefused):
+    """The CSRF token is missing, invalid, or came after a file."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may contain."""
+
+    max_upload_bytes: int
+    max_files: int
+    max_text_chars: int
+
+
+@dataclass(frozen=True)
+class ReceivedAttachment:
+    """An attachment stored encrypted; these facts go only into the encrypted report."""
+
+    file: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class ReceivedForm:
+    """The text fields of a submission and the attachments already stored encrypted."""
+
+    fields: MultiDict[str, str] = field(default_factory=MultiDict)
+    attachments: list[ReceivedAttachment] = field(default_factory=list)
+
+
+class _FileSink:
+    """One attachment in progress: plaintext is hashed, encrypted and chunked as it comes."""
+
+    def __init__(
+        self, name: str, chunks: ChunkWriter, *, recipients: Sequence[keys.Recipient]
+    ) -> None:
+        self.name = name
+        self.chunks = chunks
+        self.age = keys.AgeWriter(as_binary_io(chunks), recipients=recipients, armor=False)
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.size += len(data)
+        self.age.write(data)
+
+    def finish(self) -> None:
+        self.age.close()
+        self.chunks.finish()
+
+    def abort(self) -> None:
+        self.age.abort()
+        self.chunks.close()
+
+
+class MultipartReceiver:
+    """Decodes one multipart body into a ReceivedForm, staging attachments encrypted."""
+
+    def __init__(
+        self,
+        *,
+        boundary: bytes,
+        limits: Limits,
+        recipients: Sequence[keys.Recipient],
+        check_csrf: Callable[[str], bool],
+        stage: Callable[[], StagedSubmission],
+    ) -> None:
+        self._limits = limits
+        self._recipients = recipients
+        self._check_csrf = check_csrf
+        self._stage = stage
+        self._decoder = MultipartDecoder(
+            boundary, max_form_memory_size=limits.max_text_chars * BYTES_PER_CHAR
+        )
+        self.staged: StagedSubmission | None = None
+        self.received = ReceivedForm()
+        self._csrf_ok = False
+        self._complete = False
+        self._read = 0
+        self._text: list[bytes] | None = None
+        self._part: Field | File | None = None
+        self._sink: _FileSink | None = None
+
+    def receive(self, stream: BinaryIO) -> ReceivedForm:
+        """Consume `stream` to its end; raise UploadRefused subclasses on bad input."""
+        try:
+            while True:
+                data = stream.read(READ_SIZE)
+                self._read += len(data)
+                if self._read > self._limits.max_upload_bytes:
+                    raise UploadTooLarge("total")
+                self._decoder.receive_data(data or None)
+                if self._drain_events() or not data:
+                    break
+        except RequestEntityTooLarge:
+            raise UploadTooLarge("text") from None
+        except ValueError:
+            # Werkzeug's decoder signals every framing error as ValueError.
+            raise MalformedUpload("malformed multipart body") from None
+        finally:
+            if self._sink is not None:
+                self._sink.abort()
+                self._sink = None
+        if not self._complete:
+            raise MalformedUpload("the body ended before the closing boundary")
+        return self.received
+
+    def _drain_events(self) -> bool:
+        event = self._decoder.next_event()
+        while not isinstance(event, NeedData):
+            if isinstance(event, Epilogue):
+                self._complete = True
+                return True
+            if isinstance(event, File):
+                self._start_file(event)
+            elif isinstance(event, Field):
+                self._part, self._text = event, []
+            elif isinstance(event, Data):
+                self._take(event)
+            event = self._decoder.next_event()
+        return False
+
+    def _start_file(self, event: File) -> None:
+        # Nothing is stored before the request is known to come from our own form.
+        if not self._csrf_ok:
+            raise CsrfRefused("file before a valid CSRF token")
+        self._part = event
+        if event.name != "attachments" or not event.filename:
+            return  # an empty file input, or a file field we never asked for: discarded
+        if len(self.received.attachments) >= self._limits.max_files:
+            raise UploadTooLarge("files")
+        if self.staged is None:
+            self.staged = self._stage()
+        name, chunks = self.staged.open_attachment()
+        self._sink = _FileSink(name, chunks, recipients=self._recipients)
+
+    def _take(self, event: Data) -> None:
+        part = self._part
+        if part is None:
+            raise MalformedUpload("data outside a part")
+        if isinstance(part, File):
+            if self._sink is not None:
+                self._sink.write(event.data)
+                if not event.more_data:
+                    self._finish_file(part)
+        else:
+            assert self._text is not None
+            self._text.append(event.data)
+            if not event.more_data:
+                self._finish_field(part, b"".join(self._text))
+        if not event.more_data:
+            self._part, self._text = None, None
+
+    def _finish_field(self, part: Field, raw: bytes) -> None:
+        value = raw.decode("utf-8", "replace")
+        if part.name == CSRF_FIELD and not self._csrf_ok:
+            if not self._check_csrf(value):
+                raise CsrfRefused("invalid CSRF token")
+            self._csrf_ok = True
+        self.received.fields.add(part.name, value)
+
+    def _finish_file(self, part: File) -> None:
+        sink = self._sink
+        assert sink is not None
+        sink.finish()
+        self._sink = None
+        self.received.attachments.append(
+            ReceivedAttachment(
+                file=sink.name,
+                original_name=part.filename[:MAX_FILENAME_CHARS],
+                content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                size=sink.size,
+                sha256=sink.digest.hexdigest(),
+            )
+        )
+
+    def discard(self) -> None:
+        """Delete whatever was staged: the submission will not be published."""
+        if self.staged is not None:
+            self.staged.discard()
+            self.staged = None

@@ -1,0 +1,118 @@
+"""Staged submissions: ciphertext accumulates unseen, then is published in one commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from typing import BinaryIO, cast
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from intake.chunks import ChunkWriter
+from intake.days import Today, utc_today
+from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, StoredFile, Submission
+
+REPORT_NAME = "report.age"
+# A staged submission this many days old belongs to an upload that died.
+STALE_AFTER_DAYS = 2
+
+
+class PublicationError(RuntimeError):
+    """A staged submission could not be published (it was collected or already published)."""
+
+
+def attachment_name(number: int) -> str:
+    """Return the stored name of the `number`th attachment (from 1): attachment-001.age."""
+    return f"attachment-{number:03d}.age"
+
+
+class StagedSubmission:
+    """A submission being received: its files fill up, invisible to pickup until publish()."""
+
+    def __init__(self, engine: Engine, *, today: Today = utc_today) -> None:
+        self._engine = engine
+        self._today = today
+        # 128 random bits: the id says nothing about time, order or content.
+        self.id = secrets.token_hex(16)
+        self._attachments = 0
+        with engine.begin() as connection:
+            connection.execute(
+                insert(Submission).values(id=self.id, state=STAGED, staged_day=today())
+            )
+
+    def open_attachment(self) -> tuple[str, ChunkWriter]:
+        """Start the next attachment file; return its stored name and its writer."""
+        self._attachments += 1
+        name = attachment_name(self._attachments)
+        return name, self._open(name, kind=ATTACHMENT)
+
+    def open_report(self) -> ChunkWriter:
+        """Start the report file."""
+        return self._open(REPORT_NAME, kind=REPORT)
+
+    def _open(self, name: str, *, kind: str) -> ChunkWriter:
+        with self._engine.begin() as connection:
+            file_id = connection.execute(
+                insert(StoredFile)
+                .values(submission_id=self.id, name=name, kind=kind)
+                .returning(StoredFile.id)
+            ).scalar_one()
+        return ChunkWriter(self._engine, file_id=file_id)
+
+    def publish(self, *, receipt_lookup_id: str, reply_recipient: str) -> None:
+        """Make the submission visible to pickup, with its receipt, in one commit."""
+        with self._engine.begin() as connection:
+            unfinished = connection.execute(
+                select(StoredFile.id).where(
+                    StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
+                )
+            ).first()
+            if unfinished is not None:
+                raise PublicationError("a file of this submission was not finished")
+            published = connection.execute(
+                update(Submission)
+                .where(Submission.id == self.id, Submission.state == STAGED)
+                .values(
+                    state=PUBLISHED,
+                    received_day=self._today(),
+                    receipt_lookup_id=receipt_lookup_id,
+                    reply_recipient=reply_recipient,
+                )
+            ).rowcount
+            if published != 1:
+                raise PublicationError("the staged submission no longer exists")
+
+    def discard(self) -> None:
+        """Delete everything staged so far (the upload failed or was refused)."""
+        delete_submission(self._engine, submission_id=self.id)
+
+
+def delete_submission(engine: Engine, *, submission_id: str) -> None:
+    """Delete a submission with its files and chunks, a file at a time."""
+    with engine.connect() as connection:
+        file_ids = connection.execute(
+            select(StoredFile.id).where(StoredFile.submission_id == submission_id)
+        ).scalars().all()
+    # Deleting file by file keeps each transaction short, even for a 1 GiB upload.
+    for file_id in file_ids:
+        with engine.begin() as connection:
+            connection.execute(delete(StoredFile).where(StoredFile.id == file_id))
+    with engine.begin() as connection:
+        connection.execute(delete(Submission).where(Submission.id == submission_id))
+
+
+def collect_stale(engine: Engine, *, today: date) -> int:
+    """Delete staged submissions left by dead uploads; return how many."""
+    cutoff = today - timedelta(days=STALE_AFTER_DAYS)
+    with engine.connect() as connection:
+        stale = connection.execute(
+            select(Submission.id).where(Submission.state == STAGED, Submission.staged_day <= cutoff)
+        ).scalars().all()
+    for submission_id in stale:
+        delete_submission(engine, submission_id=submission_id)
+    return len(stale)
+
+
+def as_binary_io(writer: ChunkWriter) -> BinaryIO:
+    """View a ChunkWriter as the BinaryIO the age encryptor writes to."""
+    return cast(BinaryIO, writer)
