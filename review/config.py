@@ -1,0 +1,39 @@
+"""Configuration of the review app, read by one pure, validated function from a mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from review.errors import ConfigError
+
+WORKSPACE_VAR = "HAVEN_REVIEW_WORKSPACE"
+IDLE_VAR = "HAVEN_REVIEW_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 15
+MAX_IDLE_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    """Everything the review app needs to start."""
+
+    workspace: Path
+    idle_seconds: float
+    # Failed unlocks wait this long, doubling per failure (lowered in tests only).
+    unlock_delay_seconds: float = 1.0
+
+
+def load_config(environ: Mapping[str, str]) -> ReviewConfig:
+    """Build a ReviewConfig from `environ`, naming the variable behind any error."""
+    workspace = environ.get(WORKSPACE_VAR, "").strip()
+    if not workspace:
+        raise ConfigError(f"{WORKSPACE_VAR} must name the workspace directory")
+    raw_idle = environ.get(IDLE_VAR, str(DEFAULT_IDLE_MINUTES)).strip()
+    try:
+        idle = float(raw_idle)
+    except ValueError:
+        raise ConfigError(f"{IDLE_VAR} must be a number of minutes, not {raw_idle!r}") from None
+    if not 0 < idle <= MAX_IDLE_MINUTES:
+        raise ConfigError(f"{IDLE_VAR} must be between 0 and {MAX_IDLE_MINUTES} minutes")
+    return ReviewConfig(workspace=Path(workspace), idle_seconds=idle * 60)

@@ -1,0 +1,69 @@
+"""The cases one unlocked reviewer can read, decrypted into memory with their indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import keys
+from review.models import Submission
+from review.related import RelatedIndex
+from review.report import Report, ReportFormatError, parse_report
+from review.search import SearchIndex
+from review.workspace import Workspace
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class CaseLibrary:
+    """Decrypted reports keyed by case id; lives in a session's memory and nowhere else."""
+
+    reports: dict[str, Report]
+    search: SearchIndex
+    related: RelatedIndex
+    # Cases encrypted to this reviewer whose document could not be read.
+    damaged: list[str] = field(default_factory=list)
+    # Cases in the workspace not encrypted to this reviewer: counted, never shown.
+    not_for_me: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        workspace: Workspace,
+        *,
+        identities: Sequence[keys.Identity],
+        progress: Progress | None = None,
+    ) -> CaseLibrary:
+        """Decrypt every report this reviewer can open, then index them."""
+        reports: dict[str, Report] = {}
+        damaged: list[str] = []
+        not_for_me = 0
+        with workspace.sessions() as session:
+            submissions = list(
+                session.scalars(select(Submission).options(selectinload(Submission.files)))
+            )
+        for done, submission in enumerate(submissions, 1):
+            report_file = next(f for f in submission.files if f.kind == "report")
+            ciphertext = workspace.object_path(report_file.sha256).read_bytes()
+            try:
+                plaintext = keys.decrypt(ciphertext, identities=identities)
+                reports[submission.id] = parse_report(
+                    submission.id, submission.received_day, plaintext
+                )
+            except keys.NoIdentityMatchError:
+                not_for_me += 1
+            except (keys.AgeError, ReportFormatError):
+                damaged.append(submission.id)
+            if progress is not None:
+                progress(done, len(submissions))
+        return cls(
+            reports=reports,
+            search=SearchIndex.build(reports.values()),
+            related=RelatedIndex.build(reports.values()),
+            damaged=damaged,
+            not_for_me=not_for_me,
+        )

@@ -1,0 +1,77 @@
+"""Unlocked sessions, held in this process's memory only, locking themselves when idle.
+
+A session's identities and decrypted library are dropped on lock, on idle
+timeout and when the process ends; nothing of them is ever written anywhere.
+(Python cannot promise to wipe the freed memory; the workspace machine is
+offline and full-disk encrypted for that reason.)
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+import keys
+from review.clock import Monotonic, monotonic
+from review.library import CaseLibrary
+from review.triage import CaseTriage
+
+TOKEN_BYTES = 32
+
+
+@dataclass
+class ReviewerSession:
+    """What one unlocked reviewer holds in memory."""
+
+    reviewer: str
+    identities: tuple[keys.Identity, ...]
+    library: CaseLibrary
+    triage: dict[str, CaseTriage] = field(default_factory=dict)
+    last_seen: float = 0.0
+
+
+class Vault:
+    """Session tokens -> unlocked sessions, with an idle timeout."""
+
+    def __init__(self, *, idle_seconds: float, clock: Monotonic = monotonic) -> None:
+        self._idle_seconds = idle_seconds
+        self._clock = clock
+        self._sessions: dict[str, ReviewerSession] = {}
+        self._lock = threading.Lock()
+
+    def open(self, session: ReviewerSession) -> str:
+        """Keep `session` and return the unguessable token that names it."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        session.last_seen = self._clock()
+        with self._lock:
+            self._sessions[token] = session
+        return token
+
+    def get(self, token: str | None) -> ReviewerSession | None:
+        """The live session for `token`, or None once it was locked or went idle."""
+        if token is None:
+            return None
+        now = self._clock()
+        with self._lock:
+            self._drop_idle(now)
+            session = self._sessions.get(token)
+            if session is not None:
+                session.last_seen = now
+            return session
+
+    def close(self, token: str | None) -> None:
+        """Lock a session now."""
+        with self._lock:
+            self._sessions.pop(token or "", None)
+
+    def _drop_idle(self, now: float) -> None:
+        # Every idle session is dropped, not just the one asked about, so an
+        # abandoned session does not keep its identities in memory until visited.
+        expired = [t for t, s in self._sessions.items() if now - s.last_seen > self._idle_seconds]
+        for token in expired:
+            del self._sessions[token]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
