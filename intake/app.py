@@ -1,0 +1,80 @@
+"""The intake application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, Response
+from flask_babel import Babel, get_locale
+
+import templates
+from intake.config import IntakeConfig, load_config
+from intake.days import Today, utc_today
+from intake.db import make_engine
+from intake.errors import register_error_pages
+from intake.forms import report_form_class
+from intake.headers import add_security_headers
+from intake.i18n import (
+    DEFAULT_LANGUAGE,
+    TRANSLATIONS_DIR,
+    available_languages,
+    select_locale,
+    text_direction,
+)
+from intake.migrate import require_current_schema
+from intake.staging import collect_stale
+from intake.state import IntakeState, attach_state
+from intake.views import blueprint
+
+SESSION_COOKIE_NAME = "haven_intake"
+
+babel = Babel()
+
+
+def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) -> Flask:
+    """Return the intake app for `config` (loaded from HAVEN_* variables when omitted)."""
+    if config is None:
+        config = load_config(os.environ)
+    engine = make_engine(config.database_url)
+    require_current_schema(engine)
+    collect_stale(engine, today=today())
+
+    app = Flask(__name__, template_folder=Path(templates.__file__).parent)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=not config.plain_http,
+        # A frightened person may take an hour over the narrative: the token lives as
+        # long as the browser session, which SameSite=Strict already binds to this site.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        HAVEN_LANGUAGES=available_languages(),
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(get_locale=get_locale, text_direction=text_direction)
+    attach_state(
+        app,
+        IntakeState(
+            config=config,
+            engine=engine,
+            report_form=report_form_class(max_text_chars=config.max_text_chars),
+            today=today,
+        ),
+    )
+    app.register_blueprint(blueprint)
+    register_error_pages(
+        app,
+        max_upload_bytes=config.max_upload_bytes,
+        max_files=config.max_files,
+        max_text_chars=config.max_text_chars,
+    )
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        return add_security_headers(response, https=not config.plain_http)
+
+    return app

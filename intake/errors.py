@@ -1,0 +1,89 @@
+"""Error pages: every refusal gets a clear page in the reporter's language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from intake.receiving import CsrfRefused, MalformedUpload, UploadRefused, UploadTooLarge
+
+DRAIN_READ_SIZE = 64 * 1024
+
+TOO_LARGE_MESSAGES = {
+    "total": _l("The files you attached are larger than this site accepts (%(limit)s in all)."),
+    "files": _l("You attached more files than this site accepts (%(limit)s at most)."),
+    "text": _l("One of your answers is longer than this site accepts (%(limit)s characters)."),
+}
+
+
+def register_error_pages(
+    app: Flask, *, max_upload_bytes: int, max_files: int, max_text_chars: int
+) -> None:
+    """Install handlers rendering templates/intake/error.html for every refusal."""
+    limits = {
+        "total": f"{max_upload_bytes / (1 << 20):.0f} MiB",
+        "files": str(max_files),
+        "text": str(max_text_chars),
+    }
+
+    @app.errorhandler(UploadTooLarge)
+    def too_large(error: UploadTooLarge) -> ResponseReturnValue:
+        _drain_request_body(max_upload_bytes)
+        message = TOO_LARGE_MESSAGES[error.limit] % {"limit": limits[error.limit]}
+        return _page(413, _l("Too large"), message, back=True)
+
+    @app.errorhandler(CsrfRefused)
+    def csrf_refused(_error: CsrfRefused) -> ResponseReturnValue:
+        _drain_request_body(max_upload_bytes)
+        return _page(
+            400,
+            _l("Please send the form again"),
+            _l(
+                "Your report could not be accepted because the page had expired or did not "
+                "come from this site. Nothing was saved. "
+                "Go back, reload the form and send it again."
+            ),
+            back=True,
+        )
+
+    @app.errorhandler(MalformedUpload)
+    def malformed(_error: UploadRefused) -> ResponseReturnValue:
+        _drain_request_body(max_upload_bytes)
+        return _page(
+            400,
+            _l("Something went wrong"),
+            _l(
+                "Your browser sent the form in a way we could not read. Nothing was saved. "
+                "Please go back and send it again."
+            ),
+            back=True,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        if code == 404:
+            return _page(404, _l("Page not found"), _l("There is no page at this address."))
+        if code == 413:
+            return too_large(UploadTooLarge("total"))
+        return _page(code, _l("Something went wrong"), _l("Please go back and try again."))
+
+
+def _page(
+    status: int, title: object, message: object, *, back: bool = False
+) -> ResponseReturnValue:
+    return render_template("intake/error.html", title=title, message=message, back=back), status
+
+
+def _drain_request_body(limit: int) -> None:
+    # Reading what the client is still sending lets it receive this page instead of a
+    # reset connection; the bytes are discarded unread, and draining stops at `limit`.
+    stream = request.stream
+    drained = 0
+    while drained <= limit:
+        data = stream.read(DRAIN_READ_SIZE)
+        if not data:
+            return
+        drained += len(data)

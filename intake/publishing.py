@@ -1,0 +1,41 @@
+"""Completing a submission: encrypt the report, derive the receipt, publish in one commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import keys
+from intake.receiving import ReceivedForm
+from intake.report import build_report_document, encode_report_document
+from intake.staging import StagedSubmission, as_binary_io
+from keys.receipt import Argon2Cost, derive_receipt_keys, generate_receipt_code
+
+
+def publish_submission(
+    staged: StagedSubmission,
+    received: ReceivedForm,
+    *,
+    answers: dict[str, object],
+    language: str,
+    day: date,
+    recipients: Sequence[keys.Recipient],
+    pepper: bytes,
+    receipt_cost: Argon2Cost,
+) -> str:
+    """Store the encrypted report, publish the submission, and return its new receipt code."""
+    document = build_report_document(
+        answers=answers, attachments=received.attachments, received_day=day, language=language
+    )
+    chunks = staged.open_report()
+    with keys.encrypting(as_binary_io(chunks), recipients=recipients) as age:
+        age.write(encode_report_document(document))
+    chunks.finish()
+    code = generate_receipt_code()
+    receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
+    staged.publish(
+        receipt_lookup_id=receipt.lookup_id,
+        reply_recipient=str(receipt.reply_identity.recipient()),
+    )
+    # The code leaves the server only in this response; its private half is dropped here.
+    return code

@@ -1,0 +1,129 @@
+"""The reporter's pages: danger check, the form, and the receipt."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from intake.forms import ReportFormBase
+from intake.publishing import publish_submission
+from intake.questionnaire import QUESTIONS, SECTIONS
+from intake.receiving import (
+    CsrfRefused,
+    Limits,
+    MalformedUpload,
+    MultipartReceiver,
+    UploadTooLarge,
+)
+from intake.staging import StagedSubmission
+from intake.state import IntakeState, intake_state
+
+blueprint = Blueprint("intake", __name__)
+
+
+@blueprint.get("/")
+def index() -> ResponseReturnValue:
+    """The first question: is anyone in danger right now?"""
+    return render_template("intake/index.html")
+
+
+@blueprint.get("/danger")
+def danger() -> ResponseReturnValue:
+    """Emergency numbers, before anything else."""
+    return render_template("intake/danger.html")
+
+
+@blueprint.get("/report")
+def report_form() -> ResponseReturnValue:
+    """The empty questionnaire; marked urgent when the reporter came from the danger page."""
+    state = intake_state()
+    data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
+    form = state.report_form(formdata=None, data=data)
+    return _render_form(form, state)
+
+
+@blueprint.post("/report")
+def submit_report() -> ResponseReturnValue:
+    """Receive, encrypt and publish a report; show its receipt code once."""
+    state = intake_state()
+    receiver = _receiver(state)
+    try:
+        received = receiver.receive(_request_body(state))
+        form = state.report_form(formdata=received.fields)
+        if not form.validate_report(attachment_count=len(received.attachments)):
+            receiver.discard()
+            if form.csrf_token.errors:
+                raise CsrfRefused("invalid CSRF token")
+            return _render_form(form, state, files_dropped=bool(received.attachments)), 422
+        code = publish_submission(
+            receiver.staged or StagedSubmission(state.engine, today=state.today),
+            received,
+            answers=form.answers(),
+            language=str(get_locale() or "en"),
+            day=state.today(),
+            recipients=state.config.recipients,
+            pepper=state.config.receipt_pepper,
+            receipt_cost=state.config.receipt_cost,
+        )
+    except BaseException:
+        # Whatever went wrong, nothing of a refused submission is left behind.
+        receiver.discard()
+        raise
+    return render_template("intake/receipt.html", code=code)
+
+
+def _render_form(form: ReportFormBase, state: IntakeState, *, files_dropped: bool = False) -> str:
+    return render_template(
+        "intake/report.html",
+        form=form,
+        sections=SECTIONS,
+        questions=QUESTIONS,
+        limits=_limits(state),
+        files_dropped=files_dropped,
+    )
+
+
+def _limits(state: IntakeState) -> Limits:
+    config = state.config
+    return Limits(
+        max_upload_bytes=config.max_upload_bytes,
+        max_files=config.max_files,
+        max_text_chars=config.max_text_chars,
+    )
+
+
+def _receiver(state: IntakeState) -> MultipartReceiver:
+    if request.mimetype != "multipart/form-data":
+        raise MalformedUpload("the form must be sent as multipart/form-data")
+    boundary = request.mimetype_params.get("boundary", "")
+    if not boundary:
+        raise MalformedUpload("multipart body without a boundary")
+    return MultipartReceiver(
+        boundary=boundary.encode("latin-1"),
+        limits=_limits(state),
+        recipients=state.config.recipients,
+        check_csrf=_csrf_token_valid,
+        stage=lambda: StagedSubmission(state.engine, today=state.today),
+    )
+
+
+def _request_body(state: IntakeState) -> BinaryIO:
+    declared = request.content_length
+    if declared is not None and declared > state.config.max_upload_bytes:
+        raise UploadTooLarge("total")
+    # The raw stream, never request.form or request.files: those would spool
+    # plaintext attachments to a temporary file.
+    return request.stream  # type: ignore[return-value]
+
+
+def _csrf_token_valid(token: str) -> bool:
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
