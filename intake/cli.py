@@ -1,0 +1,133 @@
+"""`haven intake`: initialise a data directory, migrate, serve, pick up and purge."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+
+import click
+
+from intake.config import ConfigError, IntakeConfig, load_config
+from intake.days import utc_today
+from intake.db import make_engine
+from intake.migrate import upgrade_to_head
+from intake.secretfiles import SecretFileError, create_secret_files
+
+DATA_DIR = click.option(
+    "--data-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory holding intake's secrets, recipients file and SQLite database.",
+)
+
+
+def _config(data_dir: Path, **overrides: str) -> IntakeConfig:
+    # The environment still supplies every other HAVEN_* setting.
+    try:
+        return load_config({**os.environ, "HAVEN_DATA_DIR": str(data_dir), **overrides})
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _database_url(data_dir: Path) -> str:
+    default = f"sqlite:///{data_dir / 'intake.sqlite3'}"
+    return os.environ.get("HAVEN_DATABASE_URL", default)
+
+
+@click.group("intake")
+def intake_group() -> None:
+    """The online intake server reporters use."""
+
+
+@intake_group.command("init")
+@DATA_DIR
+def init_command(data_dir: Path) -> None:
+    """Create the secrets (mode 0600) and the database schema in DATA_DIR."""
+    try:
+        create_secret_files(data_dir)
+    except SecretFileError as error:
+        raise click.ClickException(str(error)) from None
+    upgrade_to_head(make_engine(_database_url(data_dir)))
+    click.echo(f"Initialised {data_dir}.")
+    click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / 'recipients.txt'}.")
+
+
+@intake_group.command("migrate")
+@DATA_DIR
+def migrate_command(data_dir: Path) -> None:
+    """Bring the database schema up to date."""
+    upgrade_to_head(make_engine(_database_url(data_dir)))
+    click.echo("Database schema is up to date.")
+
+
+@intake_group.command("serve")
+@DATA_DIR
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--plain-http",
+    is_flag=True,
+    help="Serve plain HTTP without Secure cookies (loopback only: a TLS proxy or Tor in front).",
+)
+def serve_command(
+    data_dir: Path, host: str, port: int, workers: int, threads: int, plain_http: bool
+) -> None:
+    """Serve intake with gunicorn."""
+    if plain_http and not _is_loopback(host):
+        raise click.ClickException("--plain-http is allowed only on a loopback address")
+    overrides = {"HAVEN_PLAIN_HTTP": "1"} if plain_http else {}
+    config = _config(data_dir, **overrides)
+    from intake.serve import serve
+
+    serve(config, host=host, port=port, workers=workers, threads=threads)
+
+
+@intake_group.command("pickup")
+@DATA_DIR
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def pickup_command(data_dir: Path, out: Path) -> None:
+    """Write submissions not yet picked up into a pickup bundle at OUT."""
+    from intake.pickup import PickupError, write_pickup_bundle
+
+    config = _config(data_dir)
+    try:
+        count = write_pickup_bundle(make_engine(config.database_url), out, today=utc_today())
+    except PickupError as error:
+        raise click.ClickException(str(error)) from None
+    if count == 0:
+        click.echo("Nothing new to pick up; no bundle written.")
+    else:
+        click.echo(f"Wrote {count} submission(s) to {out}.")
+
+
+@intake_group.command("purge")
+@DATA_DIR
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Days to keep picked-up submissions [default: HAVEN_RETENTION_DAYS or 14].",
+)
+@click.confirmation_option(prompt="Delete picked-up submissions past retention?")
+def purge_command(data_dir: Path, retention_days: int | None) -> None:
+    """Delete picked-up submissions older than the retention period."""
+    from intake.purge import purge_picked_up
+
+    config = _config(data_dir)
+    days = config.retention_days if retention_days is None else retention_days
+    count = purge_picked_up(
+        make_engine(config.database_url), today=utc_today(), retention_days=days
+    )
+    click.echo(f"Purged {count} submission(s).")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

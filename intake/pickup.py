@@ -1,0 +1,169 @@
+"""Pickup bundles (docs/pickup-bundle.md, version 1): new ciphertext out, for the offline side."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import tarfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from intake.chunks import read_chunks
+from intake.models import PICKED_UP, PUBLISHED, REPORT, StoredFile, Submission
+
+FORMAT = "haven-pickup"
+VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+class PickupError(RuntimeError):
+    """The bundle could not be written; no submission was marked picked up."""
+
+
+class _VerifyingReader(io.RawIOBase):
+    """Reads a stored file's chunks, failing if they differ from the digest recorded at intake."""
+
+    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = b""
+        self._digest = hashlib.sha256()
+        self._size = size
+        self._sha256 = sha256
+        self._seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._check()
+                return 0
+            self._digest.update(chunk)
+            self._seen += len(chunk)
+            self._pending = chunk
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        if not self._pending and self._seen == self._size:
+            self._check()
+        return count
+
+    def _check(self) -> None:
+        if self._seen != self._size or self._digest.hexdigest() != self._sha256:
+            raise PickupError("stored ciphertext does not match its recorded digest")
+
+
+def write_pickup_bundle(engine: Engine, out: Path, *, today: date) -> int:
+    """Write every published submission into a new bundle at `out`; return how many."""
+    submissions, files = _published(engine)
+    if not submissions:
+        return 0
+    manifest = _manifest(submissions, files, today=today)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        # O_EXCL on both names: a bundle is never overwritten, nor written twice at once.
+        if out.exists():
+            raise PickupError(f"{out} already exists")
+        with open(partial, "xb") as raw, tarfile.open(
+            fileobj=raw, mode="w", format=tarfile.PAX_FORMAT
+        ) as tar:
+            _add(tar, MANIFEST_NAME, io.BytesIO(_encode(manifest)), len(_encode(manifest)))
+            for submission in submissions:
+                for stored in files[submission.id]:
+                    assert stored.size is not None and stored.sha256 is not None
+                    reader = _VerifyingReader(
+                        read_chunks(engine, file_id=stored.id),
+                        size=stored.size,
+                        sha256=stored.sha256,
+                    )
+                    name = f"submissions/{submission.id}/{stored.name}"
+                    _add(tar, name, io.BufferedReader(reader), stored.size)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.link(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    _mark_picked_up(engine, [s.id for s in submissions], today=today)
+    return len(submissions)
+
+
+def _published(engine: Engine) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+    with engine.connect() as connection:
+        submissions = [
+            Submission(**row._mapping)
+            for row in connection.execute(
+                select(*Submission.__table__.columns)
+                .where(Submission.state == PUBLISHED)
+                .order_by(Submission.id)
+            )
+        ]
+        files: dict[str, list[StoredFile]] = {s.id: [] for s in submissions}
+        for row in connection.execute(
+            select(*StoredFile.__table__.columns)
+            .join(Submission)
+            .where(Submission.state == PUBLISHED)
+        ):
+            files[row.submission_id].append(StoredFile(**row._mapping))
+    for stored_files in files.values():
+        # report.age first, then attachments in number order.
+        stored_files.sort(key=lambda f: (f.kind != REPORT, f.name))
+    return submissions, files
+
+
+def _manifest(
+    submissions: list[Submission], files: dict[str, list[StoredFile]], *, today: date
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "bundle_id": secrets.token_hex(16),
+        "created_day": today.isoformat(),
+        "submissions": [
+            {
+                "id": submission.id,
+                "received_day": submission.received_day.isoformat()
+                if submission.received_day
+                else None,
+                "reply_recipient": submission.reply_recipient,
+                "files": [
+                    {"name": f.name, "kind": f.kind, "size": f.size, "sha256": f.sha256}
+                    for f in files[submission.id]
+                ],
+            }
+            for submission in submissions
+        ],
+    }
+
+
+def _encode(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o600
+    # No owner, no time: the bundle carries days only, in the manifest.
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    tar.addfile(info, fileobj)
+
+
+def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(Submission)
+            .where(Submission.id.in_(ids), Submission.state == PUBLISHED)
+            .values(state=PICKED_UP, picked_up_day=today)
+        )

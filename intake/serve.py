@@ -1,0 +1,56 @@
+"""Serving intake with gunicorn (threaded workers), never Flask's development server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from intake.app import create_app
+from intake.config import IntakeConfig
+
+# Reporters on Tor upload slowly: threads keep one slow upload from occupying a worker.
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 8
+# Long enough for a large upload over Tor between two reads of the body.
+WORKER_TIMEOUT_SECONDS = 300
+
+
+class IntakeServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application that builds the intake app in each worker."""
+
+    def __init__(self, config: IntakeConfig, options: dict[str, Any]) -> None:
+        self._config = config
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self._config)
+
+
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """Return gunicorn settings that log nothing about who connects or what they send."""
+    return {
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "workers": workers,
+        "threads": threads,
+        "timeout": WORKER_TIMEOUT_SECONDS,
+        # No access log at all: it would record addresses, user agents and instants.
+        "accesslog": None,
+        "disable_redirect_access_to_syslog": True,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "haven-intake",
+    }
+
+
+def serve(config: IntakeConfig, *, host: str, port: int, workers: int, threads: int) -> None:
+    """Run intake under gunicorn until interrupted."""
+    options = gunicorn_options(host=host, port=port, workers=workers, threads=threads)
+    IntakeServer(config, options).run()
