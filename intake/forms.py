@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.questionnaire import QUESTIONS, SHORT_TEXT_CHARS, Question
@@ -57,7 +58,7 @@ class ReportFormBase(FlaskForm):  # type: ignore[misc]
 def _field(question: Question, *, max_text_chars: int) -> Field:
     label = lazy_gettext(question.label)
     hint = lazy_gettext(question.hint) if question.hint else ""
-    choices = [(choice.value, lazy_gettext(choice.label)) for choice in question.choices]
+    choices = [SelectChoice(c.value, lazy_gettext(c.label)) for c in question.choices]
     if question.kind == "text":
         return StringField(
             label, description=hint, validators=[Optional(), Length(max=SHORT_TEXT_CHARS)]
