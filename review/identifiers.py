@@ -33,6 +33,16 @@ _TRAILING = ".,;:!?)]}>'\"，。"
 # Questionnaire fields whose whole value is a plate or a street address.
 PLATE_FIELD_HINT = "plate"
 ADDRESS_FIELD_HINT = "address"
+# Lines of free text that the reporter labelled as a plate or an address
+# ("plate: AB-123-CD", "地址：..."), in the languages Haven accepts.
+_LABELLED = re.compile(
+    r"^\s*(?P<label>(?:licen[cs]e\s+)?plate|number\s+plate|car|vehicle|plaque|"
+    r"immatriculation|车牌号?|車牌號?|номер(?:\s+машины)?|госномер|plaka|پلاک|لوحة|"
+    r"address|adresse|地址|адрес|adres|آدرس|نشانی|العنوان|عنوان|ئادرېس)"
+    r"\s*[:：]\s*(?P<value>\S.*?)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ADDRESS_LABELS = re.compile(r"address|adresse|地址|адрес|adres|آدرس|نشانی|عنوان|ئادرېس", re.I)
 
 
 @dataclass(frozen=True, order=True)
@@ -50,17 +60,31 @@ def extract(report: Report) -> set[Identifier]:
     for field_name, text in report.texts():
         lowered = field_name.lower()
         if PLATE_FIELD_HINT in lowered:
-            plate = re.sub(r"[\s.\-·]", "", text).upper()
-            if plate:
-                found.add(Identifier("plate", plate))
-            continue
-        if ADDRESS_FIELD_HINT in lowered and "mail" not in lowered:
-            address = " ".join(re.sub(r"[^\w\s]", " ", normalise(text)).split())
-            if address:
-                found.add(Identifier("address", address))
-            continue
-        found.update(_from_free_text(text, region))
+            found.add(_plate(text))
+        elif ADDRESS_FIELD_HINT in lowered and "mail" not in lowered:
+            found.add(_address(text))
+        else:
+            found.update(_labelled(text))
+            found.update(_from_free_text(text, region))
+    found.discard(Identifier("plate", ""))
+    found.discard(Identifier("address", ""))
     return found
+
+
+def _plate(text: str) -> Identifier:
+    return Identifier("plate", re.sub(r"[\s.\-·]", "", text).upper())
+
+
+def _address(text: str) -> Identifier:
+    return Identifier("address", " ".join(re.sub(r"[^\w\s]", " ", normalise(text)).split()))
+
+
+def _labelled(text: str) -> Iterator[Identifier]:
+    for match in _LABELLED.finditer(text):
+        if _ADDRESS_LABELS.fullmatch(match.group("label")):
+            yield _address(match.group("value"))
+        else:
+            yield _plate(match.group("value"))
 
 
 def _from_free_text(text: str, region: str | None) -> Iterator[Identifier]:

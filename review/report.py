@@ -14,10 +14,11 @@ from typing import Any
 
 FORMAT = "haven-report"
 VERSION = 1
-# Questionnaire fields the inbox filters on (see intake/questionnaire.py).
-CATEGORY_FIELDS = ("categories", "incident_categories")
-STATE_FIELDS = ("state_behind", "perpetrator_state", "state")
-COUNTRY_FIELDS = ("incident_country", "host_country", "country")
+# Questionnaire 1.x fields the inbox filters on (intake/questionnaire.py); a
+# tuple so a renamed field in a later questionnaire can be read next to the old.
+CATEGORY_FIELDS = ("categories",)
+STATE_FIELDS = ("state",)
+COUNTRY_FIELDS = ("country",)
 # Scripts written right to left among the languages Haven accepts.
 RTL_LANGUAGES = frozenset({"ar", "fa", "ug", "ur", "he", "ps", "ckb", "sd", "yi", "dv"})
 

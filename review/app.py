@@ -1,0 +1,79 @@
+"""The review web app factory: offline, loopback only, no JavaScript, nothing from elsewhere."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, Response
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+import templates
+from review.config import ReviewConfig, load_config
+from review.unlock import Throttle
+from review.vault import Vault
+from review.web import auth, case, dashboard, inbox
+from review.web.state import EXTENSION_KEY, ReviewState
+from review.workspace import Workspace
+
+babel = Babel()
+csrf = CSRFProtect()
+
+# Everything the pages use comes from this origin; inline SVG charts need no script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# Forms only: the largest upload is an identity file.
+MAX_REQUEST_BYTES = 1024 * 1024
+# A browser page on another site can resolve its name to 127.0.0.1 (DNS
+# rebinding); answering only to loopback host names keeps it out.
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
+def create_app(config: ReviewConfig | None = None) -> Flask:
+    """Build the review app for one workspace."""
+    config = config or load_config(os.environ)
+    app = Flask(
+        __name__,
+        template_folder=str(Path(templates.__file__).parent),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.update(
+        # A fresh key per process: sessions cannot outlive the process that
+        # holds their identities, so there is nothing to persist or leak.
+        SECRET_KEY=secrets.token_bytes(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="haven_review",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        TRUSTED_HOSTS=LOOPBACK_HOSTS,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="en",
+    )
+    workspace = Workspace.open(config.workspace)
+    app.extensions[EXTENSION_KEY] = ReviewState(
+        config=config,
+        workspace=workspace,
+        vault=Vault(idle_seconds=config.idle_seconds),
+        throttle=Throttle(base=config.unlock_delay_seconds),
+    )
+    babel.init_app(app)
+    csrf.init_app(app)
+    for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
+        app.register_blueprint(blueprint)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # Decrypted pages must never land in the browser's disk cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

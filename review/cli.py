@@ -1,0 +1,139 @@
+"""`haven review`: init, add-reviewer, import, serve, audit verify."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+import keys
+from review import audit
+from review.config import DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, ReviewConfig
+from review.errors import ReviewError
+from review.importer import import_bundle
+from review.models import Reviewer
+from review.server import LoopbackServer, loopback_address
+from review.workspace import Workspace
+
+DEFAULT_PORT = 8765
+
+workspace_option = click.option(
+    "--workspace",
+    "workspace_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The workspace directory.",
+)
+
+
+def _open(workspace_dir: Path) -> Workspace:
+    try:
+        return Workspace.open(workspace_dir)
+    except ReviewError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group("review")
+def review_group() -> None:
+    """The offline review workspace."""
+
+
+@review_group.command("init")
+@workspace_option
+def init(workspace_dir: Path) -> None:
+    """Create an empty workspace."""
+    try:
+        Workspace.create(workspace_dir).dispose()
+    except ReviewError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Initialised an empty workspace in {workspace_dir}")
+
+
+@review_group.command("add-reviewer")
+@workspace_option
+@click.option("--name", required=True, help="The reviewer's name in this workspace.")
+@click.option("--recipient", required=True, help="The reviewer's public key (age1... or age1pq1).")
+def add_reviewer(workspace_dir: Path, name: str, recipient: str) -> None:
+    """Add a reviewer: triage notes, tags and links are sealed to every reviewer."""
+    name = name.strip()
+    if not name or len(name) > 64 or not name.isprintable():
+        raise click.BadParameter("a name has 1 to 64 printable characters", param_hint="--name")
+    try:
+        parsed = keys.parse_recipient(recipient.strip())
+        workspace = _open(workspace_dir)
+        existing = [keys.parse_recipient(r.recipient) for r in workspace.reviewers()]
+        # Classic and post-quantum keys together would let a quantum attacker in
+        # through the classic one; keys refuses the mix and so does the workspace.
+        keys.check_recipients([*existing, parsed])
+        with workspace.transaction() as session:
+            if session.get(Reviewer, name) is not None:
+                raise click.ClickException(f"there is already a reviewer named {name!r}")
+            session.add(Reviewer(name=name, recipient=str(parsed)))
+            audit.append(session, actor=getpass.getuser(), action="add-reviewer",
+                         subject=f"reviewer:{name}", detail=str(parsed))
+    except keys.RecipientError as error:
+        raise click.ClickException(f"cannot add that recipient: {error}") from None
+    click.echo(f"Added reviewer {name}")
+
+
+@review_group.command("import")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@workspace_option
+def import_command(bundle: Path, workspace_dir: Path) -> None:
+    """Verify a pickup bundle against its manifest and import it, all or nothing."""
+    workspace = _open(workspace_dir)
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("Verifying", total=None)
+        try:
+            result = import_bundle(workspace, bundle, actor=getpass.getuser(),
+                                   progress=lambda n: progress.advance(task, n))
+        except ReviewError as error:
+            raise click.ClickException(f"bundle refused, nothing imported: {error}") from None
+    click.echo(
+        f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
+        f"{result.already_present} already present."
+    )
+
+
+@review_group.command("serve")
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--idle-minutes", default=DEFAULT_IDLE_MINUTES, show_default=True,
+              type=click.FloatRange(0, MAX_IDLE_MINUTES, min_open=True),
+              help="Lock a session after this long without a request.")
+def serve(workspace_dir: Path, host: str, port: int, idle_minutes: float) -> None:
+    """Serve the review app on loopback until Ctrl-C."""
+    try:
+        loopback_address(host)
+    except ReviewError as error:
+        raise click.BadParameter(str(error), param_hint="--host") from None
+    # Fail now, in the terminal, rather than inside the worker.
+    _open(workspace_dir).dispose()
+    config = ReviewConfig(workspace=workspace_dir, idle_seconds=idle_minutes * 60)
+    click.echo(f"Serving {workspace_dir} on http://{loopback_address(host)}:{port}/ (Ctrl-C stops)")
+    LoopbackServer(config, host=host, port=port).run()
+
+
+@review_group.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@workspace_option
+@click.option("--expect-head", default=None, help="A head digest recorded earlier.")
+def audit_verify(workspace_dir: Path, expect_head: str | None) -> None:
+    """Check the chain; report the first entry edited, removed or reordered."""
+    workspace = _open(workspace_dir)
+    with workspace.sessions() as session:
+        verdict = audit.verify(session, expected_head=expect_head)
+    if not verdict.intact:
+        raise click.ClickException(
+            f"audit log broken at entry {verdict.first_bad_seq}: {verdict.problem}"
+        )
+    click.echo(f"Audit log intact: {verdict.entries} entries, head {verdict.head}")

@@ -1,0 +1,94 @@
+"""The inbox: rows of case and triage, their order, filters and the counts per filter value."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from review.report import Report
+from review.triage import CLOSED_STATUSES, OPEN_STATUSES, CaseTriage
+
+FACETS = ("status", "category", "state", "country", "assignee", "tag")
+# Pseudo-values of the status filter; the inbox shows open cases by default.
+STATUS_GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
+ALL = "all"
+UNASSIGNED = "-"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case as the inbox sees it."""
+
+    report: Report
+    triage: CaseTriage
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The reviewer's corrected categories, else the reporter's own."""
+        corrected = self.triage.sealed.categories
+        return corrected if corrected is not None else self.report.categories
+
+    def values(self, facet: str) -> set[str]:
+        """The values this case has for `facet`."""
+        if facet == "status":
+            return {self.triage.status}
+        if facet == "category":
+            return set(self.categories)
+        if facet == "state":
+            return {self.report.state} if self.report.state else set()
+        if facet == "country":
+            return {self.report.country} if self.report.country else set()
+        if facet == "assignee":
+            return {self.triage.assignee or UNASSIGNED}
+        if facet == "tag":
+            return set(self.triage.sealed.tags)
+        raise KeyError(facet)
+
+    def matches(self, facet: str, wanted: str) -> bool:
+        """Whether this case passes the filter `facet` = `wanted`."""
+        if facet == "status" and wanted in STATUS_GROUPS:
+            return self.triage.status in STATUS_GROUPS[wanted]
+        return wanted in self.values(facet)
+
+
+def ordered(rows: Iterable[CaseRow]) -> list[CaseRow]:
+    """Urgent (immediate danger) first, then new, then by priority; newest first within each."""
+    by_day = sorted(rows, key=lambda r: (r.report.received_day, r.report.id), reverse=True)
+    return sorted(
+        by_day,
+        key=lambda r: (
+            not (r.report.urgent and not r.triage.closed),
+            r.triage.status != "new",
+            -r.triage.priority,
+        ),
+    )
+
+
+def active_filters(arguments: Mapping[str, str]) -> dict[str, str]:
+    """The facet filters in a query string (status defaults to open cases)."""
+    filters = {f: arguments[f] for f in FACETS if arguments.get(f)}
+    filters.setdefault("status", "open")
+    if filters["status"] == ALL:
+        del filters["status"]
+    return filters
+
+
+def apply(
+    rows: Iterable[CaseRow], filters: Mapping[str, str]
+) -> tuple[list[CaseRow], dict[str, Counter[str]]]:
+    """The rows passing every filter, and for each facet the counts under the *other* filters.
+
+    Counting each facet without its own filter is what lets a reviewer see how
+    many cases choosing another value would show.
+    """
+    counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
+    kept: list[CaseRow] = []
+    for row in rows:
+        failed = [f for f, wanted in filters.items() if not row.matches(f, wanted)]
+        if not failed:
+            kept.append(row)
+        for facet in FACETS:
+            if not failed or failed == [facet]:
+                counts[facet].update(row.values(facet))
+    return ordered(kept), counts

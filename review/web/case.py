@@ -1,0 +1,216 @@
+"""One case: its answers, attachments, related cases, triage and the forms to change it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from review import audit
+from review.attachments import inline_image, inspect_file, stream_plaintext
+from review.facets import CaseRow
+from review.models import StoredFile, Submission
+from review.triage import TriageError, clean_tags
+from review.vault import ReviewerSession
+from review.web.forms import (
+    CategoriesForm,
+    EmptyForm,
+    LinkForm,
+    NoteForm,
+    TagsForm,
+    TriageForm,
+)
+from review.web.state import casework, refresh_triage, state, unlocked
+
+blueprint = Blueprint("case", __name__, url_prefix="/case")
+
+
+def _readable(case_id: str) -> ReviewerSession:
+    """This request's session, if `case_id` is a case its reviewer can read."""
+    # A case not encrypted to this reviewer is indistinguishable from no case.
+    current = refresh_triage()
+    if case_id not in current.library.reports:
+        abort(404)
+    return current
+
+
+def _stored_file(case_id: str, name: str) -> StoredFile:
+    with state().workspace.sessions() as db:
+        submission = db.get(Submission, case_id)
+        found = next((f for f in submission.files if f.name == name), None) if submission else None
+    if found is None or found.kind != "attachment":
+        abort(404)
+    return found
+
+
+def _record(reviewer: str, action: str, subject: str, detail: str = "") -> None:
+    with state().workspace.transaction() as db:
+        audit.append(db, actor=reviewer, action=action, subject=subject, detail=detail)
+
+
+@blueprint.route("/<case_id>")
+@unlocked
+def show(case_id: str) -> ResponseReturnValue:
+    """Lay out a case for reading; the viewing is recorded in the audit log."""
+    current = _readable(case_id)
+    report = current.library.reports[case_id]
+    triage = current.triage[case_id]
+    with state().workspace.sessions() as db:
+        submission = db.get(Submission, case_id)
+        assert submission is not None
+        files = {f.name: f for f in submission.files if f.kind == "attachment"}
+    inspected = [inspect_file(state().workspace, f, identities=current.identities)
+                 for f in files.values()]
+    _record(current.reviewer, "view", f"case:{case_id}",
+            f"report and {len(inspected)} attachments decrypted for viewing")
+    described = {a.file: a for a in report.attachments}
+    reviewers = [r.name for r in state().workspace.reviewers()]
+    triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
+                             assignee=triage.assignee or "")
+    triage_form.assignee.choices = [("", _("nobody")), *[(r, r) for r in reviewers]]
+    return render_template(
+        "review/case.html",
+        row=CaseRow(report, triage),
+        report=report,
+        triage=triage,
+        inspected=inspected,
+        described=described,
+        related=current.library.related.related(case_id),
+        visible=current.library.reports,
+        triage_form=triage_form,
+        note_form=NoteForm(),
+        tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
+        categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
+        link_form=LinkForm(),
+        form=EmptyForm(),
+    )
+
+
+@blueprint.route("/<case_id>/triage", methods=["POST"])
+@unlocked
+def update_triage(case_id: str) -> ResponseReturnValue:
+    """Change status, priority and assignee."""
+    current = _readable(case_id)
+    form = TriageForm()
+    form.assignee.choices = [("", ""), *[(r.name, r.name) for r in state().workspace.reviewers()]]
+    if not form.validate_on_submit():
+        abort(400)
+    work = casework()
+    triage = current.triage[case_id]
+    if form.status.data != triage.status:
+        work.set_status([case_id], form.status.data)
+    if int(form.priority.data) != triage.priority:
+        work.set_priority([case_id], int(form.priority.data))
+    if (form.assignee.data or None) != triage.assignee:
+        work.assign([case_id], form.assignee.data or None)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/note", methods=["POST"])
+@unlocked
+def add_note(case_id: str) -> ResponseReturnValue:
+    """Add a note (sealed to the reviewers, never in the audit log)."""
+    _readable(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    casework().add_note(case_id, form.text.data)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/tags", methods=["POST"])
+@unlocked
+def set_tags(case_id: str) -> ResponseReturnValue:
+    """Replace the tags."""
+    _readable(case_id)
+    form = TagsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        casework().set_tags(case_id, clean_tags((form.tags.data or "").split(",")))
+    except TriageError:
+        flash(_("A tag is too long."), "error")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/categories", methods=["POST"])
+@unlocked
+def set_categories(case_id: str) -> ResponseReturnValue:
+    """Correct the categories; an empty field returns to the reporter's choice."""
+    _readable(case_id)
+    form = CategoriesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = [c.strip() for c in (form.categories.data or "").split(",") if c.strip()]
+    casework().set_categories(case_id, chosen or None)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/link", methods=["POST"])
+@unlocked
+def link(case_id: str) -> ResponseReturnValue:
+    """Link this case to another one the reviewer can read."""
+    current = _readable(case_id)
+    form = LinkForm()
+    if not form.validate_on_submit() or form.other.data not in current.library.reports:
+        flash(_("There is no such case among those you can read."), "error")
+        return redirect(url_for("case.show", case_id=case_id))
+    try:
+        casework().link(case_id, form.other.data)
+    except TriageError:
+        flash(_("A case cannot be linked to itself."), "error")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/unlink/<other_id>", methods=["POST"])
+@unlocked
+def unlink(case_id: str, other_id: str) -> ResponseReturnValue:
+    """Remove a link between two cases."""
+    current = _readable(case_id)
+    if not EmptyForm().validate_on_submit() or other_id not in current.library.reports:
+        abort(400)
+    casework().link(case_id, other_id, present=False)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/image/<name>")
+@unlocked
+def image(case_id: str, name: str) -> ResponseReturnValue:
+    """An image attachment, inline, only if its bytes really are a raster image."""
+    current = _readable(case_id)
+    file = _stored_file(case_id, name)
+    found = inline_image(state().workspace, file, identities=current.identities)
+    if found is None:
+        abort(404)
+    data, content_type = found
+    _record(current.reviewer, "view", f"case:{case_id}/{name}", "image shown inline")
+    response = Response(data, content_type=content_type)
+    # Belt and braces: even if a browser mis-sniffed it, nothing in it may run.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@blueprint.route("/<case_id>/download/<name>", methods=["POST"])
+@unlocked
+def download(case_id: str, name: str) -> ResponseReturnValue:
+    """Export an attachment as an opaque download: never rendered, always recorded."""
+    current = _readable(case_id)
+    report = current.library.reports[case_id]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    file = _stored_file(case_id, name)
+    _record(current.reviewer, "export", f"case:{case_id}/{name}", "attachment downloaded")
+    original = next((a.original_name for a in report.attachments if a.file == name), "")
+    fallback = name.removesuffix(".age") + ".bin"
+    disposition = f"attachment; filename=\"{fallback}\""
+    if original:
+        disposition += f"; filename*=UTF-8''{quote(original, safe='')}"
+    response = Response(
+        stream_plaintext(state().workspace, file, identities=current.identities),
+        content_type="application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

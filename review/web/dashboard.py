@@ -1,0 +1,36 @@
+"""The dashboard: counts of the reviewer's cases as server-rendered SVG charts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from review.charts import bar_chart
+from review.facets import CaseRow
+from review.web.state import refresh_triage, unlocked
+
+blueprint = Blueprint("dashboard", __name__)
+
+
+@blueprint.route("/dashboard")
+@unlocked
+def index() -> ResponseReturnValue:
+    """Cases per category, state, country, month and status."""
+    current = refresh_triage()
+    rows = [CaseRow(report, current.triage[i]) for i, report in current.library.reports.items()]
+    per_category: Counter[str] = Counter(c for row in rows for c in row.categories)
+    per_state = Counter(row.report.state or _("(not given)") for row in rows)
+    per_country = Counter(row.report.country or _("(not given)") for row in rows)
+    per_month = Counter(row.report.received_day[:7] for row in rows)
+    per_status = Counter(row.triage.status for row in rows)
+    charts = [
+        bar_chart(_("Cases per category"), per_category),
+        bar_chart(_("Cases per state behind them"), per_state),
+        bar_chart(_("Cases per country where it happened"), per_country),
+        bar_chart(_("Cases per month received"), per_month, sort_by_label=True),
+        bar_chart(_("Cases per status"), per_status),
+    ]
+    return render_template("review/dashboard.html", charts=charts, total=len(rows))
