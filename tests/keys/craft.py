@@ -57,7 +57,8 @@ class AgeFile:
         self._counter = 0
 
     def line(self, text: str | bytes) -> AgeFile:
-        self.buf += (text.encode("ascii") if isinstance(text, str) else text) + b"\n"
+        # UTF-8, not ASCII, so that tests can plant the non-ASCII bytes age forbids.
+        self.buf += (text.encode("utf-8") if isinstance(text, str) else text) + b"\n"
         return self
 
     def version(self, version: str = "v1") -> AgeFile:
