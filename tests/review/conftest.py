@@ -1,0 +1,134 @@
+"""Fixtures of the review suite: reviewers with cheap identity files, workspaces, apps."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+import keys
+from review.app import create_app
+from review.cli import review_group
+from review.config import ReviewConfig
+from review.models import Reviewer as ReviewerRow
+from review.web.state import EXTENSION_KEY
+from review.workspace import Workspace
+
+# scrypt work factor 2**10 instead of the default 2**18: identity files still
+# go through the real passphrase path, at a cost tests can pay hundreds of times.
+CHEAP_WORK_FACTOR = 10
+PASSPHRASE = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A test reviewer: a name, an identity, and its passphrase-protected identity file."""
+
+    name: str
+    identity: keys.X25519Identity | keys.HybridIdentity
+    identity_file: Path
+
+    @property
+    def recipient(self) -> keys.Recipient:
+        """The reviewer's public key."""
+        return self.identity.recipient()
+
+
+@pytest.fixture(params=["hybrid", "x25519"])
+def key_kind(request: pytest.FixtureRequest) -> str:
+    """Every reviewer-facing test runs with post-quantum (the default) and classic keys."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_reviewer(tmp_path: Path, key_kind: str) -> Callable[[str], Reviewer]:
+    """Create reviewers of this test's key kind, with cheap identity files."""
+
+    def make(name: str) -> Reviewer:
+        identity: keys.X25519Identity | keys.HybridIdentity
+        if key_kind == "hybrid":
+            identity = keys.HybridIdentity.generate()
+        else:
+            identity = keys.X25519Identity.generate()
+        path = tmp_path / f"{name}.identity.age"
+        keys.write_identity_file(path, [identity], passphrase=PASSPHRASE,
+                                 work_factor=CHEAP_WORK_FACTOR)
+        return Reviewer(name, identity, path)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_reviewer: Callable[[str], Reviewer]) -> Reviewer:
+    """The first reviewer."""
+    return make_reviewer("alice")
+
+
+@pytest.fixture
+def bob(make_reviewer: Callable[[str], Reviewer]) -> Reviewer:
+    """A second reviewer."""
+    return make_reviewer("bob")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, alice: Reviewer, bob: Reviewer) -> Iterator[Workspace]:
+    """An initialised workspace whose reviewers are alice and bob."""
+    opened = Workspace.create(tmp_path / "workspace")
+    with opened.transaction() as session:
+        for reviewer in (alice, bob):
+            session.add(ReviewerRow(name=reviewer.name, recipient=str(reviewer.recipient)))
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def app(workspace: Workspace) -> Flask:
+    """The review app over `workspace`, with failed unlocks not slowed down."""
+    config = ReviewConfig(workspace=workspace.root, idle_seconds=600, unlock_delay_seconds=0.0)
+    created = create_app(config)
+    created.config["TESTING"] = True
+    return created
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser of the review app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Callable[..., object]:
+    """Invoke `haven review ...` in-process."""
+    cli_runner = app.test_cli_runner()
+    return lambda *args: cli_runner.invoke(review_group, list(args))
+
+
+def csrf_token(client: FlaskClient, path: str = "/unlock") -> str:
+    """The CSRF token of a page's form, as a browser would submit it."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def unlock(client: FlaskClient, reviewer: Reviewer, passphrase: str = PASSPHRASE) -> int:
+    """Post the unlock form; returns the status code."""
+    data = {
+        "csrf_token": csrf_token(client),
+        "passphrase": passphrase,
+        "identity": (io.BytesIO(reviewer.identity_file.read_bytes()), "key.age"),
+    }
+    response = client.post("/unlock", data=data, content_type="multipart/form-data")
+    return response.status_code
+
+
+def replace_state(app: Flask, **changes: object) -> None:
+    """Swap parts of the app's state (a fake-clock vault, a recording throttle)."""
+    app.extensions[EXTENSION_KEY] = dataclasses.replace(app.extensions[EXTENSION_KEY], **changes)

@@ -1,0 +1,193 @@
+"""Import: verified against the manifest, idempotent, all or nothing against hostile bundles."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from review import audit
+from review.errors import BundleError
+from review.importer import import_bundle
+from review.models import AuditEntry, StoredFile
+from review.models import Submission as SubmissionRow
+from review.workspace import OBJECTS_DIR, Workspace
+from tests.review.bundles import BundleWriter, Submission, encrypted_submission, link_member
+from tests.review.conftest import Reviewer
+
+
+@pytest.fixture
+def writer(alice: Reviewer) -> BundleWriter:
+    """An honest bundle of two submissions, one with an attachment."""
+    first = encrypted_submission({"narrative": "followed"}, recipients=[alice.recipient],
+                                 attachments=[("a.jpg", "image/jpeg", b"\xff\xd8\xff rest")])
+    second = encrypted_submission({"narrative": "called"}, recipients=[alice.recipient])
+    return BundleWriter([first, second])
+
+
+def _counts(workspace: Workspace) -> tuple[int, int, int]:
+    with workspace.sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(SubmissionRow)) or 0,
+            session.scalar(select(func.count()).select_from(StoredFile)) or 0,
+            session.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+        )
+
+
+def _objects(workspace: Workspace) -> list[Path]:
+    return [p for p in (workspace.root / OBJECTS_DIR).rglob("*") if p.is_file()]
+
+
+def test_import_stores_every_file_verified(workspace: Workspace, writer: BundleWriter,
+                                           tmp_path: Path) -> None:
+    seen: list[int] = []
+    result = import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t",
+                           progress=seen.append)
+    assert (result.added, result.already_present) == (2, 0)
+    assert _counts(workspace) == (2, 3, 1)
+    assert sum(seen) == sum(len(d) for s in writer.submissions for _, _, d in s.files)
+    for path in _objects(workspace):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
+    assert list(workspace.staging_dir().iterdir()) == []
+
+
+def test_importing_the_same_bundle_twice_adds_nothing(workspace: Workspace, writer: BundleWriter,
+                                                      tmp_path: Path) -> None:
+    bundle = writer.write(tmp_path / "b.tar")
+    import_bundle(workspace, bundle, actor="t")
+    before = (_counts(workspace), sorted(_objects(workspace)))
+    again = import_bundle(workspace, bundle, actor="t")
+    assert (again.added, again.already_present) == (0, 2)
+    assert (_counts(workspace), sorted(_objects(workspace))) == before
+
+
+def test_same_submission_with_other_ciphertext_is_refused(
+    workspace: Workspace, writer: BundleWriter, alice: Reviewer, tmp_path: Path
+) -> None:
+    import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
+    forged = encrypted_submission({"narrative": "forged"}, recipients=[alice.recipient])
+    forged.id = writer.submissions[0].id
+    with pytest.raises(BundleError, match="already imported with different files"):
+        import_bundle(workspace, BundleWriter([forged]).write(tmp_path / "f.tar"), actor="t")
+    assert _counts(workspace) == (2, 3, 1)
+
+
+def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
+    members = writer.members()
+    path = tmp_path / f"{variant}.tar"
+    first_member = members[1][0]
+    if variant == "traversal":
+        return writer.write(path, [*members, ("submissions/../../evil.age", b"x")])
+    if variant == "absolute":
+        return writer.write(path, [*members, ("/tmp/evil.age", b"x")])
+    if variant == "backslash":
+        return writer.write(path, [*members, ("submissions\\evil.age", b"x")])
+    if variant == "symlink":
+        return writer.write(path, members[:1], [link_member(first_member, "/etc/passwd")])
+    if variant == "hardlink":
+        return writer.write(path, members, [link_member("submissions/x/report.age", first_member,
+                                                        hard=True)])
+    if variant == "duplicate":
+        return writer.write(path, [*members, members[1]])
+    if variant == "unlisted":
+        return writer.write(path, [*members, (f"submissions/{'a' * 32}/report.age", b"x")])
+    if variant == "missing":
+        return writer.write(path, members[:-1])
+    if variant == "size_lie":
+        name, data = members[1]
+        return writer.write(path, [members[0], (name, data + b"more"), *members[2:]])
+    if variant == "hash_lie":
+        name, data = members[1]
+        flipped = data[:-1] + bytes([data[-1] ^ 1])
+        return writer.write(path, [members[0], (name, flipped), *members[2:]])
+    if variant == "manifest_not_first":
+        return writer.write(path, [*members[1:], members[0]])
+    if variant == "unknown_version":
+        manifest = writer.manifest() | {"version": 2}
+        return writer.write(path, [("manifest.json", json.dumps(manifest).encode()), *members[1:]])
+    if variant == "bad_id":
+        manifest = writer.manifest()
+        manifest["submissions"][0]["id"] = "../../etc"
+        return writer.write(path, [("manifest.json", json.dumps(manifest).encode()), *members[1:]])
+    if variant == "not_json":
+        return writer.write(path, [("manifest.json", b"{not json"), *members[1:]])
+    if variant == "gzip":
+        raw = writer.write(tmp_path / "plain.tar")
+        path.write_bytes(gzip.compress(raw.read_bytes()))
+        return path
+    if variant == "not_tar":
+        path.write_bytes(b"this is not a tar archive at all" * 40)
+        return path
+    if variant == "truncated":
+        raw = writer.write(tmp_path / "plain.tar")
+        with tarfile.open(raw) as archive:
+            last = archive.getmembers()[-1]
+        # Cut inside the last member's data, not in the archive's zero padding.
+        path.write_bytes(raw.read_bytes()[: last.offset_data + 10])
+        return path
+    if variant == "empty":
+        return writer.write(path, [])
+    raise AssertionError(variant)
+
+
+HOSTILE = [
+    ("traversal", "climbs out"), ("absolute", "absolute"), ("backslash", "backslash"),
+    ("symlink", "link"), ("hardlink", "link"), ("duplicate", "appears twice"),
+    ("unlisted", "not listed"), ("missing", "not in the bundle"), ("size_lie", "manifest says"),
+    ("hash_lie", "sha256"), ("manifest_not_first", "first member"),
+    ("unknown_version", "version"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("gzip", "tar"), ("not_tar", "tar"), ("truncated", "truncated|tar"), ("empty", "empty"),
+]
+
+
+@pytest.mark.parametrize(("variant", "message"), HOSTILE)
+def test_hostile_bundle_is_refused_whole(workspace: Workspace, writer: BundleWriter,
+                                         tmp_path: Path, variant: str, message: str) -> None:
+    bundle = _hostile(writer, tmp_path, variant)
+    with pytest.raises(BundleError, match=message):
+        import_bundle(workspace, bundle, actor="t")
+    assert _counts(workspace) == (0, 0, 0)
+    assert _objects(workspace) == []
+    assert list(workspace.staging_dir().iterdir()) == []
+    assert not (tmp_path / "evil.age").exists()
+
+
+def test_oversized_member_is_refused_unread(workspace: Workspace, writer: BundleWriter,
+                                            tmp_path: Path) -> None:
+    bundle = writer.write(tmp_path / "b.tar")
+    with pytest.raises(BundleError, match="oversized"):
+        import_bundle(workspace, bundle, actor="t", max_member_bytes=16)
+    assert _counts(workspace) == (0, 0, 0)
+
+
+def test_member_that_is_not_age_is_refused(workspace: Workspace, tmp_path: Path) -> None:
+    plain = Submission("b" * 32, "2025-03-14", [("report.age", "report", b"plaintext, not age")])
+    with pytest.raises(BundleError, match="not a binary age"):
+        import_bundle(workspace, BundleWriter([plain]).write(tmp_path / "p.tar"), actor="t")
+
+
+def test_failed_import_leaves_earlier_imports_and_audit_intact(
+    workspace: Workspace, writer: BundleWriter, alice: Reviewer, tmp_path: Path
+) -> None:
+    import_bundle(workspace, writer.write(tmp_path / "good.tar"), actor="t")
+    other = BundleWriter([encrypted_submission({"n": "x"}, recipients=[alice.recipient])])
+    members = other.members()
+    with pytest.raises(BundleError):
+        import_bundle(workspace, other.write(tmp_path / "bad.tar", members[:1]), actor="t")
+    assert _counts(workspace) == (2, 3, 1)
+    with workspace.sessions() as session:
+        assert audit.verify(session).intact
+
+
+def test_tarfile_pax_names_longer_than_ustar_are_read(workspace: Workspace, writer: BundleWriter,
+                                                       tmp_path: Path) -> None:
+    # Submission member names exceed ustar's 100-byte name field only with pax; check pax works.
+    bundle = writer.write(tmp_path / "b.tar")
+    with tarfile.open(bundle) as archive:
+        assert archive.getnames()[0] == "manifest.json"
+    assert import_bundle(workspace, bundle, actor="t").added == 2
