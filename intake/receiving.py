@@ -25,6 +25,10 @@ READ_SIZE = 64 * 1024
 CSRF_FIELD = "csrf_token"
 # UTF-8 needs at most 4 bytes a character; the form enforces the character limit.
 BYTES_PER_CHAR = 4
+# Text parts together may hold this many times one field's limit (two long answers
+# plus the short ones); with MAX_PARTS this bounds the memory one request can take.
+TEXT_TOTAL_FACTOR = 3
+MAX_PARTS = 1000
 # The longest original file name kept (inside the ciphertext).
 MAX_FILENAME_CHARS = 255
 
@@ -120,7 +124,9 @@ class MultipartReceiver:
         self._check_csrf = check_csrf
         self._stage = stage
         self._decoder = MultipartDecoder(
-            boundary, max_form_memory_size=limits.max_text_chars * BYTES_PER_CHAR
+            boundary,
+            max_form_memory_size=limits.max_text_chars * BYTES_PER_CHAR,
+            max_parts=MAX_PARTS,
         )
         self.staged: StagedSubmission | None = None
         self.received = ReceivedForm()
@@ -128,6 +134,8 @@ class MultipartReceiver:
         self._complete = False
         self._read = 0
         self._text: list[bytes] | None = None
+        self._text_bytes = 0
+        self._all_text_bytes = 0
         self._part: Field | File | None = None
         self._sink: _FileSink | None = None
 
@@ -164,7 +172,7 @@ class MultipartReceiver:
             if isinstance(event, File):
                 self._start_file(event)
             elif isinstance(event, Field):
-                self._part, self._text = event, []
+                self._part, self._text, self._text_bytes = event, [], 0
             elif isinstance(event, Data):
                 self._take(event)
             event = self._decoder.next_event()
@@ -196,6 +204,14 @@ class MultipartReceiver:
         else:
             assert self._text is not None
             self._text.append(event.data)
+            self._text_bytes += len(event.data)
+            self._all_text_bytes += len(event.data)
+            field_limit = self._limits.max_text_chars * BYTES_PER_CHAR
+            if (
+                self._text_bytes > field_limit
+                or self._all_text_bytes > field_limit * TEXT_TOTAL_FACTOR
+            ):
+                raise UploadTooLarge("text")
             if not event.more_data:
                 self._finish_field(part, b"".join(self._text))
         if not event.more_data:

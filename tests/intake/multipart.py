@@ -17,7 +17,9 @@ def field(name: str, value: str) -> bytes:
     )
 
 
-def file_part(filename: bytes, data: bytes, content_type: str = "application/octet-stream") -> bytes:
+def file_part(
+    filename: bytes, data: bytes, content_type: str = "application/octet-stream"
+) -> bytes:
     """One attachment part; `filename` is raw bytes so it can be hostile."""
     return (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; filename="'.encode()

@@ -66,7 +66,7 @@ def test_secrets_are_created_0600_and_never_replaced(tmp_path: Path) -> None:
 )
 def test_refuses_bad_recipients(data_dir: Path, content: str, message: str) -> None:
     (data_dir / "recipients.txt").write_text(content)
-    with pytest.raises(ConfigError, match=f"HAVEN_RECIPIENTS_FILE.*{message}"):
+    with pytest.raises(ConfigError, match=rf"HAVEN_RECIPIENTS_FILE.*{message}"):
         load_config(environ(data_dir))
 
 
@@ -74,7 +74,7 @@ def test_refuses_mixed_post_quantum_and_classic(data_dir: Path) -> None:
     classic = keys.X25519Identity.generate().recipient()
     hybrid = keys.HybridIdentity.generate().recipient()
     (data_dir / "recipients.txt").write_text(f"{classic}\n{hybrid}\n")
-    with pytest.raises(ConfigError, match="HAVEN_RECIPIENTS_FILE.*mix"):
+    with pytest.raises(ConfigError, match=r"HAVEN_RECIPIENTS_FILE.*mix"):
         load_config(environ(data_dir))
 
 
@@ -103,9 +103,7 @@ def test_refuses_bad_settings(data_dir: Path, name: str, value: str) -> None:
         load_config(environ(data_dir, **{name: value}))
 
 
-def test_app_refuses_an_unmigrated_database(
-    tmp_path: Path, reviewer: keys.X25519Identity
-) -> None:
+def test_app_refuses_an_unmigrated_database(tmp_path: Path, reviewer: keys.X25519Identity) -> None:
     data_dir = prepare_data_dir(tmp_path, [str(reviewer.recipient())])
     (data_dir / "intake.sqlite3").unlink()
     with pytest.raises(SchemaError, match="haven intake migrate"):

@@ -1,0 +1,35 @@
+"""Reading what intake stored, as an attacker with the database would."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import Engine, select
+
+from intake.chunks import read_chunks
+from intake.models import StoredFile, Submission
+
+
+def engine_of(app: Flask) -> Engine:
+    engine = app.extensions["haven_intake"].engine
+    assert isinstance(engine, Engine)
+    return engine
+
+
+def submissions(engine: Engine) -> dict[str, str]:
+    """Every submission id with its state."""
+    with engine.connect() as connection:
+        return dict(connection.execute(select(Submission.id, Submission.state)).all())
+
+
+def stored_files(engine: Engine, submission_id: str) -> dict[str, bytes]:
+    """The ciphertext of every file of a submission, by stored name."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(StoredFile.id, StoredFile.name).where(StoredFile.submission_id == submission_id)
+        ).all()
+    return {name: b"".join(read_chunks(engine, file_id=file_id)) for file_id, name in rows}
+
+
+def chunk_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return len(connection.execute(select(StoredFile.id)).all())
