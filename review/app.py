@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, Response
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 import templates
@@ -61,6 +61,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
         throttle=Throttle(base=config.unlock_delay_seconds),
     )
     babel.init_app(app)
+    app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)

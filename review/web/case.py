@@ -12,7 +12,7 @@ from review import audit
 from review.attachments import inline_image, inspect_file, stream_plaintext
 from review.facets import CaseRow
 from review.models import StoredFile, Submission
-from review.triage import TriageError, clean_tags
+from review.triage import STATUSES, TriageError, clean_tags
 from review.vault import ReviewerSession
 from review.web.forms import (
     CategoriesForm,
@@ -69,7 +69,7 @@ def show(case_id: str) -> ResponseReturnValue:
     reviewers = [r.name for r in state().workspace.reviewers()]
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
-    triage_form.assignee.choices = [("", _("nobody")), *[(r, r) for r in reviewers]]
+    triage_form.set_reviewers(reviewers, nobody=_("nobody"))
     return render_template(
         "review/case.html",
         row=CaseRow(report, triage),
@@ -80,6 +80,7 @@ def show(case_id: str) -> ResponseReturnValue:
         related=current.library.related.related(case_id),
         visible=current.library.reports,
         triage_form=triage_form,
+        statuses=STATUSES,
         note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
         categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
@@ -94,7 +95,7 @@ def update_triage(case_id: str) -> ResponseReturnValue:
     """Change status, priority and assignee."""
     current = _readable(case_id)
     form = TriageForm()
-    form.assignee.choices = [("", ""), *[(r.name, r.name) for r in state().workspace.reviewers()]]
+    form.set_reviewers([r.name for r in state().workspace.reviewers()], nobody="")
     if not form.validate_on_submit():
         abort(400)
     work = casework()

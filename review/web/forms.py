@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from review.triage import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
@@ -25,9 +26,13 @@ class UnlockForm(FlaskForm):
 class TriageForm(FlaskForm):
     """Status, priority and assignee of one case."""
 
-    status = SelectField(_l("Status"), choices=[(s, s) for s in STATUSES])
-    priority = SelectField(_l("Priority"), choices=[(str(p), str(p)) for p in PRIORITIES])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s) for s in STATUSES])
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(str(p)) for p in PRIORITIES])
     assignee = SelectField(_l("Assigned to"), choices=[])
+
+    def set_reviewers(self, names: list[str], *, nobody: str) -> None:
+        """Offer the workspace's reviewers, and nobody, as assignees."""
+        self.assignee.choices = [SelectChoice("", nobody), *[SelectChoice(n) for n in names]]
 
 
 class NoteForm(FlaskForm):

@@ -1,0 +1,341 @@
+"""The review app through the Flask client: unlock, inbox, case view, triage, idle lock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from review import audit
+from review.importer import import_bundle
+from review.models import AuditEntry, Triage
+from review.vault import Vault
+from review.workspace import Workspace
+from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from tests.review.conftest import Reviewer, csrf_token, replace_state, unlock
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><svg onload=alert(3)>'
+JPEG_WITH_GPS_NAME = "photo.jpg"
+
+
+def _import(workspace: Workspace, tmp_path: Path, *submissions: Submission) -> None:
+    bundle = BundleWriter(list(submissions)).write(tmp_path / f"{submissions[0].id}.tar")
+    import_bundle(workspace, bundle, actor="test")
+
+
+@pytest.fixture
+def cases(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path) -> dict[str, str]:
+    """Four cases: an urgent one, two ordinary ones, and one for alice only."""
+    both = [alice.recipient, bob.recipient]
+    urgent = encrypted_submission(
+        {"narrative": "他们在巴黎跟踪我。电话 +33 6 12 34 56 78", "categories": ["surveillance"],
+         "state": "China", "country": "FR"},
+        recipients=both, urgent=True, language="zh-Hans", received_day="2025-01-02",
+    )
+    plain = encrypted_submission(
+        {"narrative": "A man called from +33612345678 and threatened my family.",
+         "categories": ["threats"], "state": "China", "country": "FR"},
+        recipients=both, received_day="2025-02-01",
+    )
+    uyghur = encrypted_submission(
+        {"narrative": "ئۇلار مېنىڭ ئائىلەمگە تەھدىت سالدى", "categories": ["family_pressure"],
+         "state": "China", "country": "DE"},
+        recipients=both, language="ug", received_day="2025-02-10",
+    )
+    private = encrypted_submission(
+        {"narrative": "only alice may read this secret narrative", "categories": ["legal"],
+         "state": "Russia", "country": "FR"},
+        recipients=[alice.recipient], received_day="2025-03-01",
+    )
+    _import(workspace, tmp_path, urgent, plain, uyghur, private)
+    return {"urgent": urgent.id, "plain": plain.id, "uyghur": uyghur.id, "private": private.id}
+
+
+def _post(client: FlaskClient, path: str, data: dict[str, object]) -> str:
+    response = client.post(path, data={"csrf_token": csrf_token(client, "/"), **data},
+                           follow_redirects=True)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_locked_workspace_redirects_to_unlock(client: FlaskClient, cases: dict[str, str]) -> None:
+    for path in ["/", "/dashboard", f"/case/{cases['plain']}"]:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/unlock")
+
+
+def test_wrong_passphrase_is_refused_and_slowed(app: Flask, client: FlaskClient,
+                                                alice: Reviewer) -> None:
+    delays: list[float] = []
+
+    class Recording:
+        def failed(self) -> float:
+            delays.append(1.0)
+            return 1.0
+
+        def succeeded(self) -> None:
+            delays.clear()
+
+    replace_state(app, throttle=Recording())
+    assert unlock(client, alice, passphrase="wrong") == 401
+    assert unlock(client, alice, passphrase="wrong again") == 401
+    assert delays == [1.0, 1.0]
+    assert client.get("/").status_code == 302
+    assert unlock(client, alice) == 302
+    assert delays == []
+
+
+def test_unknown_key_cannot_unlock(client: FlaskClient,
+                                   make_reviewer: Callable[[str], Reviewer]) -> None:
+    assert unlock(client, make_reviewer("mallory")) == 401
+
+
+def test_plain_identity_file_is_refused(client: FlaskClient, alice: Reviewer,
+                                        tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text(str(alice.identity) + "\n")
+    exposed = Reviewer("alice", alice.identity, plain)
+    assert unlock(client, exposed) == 401
+
+
+def test_passphrase_is_never_stored(app: Flask, client: FlaskClient, alice: Reviewer,
+                                    workspace: Workspace, cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    _post(client, f"/case/{cases['plain']}/note", {"text": "checked"})
+    files = [p for p in workspace.root.rglob("*") if p.is_file()]
+    for path in files:
+        assert b"correct horse" not in path.read_bytes()
+
+
+def test_inbox_puts_urgent_first_and_counts(client: FlaskClient, alice: Reviewer,
+                                            cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    page = client.get("/").get_data(as_text=True)
+    order = re.findall(r'name="case" value="([0-9a-f]{32})"', page)
+    assert order[0] == cases["urgent"]
+    assert set(order) == set(cases.values())
+    assert "Immediate danger" in page
+
+
+def test_reviewer_does_not_see_cases_not_encrypted_to_them(
+    client: FlaskClient, bob: Reviewer, cases: dict[str, str]
+) -> None:
+    assert unlock(client, bob) == 302
+    page = client.get("/").get_data(as_text=True)
+    assert cases["private"] not in page
+    assert "1 case in this workspace is not encrypted to your key" in page
+    assert client.get(f"/case/{cases['private']}").status_code == 404
+    assert cases["private"] not in client.get("/?q=secret+narrative").get_data(as_text=True)
+    # Nor may bob change it through a forged form.
+    _post(client, "/bulk", {"case": cases["private"], "action": "status", "value": "closed_spam"})
+
+
+def test_bulk_forged_case_changes_nothing(client: FlaskClient, bob: Reviewer,
+                                          workspace: Workspace, cases: dict[str, str]) -> None:
+    assert unlock(client, bob) == 302
+    page = _post(client, "/bulk", {"case": [cases["private"], cases["plain"]],
+                                   "action": "status", "value": "closed_spam"})
+    assert "Tick at least one case" in page
+    with workspace.sessions() as session:
+        assert {t.status for t in session.scalars(select(Triage))} == {"new"}
+
+
+def test_filters_and_counts(client: FlaskClient, alice: Reviewer, cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    page = client.get("/?country=FR").get_data(as_text=True)
+    shown = set(re.findall(r'name="case" value="([0-9a-f]{32})"', page))
+    assert shown == {cases["urgent"], cases["plain"], cases["private"]}
+    # The state facet counts under the country filter: China 2, Russia 1.
+    state_block = page.split("State behind it")[1].split("</section>")[0]
+    assert re.search(r"China</a>\s*<span class=\"count\">2<", state_block)
+    assert re.search(r"Russia</a>\s*<span class=\"count\">1<", state_block)
+    page = client.get("/?category=threats").get_data(as_text=True)
+    assert set(re.findall(r'name="case" value="([0-9a-f]{32})"', page)) == {cases["plain"]}
+
+
+def test_bulk_actions_then_filters(client: FlaskClient, alice: Reviewer,
+                                   cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    chosen = [cases["plain"], cases["uyghur"]]
+    _post(client, "/bulk", {"case": chosen, "action": "assign", "value": "bob"})
+    _post(client, "/bulk", {"case": chosen, "action": "tag", "value": "family, paris"})
+    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "value": "in_review"})
+    shown = re.findall(r'name="case" value="([0-9a-f]{32})"',
+                       client.get("/?assignee=bob&tag=family").get_data(as_text=True))
+    assert set(shown) == set(chosen)
+    shown = re.findall(r'name="case" value="([0-9a-f]{32})"',
+                       client.get("/?status=in_review").get_data(as_text=True))
+    assert shown == [cases["plain"]]
+    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "value": "closed_spam"})
+    assert cases["plain"] not in client.get("/").get_data(as_text=True)
+    assert cases["plain"] in client.get("/?status=closed").get_data(as_text=True)
+
+
+def test_search_in_every_script(client: FlaskClient, alice: Reviewer,
+                                cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    for query, expected in [("巴黎", "urgent"), ("跟踪", "urgent"), ("تەھدىت", "uyghur"),
+                            ("THREATENED family", "plain")]:
+        page = client.get("/", query_string={"q": query, "status": "all"}).get_data(as_text=True)
+        shown = re.findall(r'name="case" value="([0-9a-f]{32})"', page)
+        assert shown == [cases[expected]], query
+
+
+def test_case_view_shows_direction_related_and_audits(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, cases: dict[str, str]
+) -> None:
+    assert unlock(client, alice) == 302
+    page = client.get(f"/case/{cases['uyghur']}").get_data(as_text=True)
+    assert 'lang="ug" dir="rtl"' in page
+    page = client.get(f"/case/{cases['plain']}").get_data(as_text=True)
+    assert 'lang="en" dir="ltr"' in page
+    # The same number written two ways links the two reports.
+    assert "+33612345678" in page
+    assert f'/case/{cases["urgent"]}' in page
+    with workspace.sessions() as session:
+        entries = list(session.scalars(select(AuditEntry)))
+        assert audit.verify(session).intact
+    assert [(e.actor, e.action) for e in entries][-3:] == [
+        ("alice", "unlock"), ("alice", "view"), ("alice", "view")]
+
+
+def test_triage_changes_are_sealed_at_rest(client: FlaskClient, alice: Reviewer, bob: Reviewer,
+                                           app: Flask, workspace: Workspace,
+                                           cases: dict[str, str]) -> None:
+    case = cases["plain"]
+    assert unlock(client, alice) == 302
+    _post(client, f"/case/{case}/note", {"text": "Harasser drives a grey van SENTINEL-NOTE"})
+    _post(client, f"/case/{case}/tags", {"tags": "SENTINEL-TAG, van"})
+    _post(client, f"/case/{case}/categories", {"categories": "threats, SENTINEL-CAT"})
+    _post(client, f"/case/{case}/link", {"other": cases["urgent"]})
+    _post(client, f"/case/{case}/triage", {"status": "needs_information", "priority": "2",
+                                           "assignee": "bob"})
+    page = client.get(f"/case/{case}").get_data(as_text=True)
+    assert "SENTINEL-NOTE" in page and "SENTINEL-TAG" in page and "SENTINEL-CAT" in page
+    assert f"/case/{cases['urgent']}" in page
+    for path in workspace.root.rglob("*"):
+        if path.is_file():
+            assert b"SENTINEL" not in path.read_bytes(), path
+    with workspace.sessions() as session:
+        row = session.get(Triage, case)
+        assert row is not None
+        assert (row.status, row.priority, row.assignee) == ("needs_information", 2, "bob")
+        details = " ".join(e.detail for e in session.scalars(select(AuditEntry)))
+        assert "SENTINEL" not in details
+    # Bob, a reviewer of the case, reads what alice wrote; the link shows on both cases.
+    other = app.test_client()
+    assert unlock(other, bob) == 302
+    assert "SENTINEL-NOTE" in other.get(f"/case/{case}").get_data(as_text=True)
+    assert f"/case/{case}" in other.get(f"/case/{cases['urgent']}").get_data(as_text=True)
+
+
+def test_script_in_every_answer_is_inert(client: FlaskClient, alice: Reviewer,
+                                         workspace: Workspace, tmp_path: Path) -> None:
+    answers = {name: XSS for name in ["narrative", "state", "country", "when", "identifiers"]}
+    answers["categories"] = [XSS]
+    answers[XSS] = {XSS: [XSS]}
+    hostile = encrypted_submission(answers, recipients=[alice.recipient], language=XSS,
+                                   attachments=[(XSS, "text/html", b"<script>alert(4)</script>")])
+    _import(workspace, tmp_path, hostile)
+    assert unlock(client, alice) == 302
+    _post(client, f"/case/{hostile.id}/note", {"text": XSS})
+    _post(client, f"/case/{hostile.id}/tags", {"tags": XSS})
+    for path in ["/?status=all", f"/case/{hostile.id}", "/dashboard", f"/?q={XSS}"]:
+        page = client.get(path).get_data(as_text=True)
+        # Escaped, the payloads show as text; raw, any of these would be live markup.
+        for live in ("<script", "<img src=x", "<svg onload", "'><"):
+            assert live not in page, (path, live)
+        assert "&lt;script&gt;" in page or path.startswith("/dashboard")
+    response = client.get(f"/case/{hostile.id}")
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_attachments_image_inline_everything_else_download(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path,
+    jpeg_with_gps: bytes,
+) -> None:
+    html = b"<html><script>alert(1)</script></html>"
+    fake_image = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"
+    submission = encrypted_submission(
+        {"narrative": "files"}, recipients=[alice.recipient],
+        attachments=[(JPEG_WITH_GPS_NAME, "image/jpeg", jpeg_with_gps),
+                     ("page.html", "text/html", html), ("logo.svg", "image/jpeg", fake_image)],
+    )
+    _import(workspace, tmp_path, submission)
+    assert unlock(client, alice) == 302
+    page = client.get(f"/case/{submission.id}").get_data(as_text=True)
+    assert "this file carries a location" in page
+    assert "48.85800, 2.29450" in page
+    assert "names a device or a person" in page
+    image = client.get(f"/case/{submission.id}/image/attachment-001.age")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert image.data == jpeg_with_gps
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+    # An SVG declared as a JPEG is not an image to the server: no inline view.
+    assert client.get(f"/case/{submission.id}/image/attachment-003.age").status_code == 404
+    assert client.get(f"/case/{submission.id}/image/attachment-002.age").status_code == 404
+    download = client.post(f"/case/{submission.id}/download/attachment-002.age",
+                           data={"csrf_token": csrf_token(client, "/")})
+    assert download.status_code == 200
+    assert download.mimetype == "application/octet-stream"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "page.html" in download.headers["Content-Disposition"]
+    assert download.data == html
+    with workspace.sessions() as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry))]
+    assert actions[-1] == "export"
+
+
+def test_download_needs_csrf_token(client: FlaskClient, alice: Reviewer, workspace: Workspace,
+                                   tmp_path: Path) -> None:
+    submission = encrypted_submission({"narrative": "x"}, recipients=[alice.recipient],
+                                      attachments=[("a.txt", "text/plain", b"data")])
+    _import(workspace, tmp_path, submission)
+    assert unlock(client, alice) == 302
+    assert client.post(f"/case/{submission.id}/download/attachment-001.age").status_code == 400
+
+
+def test_idle_session_locks_itself(app: Flask, client: FlaskClient, alice: Reviewer,
+                                   cases: dict[str, str]) -> None:
+    now = [1000.0]
+    replace_state(app, vault=Vault(idle_seconds=300, clock=lambda: now[0]))
+    assert unlock(client, alice) == 302
+    now[0] += 299
+    assert client.get("/").status_code == 200
+    now[0] += 299  # activity above reset the timer
+    assert client.get("/").status_code == 200
+    now[0] += 301
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "locked itself" in client.get("/unlock").get_data(as_text=True)
+    assert len(app.extensions["haven_review"].vault) == 0
+
+
+def test_lock_forgets_the_session(app: Flask, client: FlaskClient, alice: Reviewer) -> None:
+    assert unlock(client, alice) == 302
+    client.post("/lock", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/").status_code == 302
+    assert len(app.extensions["haven_review"].vault) == 0
+
+
+def test_other_host_names_are_refused(client: FlaskClient) -> None:
+    # DNS rebinding: a page elsewhere resolving its own name to 127.0.0.1.
+    assert client.get("/unlock", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/unlock", headers={"Host": "127.0.0.1:8765"}).status_code == 200
+
+
+def test_dashboard_renders_svg_charts(client: FlaskClient, alice: Reviewer,
+                                      cases: dict[str, str]) -> None:
+    assert unlock(client, alice) == 302
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert page.count("<svg") == 5
+    assert "Cases per category" in page and "2025-02" in page
+    assert "<script" not in page
