@@ -45,9 +45,13 @@ def review_group() -> None:
 def init(workspace_dir: Path) -> None:
     """Create an empty workspace."""
     try:
-        Workspace.create(workspace_dir).dispose()
+        workspace = Workspace.create(workspace_dir)
     except ReviewError as error:
         raise click.ClickException(str(error)) from None
+    # The chain starts with the workspace's own creation.
+    with workspace.transaction() as session:
+        audit.append(session, actor=getpass.getuser(), action="init", subject="workspace")
+    workspace.dispose()
     click.echo(f"Initialised an empty workspace in {workspace_dir}")
 
 

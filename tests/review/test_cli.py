@@ -1,0 +1,174 @@
+"""`haven review` through the command line: init, reviewers, import, audit, serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+import keys
+from review.cli import review_group
+from review.models import AuditEntry
+from review.workspace import Workspace
+from tests.review.bundles import BundleWriter, encrypted_submission
+from tests.review.conftest import Reviewer
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(review_group, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def cli_workspace(tmp_path: Path, alice: Reviewer) -> Path:
+    """A workspace made through the CLI, with alice as reviewer."""
+    root = tmp_path / "ws"
+    assert _invoke("init", "--workspace", str(root))[0] == 0
+    code, output = _invoke("add-reviewer", "--workspace", str(root), "--name", "alice",
+                           "--recipient", str(alice.recipient))
+    assert code == 0, output
+    return root
+
+
+def test_init_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, output = _invoke("init", "--workspace", str(tmp_path))
+    assert code != 0 and "not empty" in output
+
+
+def test_mixing_classic_and_post_quantum_reviewers_is_refused(cli_workspace: Path,
+                                                              key_kind: str) -> None:
+    other = (keys.X25519Identity.generate() if key_kind == "hybrid"
+             else keys.HybridIdentity.generate())
+    code, output = _invoke("add-reviewer", "--workspace", str(cli_workspace), "--name", "carol",
+                           "--recipient", str(other.recipient()))
+    assert code != 0 and "cannot add that recipient" in output
+
+
+def test_import_twice_and_hostile(cli_workspace: Path, alice: Reviewer, tmp_path: Path) -> None:
+    writer = BundleWriter([encrypted_submission({"n": "x"}, recipients=[alice.recipient])])
+    bundle = writer.write(tmp_path / "b.tar")
+    code, output = _invoke("import", str(bundle), "--workspace", str(cli_workspace))
+    assert code == 0 and "1 new submissions, 0 already present" in output
+    code, output = _invoke("import", str(bundle), "--workspace", str(cli_workspace))
+    assert code == 0 and "0 new submissions, 1 already present" in output
+    members = writer.members()
+    hostile = writer.write(tmp_path / "h.tar", [*members, ("../escape.age", b"x")])
+    code, output = _invoke("import", str(hostile), "--workspace", str(cli_workspace))
+    assert code == 1 and "bundle refused, nothing imported" in output and "climbs out" in output
+
+
+def test_audit_verify_detects_edit_removal_and_reorder(cli_workspace: Path, alice: Reviewer,
+                                                       tmp_path: Path) -> None:
+    for number in range(3):
+        writer = BundleWriter([encrypted_submission({"n": str(number)},
+                                                    recipients=[alice.recipient])])
+        _invoke("import", str(writer.write(tmp_path / f"{number}.tar")),
+                "--workspace", str(cli_workspace))
+    code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace))
+    assert code == 0 and "5 entries" in output  # init, add-reviewer, three imports
+    head = output.split("head ")[1].strip()
+    workspace = Workspace.open(cli_workspace)
+
+    def tamper(statement: object) -> tuple[int, str]:
+        with workspace.transaction() as session:
+            session.execute(statement)  # type: ignore[call-overload]
+        return _invoke("audit", "verify", "--workspace", str(cli_workspace))
+
+    code, output = tamper(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="nobody"))
+    assert code == 1 and "entry 3: the entry was edited" in output
+    tamper(update(AuditEntry).where(AuditEntry.seq == 3).values(actor=_actor_of(workspace, 2)))
+    code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace), "--expect-head",
+                           head)
+    assert code == 0, output
+    # Reorder: swap the sequence numbers of entries 2 and 3.
+    tamper(update(AuditEntry).where(AuditEntry.seq == 2).values(seq=-2))
+    tamper(update(AuditEntry).where(AuditEntry.seq == 3).values(seq=2))
+    code, output = tamper(update(AuditEntry).where(AuditEntry.seq == -2).values(seq=3))
+    assert code == 1 and "entry 2: removed or reordered" in output
+    tamper(update(AuditEntry).where(AuditEntry.seq == 2).values(seq=-2))
+    tamper(update(AuditEntry).where(AuditEntry.seq == 3).values(seq=2))
+    tamper(update(AuditEntry).where(AuditEntry.seq == -2).values(seq=3))
+    assert _invoke("audit", "verify", "--workspace", str(cli_workspace))[0] == 0
+    # Removal in the middle, then at the end (caught only against the recorded head).
+    with workspace.transaction() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert last is not None
+        session.delete(last)
+    code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace))
+    assert code == 0
+    code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace), "--expect-head",
+                           head)
+    assert code == 1 and "entry 5" in output and "recorded head" in output
+    with workspace.transaction() as session:
+        middle = session.get(AuditEntry, 2)
+        session.delete(middle)
+    code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace))
+    assert code == 1 and "entry 2: an entry before it was removed" in output
+    workspace.dispose()
+
+
+def _actor_of(workspace: Workspace, seq: int) -> str:
+    with workspace.sessions() as session:
+        entry = session.get(AuditEntry, seq)
+        assert entry is not None
+        return entry.actor
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.org", "10.0.0.1"])
+def test_serve_refuses_non_loopback(cli_workspace: Path, host: str) -> None:
+    code, output = _invoke("serve", "--workspace", str(cli_workspace), "--host", host)
+    assert code == 2 and "loopback" in output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_on_loopback_and_stop_on_ctrl_c(tmp_path: Path) -> None:
+    cli_workspace = tmp_path / "ws"
+    assert _invoke("init", "--workspace", str(cli_workspace))[0] == 0
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "haven", "review", "serve", "--workspace", str(cli_workspace),
+         "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    ) as server:
+        try:
+            body, csp = _wait_for_page(server, f"http://127.0.0.1:{port}/unlock")
+            # Ctrl-C in the terminal sends SIGINT to the process.
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=15) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+        assert server.stdout is not None
+        output = server.stdout.read().decode()
+    assert "Unlock the workspace" in body
+    assert "default-src 'none'" in csp
+    assert "Traceback" not in output
+
+
+def _wait_for_page(server: subprocess.Popen[bytes], url: str) -> tuple[str, str]:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as page:
+                return page.read().decode(), page.headers["Content-Security-Policy"]
+        except OSError:
+            assert server.poll() is None, "server exited early"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
