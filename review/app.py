@@ -6,9 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, render_template
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException, SecurityError
 
 import templates
 from review.config import ReviewConfig, load_config
@@ -66,7 +68,23 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _error_page)
     return app
+
+
+def _error_page(error: HTTPException) -> Response | tuple[str, int]:
+    # Our own page, so an error shows no framework details and keeps the same CSP.
+    if isinstance(error, SecurityError):
+        # An untrusted Host header: no page may build links from it.
+        return Response("Bad Request", status=400, mimetype="text/plain")
+    messages = {
+        400: _("The request was not valid. Go back and try again."),
+        404: _("There is no such page, or no such case among those you can read."),
+        413: _("That upload is too large."),
+    }
+    code = error.code or 500
+    message = messages.get(code, _("Something went wrong."))
+    return render_template("review/error.html", title=error.name, message=message), code
 
 
 def _security_headers(response: Response) -> Response:
