@@ -20,6 +20,7 @@ from review.triage import (
     Note,
     Sealed,
     TriageError,
+    reviewer_set_digest,
     seal,
     unseal,
 )
@@ -119,28 +120,59 @@ class Casework:
     ) -> None:
         # All cases of a bulk action change together, or none does.
         with self.workspace.transaction() as session:
-            recipients = self._recipients(session)
+            recipients, digest = self._recipients(session)
             for case_id in case_ids:
                 row = session.get(Triage, case_id)
                 if row is None:
                     raise TriageError(f"no case {case_id}")
-                current = unseal(row.sealed, identities=self.identities)
+                try:
+                    current = unseal(row.sealed, identities=self.identities)
+                except keys.NoIdentityMatchError:
+                    # Resealing without reading would destroy other reviewers' notes.
+                    raise TriageError(
+                        "this case's notes were sealed before you joined; they become "
+                        "yours once a reviewer who can read them unlocks"
+                    ) from None
                 changed = change(row, current)
                 if changed is not None:
                     row.sealed = seal(changed, recipients=recipients)
+                    row.sealed_for = digest
                 row.revision += 1
                 audit.append(session, actor=self.reviewer, action=action,
                              subject=f"case:{case_id}", detail=detail, clock=self.clock)
 
+    def reseal_stale(self) -> int:
+        """Reseal, to today's reviewers, every sealed record this reviewer can read that
+        was sealed to an older set; returns how many were resealed."""
+        resealed = 0
+        with self.workspace.transaction() as session:
+            recipients, digest = self._recipients(session)
+            stale = select(Triage).where(Triage.sealed.is_not(None),
+                                         Triage.sealed_for.is_distinct_from(digest))
+            for row in session.scalars(stale):
+                try:
+                    content = unseal(row.sealed, identities=self.identities)
+                except keys.NoIdentityMatchError:
+                    continue
+                row.sealed = seal(content, recipients=recipients)
+                row.sealed_for = digest
+                row.revision += 1
+                resealed += 1
+            if resealed:
+                audit.append(session, actor=self.reviewer, action="reseal", subject="workspace",
+                             detail=f"{resealed} triage records resealed to the current reviewers",
+                             clock=self.clock)
+        return resealed
+
     def _view(self, row: Triage) -> CaseTriage:
-        return CaseTriage(
-            status=row.status,
-            priority=row.priority,
-            assignee=row.assignee,
-            revision=row.revision,
-            sealed=unseal(row.sealed, identities=self.identities),
-        )
+        try:
+            sealed = unseal(row.sealed, identities=self.identities)
+        except keys.NoIdentityMatchError:
+            return CaseTriage(row.status, row.priority, row.assignee, row.revision,
+                              sealed_unreadable=True)
+        return CaseTriage(row.status, row.priority, row.assignee, row.revision, sealed)
 
     @staticmethod
-    def _recipients(session: Session) -> list[keys.Recipient]:
-        return [keys.parse_recipient(r.recipient) for r in session.scalars(select(Reviewer))]
+    def _recipients(session: Session) -> tuple[list[keys.Recipient], str]:
+        texts = [r.recipient for r in session.scalars(select(Reviewer))]
+        return [keys.parse_recipient(t) for t in texts], reviewer_set_digest(texts)

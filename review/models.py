@@ -66,6 +66,9 @@ class Triage(Base):
     assignee: Mapped[str | None] = mapped_column(String(64))
     # age ciphertext of the JSON of notes, tags, links and corrected categories.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Digest of the reviewer set `sealed` was encrypted to; when reviewers are
+    # added it no longer matches, and the next reviewer who can read it reseals.
+    sealed_for: Mapped[str | None] = mapped_column(String(64))
     # Bumped on every change so a session's in-memory copy knows when to unseal again.
     revision: Mapped[int] = mapped_column(Integer, default=0)
 

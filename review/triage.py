@@ -8,6 +8,7 @@ the case itself reveals its content and is sealed with age to every reviewer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -92,6 +93,11 @@ def clean_tags(tags: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(cleaned))
 
 
+def reviewer_set_digest(recipients: Sequence[str]) -> str:
+    """A digest naming a set of recipients, independent of order."""
+    return hashlib.sha256("\n".join(sorted(recipients)).encode("ascii")).hexdigest()
+
+
 def seal(content: Sealed, *, recipients: Sequence[keys.Recipient]) -> bytes:
     """Encrypt the triage content to every reviewer of the workspace."""
     return keys.encrypt(content.to_json(), recipients=list(recipients))
@@ -113,6 +119,8 @@ class CaseTriage:
     assignee: str | None = None
     revision: int = 0
     sealed: Sealed = field(default_factory=Sealed)
+    # True when the sealed part predates this reviewer and nobody has resealed it yet.
+    sealed_unreadable: bool = False
 
     @property
     def closed(self) -> bool:

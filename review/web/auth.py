@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from review import audit
+from review.casework import Casework
 from review.errors import UnlockError
 from review.library import CaseLibrary
 from review.unlock import match_reviewer, open_identities
@@ -35,6 +36,8 @@ def unlock() -> ResponseReturnValue:
         return render_template("review/unlock.html", form=form), 401
     app_state.throttle.succeeded()
     library = CaseLibrary.build(app_state.workspace, identities=unlocked.identities)
+    # Reviewers added since a note was written can read it once anyone who can unlocks.
+    Casework(app_state.workspace, unlocked.reviewer, unlocked.identities).reseal_stale()
     with app_state.workspace.transaction() as db:
         audit.append(db, actor=unlocked.reviewer, action="unlock", subject="workspace",
                      detail=f"decrypted {len(library.reports)} reports to build the index")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -25,6 +34,14 @@ from review.web.forms import (
 from review.web.state import casework, refresh_triage, state, unlocked
 
 blueprint = Blueprint("case", __name__, url_prefix="/case")
+
+
+@blueprint.errorhandler(TriageError)
+def refused(error: TriageError) -> ResponseReturnValue:
+    """A change the workflow refused: say why, and go back to the case."""
+    flash(_("That change was refused: %(reason)s", reason=str(error)), "error")
+    case_id = (request.view_args or {}).get("case_id")
+    return redirect(url_for("case.show", case_id=case_id) if case_id else url_for("inbox.index"))
 
 
 def _readable(case_id: str) -> ReviewerSession:

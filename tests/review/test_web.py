@@ -14,6 +14,7 @@ from sqlalchemy import select
 from review import audit
 from review.importer import import_bundle
 from review.models import AuditEntry, Triage
+from review.models import Reviewer as ReviewerRow
 from review.vault import Vault
 from review.workspace import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
@@ -339,3 +340,37 @@ def test_dashboard_renders_svg_charts(client: FlaskClient, alice: Reviewer,
     assert page.count("<svg") == 5
     assert "Cases per category" in page and "2025-02" in page
     assert "<script" not in page
+
+
+def test_reviewer_added_later_reads_notes_after_a_reseal(
+    app: Flask, client: FlaskClient, alice: Reviewer, workspace: Workspace,
+    make_reviewer: Callable[[str], Reviewer], tmp_path: Path,
+) -> None:
+    carol = make_reviewer("carol")
+    # Intake already encrypts new reports to carol; the workspace does not know her yet.
+    shared = encrypted_submission({"narrative": "for alice and carol"},
+                                  recipients=[alice.recipient, carol.recipient])
+    _import(workspace, tmp_path, shared)
+    assert unlock(client, alice) == 302
+    _post(client, f"/case/{shared.id}/note", {"text": "written before carol joined"})
+    with workspace.transaction() as session:
+        session.add(ReviewerRow(name="carol", recipient=str(carol.recipient)))
+
+    carol_client = app.test_client()
+    assert unlock(carol_client, carol) == 302
+    page = carol_client.get(f"/case/{shared.id}").get_data(as_text=True)
+    assert "sealed before you joined" in page
+    assert "written before carol joined" not in page
+    # Writing now would overwrite notes carol cannot read: refused, nothing lost.
+    page = _post(carol_client, f"/case/{shared.id}/note", {"text": "carol's note"})
+    assert "That change was refused" in page
+
+    # Alice unlocks again: her session reseals what she can read to every reviewer.
+    assert unlock(app.test_client(), alice) == 302
+    page = carol_client.get(f"/case/{shared.id}").get_data(as_text=True)
+    assert "written before carol joined" in page
+    _post(carol_client, f"/case/{shared.id}/note", {"text": "carol's note"})
+    page = client.get(f"/case/{shared.id}").get_data(as_text=True)
+    assert "written before carol joined" in page and "carol&#39;s note" in page
+    with workspace.sessions() as session:
+        assert "reseal" in [e.action for e in session.scalars(select(AuditEntry))]
