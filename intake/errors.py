@@ -30,7 +30,9 @@ def register_error_pages(
 
     @app.errorhandler(UploadTooLarge)
     def too_large(error: UploadTooLarge) -> ResponseReturnValue:
-        _drain_request_body(max_upload_bytes)
+        # A body declared too large is not waited for: the client may never send it.
+        if not error.body_unread:
+            _drain_request_body(max_upload_bytes)
         message = TOO_LARGE_MESSAGES[error.limit] % {"limit": limits[error.limit]}
         return _page(413, _l("Too large"), message, back=True)
 
@@ -67,7 +69,7 @@ def register_error_pages(
         if code == 404:
             return _page(404, _l("Page not found"), _l("There is no page at this address."))
         if code == 413:
-            return too_large(UploadTooLarge("total"))
+            return too_large(UploadTooLarge("total", body_unread=True))
         return _page(code, _l("Something went wrong"), _l("Please go back and try again."))
 
 

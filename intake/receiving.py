@@ -40,9 +40,11 @@ class UploadRefused(Exception):
 class UploadTooLarge(UploadRefused):
     """The body, a field or the number of files exceeds a configured limit."""
 
-    def __init__(self, limit: str) -> None:
+    def __init__(self, limit: str, *, body_unread: bool = False) -> None:
         super().__init__(limit)
         self.limit = limit  # "total", "files" or "text"
+        # True when refused from the declared length alone, before reading anything.
+        self.body_unread = body_unread
 
 
 class MalformedUpload(UploadRefused):

@@ -115,7 +115,7 @@ def _receiver(state: IntakeState) -> MultipartReceiver:
 def _request_body(state: IntakeState) -> BinaryIO:
     declared = request.content_length
     if declared is not None and declared > state.config.max_upload_bytes:
-        raise UploadTooLarge("total")
+        raise UploadTooLarge("total", body_unread=True)
     # The raw stream, never request.form or request.files: those would spool
     # plaintext attachments to a temporary file.
     return request.stream  # type: ignore[return-value]

@@ -44,9 +44,25 @@ def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
     env = {**os.environ, "TMPDIR": str(tmpdir)}
     with log.open("wb") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-c", "from haven.cli import main; main()", "intake", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), "--plain-http", "--workers", "1", "--threads", "4"],
-            stdout=log_file, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-c",
+                "from haven.cli import main; main()",
+                "intake",
+                "serve",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                "--plain-http",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT

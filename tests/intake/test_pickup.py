@@ -79,9 +79,7 @@ def test_bundle_follows_the_documented_format(
             keys.decrypt(contents[f"submissions/{entry['id']}/report.age"], identities=[reviewer])
         )
         narratives.add(report["answers"]["narrative"])
-        assert [a["file"] for a in report["attachments"]] == [
-            f["name"] for f in entry["files"][1:]
-        ]
+        assert [a["file"] for a in report["attachments"]] == [f["name"] for f in entry["files"][1:]]
     assert names == expected_names
     assert narratives == {"first", "second"}
     assert set(submissions(engine_of(app)).values()) == {"picked_up"}

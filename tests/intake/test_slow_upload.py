@@ -40,11 +40,13 @@ def count(served: Served, column: object) -> list[object]:
 @pytest.mark.slow
 def test_a_stalled_upload_does_not_block_another_submission(served: Served) -> None:
     slow, quick = Reporter(served.port), Reporter(served.port)
-    body = multipart.body([
-        multipart.field("csrf_token", slow.token),
-        multipart.field("narrative", "slow"),
-        multipart.file_part(b"video.mp4", b"v" * (4 * MIB)),
-    ])
+    body = multipart.body(
+        [
+            multipart.field("csrf_token", slow.token),
+            multipart.field("narrative", "slow"),
+            multipart.file_part(b"video.mp4", b"v" * (4 * MIB)),
+        ]
+    )
     head, tail = body[: 3 * MIB], body[3 * MIB :]
     stalled = socket.create_connection(("127.0.0.1", served.port), timeout=WAIT_SECONDS)
     request = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
@@ -59,10 +61,14 @@ def test_a_stalled_upload_does_not_block_another_submission(served: Served) -> N
         time.sleep(0.05)
 
     started = time.monotonic()
-    status, page = quick.submit(multipart.body([
-        multipart.field("csrf_token", quick.token),
-        multipart.field("narrative", "quick"),
-    ]))
+    status, page = quick.submit(
+        multipart.body(
+            [
+                multipart.field("csrf_token", quick.token),
+                multipart.field("narrative", "quick"),
+            ]
+        )
+    )
     elapsed = time.monotonic() - started
     assert status == 200, page
     assert elapsed < 5, f"the quick submission waited {elapsed:.1f}s"

@@ -1,0 +1,82 @@
+"""Intake under `haven intake serve`: headers on the wire, and no plaintext left anywhere."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import keys
+from tests.intake import multipart
+from tests.intake.conftest import prepare_data_dir
+from tests.intake.served import Reporter, Served, serve
+from tests.intake.test_submit import SECURITY_HEADERS
+
+MIB = 1 << 20
+CANARY = b"HAVEN-CANARY-7f3a9c1e-plaintext-must-never-touch-disk"
+
+
+@pytest.fixture
+def served(tmp_path: Path, reviewer: keys.X25519Identity) -> Iterator[Served]:
+    data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
+    yield from serve(data_dir, tmp_path)
+
+
+def files_under(*roots: Path) -> list[Path]:
+    return [path for root in roots for path in root.rglob("*") if path.is_file()]
+
+
+@pytest.mark.slow
+def test_a_50_mib_canary_leaves_no_plaintext_on_disk(served: Served) -> None:
+    reporter = Reporter(served.port)
+    # The canary repeats through the whole file, so any spooled fragment would show it.
+    attachment = (CANARY + b"\n") * (50 * MIB // (len(CANARY) + 1))
+    status, page = reporter.submit(
+        multipart.body(
+            [
+                multipart.field("csrf_token", reporter.token),
+                multipart.field("narrative", CANARY.decode()),
+                multipart.file_part(CANARY + b".bin", attachment),
+            ]
+        )
+    )
+    assert status == 200, page
+    assert "receipt-code" in page
+    scanned = files_under(served.data_dir, served.tmpdir) + [served.log]
+    assert any(p.name == "intake.sqlite3" for p in scanned)
+    assert sum(p.stat().st_size for p in scanned) > 50 * MIB  # the ciphertext is there
+    for path in scanned:
+        data = path.read_bytes()
+        assert CANARY not in data, path
+        assert CANARY[:16] not in data, path
+    assert "127.0.0.1" not in served.log.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["/", "/report", "/static/intake.css", "/missing"])
+def test_the_served_site_sends_every_security_header(served: Served, path: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    for name, value in SECURITY_HEADERS.items():
+        assert response.getheader(name) == value, name
+    connection.close()
+
+
+@pytest.mark.slow
+def test_oversize_over_the_wire_gets_the_413_page(tmp_path: Path, served: Served) -> None:
+    reporter = Reporter(served.port)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    headers = reporter.headers(600 * MIB)
+    connection.putrequest("POST", "/report")
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    connection.send(multipart.field("csrf_token", reporter.token))
+    response = connection.getresponse()
+    assert response.status == 413
+    assert b"larger than this site accepts" in response.read()
+    connection.close()
