@@ -29,6 +29,9 @@ _WECHAT = re.compile(
     re.IGNORECASE,
 )
 _WECHAT_INTERNAL = re.compile(r"\bwxid_[a-z0-9]{6,22}\b", re.IGNORECASE)
+# The phone matcher is slow; text without six digits in a row (allowing
+# separators) cannot hold a phone number, and most answers hold none.
+_MAYBE_PHONE = re.compile(r"\d(?:[\s\-.()/]{0,3}\d){5,}")
 _TRAILING = ".,;:!?)]}>'\"，。"
 # Questionnaire fields whose whole value is a plate or a street address.
 PLATE_FIELD_HINT = "plate"
@@ -102,6 +105,8 @@ def _from_free_text(text: str, region: str | None) -> Iterator[Identifier]:
         phone = _phone("+" + match.group(1), None)
         if phone:
             yield Identifier("phone", phone)
+    if not _MAYBE_PHONE.search(text):
+        return
     for number in phonenumbers.PhoneNumberMatcher(text, region or "ZZ"):
         yield Identifier(
             "phone", phonenumbers.format_number(number.number, phonenumbers.PhoneNumberFormat.E164)

@@ -28,17 +28,16 @@ _ARABIC_FOLD = str.maketrans(
         "\u200c": None, "\u200d": None,  # zero-width (non-)joiners only shape letters
     }
 )
-_NO_SPACE_SCRIPTS = (
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x2FA1F),  # CJK extensions B onwards
-    (0x1780, 0x17FF),  # Khmer
-    (0x0E00, 0x0E7F),  # Thai
+# Scripts written without spaces between words: kana, CJK ideographs, Khmer, Thai.
+_DENSE = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+    "\u1780-\u17ff\u0e00-\u0e7f"
 )
-# Tibetan syllable and clause marks (tsheg, shad and friends) separate tokens.
-_TIBETAN_MARKS = frozenset("\u0f0b\u0f0c\u0f0d\u0f0e\u0f0f\u0f10\u0f11\u0f12\u0f14")
+# Combining marks belong to their letter (Tibetan vowel signs and subjoined
+# letters, Latin accents left after NFKC); \w alone would split on them.
+_MARKS = "\u0300-\u036f\u0f71-\u0f84\u0f86\u0f87\u0f8d-\u0fbc"
+# Tibetan tsheg and shad are punctuation, so they end a run like a space does.
+_RUN = re.compile(f"(?P<dense>[{_DENSE}]+)|(?P<word>(?:[^\\W{_DENSE}]|[{_MARKS}])+)")
 WORD_GRAM = 3
 DENSE_GRAM = 2
 
@@ -49,36 +48,11 @@ def normalise(text: str) -> str:
     return _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
 
 
-def _is_dense(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _NO_SPACE_SCRIPTS)
-
-
-def _is_word_char(char: str) -> bool:
-    # Combining marks belong to their letter: Tibetan stacks and Devanagari vowels.
-    return char not in _TIBETAN_MARKS and (
-        char.isalnum() or unicodedata.category(char) in ("Mn", "Mc")
-    )
-
-
 def runs(text: str) -> Iterator[tuple[str, bool]]:
     """Split normalised text into (run, dense) pairs: dense runs have no word spaces."""
-    current: list[str] = []
-    dense = False
-    for char in text:
-        char_dense = _is_dense(char)
-        if _is_word_char(char) and (not current or char_dense == dense):
-            current.append(char)
-            dense = char_dense
-            continue
-        if current:
-            yield "".join(current), dense
-            current = []
-        if _is_word_char(char):
-            current.append(char)
-            dense = char_dense
-    if current:
-        yield "".join(current), dense
+    for match in _RUN.finditer(text):
+        dense = match.group("dense")
+        yield (dense, True) if dense else (match.group("word"), False)
 
 
 def tokens(text: str) -> set[str]:
