@@ -44,7 +44,7 @@ def test_a_50_mib_canary_leaves_no_plaintext_on_disk(served: Served) -> None:
     )
     assert status == 200, page
     assert "receipt-code" in page
-    scanned = files_under(served.data_dir, served.tmpdir) + [served.log]
+    scanned = [*files_under(served.data_dir, served.tmpdir), served.log]
     assert any(p.name == "intake.sqlite3" for p in scanned)
     assert sum(p.stat().st_size for p in scanned) > 50 * MIB  # the ciphertext is there
     for path in scanned:

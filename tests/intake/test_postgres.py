@@ -1,0 +1,89 @@
+"""The PostgreSQL path, against the real server at 127.0.0.1:5432 (a fresh database per run)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import secrets
+import tarfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import keys
+from intake import create_app
+from intake.config import load_config
+from intake.pickup import write_pickup_bundle
+from tests.intake.conftest import FAST_RECEIPT_COST, MULTIPART, csrf_token, prepare_data_dir
+from tests.intake.storage import engine_of, submissions
+from tests.support import require
+
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A uniquely named database, created for this test and dropped after it."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        require(False, f"PostgreSQL at 127.0.0.1:5432 is not reachable ({error})")
+        raise
+    name = f"haven_intake_{secrets.token_hex(6)}"
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_submission_and_pickup_on_postgresql(
+    tmp_path: Path, reviewer: keys.X25519Identity, database_url: str
+) -> None:
+    data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())], database_url)
+    config = load_config(
+        {
+            "HAVEN_DATA_DIR": str(data_dir),
+            "HAVEN_DATABASE_URL": database_url,
+            "HAVEN_PLAIN_HTTP": "1",
+        }
+    )
+    app = create_app(dataclasses.replace(config, receipt_cost=FAST_RECEIPT_COST))
+    client = app.test_client()
+    attachment = bytes(range(256)) * 9000  # a little over two chunks of ciphertext
+    response = client.post(
+        "/report",
+        content_type=MULTIPART,
+        data={
+            "csrf_token": csrf_token(client),
+            "narrative": "stored in PostgreSQL",
+            "attachments": [(io.BytesIO(attachment), "scan.pdf", "application/pdf")],
+        },
+    )
+    assert response.status_code == 200
+    engine = engine_of(app)
+    assert list(submissions(engine).values()) == ["published"]
+    assert not (data_dir / "intake.sqlite3").exists()
+
+    bundle = tmp_path / "bundle.tar"
+    assert write_pickup_bundle(engine, bundle, today=date(2031, 1, 2)) == 1
+    with tarfile.open(bundle) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        (entry,) = manifest["submissions"]
+        prefix = f"submissions/{entry['id']}/"
+        report = tar.extractfile(prefix + "report.age").read()  # type: ignore[union-attr]
+        stored = tar.extractfile(prefix + "attachment-001.age").read()  # type: ignore[union-attr]
+    assert json.loads(keys.decrypt(report, identities=[reviewer]))["answers"]["narrative"] == (
+        "stored in PostgreSQL"
+    )
+    assert keys.decrypt(stored, identities=[reviewer]) == attachment
+    assert list(submissions(engine).values()) == ["picked_up"]
+    engine.dispose()
