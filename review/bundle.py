@@ -151,30 +151,31 @@ def _copy_verified(
     progress: Progress,
 ) -> None:
     source = archive.extractfile(member)
-    assert source is not None
+    assert source is not None  # regular files always have a data stream
     digest = hashlib.sha256()
-    head = b""
     with target.open("xb") as sink:
-        copied = _copy(source, sink, digest, entry.size, progress)
-        if copied != entry.size:
-            raise BundleError(f"member {member.name!r} is truncated")
-    with target.open("rb") as check:
-        head = check.read(len(AGE_MAGIC))
+        head, copied = _copy(source, sink, digest, entry.size, progress)
+    if copied != entry.size:
+        raise BundleError(f"member {member.name!r} is truncated")
     if digest.hexdigest() != entry.sha256:
         raise BundleError(f"member {member.name!r} does not match its sha256 in the manifest")
-    if head != AGE_MAGIC:
+    if not head.startswith(AGE_MAGIC):
         raise BundleError(f"member {member.name!r} is not a binary age v1 file")
 
 
-def _copy(source: IO[bytes], sink: IO[bytes], digest: hashlib._Hash, limit: int,
-          progress: Progress) -> int:
+def _copy(
+    source: IO[bytes], sink: IO[bytes], digest: hashlib._Hash, limit: int, progress: Progress
+) -> tuple[bytes, int]:
+    """Copy at most `limit` bytes; return the first chunk (for the magic check) and the count."""
+    head = b""
     copied = 0
     while copied < limit:
         chunk = source.read(min(_COPY_CHUNK, limit - copied))
         if not chunk:
             break
+        head = head or chunk
         digest.update(chunk)
         sink.write(chunk)
         copied += len(chunk)
         progress(len(chunk))
-    return copied
+    return head, copied
