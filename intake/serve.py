@@ -47,6 +47,8 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "haven-intake",
+        # No control socket left in $HOME: intake is managed by signals only.
+        "control_socket_disable": True,
     }
 
 

@@ -35,7 +35,9 @@ def prepare_data_dir(path: Path, recipients: list[str], database_url: str | None
     """Initialise `path` as `haven intake init` would, with the given recipients."""
     create_secret_files(path)
     (path / "recipients.txt").write_text("# reviewers\n" + "\n".join(recipients) + "\n")
-    upgrade_to_head(make_engine(database_url or f"sqlite:///{path / 'intake.sqlite3'}"))
+    engine = make_engine(database_url or f"sqlite:///{path / 'intake.sqlite3'}")
+    upgrade_to_head(engine)
+    engine.dispose()
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import secrets
 import tarfile
@@ -17,7 +16,8 @@ import keys
 from intake import create_app
 from intake.config import load_config
 from intake.pickup import write_pickup_bundle
-from tests.intake.conftest import FAST_RECEIPT_COST, MULTIPART, csrf_token, prepare_data_dir
+from tests.intake import multipart
+from tests.intake.conftest import FAST_RECEIPT_COST, csrf_token, prepare_data_dir
 from tests.intake.storage import engine_of, submissions
 from tests.support import require
 
@@ -59,15 +59,14 @@ def test_submission_and_pickup_on_postgresql(
     app = create_app(dataclasses.replace(config, receipt_cost=FAST_RECEIPT_COST))
     client = app.test_client()
     attachment = bytes(range(256)) * 9000  # a little over two chunks of ciphertext
-    response = client.post(
-        "/report",
-        content_type=MULTIPART,
-        data={
-            "csrf_token": csrf_token(client),
-            "narrative": "stored in PostgreSQL",
-            "attachments": [(io.BytesIO(attachment), "scan.pdf", "application/pdf")],
-        },
+    body = multipart.body(
+        [
+            multipart.field("csrf_token", csrf_token(client)),
+            multipart.field("narrative", "stored in PostgreSQL"),
+            multipart.file_part(b"scan.pdf", attachment, "application/pdf"),
+        ]
     )
+    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
     assert response.status_code == 200
     engine = engine_of(app)
     assert list(submissions(engine).values()) == ["published"]
