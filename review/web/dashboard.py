@@ -26,11 +26,13 @@ def index() -> ResponseReturnValue:
     per_country = Counter(row.report.country or _("(not given)") for row in rows)
     per_month = Counter(row.report.received_day[:7] for row in rows)
     per_status = Counter(row.triage.status for row in rows)
-    charts = [
-        bar_chart(_("Cases per category"), per_category),
-        bar_chart(_("Cases per state behind them"), per_state),
-        bar_chart(_("Cases per country where it happened"), per_country),
-        bar_chart(_("Cases per month received"), per_month, sort_by_label=True),
-        bar_chart(_("Cases per status"), per_status),
+    titled = [
+        (_("Cases per category"), per_category, False),
+        (_("Cases per state behind them"), per_state, False),
+        (_("Cases per country where it happened"), per_country, False),
+        (_("Cases per month received"), per_month, True),
+        (_("Cases per status"), per_status, False),
     ]
+    charts = [(title, bar_chart(title, counts, sort_by_label=by_label))
+              for title, counts, by_label in titled]
     return render_template("review/dashboard.html", charts=charts, total=len(rows))
