@@ -167,13 +167,29 @@ def decrypting(src: BinaryIO, *, identities: Iterable[Identity]) -> Iterator[io.
         reader.close()
 
 
+# Reads of 1 MiB into one reused buffer: large enough that per-call overhead
+# vanishes, small enough that memory stays bounded whatever the file size.
+_READ_SIZE = 16 * CHUNK_SIZE
+
+
 def encrypt_stream(
     src: BinaryIO, dst: BinaryIO, *, recipients: Iterable[Recipient], armor: bool = False
 ) -> None:
     """Encrypt everything read from `src` into `dst`, a chunk at a time."""
+    buffer = bytearray(_READ_SIZE)
+    view = memoryview(buffer)
     with encrypting(dst, recipients=recipients, armor=armor) as writer:
-        while block := src.read(CHUNK_SIZE * 4):
-            writer.write(block)
+        while count := _read_into(src, view):
+            writer.write(view[:count])
+
+
+def _read_into(src: BinaryIO, view: memoryview) -> int:
+    readinto = getattr(src, "readinto", None)
+    if readinto is not None:
+        return int(readinto(view) or 0)
+    block = src.read(len(view))
+    view[: len(block)] = block
+    return len(block)
 
 
 def decrypt_stream(src: BinaryIO, dst: BinaryIO, *, identities: Iterable[Identity]) -> None:

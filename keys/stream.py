@@ -30,6 +30,14 @@ def _chunk_nonce(counter: int, *, last: bool) -> bytes:
     return counter.to_bytes(_COUNTER_BYTES, "big") + (b"\x01" if last else b"\x00")
 
 
+# Sealed chunks are written out in batches: fewer write calls and no per-chunk
+# allocation, which is most of the gap between Python and the AEAD's own speed.
+_BATCH_CHUNKS = 16
+# Writers whose write() copies the data before returning, by contract; only to
+# these do we hand our reusable output buffer without copying it first.
+_COPYING_WRITERS = (io.FileIO, io.BufferedWriter, io.BufferedRandom, io.BytesIO)
+
+
 class StreamWriter(io.RawIOBase):
     """Encrypts what is written to it into `dst`; close() seals the final chunk."""
 
@@ -40,14 +48,39 @@ class StreamWriter(io.RawIOBase):
         self._counter = 0
         self._buffer = bytearray()
         self._aborted = False
+        self._out = bytearray(SEALED_CHUNK_SIZE * _BATCH_CHUNKS)
+        self._zero_copy = isinstance(dst, _COPYING_WRITERS)
 
     def writable(self) -> bool:
         return True
+
+    def _emit(self, sealed: memoryview) -> None:
+        self._dst.write(sealed if self._zero_copy else bytes(sealed))
 
     def _seal(self, chunk: bytes | bytearray | memoryview, *, last: bool) -> None:
         nonce = _chunk_nonce(self._counter, last=last)
         self._dst.write(self._aead.encrypt(nonce, chunk, None))
         self._counter += 1
+
+    def _seal_middle_chunks(self, view: memoryview) -> None:
+        """Seal `view`, a whole number of non-final chunks, in batches."""
+        out = memoryview(self._out)
+        filled = 0
+        for start in range(0, len(view), CHUNK_SIZE):
+            nonce = _chunk_nonce(self._counter, last=False)
+            self._aead.encrypt_into(
+                nonce,
+                view[start : start + CHUNK_SIZE],
+                None,
+                out[filled : filled + SEALED_CHUNK_SIZE],
+            )
+            self._counter += 1
+            filled += SEALED_CHUNK_SIZE
+            if filled == len(out):
+                self._emit(out)
+                filled = 0
+        if filled:
+            self._emit(out[:filled])
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         if self.closed:
@@ -65,10 +98,11 @@ class StreamWriter(io.RawIOBase):
             view = view[room:]
             self._seal(self._buffer, last=False)
             self._buffer.clear()
-        while len(view) > CHUNK_SIZE:
-            self._seal(view[:CHUNK_SIZE], last=False)
-            view = view[CHUNK_SIZE:]
-        self._buffer += view
+        # Keep at least one byte back: the chunk holding it may be the last.
+        whole = (len(view) - 1) // CHUNK_SIZE * CHUNK_SIZE if view else 0
+        if whole:
+            self._seal_middle_chunks(view[:whole])
+        self._buffer += view[whole:]
         return size
 
     def abort(self) -> None:
