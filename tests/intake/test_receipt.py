@@ -82,8 +82,13 @@ def test_refuses_a_short_pepper() -> None:
         derive_receipt_keys(generate_receipt_code(), pepper=b"short", cost=FAST_RECEIPT_COST)
 
 
+# OWASP Password Storage Cheat Sheet, Argon2id: equally strong (memory KiB, passes) options.
+OWASP_ARGON2ID_OPTIONS = [(47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5)]
+
+
 def test_production_cost_meets_owasp_guidance() -> None:
-    # OWASP Password Storage Cheat Sheet: m=47104 KiB, t=1, p=1 (or an equivalent trade).
-    assert PRODUCTION_COST.memory_kib >= 47104
-    assert PRODUCTION_COST.time_cost >= 1
     assert PRODUCTION_COST.parallelism == 1
+    assert any(
+        PRODUCTION_COST.memory_kib >= memory and PRODUCTION_COST.time_cost >= passes
+        for memory, passes in OWASP_ARGON2ID_OPTIONS
+    )
