@@ -1,8 +1,17 @@
-"""`haven demo`: a throwaway intake with a demo reviewer key, on http://127.0.0.1:8080.
+"""`haven demo`: the whole loop on one machine, with a demo reviewer key.
 
-The demo reviewer key is classic X25519 by default, unlike real reviewer keys
-(hybrid post-quantum): the point of the demo is to show that a stored report
-opens with the stock `age` tool, which does not yet speak the hybrid format.
+It lays out ./haven-demo/ as an operator and a reviewer would have it, the two
+halves kept apart as they are in real life:
+
+    haven-demo/data/                 the intake server's data directory
+    haven-demo/reviewer-identity.age the reviewer's key, passphrase-protected
+    haven-demo/review/               the offline review workspace
+
+then serves intake on http://127.0.0.1:8080 and prints the rest of the loop.
+
+The demo key is classic X25519 by default, unlike real reviewer keys (hybrid
+post-quantum): the point of the demo is to show that a stored report opens
+with the stock `age` tool, which does not speak the hybrid format yet.
 `--post-quantum` makes it hybrid; `haven keys decrypt` then opens the files.
 """
 
@@ -16,6 +25,11 @@ import keys
 
 DEMO_DIR = Path("haven-demo")
 HOST = "127.0.0.1"
+REVIEW_PORT = 8765
+IDENTITY_FILE = "reviewer-identity.age"
+REVIEWER_NAME = "demo-reviewer"
+# Printed on every run: this key protects nothing but demo data.
+DEMO_PASSPHRASE = "demo passphrase, not for real use"  # noqa: S105 (published on purpose)
 
 
 def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
@@ -25,7 +39,7 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     from intake.secretfiles import SESSION_KEY_FILE, create_secret_files
 
     data_dir = root / "data"
-    identity_path = root / "reviewer-identity.txt"
+    identity_path = root / IDENTITY_FILE
     # The reviewer's private key lives beside, never inside, the server's data
     # directory: intake holds no reviewer secret, even in a demo.
     if not identity_path.exists():
@@ -33,7 +47,7 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
         identity: keys.X25519Identity | keys.HybridIdentity = (
             keys.HybridIdentity.generate() if post_quantum else keys.X25519Identity.generate()
         )
-        keys.write_identity_file(identity_path, [identity])
+        keys.write_identity_file(identity_path, [identity], passphrase=DEMO_PASSPHRASE)
         data_dir.mkdir(mode=0o700, exist_ok=True)
         (data_dir / "recipients.txt").write_text(
             f"# the demo reviewer ({identity_path})\n{identity.recipient()}\n"
@@ -41,22 +55,51 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     if not (data_dir / SESSION_KEY_FILE).exists():
         create_secret_files(data_dir)
     upgrade_to_head(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
+    _prepare_review_workspace(root / "review", data_dir / "recipients.txt")
     return data_dir
 
 
+def _prepare_review_workspace(workspace: Path, recipients_file: Path) -> None:
+    from review.cli import review_group
+
+    if workspace.exists():
+        return
+    recipient = str(keys.read_recipients_file(recipients_file)[0])
+    for args in (
+        ["init", "--workspace", str(workspace)],
+        [
+            "add-reviewer",
+            "--workspace",
+            str(workspace),
+            "--name",
+            REVIEWER_NAME,
+            "--recipient",
+            recipient,
+        ],
+    ):
+        review_group.main(args, standalone_mode=False)
+
+
 def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
-    """Return what to do once the demo is running."""
-    decrypt = (
-        f"haven keys decrypt -i {root}/reviewer-identity.txt"
-        if post_quantum
-        else f"age -d -i {root}/reviewer-identity.txt"
-    )
+    """Return the rest of the loop, step by step."""
+    identity = root / IDENTITY_FILE
+    decrypt = f"haven keys decrypt -i {identity}" if post_quantum else f"age -d -i {identity}"
     return "\n".join(
         (
-            f"1. Submit: open http://{HOST}:{port}/ and send a report (Ctrl-C stops the server).",
+            f"Demo reviewer passphrase: {DEMO_PASSPHRASE}",
+            "",
+            f"1. Report:  open http://{HOST}:{port}/ and send a report with a file or two.",
+            "   (Ctrl-C stops intake; run `haven demo` again to restart it.)",
             f"2. Pick up: haven intake pickup --data-dir {root}/data --out {root}/bundle.tar",
-            f"3. Unpack:  mkdir -p {root}/bundle && tar -xf {root}/bundle.tar -C {root}/bundle",
-            f"4. Decrypt: {decrypt} {root}/bundle/submissions/*/report.age",
+            "   (a bundle of age files and a manifest: nothing in it is readable without the key)",
+            f"3. Import:  haven review import {root}/bundle.tar --workspace {root}/review",
+            f"4. Triage:  haven review serve --workspace {root}/review",
+            f"   then open http://{HOST}:{REVIEW_PORT}/, unlock with {identity}",
+            "   and the passphrase above: inbox, case, status, tags, notes, search, dashboard.",
+            f"5. Audit:   haven review audit verify --workspace {root}/review",
+            f"6. Stock tools: mkdir -p {root}/unpacked && tar -xf {root}/bundle.tar -C "
+            f"{root}/unpacked",
+            f'   for f in {root}/unpacked/submissions/*/report.age; do {decrypt} "$f"; done',
         )
     )
 
@@ -71,7 +114,7 @@ def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:
     from intake.serve import serve
 
     data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
-    click.echo(f"Demo data in {DEMO_DIR}/ (reviewer key: {DEMO_DIR}/reviewer-identity.txt).")
+    click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
     click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
     if setup_only:
         return

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 import keys
 from haven.cli import main
+from haven.demo import DEMO_PASSPHRASE
 from tests.intake.conftest import prepare_data_dir
 
 
@@ -59,12 +60,16 @@ def test_demo_sets_up_a_working_directory(tmp_path: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(main, ["demo", "--setup-only"])
     assert result.exit_code == 0, result.output
     demo = tmp_path / "haven-demo"
-    identity = keys.read_identity_file(demo / "reviewer-identity.txt")
+    identity = keys.read_identity_file(
+        demo / "reviewer-identity.age", passphrase=lambda: DEMO_PASSPHRASE
+    )
     recipients = keys.read_recipients_file(demo / "data" / "recipients.txt")
     assert [str(r) for r in recipients] == [str(identity[0].recipient())]  # type: ignore[attr-defined]
     assert str(recipients[0]).startswith("age1") and not str(recipients[0]).startswith("age1pq")
-    assert not (demo / "data" / "reviewer-identity.txt").exists()
+    assert not list((demo / "data").glob("reviewer-identity*"))
+    assert (demo / "review" / "workspace.sqlite").exists()
     assert "http://127.0.0.1:8080/" in result.output and "age -d -i" in result.output
+    assert "haven review import" in result.output and DEMO_PASSPHRASE in result.output
     # Running it again reuses the same keys and secrets.
     again = CliRunner().invoke(main, ["demo", "--setup-only"])
     assert again.exit_code == 0
