@@ -19,9 +19,11 @@ from intake.i18n import (
     DEFAULT_LANGUAGE,
     TRANSLATIONS_DIR,
     available_languages,
+    language_tag,
     select_locale,
     text_direction,
 )
+from intake.language_choice import install_language_chooser
 from intake.migrate import require_current_schema
 from intake.staging import collect_stale
 from intake.state import IntakeState, attach_state
@@ -55,7 +57,10 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
         HAVEN_LANGUAGES=available_languages(),
     )
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, text_direction=text_direction)
+    app.jinja_env.globals.update(
+        get_locale=get_locale, text_direction=text_direction, language_tag=language_tag
+    )
+    install_language_chooser(app, secure_cookie=not config.plain_http)
     attach_state(
         app,
         IntakeState(

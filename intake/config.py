@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keys
+from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
 from keys.receipt import PRODUCTION_COST, Argon2Cost
 
@@ -36,6 +37,7 @@ class IntakeConfig:
     # service, which Tor forwards to loopback).
     plain_http: bool = False
     receipt_cost: Argon2Cost = PRODUCTION_COST
+    quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -60,6 +62,7 @@ def load_config(environ: Mapping[str, str]) -> IntakeConfig:
         max_text_chars=_positive_int(environ, "HAVEN_MAX_TEXT_CHARS", 20_000),
         retention_days=_positive_int(environ, "HAVEN_RETENTION_DAYS", 14),
         plain_http=_flag(environ, "HAVEN_PLAIN_HTTP"),
+        quick_exit_url=_quick_exit_url(environ),
     )
 
 
@@ -92,6 +95,13 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive")
     return value
+
+
+def _quick_exit_url(environ: Mapping[str, str]) -> str:
+    try:
+        return parse_quick_exit_url(environ.get("HAVEN_QUICK_EXIT_URL", DEFAULT_QUICK_EXIT_URL))
+    except ValueError as error:
+        raise ConfigError(f"HAVEN_QUICK_EXIT_URL: {error}") from None
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_wtf.csrf import validate_csrf
@@ -36,6 +36,14 @@ def index() -> ResponseReturnValue:
 def danger() -> ResponseReturnValue:
     """Emergency numbers, before anything else."""
     return render_template("intake/danger.html")
+
+
+@blueprint.get("/exit")
+def quick_exit() -> ResponseReturnValue:
+    """Leave at once for the neutral site; the link itself names no other origin."""
+    # 303 so the browser never re-sends anything; like every response it is sent with
+    # no-store and no-referrer, so the neutral site cannot tell where the reporter was.
+    return redirect(intake_state().config.quick_exit_url, 303)
 
 
 @blueprint.get("/report")

@@ -100,7 +100,7 @@ def test_the_danger_page_puts_emergency_numbers_first(client: FlaskClient) -> No
     index = client.get("/").get_data(as_text=True)
     assert "/danger" in index and "Quick exit" in index
     page = client.get("/danger").get_data(as_text=True)
-    main = page[page.index("<main>") :]
+    main = page[page.index("<main") :]
     assert main.index("112") < main.index("/report?urgent=1")
 
 
@@ -450,12 +450,10 @@ def test_pages_load_nothing_from_elsewhere_and_need_no_javascript(client: FlaskC
     for path in ("/", "/danger", "/report"):
         page = client.get(path).get_data(as_text=True)
         assert "<script" not in page
-        assert not re.search(r'(src|href)="(https?:)?//(?!www\.wikipedia\.org/)', page)
-        assert re.search(
-            r'<a class="quick-exit" href="https://www.wikipedia.org/" rel="noreferrer', page
-        )
+        assert not re.search(r'(src|href)="(https?:)?//', page)
+        assert '<a class="quick-exit" href="/exit">' in page
 
 
 def test_language_follows_accept_language_among_supported(client: FlaskClient) -> None:
-    page = client.get("/", headers={"Accept-Language": "fr;q=0.9, en;q=0.5"}).get_data(as_text=True)
-    assert '<html lang="en" dir="ltr">' in page  # French has no catalog yet
+    page = client.get("/", headers={"Accept-Language": "xx;q=0.9, en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page  # no catalog for "xx"
