@@ -124,7 +124,7 @@ def every_page(client: FlaskClient, *, max_text_chars: int) -> dict[str, Page]:
     )
     pages["receipt"] = post({"csrf_token": csrf_token(client), "narrative": "it happened"})
     pages["too_large"] = post(
-        {"csrf_token": csrf_token(client), "narrative": "x" * (max_text_chars + 1)}
+        {"csrf_token": csrf_token(client), "narrative": "x" * (5 * max_text_chars)}
     )
     pages["refused"] = post({"csrf_token": "not-the-token", "narrative": "it happened"})
     return pages
