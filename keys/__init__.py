@@ -27,6 +27,7 @@ from keys.errors import (
     NoIdentityMatchError,
     PayloadError,
     RecipientError,
+    SignatureError,
 )
 from keys.files import (
     format_identity_file,
@@ -60,6 +61,7 @@ __all__ = [
     "RecipientError",
     "ScryptIdentity",
     "ScryptRecipient",
+    "SignatureError",
     "X25519Identity",
     "X25519Recipient",
     "check_recipients",

@@ -46,3 +46,7 @@ class IdentityError(AgeError):
 
 class Bech32Error(AgeError):
     """A Bech32 string is malformed or its checksum does not verify."""
+
+
+class SignatureError(AgeError):
+    """A signature, or a signing or verifying key, is invalid."""
