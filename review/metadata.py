@@ -3,7 +3,9 @@
 Originals are never altered; this only shows the reviewer, before anything is
 shared, what a file says about the person who made it. The file type is
 detected from its bytes: the content type in the report is reporter-supplied.
-The parsers read bounded slices and never follow offsets outside the data.
+The parsers read bounded slices, never follow offsets outside the data, scan
+linearly, and give up after a time budget: every attachment of a case is
+inspected on every view, so a hostile file must cost little and never raise.
 """
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ from __future__ import annotations
 import io
 import re
 import struct
+import time
 import zipfile
 from dataclasses import dataclass, field
 
 # Metadata lives in the first few hundred KiB of images and inside small XML
 # members of documents; larger reads buy nothing and cost memory.
 MAX_XML_BYTES = 256 * 1024
+# A real file carries a handful of fields; a hostile one must not flood the page.
+MAX_FIELDS = 50
+MAX_LABEL_CHARS = 79  # the longest PNG keyword the PNG specification allows
+MAX_VALUE_CHARS = 200
+MAX_OFFICE_VALUE_CHARS = 300
+# Wall-clock budget for one file's parsers, checked between chunks and members.
+MAX_INSPECT_SECONDS = 2.0
 
 IMAGE_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
@@ -40,12 +50,24 @@ class FileMetadata:
     detected_type: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Set when parsing stopped early (field cap, time budget, unreadable data).
+    incomplete: bool = False
 
     def add(self, label: str, value: str) -> None:
-        """Record a field, keeping it short and printable."""
-        value = "".join(c for c in value if c.isprintable()).strip()[:200]
-        if value:
-            self.fields.append((label, value))
+        """Record a field, keeping label and value short and printable, up to MAX_FIELDS."""
+        label = _printable(label)[:MAX_LABEL_CHARS]
+        value = _printable(value)[:MAX_VALUE_CHARS]
+        if not (label and value):
+            return
+        if len(self.fields) >= MAX_FIELDS:
+            self.incomplete = True
+            return
+        self.fields.append((label, value))
+
+    @property
+    def full(self) -> bool:
+        """True once no further field would be kept."""
+        return len(self.fields) >= MAX_FIELDS
 
     def finish(self) -> FileMetadata:
         """Derive the warnings from the fields found."""
@@ -71,23 +93,48 @@ def detect_type(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def inspect(data: bytes) -> FileMetadata:
-    """Extract what metadata `data` carries."""
+def inspect(data: bytes, *, budget_seconds: float = MAX_INSPECT_SECONDS) -> FileMetadata:
+    """Extract what metadata `data` carries, within `budget_seconds`."""
     meta = FileMetadata(detect_type(data))
-    if meta.detected_type == "image/jpeg":
-        _jpeg(data, meta)
-    elif meta.detected_type == "image/png":
-        _png(data, meta)
-    elif meta.detected_type == "application/pdf":
-        _pdf(data, meta)
-    elif meta.detected_type == "application/zip":
-        _office(data, meta)
+    deadline = _Deadline(budget_seconds)
+    parsers = {"image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf,
+               "application/zip": _office}
+    parser = parsers.get(meta.detected_type)
+    if parser is not None:
+        try:
+            parser(data, meta, deadline)
+        except _OutOfTime:
+            meta.incomplete = True
+        except (struct.error, ValueError, IndexError):
+            # Hostile bytes may be malformed in ways no bound check foresaw:
+            # what was found so far is still shown, and the page still renders.
+            meta.incomplete = True
     return meta.finish()
 
 
-def _jpeg(data: bytes, meta: FileMetadata) -> None:
+class _OutOfTime(Exception):
+    """The time budget for one file ran out."""
+
+
+class _Deadline:
+    """A monotonic deadline that parsers check between units of work."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self._end:
+            raise _OutOfTime
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c.isprintable()).strip()
+
+
+def _jpeg(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     position = 2
     while position + 4 <= len(data) and data[position] == 0xFF:
+        deadline.check()
         marker = data[position + 1]
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         segment = data[position + 4 : position + 2 + length]
@@ -99,9 +146,13 @@ def _jpeg(data: bytes, meta: FileMetadata) -> None:
         position += 2 + length
 
 
-def _png(data: bytes, meta: FileMetadata) -> None:
+def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     position = 8
     while position + 8 <= len(data):
+        deadline.check()
+        if meta.full:
+            meta.incomplete = True
+            return
         length, kind = struct.unpack(">I4s", data[position : position + 8])
         body = data[position + 8 : position + 8 + length]
         if kind == b"eXIf":
@@ -110,7 +161,10 @@ def _png(data: bytes, meta: FileMetadata) -> None:
             keyword, _, text = body.partition(b"\x00")
             if kind == b"iTXt":  # compression flag, method, language, translated keyword
                 text = text[2:].split(b"\x00", 2)[-1]
-            meta.add(keyword.decode("latin-1"), text.decode("utf-8", "replace"))
+            # The keyword is the file's own claim: prefixed, it can never pose
+            # as one of our labels ("GPS location") and fake or hide a warning.
+            keyword_text = _printable(keyword[:MAX_LABEL_CHARS].decode("latin-1"))
+            meta.add(f"PNG text: {keyword_text or '?'}", text.decode("utf-8", "replace"))
         elif kind == b"IEND":
             return
         position += 12 + length
@@ -186,8 +240,9 @@ _PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Softwar
                b"CreationDate": "Created", b"ModDate": "Modified"}
 
 
-def _pdf(data: bytes, meta: FileMetadata) -> None:
+def _pdf(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     for key, label in _PDF_FIELDS.items():
+        deadline.check()
         match = re.search(rb"/" + key + rb"\s*\(((?:[^()\\]|\\.){0,300})\)", data)
         if match:
             meta.add(label, _pdf_string(match.group(1)))
@@ -212,18 +267,60 @@ _OFFICE_FIELDS = (
 )
 
 
-def _office(data: bytes, meta: FileMetadata) -> None:
+def _office(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
-        for member, tag, label in _OFFICE_FIELDS:
-            if member not in names:
-                continue
-            # Bounded read: a zip bomb's member inflates no further than this.
-            with archive.open(member) as stream:
-                xml = stream.read(MAX_XML_BYTES).decode("utf-8", "replace")
-            match = re.search(rf"<{re.escape(tag)}(?:\s[^>]*)?>([^<]{{0,300}})</", xml)
-            if match:
-                meta.add(label, match.group(1))
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except Exception:
+        # Any failure to open a hostile archive reads as "unreadable", never as a 500.
         meta.add("Note", "unreadable archive")
+        return
+    texts: dict[str, str | None] = {}
+    for member, tag, label in _OFFICE_FIELDS:
+        deadline.check()
+        if member not in names:
+            continue
+        if member not in texts:
+            texts[member] = _member_text(archive, member)
+            if texts[member] is None:
+                meta.add("Note", f"unreadable archive member {member}")
+        xml = texts[member]
+        value = None if xml is None else element_text(xml, tag)
+        if value:
+            meta.add(label, value)
+
+
+def _member_text(archive: zipfile.ZipFile, member: str) -> str | None:
+    try:
+        # Bounded read: a zip bomb's member inflates no further than this.
+        with archive.open(member) as stream:
+            return stream.read(MAX_XML_BYTES).decode("utf-8", "replace")
+    except Exception:
+        # Encrypted members (RuntimeError), unknown methods (NotImplementedError),
+        # corrupt deflate (zlib.error), bad CRCs: one hostile member must not
+        # break the case page, so every failure reads as "unreadable".
+        return None
+
+
+def element_text(xml: str, tag: str) -> str | None:
+    """The text of the first `<tag ...>text</` in `xml`, found in one linear pass.
+
+    No regular expression: reporter-supplied XML must not be able to make the
+    search backtrack. Each candidate start advances the scan past its own `>`.
+    """
+    opening = f"<{tag}"
+    position = 0
+    while (start := xml.find(opening, position)) != -1:
+        after = start + len(opening)
+        end = xml.find(">", after)
+        if end == -1:
+            return None  # no tag can close after this point
+        position = end + 1
+        if after < end and not xml[after].isspace():
+            continue  # a longer tag name that starts the same (<dc:creatorX>)
+        if xml[end - 1] == "/":
+            continue  # self-closing: no text
+        text_end = xml.find("<", position, position + MAX_OFFICE_VALUE_CHARS + 1)
+        if text_end != -1 and xml.startswith("</", text_end):
+            return xml[position:text_end]
+    return None

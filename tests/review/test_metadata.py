@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 import zipfile
 import zlib
 
-from review.metadata import detect_type, inspect
+import pytest
+
+from review.metadata import MAX_FIELDS, detect_type, element_text, inspect
 
 
 def test_jpeg_gps_and_device(jpeg_with_gps: bytes) -> None:
@@ -37,8 +40,18 @@ def test_png_text_chunks() -> None:
     png = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"tEXt", b"Author\x00Wang Wei")
            + _png_chunk(b"IEND", b""))
     meta = inspect(png)
-    assert ("Author", "Wang Wei") in meta.fields
-    assert meta.warnings == ["identity"]
+    assert ("PNG text: Author", "Wang Wei") in meta.fields
+    assert meta.warnings == []
+
+
+def test_png_text_is_capped_and_cannot_fake_a_warning() -> None:
+    chunks = [_png_chunk(b"tEXt", b"GPS location\x00somewhere")]
+    chunks += [_png_chunk(b"tEXt", b"K" * 500 + b"\x00v%d" % i) for i in range(1000)]
+    meta = inspect(b"\x89PNG\r\n\x1a\n" + b"".join(chunks) + _png_chunk(b"IEND", b""))
+    assert meta.fields[0] == ("PNG text: GPS location", "somewhere")
+    assert "location" not in meta.warnings
+    assert len(meta.fields) == MAX_FIELDS and meta.incomplete
+    assert all(len(label) <= 79 for label, _ in meta.fields)
 
 
 def test_pdf_author() -> None:
@@ -63,3 +76,67 @@ def test_docx_core_properties() -> None:
 def test_type_comes_from_bytes_not_claims() -> None:
     assert detect_type(b"<svg onload=alert(1)>") == "application/octet-stream"
     assert detect_type(b"GIF89a...") == "image/gif"
+
+
+def _zip(body: bytes, *, flag: int = 0, method: int | None = None, corrupt: bool = False) -> bytes:
+    """A docx-like zip whose one member's header is patched into something hostile."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("docProps/core.xml", body)
+    data = bytearray(buffer.getvalue())
+    central = data.rfind(b"PK\x01\x02")
+    if flag:
+        struct.pack_into("<H", data, 6, flag)
+        struct.pack_into("<H", data, central + 8, flag)
+    if method is not None:
+        struct.pack_into("<H", data, 8, method)
+        struct.pack_into("<H", data, central + 10, method)
+    if corrupt:
+        data[30 + len("docProps/core.xml")] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param({"flag": 1}, id="encrypted-member"),
+        pytest.param({"method": 99}, id="unknown-compression"),
+        pytest.param({"corrupt": True}, id="corrupt-deflate"),
+    ],
+)
+def test_hostile_archive_members_read_as_unreadable(hostile: dict[str, int]) -> None:
+    meta = inspect(_zip(b"<dc:creator>Jane</dc:creator>", **hostile))
+    assert ("Note", "unreadable archive member docProps/core.xml") in meta.fields
+
+
+def test_truncated_archive_reads_as_unreadable() -> None:
+    data = _zip(b"<dc:creator>Jane</dc:creator>")
+    assert ("Note", "unreadable archive") in inspect(data[: len(data) - 10]).fields
+
+
+def test_office_xml_scan_is_linear() -> None:
+    # Quadratic backtracking took over a minute on this 256 KiB core.xml.
+    hostile = b"<dc:creator " * (256 * 1024 // 12)
+    started = time.perf_counter()
+    meta = inspect(_zip(hostile))
+    assert time.perf_counter() - started < 1.0
+    assert not [label for label, _ in meta.fields if label == "Author"]
+
+
+@pytest.mark.parametrize(
+    ("xml", "expected"),
+    [
+        ('<dc:creator xml:lang="zh">王伟</dc:creator>', "王伟"),
+        ("<dc:creatorX>no</dc:creatorX><dc:creator>yes</dc:creator>", "yes"),
+        ("<dc:creator/><dc:creator>later</dc:creator>", "later"),
+        ("<dc:creator>" + "x" * 301 + "</dc:creator>", None),
+        ("<dc:creator", None),
+    ],
+)
+def test_element_text(xml: str, expected: str | None) -> None:
+    assert element_text(xml, "dc:creator") == expected
+
+
+def test_time_budget_stops_parsing(jpeg_with_gps: bytes) -> None:
+    meta = inspect(jpeg_with_gps, budget_seconds=-1.0)
+    assert meta.incomplete and meta.fields == []
