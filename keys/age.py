@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from keys.armor import BEGIN_LINE, ArmorReader, ArmorWriter, looks_armored
+from keys.armor import DETECTION_PREFIX, ArmorReader, ArmorWriter, looks_armored
 from keys.errors import (
     HeaderError,
     HeaderMACError,
@@ -25,7 +25,7 @@ from keys.primitives import (
     random_bytes,
 )
 from keys.recipient import Identity, Recipient
-from keys.stream import CHUNK_SIZE, StreamReader, StreamWriter
+from keys.stream import CHUNK_SIZE, StreamReader, StreamWriter, write_all
 
 _SCRYPT_STANZA = "scrypt"
 
@@ -59,7 +59,7 @@ class AgeWriter(io.RawIOBase):
         self._armor = ArmorWriter(dst) if armor else None
         out: BinaryIO = self._armor if self._armor is not None else dst  # type: ignore[assignment]
         nonce = random_bytes(PAYLOAD_NONCE_SIZE)
-        out.write(encode_header(stanzas, mac) + nonce)
+        write_all(out, encode_header(stanzas, mac) + nonce)
         self._stream = StreamWriter(out, key=payload_key(file_key=file_key, nonce=nonce))
 
     def writable(self) -> bool:
@@ -73,7 +73,15 @@ class AgeWriter(io.RawIOBase):
     def abort(self) -> None:
         """Stop without completing the file, which then fails to decrypt."""
         self._stream.abort()
+        if self._armor is not None:
+            self._armor.abort()
         super().close()
+
+    def __del__(self) -> None:
+        # Dropping an unclosed writer (an error path) must leave an invalid file,
+        # never a valid one holding a prefix of the plaintext.
+        if not self.closed and hasattr(self, "_stream"):
+            self.abort()
 
     def close(self) -> None:
         if self.closed:
@@ -143,7 +151,7 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
     if not chosen:
         raise NoIdentityMatchError("no identities given")
     reader = _peekable(src)
-    if looks_armored(reader.peek(len(BEGIN_LINE))[: len(BEGIN_LINE)]):
+    if looks_armored(reader.peek(DETECTION_PREFIX)[:DETECTION_PREFIX]):
         reader = io.BufferedReader(ArmorReader(reader), buffer_size=CHUNK_SIZE)
     header = parse_header(reader)
     file_key = _unwrap_file_key(header, chosen)

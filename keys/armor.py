@@ -55,6 +55,16 @@ class ArmorWriter(io.RawIOBase):
             del self._pending[:whole]
         return len(data)
 
+    def abort(self) -> None:
+        """Close without the END line: the armored file stays incomplete."""
+        self._pending.clear()
+        super().close()
+
+    def __del__(self) -> None:
+        # Only an explicit close() completes the armor (see StreamWriter.__del__).
+        if not self.closed:
+            self.abort()
+
     def close(self) -> None:
         if self.closed:
             return
@@ -66,8 +76,12 @@ class ArmorWriter(io.RawIOBase):
         super().close()
 
 
+#: How many leading bytes looks_armored() needs to decide.
+DETECTION_PREFIX = _MAX_SURROUNDING_WHITESPACE + len(BEGIN_LINE)
+
+
 def looks_armored(prefix: bytes) -> bool:
-    """Whether the first bytes of an input announce an armored age file."""
+    """Whether the first bytes of an input (up to DETECTION_PREFIX) announce armor."""
     stripped = prefix.lstrip(_WHITESPACE)
     return stripped.startswith(BEGIN_LINE[: len(stripped)]) and len(stripped) > 0
 

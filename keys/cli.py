@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -45,8 +46,13 @@ def _input(path: str | None) -> Iterator[BinaryIO]:
 
 
 @contextlib.contextmanager
-def _output(path: str | None, *, binary: bool) -> Iterator[BinaryIO]:
-    """Standard output, or `path`, which is removed again if anything fails."""
+def _output(path: str | None, *, binary: bool, input_path: str | None) -> Iterator[BinaryIO]:
+    """Standard output, or `path`, which appears only once everything succeeded.
+
+    The result is written to a private (0600) temporary file beside `path` and
+    renamed over it at the end: a failure leaves any existing file untouched and
+    no half-written one, and decrypted output is never readable by others.
+    """
     if path is None or path == "-":
         if binary and sys.stdout.isatty():
             raise click.ClickException(
@@ -56,12 +62,17 @@ def _output(path: str | None, *, binary: bool) -> Iterator[BinaryIO]:
         sys.stdout.buffer.flush()
         return
     target = Path(path)
+    if input_path not in (None, "-") and target.exists() and target.samefile(str(input_path)):
+        raise click.ClickException("the output file is the input file")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with target.open("wb") as handle:
+        with os.fdopen(fd, "wb") as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
     except BaseException:
-        # Never leave a half-written file that looks like a result.
-        target.unlink(missing_ok=True)
+        Path(temporary).unlink(missing_ok=True)
         raise
 
 
@@ -173,7 +184,10 @@ def encrypt_command(
                 else passphrases.ask("Enter passphrase: ", confirm=True)
             )
             recipients = [ScryptRecipient(secret)]
-        with _input(input_path) as src, _output(output, binary=not armor) as dst:
+        with (
+            _input(input_path) as src,
+            _output(output, binary=not armor, input_path=input_path) as dst,
+        ):
             encrypt_stream(src, dst, recipients=recipients, armor=armor)
 
 
@@ -215,5 +229,5 @@ def decrypt_command(
                 else passphrases.ask("Enter passphrase: ")
             )
             identities = [ScryptIdentity(secret)]
-        with _input(input_path) as src, _output(output, binary=False) as dst:
+        with _input(input_path) as src, _output(output, binary=False, input_path=input_path) as dst:
             decrypt_stream(src, dst, identities=identities)

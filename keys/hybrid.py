@@ -19,6 +19,7 @@ from keys import bech32
 from keys.errors import Bech32Error, HeaderError, IdentityError, RecipientError
 from keys.header import Stanza
 from keys.primitives import FILE_KEY_SIZE, b64decode, b64encode, random_bytes
+from keys.x25519 import check_not_low_order
 
 STANZA_TYPE = "mlkem768x25519"
 RECIPIENT_HRP = "age1pq"
@@ -45,6 +46,7 @@ class HybridRecipient:
     def __init__(self, public_key: bytes) -> None:
         if len(public_key) != PUBLIC_KEY_SIZE:
             raise RecipientError("a hybrid recipient is 1,216 bytes")
+        check_not_low_order(public_key[MLKEM_PUBLIC_SIZE:])
         try:
             self._key = hpke.MLKEM768X25519PublicKey(
                 mlkem.MLKEM768PublicKey.from_public_bytes(public_key[:MLKEM_PUBLIC_SIZE]),

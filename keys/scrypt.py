@@ -73,6 +73,10 @@ class ScryptIdentity:
                 raise HeaderError("scrypt salt is not 16 bytes")
             if not _WORK_FACTOR.fullmatch(stanza.args[1]):
                 raise HeaderError("malformed scrypt work factor")
+            # Checked as text first: int() of thousands of digits is itself an
+            # error (and a cost) that must surface as a header failure.
+            if len(stanza.args[1]) > len(str(self._max_work_factor)):
+                raise HeaderError("scrypt work factor exceeds the limit")
             work_factor = int(stanza.args[1])
             if work_factor > self._max_work_factor:
                 raise HeaderError(f"scrypt work factor {work_factor} exceeds the limit")

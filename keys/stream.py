@@ -24,6 +24,16 @@ _COUNTER_BYTES = 11
 _MAX_COUNTER = (1 << (8 * _COUNTER_BYTES)) - 1
 
 
+def write_all(dst: BinaryIO, data: bytes | memoryview) -> None:
+    """Write every byte of `data`: a raw file's write() may take only part of it."""
+    view = memoryview(data)
+    while view:
+        written = dst.write(view)
+        if written is None or written >= len(view):
+            return
+        view = view[written:]
+
+
 def _chunk_nonce(counter: int, *, last: bool) -> bytes:
     if counter > _MAX_COUNTER:
         raise PayloadError("stream counter overflow")
@@ -55,11 +65,11 @@ class StreamWriter(io.RawIOBase):
         return True
 
     def _emit(self, sealed: memoryview) -> None:
-        self._dst.write(sealed if self._zero_copy else bytes(sealed))
+        write_all(self._dst, sealed if self._zero_copy else bytes(sealed))
 
     def _seal(self, chunk: bytes | bytearray | memoryview, *, last: bool) -> None:
         nonce = _chunk_nonce(self._counter, last=last)
-        self._dst.write(self._aead.encrypt(nonce, chunk, None))
+        write_all(self._dst, self._aead.encrypt(nonce, chunk, None))
         self._counter += 1
 
     def _seal_middle_chunks(self, view: memoryview) -> None:
@@ -110,6 +120,12 @@ class StreamWriter(io.RawIOBase):
         self._aborted = True
         self.close()
 
+    def __del__(self) -> None:
+        # IOBase.__del__ would close(), sealing a final chunk: a writer dropped on
+        # an error path would turn a truncated plaintext into a valid file.
+        if not self.closed:
+            self.abort()
+
     def close(self) -> None:
         if self.closed:
             return
@@ -133,6 +149,7 @@ class StreamReader(io.RawIOBase):
         self._plain = memoryview(b"")
         self._lookahead = b""
         self._done = False
+        self._error: PayloadError | None = None
 
     def readable(self) -> bool:
         return True
@@ -189,9 +206,18 @@ class StreamReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self.closed:
             raise ValueError("read from a closed age stream")
+        if self._error is not None:
+            # Once the stream has failed it stays failed: a caller that catches
+            # the error and reads on must not be handed later chunks as if the
+            # bad one had never been there.
+            raise self._error
         target = memoryview(buffer).cast("B")
         while not self._plain and not self._done:
-            self._next_chunk()
+            try:
+                self._next_chunk()
+            except PayloadError as err:
+                self._error = err
+                raise
         count = min(len(target), len(self._plain))
         target[:count] = self._plain[:count]
         self._plain = self._plain[count:]

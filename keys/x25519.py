@@ -38,6 +38,19 @@ def _shared_secret(private: X25519PrivateKey, public_bytes: bytes) -> bytes:
     return secret
 
 
+def check_not_low_order(public_key: bytes) -> None:
+    """Refuse a low-order point as a recipient, when it is configured, not at first use.
+
+    Every exchange with such a point yields the all-zero secret, so no file could
+    ever be encrypted to it; saying so when a recipients file is read beats a
+    failure in the middle of a reporter's submission.
+    """
+    try:
+        _shared_secret(X25519PrivateKey.generate(), public_key)
+    except HeaderError:
+        raise RecipientError("the X25519 key is a low-order point") from None
+
+
 class X25519Recipient:
     """A public key files are encrypted to."""
 
@@ -47,6 +60,7 @@ class X25519Recipient:
     def __init__(self, public_key: bytes) -> None:
         if len(public_key) != KEY_SIZE:
             raise RecipientError("an X25519 recipient is 32 bytes")
+        check_not_low_order(public_key)
         self.public_key = public_key
 
     @classmethod
