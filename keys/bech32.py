@@ -6,7 +6,7 @@ characters long, far past BIP 173's limit, so no off-the-shelf codec will do.
 
 from __future__ import annotations
 
-from keys.errors import Bech32Error
+from keys.errors import AgeError, Bech32Error
 
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(CHARSET)}
@@ -83,3 +83,17 @@ def decode(text: str) -> tuple[str, bytes]:
         raise Bech32Error("invalid Bech32 checksum")
     data = _convert_bits(values[:-_CHECKSUM_LENGTH], 5, 8, pad=False)
     return hrp, bytes(data)
+
+
+def decode_key(text: str, *, hrp: str, error: type[AgeError], kind: str) -> bytes:
+    """The data of a key string that must carry exactly `hrp`, or `error` naming `kind`.
+
+    Messages name the rule that failed, never the text: it may be a secret key.
+    """
+    try:
+        found, data = decode(text)
+    except Bech32Error as err:
+        raise error(f"malformed {kind}: {err}") from None
+    if found != hrp:
+        raise error(f"not an {kind}")
+    return data

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from keys import bech32
-from keys.errors import Bech32Error, HeaderError, IdentityError, RecipientError
+from keys.errors import HeaderError, IdentityError, RecipientError
 from keys.header import Stanza
 from keys.primitives import FILE_KEY_SIZE, b64decode, b64encode, random_bytes
 from keys.x25519 import check_not_low_order
@@ -58,13 +58,14 @@ class HybridRecipient:
 
     @classmethod
     def parse(cls, text: str) -> HybridRecipient:
-        try:
-            hrp, data = bech32.decode(text)
-        except Bech32Error as err:
-            raise RecipientError(f"malformed recipient: {err}") from None
-        if hrp != RECIPIENT_HRP:
-            raise RecipientError("not an age hybrid post-quantum recipient")
-        return cls(data)
+        return cls(
+            bech32.decode_key(
+                text,
+                hrp=RECIPIENT_HRP,
+                error=RecipientError,
+                kind="age hybrid post-quantum recipient",
+            )
+        )
 
     def wrap(self, file_key: bytes) -> Stanza:
         sealed = _SUITE.encrypt(file_key, self._key, info=HPKE_INFO)
@@ -102,13 +103,11 @@ class HybridIdentity:
 
     @classmethod
     def parse(cls, text: str) -> HybridIdentity:
-        try:
-            hrp, data = bech32.decode(text)
-        except Bech32Error as err:
-            raise IdentityError(f"malformed identity: {err}") from None
-        if hrp != IDENTITY_HRP:
-            raise IdentityError("not an age hybrid post-quantum identity")
-        return cls(data)
+        return cls(
+            bech32.decode_key(
+                text, hrp=IDENTITY_HRP, error=IdentityError, kind="age hybrid post-quantum identity"
+            )
+        )
 
     def recipient(self) -> HybridRecipient:
         return HybridRecipient(self._public)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from keys import bech32
-from keys.errors import Bech32Error, IdentityError, RecipientError
+from keys.errors import AgeError, Bech32Error, IdentityError, RecipientError
 from keys.hybrid import HybridIdentity, HybridRecipient
 from keys.recipient import Identity, Recipient
 from keys.x25519 import X25519Identity, X25519Recipient
@@ -18,28 +20,30 @@ _IDENTITY_KINDS: dict[str, type[X25519Identity] | type[HybridIdentity]] = {
 }
 
 
+def _dispatch(text: str, kinds: dict[str, Any], *, error: type[AgeError], what: str) -> Any:
+    """Decode `text` and build the kind its human-readable part names."""
+    try:
+        hrp, data = bech32.decode(text.strip())
+    except Bech32Error as err:
+        # The message names the rule only: the text may be secret key material.
+        raise error(f"invalid {what}: {err}") from None
+    kind = kinds.get(hrp)
+    if kind is None:
+        raise error(f"unknown {what} type")
+    return kind(data)
+
+
 def parse_recipient(text: str) -> Recipient:
     """Parse an `age1...` or `age1pq1...` recipient."""
-    text = text.strip()
-    try:
-        hrp, data = bech32.decode(text)
-    except Bech32Error as err:
-        raise RecipientError(f"invalid recipient: {err}") from None
-    kind = _RECIPIENT_KINDS.get(hrp)
-    if kind is None:
-        raise RecipientError("unknown recipient type (expected age1... or age1pq1...)")
-    return kind(data)
+    recipient: Recipient = _dispatch(
+        text, _RECIPIENT_KINDS, error=RecipientError, what="recipient (expected age1...)"
+    )
+    return recipient
 
 
 def parse_identity(text: str) -> Identity:
     """Parse an `AGE-SECRET-KEY-1...` or `AGE-SECRET-KEY-PQ-1...` identity."""
-    text = text.strip()
-    try:
-        hrp, data = bech32.decode(text)
-    except Bech32Error as err:
-        # The message names the rule only: the text is secret key material.
-        raise IdentityError(f"invalid identity: {err}") from None
-    kind = _IDENTITY_KINDS.get(hrp)
-    if kind is None:
-        raise IdentityError("unknown identity type (expected AGE-SECRET-KEY-...)")
-    return kind(data)
+    identity: Identity = _dispatch(
+        text, _IDENTITY_KINDS, error=IdentityError, what="identity (expected AGE-SECRET-KEY-...)"
+    )
+    return identity

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from keys import bech32
-from keys.errors import Bech32Error, HeaderError, IdentityError, RecipientError
+from keys.errors import HeaderError, IdentityError, RecipientError
 from keys.header import Stanza
 from keys.primitives import (
     b64decode,
@@ -65,13 +65,11 @@ class X25519Recipient:
 
     @classmethod
     def parse(cls, text: str) -> X25519Recipient:
-        try:
-            hrp, data = bech32.decode(text)
-        except Bech32Error as err:
-            raise RecipientError(f"malformed recipient: {err}") from None
-        if hrp != RECIPIENT_HRP:
-            raise RecipientError("not an age X25519 recipient")
-        return cls(data)
+        return cls(
+            bech32.decode_key(
+                text, hrp=RECIPIENT_HRP, error=RecipientError, kind="age X25519 recipient"
+            )
+        )
 
     def wrap(self, file_key: bytes) -> Stanza:
         ephemeral = X25519PrivateKey.from_private_bytes(random_bytes(KEY_SIZE))
@@ -107,13 +105,11 @@ class X25519Identity:
 
     @classmethod
     def parse(cls, text: str) -> X25519Identity:
-        try:
-            hrp, data = bech32.decode(text)
-        except Bech32Error as err:
-            raise IdentityError(f"malformed identity: {err}") from None
-        if hrp != IDENTITY_HRP:
-            raise IdentityError("not an age X25519 identity")
-        return cls(data)
+        return cls(
+            bech32.decode_key(
+                text, hrp=IDENTITY_HRP, error=IdentityError, kind="age X25519 identity"
+            )
+        )
 
     def recipient(self) -> X25519Recipient:
         return X25519Recipient(self._public)
