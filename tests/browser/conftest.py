@@ -220,7 +220,7 @@ def open_context(
     assert recorded.hosts() <= {"127.0.0.1"}, recorded.hosts()
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Keep a full-page screenshot of this step under test-artifacts/browser/."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Keep a screenshot of this step under test-artifacts/browser/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
