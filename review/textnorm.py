@@ -42,9 +42,20 @@ WORD_GRAM = 3
 DENSE_GRAM = 2
 
 
+# Every decimal digit outside ASCII: Arabic-Indic (٠١٢), Persian (۰۱۲), Devanagari,
+# fullwidth... NFKC folds only some of them; a number typed on an Arabic or
+# Persian keyboard must still match the same number typed in ASCII.
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def fold_digits(text: str) -> str:
+    """Replace every Unicode decimal digit with its ASCII digit (same length)."""
+    return _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+
+
 def normalise(text: str) -> str:
-    """Fold compatibility forms (Arabic presentation forms included), case and variants."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """Fold compatibility forms (Arabic presentation forms included), case, digits and variants."""
+    text = fold_digits(unicodedata.normalize("NFKC", text).casefold())
     return _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -56,3 +57,62 @@ def test_related_cases_share_a_normalised_number() -> None:
     related = dict(index.related("a"))
     assert related[Identifier("phone", "+33612345678")] == ["b", "c"]
     assert index.related("d") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("他的邮箱是zhang.wei@163.com请注意", {Identifier("email", "zhang.wei@163.com")}),
+        ("网址https://example.com/abc看看", {Identifier("url", "https://example.com/abc")}),
+        ("他的电报t.me/harasser_01", {Identifier("telegram", "harasser_01")}),
+        ("微信号是wxid_abcdef123456谢谢", {Identifier("wechat", "wxid_abcdef123456")}),
+        ("我的微信号是zhangwei88", {Identifier("wechat", "zhangwei88")}),
+        ("العنوان: شارع الملك فهد ١٢", {Identifier("address", "شارع الملك فهد 12")}),
+        ("车牌号码：京A·12345", {Identifier("plate", "京A12345")}),
+        ("پلاک: ۱۲ ب ۳۴۵", {Identifier("plate", "12ب345")}),
+        ("plate:\nI saw him at the market yesterday", set()),
+        ("car: grey Toyota van", set()),
+        ("vehicle: a black saloon", set()),
+        ("contact wxid_abcdef123456", {Identifier("wechat", "wxid_abcdef123456")}),
+    ],
+)
+def test_extract_in_chinese_arabic_and_persian_text(text: str,
+                                                    expected: set[Identifier]) -> None:
+    assert extract(_report({"narrative": text})) == expected
+
+
+def test_arabic_indic_and_persian_digits_are_the_same_phone() -> None:
+    reports = [
+        _report({"narrative": "اتصل بي من الرقم ٠٥٥١٢٣٤٥٦٧ وقال", "country": "SA"}, "a"),
+        _report({"narrative": "با شماره ۰۵۵۱۲۳۴۵۶۷ تماس گرفت", "country": "SA"}, "b"),
+        _report({"narrative": "he called from 055 123 4567", "country": "SA"}, "c"),
+    ]
+    related = dict(RelatedIndex.build(reports).related("a"))
+    assert related[Identifier("phone", "+966551234567")] == ["b", "c"]
+
+
+HOSTILE_LENGTH = 20_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a" * HOSTILE_LENGTH, id="word-chars-no-at"),
+        pytest.param("举" * HOSTILE_LENGTH, id="cjk-no-at"),
+        pytest.param("a@" * (HOSTILE_LENGTH // 2), id="many-at-signs"),
+        pytest.param("tg" + " " * HOSTILE_LENGTH, id="telegram-spaces"),
+        pytest.param("wechat" + " " * HOSTILE_LENGTH, id="wechat-spaces"),
+        pytest.param("\n" * HOSTILE_LENGTH, id="newlines"),
+        pytest.param("plate: a" + " " * HOSTILE_LENGTH + "b", id="labelled-spaces"),
+        pytest.param("plate:" * (HOSTILE_LENGTH // 6), id="labels"),
+        pytest.param("https://" + "a" * HOSTILE_LENGTH, id="url"),
+        pytest.param("1 " * (HOSTILE_LENGTH // 2), id="digits"),
+        pytest.param("t.me/" * (HOSTILE_LENGTH // 5), id="telegram-links"),
+    ],
+)
+def test_hostile_answers_are_extracted_in_linear_time(text: str) -> None:
+    # Every pattern runs at every unlock over text anyone could submit: the
+    # catastrophic ones took 3-12 s on these inputs, a linear scan takes milliseconds.
+    started = time.perf_counter()
+    extract(_report({"narrative": text, "identifiers": text}))
+    assert time.perf_counter() - started < 1.0

@@ -82,3 +82,16 @@ def test_attachment_names_are_searchable() -> None:
     report = Report(id="r", received_day="2025-01-01", language="en", urgent=False, answers={},
                     attachments=(AttachmentInfo("attachment-001.age", "威胁信.jpg", "", 0, ""),))
     assert SearchIndex.build([report]).search("威胁信") == ["r"]
+
+
+@pytest.mark.parametrize("query", ["0551234567", "٠٥٥١٢٣٤٥٦٧", "۰۵۵۱۲۳۴۵۶۷", "０５５１２３４５６７"])
+def test_numbers_match_whichever_digits_typed_them(query: str) -> None:
+    index = SearchIndex.build([
+        Report(id="ar", received_day="2025-01-01", language="ar", urgent=False,
+               answers={"narrative": "اتصل بي من الرقم ٠٥٥١٢٣٤٥٦٧ وقال"}),
+        Report(id="fa", received_day="2025-01-01", language="fa", urgent=False,
+               answers={"narrative": "با شماره ۰۵۵۱۲۳۴۵۶۷ تماس گرفت"}),
+        Report(id="en", received_day="2025-01-01", language="en", urgent=False,
+               answers={"narrative": "he called from 0551234567"}),
+    ])
+    assert sorted(index.search(query)) == ["ar", "en", "fa"]
