@@ -76,10 +76,16 @@ def _output(path: str | None, *, binary: bool, input_path: str | None) -> Iterat
         raise
 
 
-def _identity_passphrase(passphrase_file: str | None) -> Callable[[], str]:
+def _passphrase(passphrase_file: str | None, *, prompt: str, confirm: bool = False) -> str:
+    """From the named file if there is one, else asked on the terminal."""
     if passphrase_file is not None:
-        return lambda: passphrases.read_file(passphrase_file)
-    return lambda: passphrases.ask("Enter passphrase for identity file: ")
+        return passphrases.read_file(passphrase_file)
+    return passphrases.ask(prompt, confirm=confirm)
+
+
+def _identity_passphrase(passphrase_file: str | None) -> Callable[[], str]:
+    # Called only if an identity file turns out to be encrypted, as `age -d -i` does.
+    return lambda: _passphrase(passphrase_file, prompt="Enter passphrase for identity file: ")
 
 
 @click.group("keys")
@@ -103,10 +109,10 @@ def generate(
             X25519Identity.generate() if classic else HybridIdentity.generate()
         )
         secret: str | None = None
-        if ask_passphrase:
-            secret = passphrases.ask("Passphrase for the new identity file: ", confirm=True)
-        elif passphrase_file:
-            secret = passphrases.read_file(passphrase_file)
+        if ask_passphrase or passphrase_file:
+            secret = _passphrase(
+                passphrase_file, prompt="Passphrase for the new identity file: ", confirm=True
+            )
         if output is None:
             _print_identity(identity, secret)
             return
@@ -178,11 +184,7 @@ def encrypt_command(
         for path in recipient_files:
             recipients += read_recipients_file(path)
         if uses_passphrase:
-            secret = (
-                passphrases.read_file(passphrase_file)
-                if passphrase_file
-                else passphrases.ask("Enter passphrase: ", confirm=True)
-            )
+            secret = _passphrase(passphrase_file, prompt="Enter passphrase: ", confirm=True)
             recipients = [ScryptRecipient(secret)]
         with (
             _input(input_path) as src,
@@ -223,11 +225,7 @@ def decrypt_command(
         for path in identity_files:
             identities += read_identity_file(path, passphrase=unlock)
         if not identities:
-            secret = (
-                passphrases.read_file(passphrase_file)
-                if passphrase_file
-                else passphrases.ask("Enter passphrase: ")
-            )
+            secret = _passphrase(passphrase_file, prompt="Enter passphrase: ")
             identities = [ScryptIdentity(secret)]
         with _input(input_path) as src, _output(output, binary=False, input_path=input_path) as dst:
             decrypt_stream(src, dst, identities=identities)
