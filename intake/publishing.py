@@ -24,6 +24,10 @@ def publish_submission(
     receipt_cost: Argon2Cost,
 ) -> str:
     """Store the encrypted report, publish the submission, and return its new receipt code."""
+    # The receipt comes first: it is the step that depends on the code drawn, so a
+    # fault there is met before the report is encrypted, not after.
+    code = generate_receipt_code()
+    receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
     document = build_report_document(
         answers=answers, attachments=received.attachments, received_day=day, language=language
     )
@@ -31,8 +35,6 @@ def publish_submission(
     with keys.encrypting(as_binary_io(chunks), recipients=recipients) as age:
         age.write(encode_report_document(document))
     chunks.finish()
-    code = generate_receipt_code()
-    receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
     staged.publish(
         receipt_lookup_id=receipt.lookup_id,
         reply_recipient=str(receipt.reply_identity.recipient()),

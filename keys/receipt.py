@@ -19,7 +19,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from keys.x25519 import X25519Identity
+from keys.hybrid import SEED_SIZE, HybridIdentity
 
 WORDLIST_RESOURCE = "eff_large_wordlist.txt"
 WORDLIST_SIZE = 7776
@@ -28,9 +28,11 @@ PEPPER_SIZE = 32
 LOOKUP_ID_SIZE = 32
 
 # Distinct HKDF labels keep the lookup id and the reply key independent: knowing
-# one (the lookup id is stored in clear) reveals nothing about the other.
+# one (the lookup id is stored in clear) reveals nothing about the other. The
+# reply key's label names its kind, so a later change of key type is a new label,
+# never a silent reinterpretation of the same bytes.
 _LOOKUP_LABEL = b"haven/receipt/v1/lookup-id"
-_REPLY_KEY_LABEL = b"haven/receipt/v1/reply-x25519"
+_REPLY_KEY_LABEL = b"haven/receipt/v1/reply-mlkem768x25519"
 _ARGON2_OUTPUT_SIZE = 32
 
 
@@ -59,7 +61,9 @@ class ReceiptKeys:
     """What a receipt code derives to: the stored lookup id and the reporter's reply identity."""
 
     lookup_id: str
-    reply_identity: X25519Identity
+    # Hybrid post-quantum: replies sit on the online server encrypted to this key,
+    # where an adversary can record them today and attack them with a quantum computer later.
+    reply_identity: HybridIdentity
 
 
 @cache
@@ -70,6 +74,11 @@ def wordlist() -> tuple[str, ...]:
     if len(words) != WORDLIST_SIZE or len(set(words)) != WORDLIST_SIZE:
         raise RuntimeError("the bundled receipt word list is damaged")
     return words
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    return frozenset(wordlist())
 
 
 def generate_receipt_code(
@@ -84,15 +93,36 @@ def generate_receipt_code(
 
 def normalize_receipt_code(text: str) -> str:
     """Return `text` as the canonical code: lower case, single spaces, words checked."""
-    # Reporters retype codes on phones: forgive case, extra spaces and hyphens.
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("-", " ")
-    words = folded.split()
+    # Reporters retype codes on phones: forgive case and extra spaces.
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = [word for token in folded.split() for word in _split_token(token, _known_words())]
     if len(words) < RECEIPT_WORDS:
         raise ReceiptError(f"a receipt code has at least {RECEIPT_WORDS} words")
-    known = set(wordlist())
-    if any(word not in known for word in words):
-        raise ReceiptError("a receipt code is made only of words from the list")
     return " ".join(words)
+
+
+def _split_token(token: str, known: frozenset[str]) -> list[str]:
+    """Return the list words `token` stands for: itself, or hyphen-joined words."""
+    if token in known:
+        return [token]
+    # Some reporters retype a code with hyphens between its words. The list has
+    # hyphenated words of its own (t-shirt, drop-down), so a pair of parts that is
+    # a list word is taken whole; none of their first halves is a word by itself,
+    # so no code can be read two ways.
+    parts = [part for part in token.split("-") if part]
+    words: list[str] = []
+    at = 0
+    while at < len(parts):
+        pair = "-".join(parts[at : at + 2])
+        if at + 1 < len(parts) and pair in known:
+            words.append(pair)
+            at += 2
+        elif parts[at] in known:
+            words.append(parts[at])
+            at += 1
+        else:
+            raise ReceiptError("a receipt code is made only of words from the list")
+    return words
 
 
 def derive_receipt_keys(
@@ -113,8 +143,8 @@ def derive_receipt_keys(
         type=Type.ID,
     )
     lookup_id = _expand(master, _LOOKUP_LABEL, LOOKUP_ID_SIZE).hex()
-    reply_secret = _expand(master, _REPLY_KEY_LABEL, 32)
-    return ReceiptKeys(lookup_id=lookup_id, reply_identity=X25519Identity(reply_secret))
+    reply_seed = _expand(master, _REPLY_KEY_LABEL, SEED_SIZE)
+    return ReceiptKeys(lookup_id=lookup_id, reply_identity=HybridIdentity(reply_seed))
 
 
 def _expand(master: bytes, label: bytes, size: int) -> bytes:

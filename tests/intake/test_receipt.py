@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
+from collections.abc import Callable, Sequence
 from importlib import resources
 
 import pytest
 
+import keys
 from keys.receipt import (
     PRODUCTION_COST,
     RECEIPT_WORDS,
@@ -58,6 +61,61 @@ def test_refuses_words_outside_the_list() -> None:
         normalize_receipt_code("abacus " * 6 + "notaword")
 
 
+HYPHENATED = [word for word in wordlist() if "-" in word]
+FILLER = ["abacus", "zoom", "shirt", "down", "abdomen", "abide"]
+
+
+def test_the_list_has_hyphenated_words_whose_first_halves_are_not_words() -> None:
+    # The hyphen rule in normalize_receipt_code is unambiguous only while this holds.
+    assert sorted(HYPHENATED) == ["drop-down", "felt-tip", "t-shirt", "yo-yo"]
+    assert not any(word.split("-")[0] in wordlist() for word in HYPHENATED)
+
+
+def test_every_word_of_the_list_survives_normalisation() -> None:
+    for word in wordlist():
+        code = " ".join([word, *FILLER])
+        assert normalize_receipt_code(code) == code, word
+
+
+@pytest.mark.parametrize("word", HYPHENATED)
+@pytest.mark.parametrize("position", [0, 3, 6])
+def test_codes_typed_with_hyphens_between_words_keep_hyphenated_words(
+    word: str, position: int
+) -> None:
+    words = [*FILLER]
+    words.insert(position, word)
+    assert normalize_receipt_code("-".join(words).upper()) == " ".join(words)
+    assert normalize_receipt_code(" - ".join(words)) == " ".join(words)
+
+
+@pytest.mark.parametrize("typed", ["t shirt", "shirt-t", "abacus-notaword", "abacus-t"])
+def test_refuses_hyphenated_tokens_that_are_not_list_words(typed: str) -> None:
+    with pytest.raises(ReceiptError, match="only of words"):
+        normalize_receipt_code(" ".join([*FILLER, typed]))
+
+
+def pinned_chooser(words: Sequence[str]) -> Callable[[Sequence[str]], str]:
+    """A chooser that yields `words` in turn, standing in for secrets.choice."""
+    cycle = itertools.cycle(words)
+    return lambda _vocabulary: next(cycle)
+
+
+@pytest.mark.parametrize("word", HYPHENATED)
+def test_a_generated_code_always_derives(word: str) -> None:
+    # A code the server issues but cannot derive would throw away a whole upload.
+    code = generate_receipt_code(choose=pinned_chooser([word, *FILLER]))
+    assert code.split(" ")[0] == word
+    derived = derive_receipt_keys(code, pepper=PEPPER, cost=FAST_RECEIPT_COST)
+    retyped = derive_receipt_keys(code.replace(" ", "-"), pepper=PEPPER, cost=FAST_RECEIPT_COST)
+    assert retyped.lookup_id == derived.lookup_id
+
+
+def test_every_generated_word_normalises_to_itself() -> None:
+    for word in wordlist():
+        code = generate_receipt_code(choose=pinned_chooser([word]))
+        assert normalize_receipt_code(code) == code, word
+
+
 def test_derivation_is_deterministic_and_peppered() -> None:
     code = generate_receipt_code()
     first = derive_receipt_keys(code, pepper=PEPPER, cost=FAST_RECEIPT_COST)
@@ -70,6 +128,29 @@ def test_derivation_is_deterministic_and_peppered() -> None:
     for different in (other_pepper, other_code):
         assert different.lookup_id != first.lookup_id
         assert str(different.reply_identity.recipient()) != str(first.reply_identity.recipient())
+
+
+def test_the_reply_key_is_hybrid_post_quantum() -> None:
+    derived = derive_receipt_keys(generate_receipt_code(), pepper=PEPPER, cost=FAST_RECEIPT_COST)
+    recipient = derived.reply_identity.recipient()
+    assert str(recipient).startswith("age1pq1")
+    assert keys.parse_recipient(str(recipient)) == recipient
+    sealed = keys.encrypt(b"a reply", recipients=[recipient])
+    assert keys.decrypt(sealed, identities=[derived.reply_identity]) == b"a reply"
+
+
+# Replies already stored are encrypted to keys derived this way: a change of label,
+# KDF or key type must be a deliberate new version, never an accident.
+KNOWN_CODE = "abacus t-shirt zoom drop-down yo-yo felt-tip abide"
+KNOWN_LOOKUP_ID = "b06f498ae1a865eef79b21bfbf237e850d8afe0dd943ea4c595fd41179fda55c"
+KNOWN_RECIPIENT_SHA256 = "87636ee96a504eb3bb920b1e7808967d44e0c45a74c245b697b02d2ea0de2c7f"
+
+
+def test_derivation_matches_its_known_answer() -> None:
+    derived = derive_receipt_keys(KNOWN_CODE, pepper=PEPPER, cost=FAST_RECEIPT_COST)
+    assert derived.lookup_id == KNOWN_LOOKUP_ID
+    recipient = str(derived.reply_identity.recipient()).encode()
+    assert hashlib.sha256(recipient).hexdigest() == KNOWN_RECIPIENT_SHA256
 
 
 def test_lookup_id_and_reply_key_are_independent() -> None:
