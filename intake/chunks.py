@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, insert, select, update
 
+from intake.db import writing
 from intake.models import Chunk, StoredFile
 
 # 1 MiB of ciphertext per row: large enough to keep row overhead low, small enough
@@ -42,10 +43,14 @@ class ChunkWriter(io.RawIOBase):
 
     def finish(self) -> None:
         """Store what is buffered and record the file's ciphertext size and SHA-256."""
+        # After close() (an aborted upload) the buffer is gone: recording a size and
+        # digest now would mark an incomplete file as complete.
+        if self.closed:
+            raise ValueError("finish() on a closed ChunkWriter")
         if self._buffer:
             self._store(bytes(self._buffer))
             self._buffer.clear()
-        with self._engine.begin() as connection:
+        with writing(self._engine) as connection:
             connection.execute(
                 update(StoredFile)
                 .where(StoredFile.id == self._file_id)
@@ -60,7 +65,7 @@ class ChunkWriter(io.RawIOBase):
         super().close()
 
     def _store(self, chunk: bytes) -> None:
-        with self._engine.begin() as connection:
+        with writing(self._engine) as connection:
             connection.execute(
                 insert(Chunk).values(file_id=self._file_id, seq=self._seq, data=chunk)
             )

@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # How long a writer waits for another's short transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option marking a connection whose transaction will write.
+_WRITES = "haven_writes"
 
 
 def make_engine(url: str) -> Engine:
     """Return an engine for `url`, with SQLite tuned for many short writers."""
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    engine = create_engine(
+        url,
+        pool_pre_ping=not url.startswith("sqlite"),
+        # Error messages would otherwise quote bound values (receipt lookup ids,
+        # reply recipients, submission ids) into logs and tracebacks.
+        hide_parameters=True,
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
     return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """Open a connection in a transaction that will write, committed on success."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITES: True})
+        with connection.begin():
+            yield connection
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -41,7 +60,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
-    # Take the write lock at BEGIN, where busy_timeout applies, instead of failing
-    # with "database is locked" when a deferred read later upgrades to a write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(_WRITES):
+        # A writer takes the write lock at BEGIN, where busy_timeout applies, instead
+        # of failing with "database is locked" when a deferred read upgrades to a write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        # A reader takes no lock in WAL mode, so it never makes a writer wait.
+        connection.exec_driver_sql("BEGIN")

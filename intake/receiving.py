@@ -9,7 +9,8 @@ encryptor into chunk rows, so no plaintext byte is ever written anywhere.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -109,6 +110,19 @@ class _FileSink:
         self.chunks.close()
 
 
+@contextmanager
+def _decoder_refusals() -> Iterator[None]:
+    """Turn the multipart decoder's refusals into ours."""
+    try:
+        yield
+    except RequestEntityTooLarge:
+        raise UploadTooLarge("text") from None
+    except ValueError:
+        # Werkzeug's decoder signals every framing error as ValueError. Only decoder
+        # calls run in here, so a fault of ours is never passed off as the client's.
+        raise MalformedUpload("malformed multipart body") from None
+
+
 class MultipartReceiver:
     """Decodes one multipart body into a ReceivedForm, staging attachments encrypted."""
 
@@ -127,7 +141,10 @@ class MultipartReceiver:
         self._stage = stage
         self._decoder = MultipartDecoder(
             boundary,
-            max_form_memory_size=limits.max_text_chars * BYTES_PER_CHAR,
+            # Werkzeug compares this with its whole receive buffer, file data included,
+            # so it must hold a full read; _take enforces the real per-field and total
+            # text limits itself.
+            max_form_memory_size=max(limits.max_text_chars * BYTES_PER_CHAR, 2 * READ_SIZE),
             max_parts=MAX_PARTS,
         )
         self.staged: StagedSubmission | None = None
@@ -149,14 +166,10 @@ class MultipartReceiver:
                 self._read += len(data)
                 if self._read > self._limits.max_upload_bytes:
                     raise UploadTooLarge("total")
-                self._decoder.receive_data(data or None)
+                with _decoder_refusals():
+                    self._decoder.receive_data(data or None)
                 if self._drain_events() or not data:
                     break
-        except RequestEntityTooLarge:
-            raise UploadTooLarge("text") from None
-        except ValueError:
-            # Werkzeug's decoder signals every framing error as ValueError.
-            raise MalformedUpload("malformed multipart body") from None
         finally:
             if self._sink is not None:
                 self._sink.abort()
@@ -166,7 +179,8 @@ class MultipartReceiver:
         return self.received
 
     def _drain_events(self) -> bool:
-        event = self._decoder.next_event()
+        with _decoder_refusals():
+            event = self._decoder.next_event()
         while not isinstance(event, NeedData):
             if isinstance(event, Epilogue):
                 self._complete = True
@@ -177,7 +191,8 @@ class MultipartReceiver:
                 self._part, self._text, self._text_bytes = event, [], 0
             elif isinstance(event, Data):
                 self._take(event)
-            event = self._decoder.next_event()
+            with _decoder_refusals():
+                event = self._decoder.next_event()
         return False
 
     def _start_file(self, event: File) -> None:

@@ -6,13 +6,17 @@ import secrets
 from datetime import date, timedelta
 from typing import BinaryIO, cast
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from intake.chunks import ChunkWriter
 from intake.days import Today, utc_today
-from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, StoredFile, Submission
+from intake.db import writing
+from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, Chunk, StoredFile, Submission
 
 REPORT_NAME = "report.age"
+# Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
+# so this bounds how long a purge holds the write lock other reporters wait on.
+DELETE_BATCH_CHUNKS = 16
 # A staged submission this many days old belongs to an upload that died.
 STALE_AFTER_DAYS = 2
 
@@ -35,7 +39,7 @@ class StagedSubmission:
         # 128 random bits: the id says nothing about time, order or content.
         self.id = secrets.token_hex(16)
         self._attachments = 0
-        with engine.begin() as connection:
+        with writing(engine) as connection:
             connection.execute(
                 insert(Submission).values(id=self.id, state=STAGED, staged_day=today())
             )
@@ -51,7 +55,7 @@ class StagedSubmission:
         return self._open(REPORT_NAME, kind=REPORT)
 
     def _open(self, name: str, *, kind: str) -> ChunkWriter:
-        with self._engine.begin() as connection:
+        with writing(self._engine) as connection:
             file_id = connection.execute(
                 insert(StoredFile)
                 .values(submission_id=self.id, name=name, kind=kind)
@@ -61,7 +65,7 @@ class StagedSubmission:
 
     def publish(self, *, receipt_lookup_id: str, reply_recipient: str) -> None:
         """Make the submission visible to pickup, with its receipt, in one commit."""
-        with self._engine.begin() as connection:
+        with writing(self._engine) as connection:
             unfinished = connection.execute(
                 select(StoredFile.id).where(
                     StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
@@ -88,17 +92,36 @@ class StagedSubmission:
 
 
 def delete_submission(engine: Engine, *, submission_id: str) -> None:
-    """Delete a submission with its files and chunks, a file at a time."""
+    """Delete a submission with its files and chunks, in short transactions."""
     with engine.connect() as connection:
         file_ids = connection.execute(
             select(StoredFile.id).where(StoredFile.submission_id == submission_id)
         ).scalars().all()
-    # Deleting file by file keeps each transaction short, even for a 1 GiB upload.
     for file_id in file_ids:
-        with engine.begin() as connection:
+        _delete_chunks(engine, file_id=file_id)
+        with writing(engine) as connection:
             connection.execute(delete(StoredFile).where(StoredFile.id == file_id))
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         connection.execute(delete(Submission).where(Submission.id == submission_id))
+
+
+def _delete_chunks(engine: Engine, *, file_id: int) -> None:
+    # A few chunks per transaction, so a 1 GiB file never holds the write lock for long.
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(func.max(Chunk.seq)).where(Chunk.file_id == file_id)
+        ).scalar_one()
+    if last is None:
+        return
+    for start in range(0, last + 1, DELETE_BATCH_CHUNKS):
+        with writing(engine) as connection:
+            connection.execute(
+                delete(Chunk).where(
+                    Chunk.file_id == file_id,
+                    Chunk.seq >= start,
+                    Chunk.seq < start + DELETE_BATCH_CHUNKS,
+                )
+            )
 
 
 def collect_stale(engine: Engine, *, today: date) -> int:

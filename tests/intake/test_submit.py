@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -13,6 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import keys
+from intake import create_app
+from intake.config import IntakeConfig
 from intake.forms import report_form_class
 from intake.models import Submission
 from intake.questionnaire import QUESTIONS, VERSION, definition_sha256
@@ -479,3 +482,40 @@ def test_a_code_with_a_hyphenated_word_is_issued_and_rederives(
     with engine_of(app).connect() as connection:
         stored = connection.execute(select(Submission.receipt_lookup_id)).scalar_one()
     assert stored == derived.lookup_id
+
+
+@pytest.mark.parametrize("max_text_chars", [200, 1000, 16_000])
+def test_a_small_text_limit_still_accepts_large_files(
+    config: IntakeConfig, reviewer: keys.X25519Identity, max_text_chars: int
+) -> None:
+    app = create_app(dataclasses.replace(config, max_text_chars=max_text_chars))
+    client = app.test_client()
+    photo = bytes(range(256)) * 1200  # 300 KiB: several reads of the body
+    response = post(
+        client,
+        {"csrf_token": csrf_token(client), "attachments": [(io.BytesIO(photo), "a.jpg")]},
+    )
+    assert response.status_code == 200
+    _, _, files = only_submission(app, reviewer)
+    assert files == {"attachment-001.age": photo}
+    # The text limit itself still holds.
+    response = post(client, {"csrf_token": csrf_token(client), "narrative": "x" * 200_000})
+    assert response.status_code == 413
+    engine_of(app).dispose()
+
+
+def test_an_internal_fault_is_not_reported_as_the_clients_malformed_body(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_sink: object, _data: bytes) -> None:
+        raise ValueError("a fault of ours")
+
+    monkeypatch.setattr("intake.receiving._FileSink.write", broken)
+    app.testing = False  # see the 500 page instead of the exception
+    response = post(
+        client,
+        {"csrf_token": csrf_token(client), "attachments": [(io.BytesIO(b"data"), "a.txt")]},
+    )
+    assert response.status_code == 500
+    assert "could not read" not in response.get_data(as_text=True)
+    assert submissions(engine_of(app)) == {}
