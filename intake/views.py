@@ -68,8 +68,12 @@ def submit_report() -> ResponseReturnValue:
             if form.csrf_token.errors:
                 raise CsrfRefused("invalid CSRF token")
             return _render_form(form, state, files_dropped=bool(received.attachments)), 422
+        if receiver.staged is None:
+            # A report without attachments is staged only now; it must belong to the
+            # receiver so that the cleanup below removes it too if publishing fails.
+            receiver.staged = StagedSubmission(state.engine, today=state.today)
         code = publish_submission(
-            receiver.staged or StagedSubmission(state.engine, today=state.today),
+            receiver.staged,
             received,
             answers=form.answers(),
             language=str(get_locale() or "en"),
