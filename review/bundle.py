@@ -1,30 +1,55 @@
 """Reading a pickup bundle into a staging directory, trusting nothing in it.
 
-Every member is checked against the manifest before a byte of it is kept, and
-copied with its size bounded by what the manifest declares, so a hostile bundle
-can neither write outside the staging directory nor fill the disk. The caller
-commits the staged files only once the whole bundle has passed.
+The manifest's signature is checked against the pinned intake keys before any
+other member is read. Every member is then checked against the signed manifest
+before a byte of it is kept, and copied with its size bounded by what the
+manifest declares; only plain regular files are accepted (a sparse member
+could expand far beyond its bytes in the archive), and the declared total must
+fit in the free space of the workspace's file system with room to spare. So a
+hostile bundle can neither write outside the staging directory nor make the
+import fill the disk. The caller commits the staged files only once the whole
+bundle has passed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from keys.signing import VerifyingKey
 from review.errors import BundleError
-from review.manifest import MAX_MANIFEST_BYTES, FileEntry, Manifest, SubmissionEntry, parse_manifest
+from review.manifest import (
+    MAX_MANIFEST_BYTES,
+    UNSIGNED_MESSAGE,
+    UNSIGNED_VERSION,
+    FileEntry,
+    Manifest,
+    SubmissionEntry,
+    parse_manifest,
+)
+from review.provenance import MAX_SIGNATURE_BYTES, verify_manifest
 
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
 # Larger than any attachment intake accepts; a member claiming more is refused unread.
 DEFAULT_MAX_MEMBER_BYTES = 4 * 1024**3
+# Space left free after an import: the database, its WAL and the OS need room too.
+DISK_RESERVE_BYTES = 256 * 1024 * 1024
 _COPY_CHUNK = 1024 * 1024
+# Plain file members only: GNU sparse ("S") and contiguous ("7") types are refused.
+_PLAIN_FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
+
+FreeSpace = Callable[[Path], int]
 
 Progress = Callable[[int], None]
 
@@ -45,61 +70,144 @@ class StagedBundle:
     manifest: Manifest
     files: tuple[StagedFile, ...]
     directory: Path
+    # Fingerprint of the pinned intake key that signed the manifest.
+    signer: str
 
     def discard(self) -> None:
         """Remove whatever is still staged."""
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a bundle may claim before it is refused unread."""
+
+    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES
+    disk_reserve_bytes: int = DISK_RESERVE_BYTES
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def free_space(path: Path) -> int:
+    """Bytes free for this user on the file system holding `path`."""
+    return shutil.disk_usage(path).free
+
+
 def stage_bundle(
     bundle: Path,
     *,
     staging_root: Path,
-    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+    trusted: Sequence[VerifyingKey],
+    limits: Limits = DEFAULT_LIMITS,
+    free: FreeSpace = free_space,
     progress: Progress | None = None,
 ) -> StagedBundle:
     """Verify `bundle` member by member into a fresh directory under `staging_root`."""
     directory = Path(tempfile.mkdtemp(prefix="bundle-", dir=staging_root))
     try:
-        manifest, files = _read(bundle, directory, max_member_bytes, progress or (lambda _: None))
+        with _plain_tar(bundle) as archive:
+            report = progress or (lambda _: None)
+            reader = _Reader(archive, directory, trusted, limits, free, report)
+            manifest, signer, files = reader.read()
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return StagedBundle(manifest=manifest, files=files, directory=directory)
+    return StagedBundle(manifest=manifest, files=files, directory=directory, signer=signer)
 
 
-def _read(
-    bundle: Path, directory: Path, max_member_bytes: int, progress: Progress
-) -> tuple[Manifest, tuple[StagedFile, ...]]:
+@contextmanager
+def _plain_tar(bundle: Path) -> Iterator[tarfile.TarFile]:
+    """The bundle as a plain tar; tar and I/O errors while reading it become BundleError."""
     try:
         # "r:" refuses compression: the format is a plain tar, and a compressed
         # member stream would let a small bundle expand without bound.
         with tarfile.open(bundle, mode="r:") as archive:
-            return _read_members(archive, directory, max_member_bytes, progress)
+            yield archive
     except (tarfile.TarError, EOFError) as error:
         raise BundleError(f"not a readable tar archive: {error}") from None
     except OSError as error:
         raise BundleError(f"cannot read the bundle: {error.strerror or error}") from None
 
 
-def _read_members(
-    archive: tarfile.TarFile, directory: Path, max_member_bytes: int, progress: Progress
-) -> tuple[Manifest, tuple[StagedFile, ...]]:
-    manifest: Manifest | None = None
-    expected: dict[str, tuple[SubmissionEntry, FileEntry]] = {}
-    seen: set[str] = set()
-    staged: list[StagedFile] = []
-    for member in archive:
-        _check_member(member, seen)
-        seen.add(member.name)
-        if manifest is None:
-            if member.name != MANIFEST_NAME:
-                raise BundleError(f"the first member must be {MANIFEST_NAME}, not {member.name!r}")
-            if member.size > MAX_MANIFEST_BYTES:
-                raise BundleError("manifest.json is larger than any real manifest")
-            manifest = parse_manifest(_read_all(archive, member))
-            expected = manifest.members()
-            continue
+class _Reader:
+    """One pass over the archive's members, in the order the format fixes."""
+
+    def __init__(
+        self,
+        archive: tarfile.TarFile,
+        directory: Path,
+        trusted: Sequence[VerifyingKey],
+        limits: Limits,
+        free: FreeSpace,
+        progress: Progress,
+    ) -> None:
+        self._archive = archive
+        self._directory = directory
+        self._trusted = trusted
+        self._limits = limits
+        self._free = free
+        self._progress = progress
+        self._seen: set[str] = set()
+
+    def _next(self) -> tarfile.TarInfo | None:
+        member = self._archive.next()
+        if member is not None:
+            _check_member(member, self._seen)
+            self._seen.add(member.name)
+        return member
+
+    def read(self) -> tuple[Manifest, str, tuple[StagedFile, ...]]:
+        manifest, signer = self._signed_manifest()
+        total = manifest.total_bytes()
+        available = self._free(self._directory) - self._limits.disk_reserve_bytes
+        if total > available:
+            raise BundleError(
+                f"the bundle declares {total} bytes; the workspace's disk has room for "
+                f"{max(available, 0)} (keeping {self._limits.disk_reserve_bytes} free)"
+            )
+        return manifest, signer.fingerprint(), self._submissions(manifest)
+
+    def _signed_manifest(self) -> tuple[Manifest, VerifyingKey]:
+        first = self._next()
+        if first is None:
+            raise BundleError("the bundle is empty")
+        if first.name != MANIFEST_NAME:
+            raise BundleError(f"the first member must be {MANIFEST_NAME}, not {first.name!r}")
+        if first.size > MAX_MANIFEST_BYTES:
+            raise BundleError("manifest.json is larger than any real manifest")
+        raw = _read_all(self._archive, first)
+        second = self._next()
+        if second is None or second.name != SIGNATURE_NAME:
+            if _declares_unsigned_version(raw):
+                raise BundleError(UNSIGNED_MESSAGE)
+            raise BundleError(
+                f"the second member must be {SIGNATURE_NAME} (the intake's signature); "
+                "an unsigned bundle is refused"
+            )
+        if second.size > MAX_SIGNATURE_BYTES:
+            raise BundleError(f"{SIGNATURE_NAME} is larger than any SSH signature")
+        signer = verify_manifest(raw, _read_all(self._archive, second), trusted=self._trusted)
+        # Only now, signed by a pinned intake key, is the manifest worth parsing.
+        return parse_manifest(raw), signer
+
+    def _submissions(self, manifest: Manifest) -> tuple[StagedFile, ...]:
+        expected = manifest.members()
+        staged: list[StagedFile] = []
+        while (member := self._next()) is not None:
+            staged.append(self._member(member, expected, len(staged)))
+        missing = sorted(set(expected) - self._seen)
+        if missing:
+            raise BundleError(f"the manifest lists {missing[0]!r}, which is not in the bundle")
+        return tuple(staged)
+
+    def _member(
+        self,
+        member: tarfile.TarInfo,
+        expected: dict[str, tuple[SubmissionEntry, FileEntry]],
+        index: int,
+    ) -> StagedFile:
+        max_member_bytes = self._limits.max_member_bytes
         if member.name not in expected:
             raise BundleError(f"member {member.name!r} is not listed in the manifest")
         submission, entry = expected[member.name]
@@ -109,21 +217,33 @@ def _read_members(
             raise BundleError(
                 f"member {member.name!r} is {member.size} bytes, the manifest says {entry.size}"
             )
-        target = directory / f"{len(staged):08d}.age"
-        _copy_verified(archive, member, entry, target, progress)
-        staged.append(StagedFile(submission=submission, file=entry, path=target))
-    if manifest is None:
-        raise BundleError("the bundle is empty")
-    missing = sorted(set(expected) - seen)
-    if missing:
-        raise BundleError(f"the manifest lists {missing[0]!r}, which is not in the bundle")
-    return manifest, tuple(staged)
+        target = self._directory / f"{index:08d}.age"
+        _copy_verified(self._archive, member, entry, target, self._progress)
+        return StagedFile(submission=submission, file=entry, path=target)
+
+
+def _declares_unsigned_version(raw: bytes) -> bool:
+    """Whether an unsigned manifest claims version 1 (only to word the refusal)."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and document.get("version") == UNSIGNED_VERSION
 
 
 def _check_member(member: tarfile.TarInfo, seen: set[str]) -> None:
     name = member.name
-    if not member.isreg():
-        kind = "link" if member.issym() or member.islnk() else "non-regular member"
+    if member.issym() or member.islnk():
+        raise BundleError(f"the bundle holds a link ({name!r}); only regular files are allowed")
+    # isreg() is also true of GNU sparse and contiguous members: a sparse one
+    # expands to its full size on extraction from a few bytes in the archive.
+    sparse = member.sparse is not None or any(
+        key.startswith("GNU.sparse.") for key in member.pax_headers
+    )
+    if member.type not in _PLAIN_FILE_TYPES or sparse:
+        kind = "sparse file" if sparse or member.type == tarfile.GNUTYPE_SPARSE else (
+            "non-regular member"
+        )
         raise BundleError(f"the bundle holds a {kind} ({name!r}); only regular files are allowed")
     if "\\" in name or "\x00" in name:
         raise BundleError(f"member name {name!r} holds a backslash or NUL")
@@ -155,6 +275,10 @@ def _copy_verified(
     digest = hashlib.sha256()
     with target.open("xb") as sink:
         head, copied = _copy(source, sink, digest, entry.size, progress)
+        # On disk before the import commits: a power cut must not leave a
+        # committed row pointing at an object whose bytes never reached the disk.
+        sink.flush()
+        os.fsync(sink.fileno())
     if copied != entry.size:
         raise BundleError(f"member {member.name!r} is truncated")
     if digest.hexdigest() != entry.sha256:

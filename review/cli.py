@@ -1,4 +1,4 @@
-"""`haven review`: init, add-reviewer, import, serve, audit verify."""
+"""`haven review`: init, add-reviewer, trust-intake, import, remove, serve, audit verify."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from pathlib import Path
 
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from sqlalchemy.orm import Session
 
 import keys
+import keys.signing
 from review import audit
 from review.config import DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, ReviewConfig
 from review.errors import ReviewError
 from review.importer import import_bundle
 from review.models import Reviewer
+from review.provenance import parse_intake_key, pin
+from review.removal import remove_submission
 from review.server import LoopbackServer, loopback_address
 from review.workspace import Workspace
 
@@ -40,10 +44,39 @@ def review_group() -> None:
     """The offline review workspace."""
 
 
+def _intake_key(text: str | None, path: Path | None) -> keys.signing.VerifyingKey | None:
+    if text is not None and path is not None:
+        raise click.UsageError("give --intake-key or --intake-key-file, not both")
+    if path is not None:
+        text = path.read_text(encoding="utf-8")
+    if text is None:
+        return None
+    try:
+        return parse_intake_key(text)
+    except keys.SignatureError as error:
+        raise click.BadParameter(f"not an OpenSSH ssh-ed25519 public key: {error}",
+                                 param_hint="--intake-key") from None
+
+
+def _record_pin(session: Session, key: keys.signing.VerifyingKey) -> bool:
+    pinned = pin(session, key)
+    if pinned:
+        audit.append(session, actor=getpass.getuser(), action="trust-intake",
+                     subject="workspace", detail=f"{key.fingerprint()} {key}")
+    return pinned
+
+
 @review_group.command("init")
 @workspace_option
-def init(workspace_dir: Path) -> None:
-    """Create an empty workspace."""
+@click.option("--intake-key", default=None,
+              help='The intake signing key to pin ("ssh-ed25519 AAAA...", from '
+                   "`haven intake signing-key`).")
+@click.option("--intake-key-file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file holding that key line.")
+def init(workspace_dir: Path, intake_key: str | None, intake_key_file: Path | None) -> None:
+    """Create an empty workspace, pinning the intake key whose bundles it accepts."""
+    key = _intake_key(intake_key, intake_key_file)
     try:
         workspace = Workspace.create(workspace_dir)
     except ReviewError as error:
@@ -51,8 +84,29 @@ def init(workspace_dir: Path) -> None:
     # The chain starts with the workspace's own creation.
     with workspace.transaction() as session:
         audit.append(session, actor=getpass.getuser(), action="init", subject="workspace")
+        if key is not None:
+            _record_pin(session, key)
     workspace.dispose()
     click.echo(f"Initialised an empty workspace in {workspace_dir}")
+    if key is None:
+        click.echo("No intake key is pinned yet: imports are refused until "
+                   "`haven review trust-intake` pins one.")
+    else:
+        click.echo(f"Pinned intake key {key.fingerprint()}")
+
+
+@review_group.command("trust-intake")
+@workspace_option
+@click.argument("key")
+def trust_intake(workspace_dir: Path, key: str) -> None:
+    """Pin another intake signing key (rotation: keep the old one until its bundles are in)."""
+    parsed = _intake_key(key, None)
+    assert parsed is not None
+    workspace = _open(workspace_dir)
+    with workspace.transaction() as session:
+        pinned = _record_pin(session, parsed)
+    workspace.dispose()
+    click.echo(f"{'Pinned' if pinned else 'Already pinned:'} intake key {parsed.fingerprint()}")
 
 
 @review_group.command("add-reviewer")
@@ -99,8 +153,28 @@ def import_command(bundle: Path, workspace_dir: Path) -> None:
             raise click.ClickException(f"bundle refused, nothing imported: {error}") from None
     click.echo(
         f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
-        f"{result.already_present} already present."
+        f"{result.already_present} already present"
+        + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
+           else ".")
     )
+
+
+@review_group.command("remove")
+@click.argument("case_id")
+@workspace_option
+@click.confirmation_option("--yes", prompt="Remove this submission and its ciphertext for good?",
+                           help="Confirm without prompting.")
+def remove(case_id: str, workspace_dir: Path) -> None:
+    """Remove a submission (forged, hostile or damaged) and its ciphertext; audited."""
+    workspace = _open(workspace_dir)
+    try:
+        deleted = remove_submission(workspace, case_id, actor=getpass.getuser())
+    except ReviewError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        workspace.dispose()
+    click.echo(f"Removed submission {case_id} ({deleted} stored files deleted); "
+               "importing its bundle again will not bring it back.")
 
 
 @review_group.command("serve")

@@ -1,4 +1,11 @@
-"""Importing a verified pickup bundle into a workspace, all or nothing, idempotently."""
+"""Importing a verified pickup bundle into a workspace, all or nothing, idempotently.
+
+Crash safety: staged files are fsynced before they are moved into the object
+store, each move is made durable by fsyncing its directory, and only then does
+the database transaction commit. A crash before the commit leaves at most
+staged files and objects no row refers to; the next import (holding the
+workspace's import lock, so no other import is half-way) clears both first.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,18 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from review import audit
-from review.bundle import DEFAULT_MAX_MEMBER_BYTES, Progress, StagedBundle, stage_bundle
+from review.bundle import (
+    DEFAULT_LIMITS,
+    FreeSpace,
+    Limits,
+    Progress,
+    StagedBundle,
+    free_space,
+    stage_bundle,
+)
 from review.errors import BundleError
 from review.manifest import SubmissionEntry
-from review.models import Bundle, StoredFile, Submission, Triage
+from review.models import Bundle, RemovedSubmission, StoredFile, Submission, Triage
 from review.workspace import Workspace
 
 
@@ -22,6 +37,8 @@ class ImportResult:
     bundle_id: str
     added: int
     already_present: int
+    # Submissions a reviewer removed earlier: never brought back by an import.
+    removed_earlier: int = 0
 
 
 def import_bundle(
@@ -29,29 +46,38 @@ def import_bundle(
     bundle: Path,
     *,
     actor: str,
-    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+    limits: Limits = DEFAULT_LIMITS,
+    free: FreeSpace = free_space,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Verify `bundle` whole, then record its new submissions in one transaction."""
-    staged = stage_bundle(
-        bundle,
-        staging_root=workspace.staging_dir(),
-        max_member_bytes=max_member_bytes,
-        progress=progress,
-    )
-    try:
-        with workspace.transaction() as session:
-            return _record(workspace, session, staged, actor)
-    finally:
-        staged.discard()
+    with workspace.import_lock():
+        workspace.clear_staging()
+        workspace.collect_orphans()
+        staged = stage_bundle(
+            bundle,
+            staging_root=workspace.staging_dir(),
+            trusted=workspace.intake_keys(),
+            limits=limits,
+            free=free,
+            progress=progress,
+        )
+        try:
+            with workspace.transaction() as session:
+                return _record(workspace, session, staged, actor)
+        finally:
+            staged.discard()
 
 
 def _record(
     workspace: Workspace, session: Session, staged: StagedBundle, actor: str
 ) -> ImportResult:
     manifest = staged.manifest
-    fresh = [s for s in manifest.submissions if not _already_present(session, s)]
-    result = ImportResult(manifest.bundle_id, len(fresh), len(manifest.submissions) - len(fresh))
+    removed = {s.id for s in manifest.submissions if session.get(RemovedSubmission, s.id)}
+    fresh = [s for s in manifest.submissions
+             if s.id not in removed and not _already_present(session, s)]
+    result = ImportResult(manifest.bundle_id, len(fresh),
+                          len(manifest.submissions) - len(fresh) - len(removed), len(removed))
     if not fresh:
         # Importing the same bundle twice changes nothing, the audit log included.
         return result
@@ -83,7 +109,8 @@ def _record(
         actor=actor,
         action="import",
         subject=f"bundle:{manifest.bundle_id}",
-        detail=f"{result.added} new submissions, {result.already_present} already present",
+        detail=(f"{result.added} new submissions, {result.already_present} already present, "
+                f"{result.removed_earlier} removed earlier; signed by {staged.signer}"),
     )
     return result
 

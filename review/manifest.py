@@ -1,22 +1,28 @@
-"""Parsing and validating the manifest of a pickup bundle (docs/pickup-bundle.md, version 1)."""
+"""Parsing and validating the manifest of a pickup bundle (docs/pickup-bundle.md, version 2)."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any
 
+import keys
 from review.errors import BundleError
 
 FORMAT = "haven-pickup"
-VERSION = 1
+VERSION = 2
+UNSIGNED_VERSION = 1
 # A manifest is a list of names and hashes; anything this large is an attack, not a pickup.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+# A report document is questionnaire answers (intake caps each text at 20,000
+# characters); the cap bounds what every unlock decrypts into memory per case.
+MAX_REPORT_BYTES = 1024 * 1024
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ATTACHMENT = re.compile(r"attachment-(?!000)\d{3,}\.age")
 REPORT_NAME = "report.age"
 
@@ -62,18 +68,27 @@ class Manifest:
         return sum(f.size for s in self.submissions for f in s.files)
 
 
+UNSIGNED_MESSAGE = (
+    "this is a version 1 pickup bundle, which is unsigned and no longer accepted: "
+    "anyone with the reviewers' public keys could have made it. Ask the intake "
+    "operator for a new pickup (version 2, signed)."
+)
+
+
 def parse_manifest(raw: bytes) -> Manifest:
-    """Validate `raw` as a version 1 manifest, or raise BundleError saying what is wrong."""
+    """Validate `raw` as a version 2 manifest, or raise BundleError saying what is wrong."""
     if len(raw) > MAX_MANIFEST_BYTES:
         raise BundleError("manifest.json is larger than any real manifest")
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise BundleError(f"manifest.json is not UTF-8 JSON: {error}") from None
     obj = _mapping(document, "manifest")
     # Format and version first: a newer writer's other fields mean nothing to this reader.
     if obj.get("format") != FORMAT:
         raise BundleError(f"manifest format is not {FORMAT!r}")
+    if obj.get("version") == UNSIGNED_VERSION:
+        raise BundleError(UNSIGNED_MESSAGE)
     if obj.get("version") != VERSION:
         raise BundleError(f"unsupported pickup bundle version {obj.get('version')!r}")
     submissions = tuple(_submission(s) for s in _list(obj.get("submissions"), "submissions"))
@@ -91,8 +106,14 @@ def _submission(value: Any) -> SubmissionEntry:
     obj = _mapping(value, "submission")
     sid = _hex32(obj.get("id"), "submission id")
     reply = obj.get("reply_recipient")
-    if reply is not None and not (isinstance(reply, str) and reply.startswith("age1")):
-        raise BundleError(f"submission {sid}: reply_recipient is not an age recipient")
+    if reply is not None:
+        # Any recipient keys can parse: X25519 today, hybrid post-quantum (age1pq1...) next.
+        try:
+            keys.parse_recipient(reply if isinstance(reply, str) else "")
+        except keys.RecipientError:
+            raise BundleError(
+                f"submission {sid}: reply_recipient is not an age recipient"
+            ) from None
     files = tuple(_file(f, sid) for f in _list(obj.get("files"), f"submission {sid} files"))
     names = [f.name for f in files]
     if len(set(names)) != len(names):
@@ -116,6 +137,10 @@ def _file(value: Any, sid: str) -> FileEntry:
         raise BundleError(f"submission {sid}: bad file name {name!r} for kind {kind}")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BundleError(f"submission {sid}: {name} has no valid size")
+    if kind == "report" and size > MAX_REPORT_BYTES:
+        raise BundleError(
+            f"submission {sid}: report.age is {size} bytes, over the {MAX_REPORT_BYTES} limit"
+        )
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise BundleError(f"submission {sid}: {name} has no valid sha256")
     assert isinstance(name, str)
@@ -141,10 +166,11 @@ def _hex32(value: Any, what: str) -> str:
 
 
 def _day(value: Any, what: str) -> str:
+    # strptime, not date.fromisoformat: that also takes week dates ("2025-W11-5").
     try:
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not _DAY.fullmatch(value):
             raise ValueError
-        date.fromisoformat(value)
+        datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         raise BundleError(f"{what} is not a YYYY-MM-DD day") from None
     return value

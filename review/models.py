@@ -86,3 +86,21 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text)
     previous: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class IntakeKey(Base):
+    """An intake signing key pinned by the reviewers: only bundles it signed are imported."""
+
+    __tablename__ = "intake_keys"
+
+    # The OpenSSH public key line ("ssh-ed25519 AAAA..."), without comment.
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+class RemovedSubmission(Base):
+    """A submission a reviewer removed; importing its bundle again does not bring it back."""
+
+    __tablename__ = "removed_submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -2,6 +2,8 @@
 
 The review tests must not import intake/, so this is an independent writer of
 the documented format: if intake and this helper disagree, the document decides.
+Bundles are signed with INTAKE_KEY, the test suite's stand-in for the intake
+server's signing key, which the `workspace` fixture pins.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import keys
+from keys.signing import PICKUP_NAMESPACE, SigningKey
+
+# Ed25519 generation is cheap; one key per test run is plenty.
+INTAKE_KEY = SigningKey.generate()
 
 
 def report_document(
@@ -83,6 +89,8 @@ class BundleWriter:
     submissions: list[Submission]
     bundle_id: str = field(default_factory=lambda: secrets.token_hex(16))
     manifest_override: dict[str, Any] | None = None
+    # None writes an unsigned bundle (no manifest.json.sig member).
+    signing_key: SigningKey | None = INTAKE_KEY
 
     def manifest(self) -> dict[str, Any]:
         """The honest manifest of the submissions."""
@@ -90,7 +98,7 @@ class BundleWriter:
             return self.manifest_override
         return {
             "format": "haven-pickup",
-            "version": 1,
+            "version": 2,
             "bundle_id": self.bundle_id,
             "created_day": "2025-03-15",
             "submissions": [
@@ -112,6 +120,9 @@ class BundleWriter:
         """(name, bytes) of every member in the documented order."""
         manifest = json.dumps(self.manifest()).encode("utf-8")
         found = [("manifest.json", manifest)]
+        if self.signing_key is not None:
+            signature = self.signing_key.sign(manifest, namespace=PICKUP_NAMESPACE)
+            found.append(("manifest.json.sig", signature.encode("ascii")))
         for s in self.submissions:
             found += [(f"submissions/{s.id}/{name}", data) for name, _, data in s.files]
         return found

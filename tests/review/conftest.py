@@ -18,8 +18,10 @@ from review.app import create_app
 from review.cli import review_group
 from review.config import ReviewConfig
 from review.models import Reviewer as ReviewerRow
+from review.provenance import pin
 from review.web.state import EXTENSION_KEY
 from review.workspace import Workspace
+from tests.review.bundles import INTAKE_KEY
 
 # scrypt work factor 2**10 instead of the default 2**18: identity files still
 # go through the real passphrase path, at a cost tests can pay hundreds of times.
@@ -84,6 +86,7 @@ def workspace(tmp_path: Path, alice: Reviewer, bob: Reviewer) -> Iterator[Worksp
     with opened.transaction() as session:
         for reviewer in (alice, bob):
             session.add(ReviewerRow(name=reviewer.name, recipient=str(reviewer.recipient)))
+        pin(session, INTAKE_KEY.public_key())
     yield opened
     opened.dispose()
 

@@ -19,7 +19,7 @@ import keys
 from review.cli import review_group
 from review.models import AuditEntry
 from review.workspace import Workspace
-from tests.review.bundles import BundleWriter, encrypted_submission
+from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.review.conftest import Reviewer
 
 
@@ -32,7 +32,9 @@ def _invoke(*args: str) -> tuple[int, str]:
 def cli_workspace(tmp_path: Path, alice: Reviewer) -> Path:
     """A workspace made through the CLI, with alice as reviewer."""
     root = tmp_path / "ws"
-    assert _invoke("init", "--workspace", str(root))[0] == 0
+    code, output = _invoke("init", "--workspace", str(root),
+                           "--intake-key", str(INTAKE_KEY.public_key()))
+    assert code == 0 and INTAKE_KEY.public_key().fingerprint() in output, output
     code, output = _invoke("add-reviewer", "--workspace", str(root), "--name", "alice",
                            "--recipient", str(alice.recipient))
     assert code == 0, output
@@ -75,7 +77,8 @@ def test_audit_verify_detects_edit_removal_and_reorder(cli_workspace: Path, alic
         _invoke("import", str(writer.write(tmp_path / f"{number}.tar")),
                 "--workspace", str(cli_workspace))
     code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace))
-    assert code == 0 and "5 entries" in output  # init, add-reviewer, three imports
+    # init, trust-intake, add-reviewer, three imports
+    assert code == 0 and "6 entries" in output
     head = output.split("head ")[1].strip()
     workspace = Workspace.open(cli_workspace)
 
@@ -108,7 +111,7 @@ def test_audit_verify_detects_edit_removal_and_reorder(cli_workspace: Path, alic
     assert code == 0
     code, output = _invoke("audit", "verify", "--workspace", str(cli_workspace), "--expect-head",
                            head)
-    assert code == 1 and "entry 5" in output and "recorded head" in output
+    assert code == 1 and "entry 6" in output and "recorded head" in output
     with workspace.transaction() as session:
         middle = session.get(AuditEntry, 2)
         session.delete(middle)

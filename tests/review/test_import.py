@@ -11,13 +11,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from keys.signing import PICKUP_NAMESPACE, SigningKey
 from review import audit
+from review.bundle import Limits
 from review.errors import BundleError
 from review.importer import import_bundle
 from review.models import AuditEntry, StoredFile
 from review.models import Submission as SubmissionRow
 from review.workspace import OBJECTS_DIR, Workspace
-from tests.review.bundles import BundleWriter, Submission, encrypted_submission, link_member
+from tests.review.bundles import (
+    INTAKE_KEY,
+    BundleWriter,
+    Submission,
+    encrypted_submission,
+    link_member,
+)
 from tests.review.conftest import Reviewer
 
 
@@ -77,10 +85,16 @@ def test_same_submission_with_other_ciphertext_is_refused(
     assert _counts(workspace) == (2, 3, 1)
 
 
+def _signed(manifest: bytes) -> list[tuple[str, bytes]]:
+    """manifest.json and a valid signature over it by the pinned test intake key."""
+    signature = INTAKE_KEY.sign(manifest, namespace=PICKUP_NAMESPACE).encode()
+    return [("manifest.json", manifest), ("manifest.json.sig", signature)]
+
+
 def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
     members = writer.members()
     path = tmp_path / f"{variant}.tar"
-    first_member = members[1][0]
+    first_member = members[2][0]
     if variant == "traversal":
         return writer.write(path, [*members, ("submissions/../../evil.age", b"x")])
     if variant == "absolute":
@@ -99,23 +113,51 @@ def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
     if variant == "missing":
         return writer.write(path, members[:-1])
     if variant == "size_lie":
-        name, data = members[1]
-        return writer.write(path, [members[0], (name, data + b"more"), *members[2:]])
+        name, data = members[2]
+        return writer.write(path, [*members[:2], (name, data + b"more"), *members[3:]])
     if variant == "hash_lie":
-        name, data = members[1]
+        name, data = members[2]
         flipped = data[:-1] + bytes([data[-1] ^ 1])
-        return writer.write(path, [members[0], (name, flipped), *members[2:]])
+        return writer.write(path, [*members[:2], (name, flipped), *members[3:]])
     if variant == "manifest_not_first":
         return writer.write(path, [*members[1:], members[0]])
     if variant == "unknown_version":
-        manifest = writer.manifest() | {"version": 2}
-        return writer.write(path, [("manifest.json", json.dumps(manifest).encode()), *members[1:]])
+        manifest = writer.manifest() | {"version": 3}
+        return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "bad_id":
         manifest = writer.manifest()
         manifest["submissions"][0]["id"] = "../../etc"
-        return writer.write(path, [("manifest.json", json.dumps(manifest).encode()), *members[1:]])
+        return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "not_json":
-        return writer.write(path, [("manifest.json", b"{not json"), *members[1:]])
+        return writer.write(path, [*_signed(b"{not json"), *members[2:]])
+    if variant == "week_date":
+        manifest = writer.manifest() | {"created_day": "2025-W11-5"}
+        return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
+    if variant == "bad_reply_recipient":
+        manifest = writer.manifest()
+        manifest["submissions"][0]["reply_recipient"] = "age1notarecipient"
+        return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
+    if variant == "deep_manifest":
+        return writer.write(path, [*_signed(b"[" * 100_000 + b"]" * 100_000), *members[2:]])
+    if variant == "unsigned":
+        return writer.write(path, [members[0], *members[2:]])
+    if variant == "unsigned_v1":
+        manifest = writer.manifest() | {"version": 1}
+        return writer.write(path, [("manifest.json", json.dumps(manifest).encode()),
+                                   *members[2:]])
+    if variant == "signature_not_second":
+        return writer.write(path, [members[0], *members[2:], members[1]])
+    if variant == "signature_garbage":
+        return writer.write(path, [members[0], ("manifest.json.sig", b"\xff" * 300),
+                                   *members[2:]])
+    if variant == "signature_of_other_manifest":
+        other = _signed(b'{"format": "haven-pickup"}')[1]
+        return writer.write(path, [members[0], other, *members[2:]])
+    if variant == "signed_by_unpinned_key":
+        # Its other members climb out of the staging directory: the signature
+        # check must refuse the bundle before any of them is even looked at.
+        forged = BundleWriter(writer.submissions, signing_key=SigningKey.generate())
+        return forged.write(path, [*forged.members(), ("../../evil.age", b"x")])
     if variant == "gzip":
         raw = writer.write(tmp_path / "plain.tar")
         path.write_bytes(gzip.compress(raw.read_bytes()))
@@ -140,7 +182,14 @@ HOSTILE = [
     ("symlink", "link"), ("hardlink", "link"), ("duplicate", "appears twice"),
     ("unlisted", "not listed"), ("missing", "not in the bundle"), ("size_lie", "manifest says"),
     ("hash_lie", "sha256"), ("manifest_not_first", "first member"),
-    ("unknown_version", "version"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("unknown_version", "version 3"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("week_date", "YYYY-MM-DD"), ("bad_reply_recipient", "reply_recipient"),
+    ("deep_manifest", "JSON"), ("unsigned", "unsigned bundle is refused"),
+    ("unsigned_v1", "version 1 pickup bundle, which is unsigned"),
+    ("signature_not_second", "second member must be manifest.json.sig"),
+    ("signature_garbage", "not an SSH signature"),
+    ("signature_of_other_manifest", "not made by a pinned intake key"),
+    ("signed_by_unpinned_key", "expected SHA256:"),
     ("gzip", "tar"), ("not_tar", "tar"), ("truncated", "truncated|tar"), ("empty", "empty"),
 ]
 
@@ -161,7 +210,7 @@ def test_oversized_member_is_refused_unread(workspace: Workspace, writer: Bundle
                                             tmp_path: Path) -> None:
     bundle = writer.write(tmp_path / "b.tar")
     with pytest.raises(BundleError, match="oversized"):
-        import_bundle(workspace, bundle, actor="t", max_member_bytes=16)
+        import_bundle(workspace, bundle, actor="t", limits=Limits(max_member_bytes=16))
     assert _counts(workspace) == (0, 0, 0)
 
 

@@ -84,7 +84,9 @@ def test_attachment_names_are_searchable() -> None:
     assert SearchIndex.build([report]).search("威胁信") == ["r"]
 
 
-@pytest.mark.parametrize("query", ["0551234567", "٠٥٥١٢٣٤٥٦٧", "۰۵۵۱۲۳۴۵۶۷", "０５５１２３４５６７"])
+@pytest.mark.parametrize(
+    "query", ["0551234567", "٠٥٥١٢٣٤٥٦٧", "۰۵۵۱۲۳۴۵۶۷", "０５５１２３４５６７"]
+)
 def test_numbers_match_whichever_digits_typed_them(query: str) -> None:
     index = SearchIndex.build([
         Report(id="ar", received_day="2025-01-01", language="ar", urgent=False,

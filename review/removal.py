@@ -1,0 +1,43 @@
+"""Removing a submission a reviewer judged forged, hostile or unreadable, with an audit entry."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, select
+
+from review import audit
+from review.errors import WorkspaceError
+from review.models import RemovedSubmission, StoredFile, Submission, Triage
+from review.workspace import Workspace
+
+_CASE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def remove_submission(workspace: Workspace, case_id: str, *, actor: str) -> int:
+    """Delete a submission's rows and stored ciphertext; returns how many objects were deleted.
+
+    Its id is remembered, so importing the same bundle again does not bring it
+    back. Rows go in one transaction with the audit entry; the objects are
+    deleted after the commit (a crash in between leaves only orphans, which
+    the next import collects).
+    """
+    if not _CASE_ID.fullmatch(case_id):
+        raise WorkspaceError("a case id is 32 lower-case hexadecimal characters")
+    with workspace.import_lock(), workspace.transaction() as session:
+        if session.get(Submission, case_id) is None:
+            raise WorkspaceError(f"there is no submission {case_id} in this workspace")
+        hashes = set(session.scalars(
+            select(StoredFile.sha256).where(StoredFile.submission_id == case_id)))
+        session.execute(delete(StoredFile).where(StoredFile.submission_id == case_id))
+        session.execute(delete(Triage).where(Triage.submission_id == case_id))
+        session.execute(delete(Submission).where(Submission.id == case_id))
+        session.add(RemovedSubmission(id=case_id))
+        shared = set(session.scalars(
+            select(StoredFile.sha256).where(StoredFile.sha256.in_(hashes))))
+        audit.append(session, actor=actor, action="remove", subject=f"case:{case_id}",
+                     detail=f"submission and its {len(hashes)} files removed")
+    unused = hashes - shared
+    for sha256 in unused:
+        workspace.object_path(sha256).unlink(missing_ok=True)
+    return len(unused)
