@@ -1,4 +1,4 @@
-"""Pickup bundles (docs/pickup-bundle.md, version 1): new ciphertext out, for the offline side."""
+"""Pickup bundles (docs/pickup-bundle.md, version 2): new ciphertext out, signed, for review."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from intake.chunks import read_chunks
+from intake.db import writing
+from intake.durable import fsync_directory
 from intake.models import PICKED_UP, PUBLISHED, REPORT, StoredFile, Submission
+from keys.signing import PICKUP_NAMESPACE, SigningKey
 
 FORMAT = "haven-pickup"
-VERSION = 1
+VERSION = 2
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
 
 
 class PickupError(RuntimeError):
@@ -50,6 +54,9 @@ class _VerifyingReader(io.RawIOBase):
                 return 0
             self._digest.update(chunk)
             self._seen += len(chunk)
+            if self._seen > self._size:
+                # Extra stored bytes would otherwise be cut off by tar unnoticed.
+                raise PickupError("stored ciphertext is longer than its recorded size")
             self._pending = chunk
         count = min(len(buffer), len(self._pending))
         buffer[:count] = self._pending[:count]
@@ -63,38 +70,64 @@ class _VerifyingReader(io.RawIOBase):
             raise PickupError("stored ciphertext does not match its recorded digest")
 
 
-def write_pickup_bundle(engine: Engine, out: Path, *, today: date) -> int:
-    """Write every published submission into a new bundle at `out`; return how many."""
+def write_pickup_bundle(
+    engine: Engine, out: Path, *, today: date, signing_key: SigningKey
+) -> int:
+    """Write every published submission into a new signed bundle at `out`; return how many."""
     submissions, files = _published(engine)
     if not submissions:
         return 0
-    manifest = _manifest(submissions, files, today=today)
+    manifest = _encode(_manifest(submissions, files, today=today))
+    signature = signing_key.sign(manifest, namespace=PICKUP_NAMESPACE).encode("ascii")
+    if out.exists():
+        raise PickupError(f"{out} already exists")
     partial = out.with_name(out.name + ".partial")
     try:
-        # O_EXCL on both names: a bundle is never overwritten, nor written twice at once.
-        if out.exists():
-            raise PickupError(f"{out} already exists")
-        with open(partial, "xb") as raw, tarfile.open(
-            fileobj=raw, mode="w", format=tarfile.PAX_FORMAT
-        ) as tar:
-            _add(tar, MANIFEST_NAME, io.BytesIO(_encode(manifest)), len(_encode(manifest)))
-            for submission in submissions:
-                for stored in files[submission.id]:
-                    assert stored.size is not None and stored.sha256 is not None
-                    reader = _VerifyingReader(
-                        read_chunks(engine, file_id=stored.id),
-                        size=stored.size,
-                        sha256=stored.sha256,
-                    )
-                    name = f"submissions/{submission.id}/{stored.name}"
-                    _add(tar, name, io.BufferedReader(reader), stored.size)
+        # O_EXCL: two pickups never write the same bundle at once.
+        raw = open(partial, "xb")  # noqa: SIM115 - closed below, before the link
+    except FileExistsError:
+        raise PickupError(
+            f"{partial} exists: another pickup is writing it (or one died; then remove it)"
+        ) from None
+    except OSError as error:
+        raise PickupError(f"cannot create {partial}: {error.strerror}") from None
+    # From here on the partial file is ours, and only ours is ever removed.
+    try:
+        with raw:
+            with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                _add(tar, MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
+                _add(tar, SIGNATURE_NAME, io.BytesIO(signature), len(signature))
+                _add_submissions(tar, engine, submissions, files)
+            # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
         os.link(partial, out)
+        # The new name must be durable too before submissions count as picked up.
+        fsync_directory(out.parent)
+    except FileExistsError:
+        raise PickupError(f"{out} already exists") from None
+    except OSError as error:
+        raise PickupError(f"cannot write {out}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
     _mark_picked_up(engine, [s.id for s in submissions], today=today)
     return len(submissions)
+
+
+def _add_submissions(
+    tar: tarfile.TarFile,
+    engine: Engine,
+    submissions: list[Submission],
+    files: dict[str, list[StoredFile]],
+) -> None:
+    for submission in submissions:
+        for stored in files[submission.id]:
+            assert stored.size is not None and stored.sha256 is not None
+            reader = _VerifyingReader(
+                read_chunks(engine, file_id=stored.id), size=stored.size, sha256=stored.sha256
+            )
+            name = f"submissions/{submission.id}/{stored.name}"
+            _add(tar, name, io.BufferedReader(reader), stored.size)
 
 
 def _published(engine: Engine) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
@@ -108,10 +141,10 @@ def _published(engine: Engine) -> tuple[list[Submission], dict[str, list[StoredF
             )
         ]
         files: dict[str, list[StoredFile]] = {s.id: [] for s in submissions}
+        # By id, not by state: under READ COMMITTED a submission published between
+        # the two queries would otherwise bring files without an entry.
         for row in connection.execute(
-            select(*StoredFile.__table__.columns)
-            .join(Submission)
-            .where(Submission.state == PUBLISHED)
+            select(*StoredFile.__table__.columns).where(StoredFile.submission_id.in_(list(files)))
         ):
             files[row.submission_id].append(StoredFile(**row._mapping))
     for stored_files in files.values():
@@ -161,7 +194,7 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
 
 
 def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         connection.execute(
             update(Submission)
             .where(Submission.id.in_(ids), Submission.state == PUBLISHED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from click.testing import CliRunner
 import keys
 from haven.cli import main
 from haven.demo import DEMO_PASSPHRASE
+from intake.db import make_engine
+from intake.staging import StagedSubmission
+from keys.signing import PICKUP_NAMESPACE, SigningKey, VerifyingKey
 from tests.intake.conftest import prepare_data_dir
 
 
@@ -19,9 +23,23 @@ def test_init_creates_secrets_and_schema(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
     assert (data_dir / "receipt_pepper").stat().st_mode & 0o777 == 0o600
+    assert (data_dir / "pickup_signing_key").stat().st_mode & 0o777 == 0o600
     assert (data_dir / "intake.sqlite3").exists()
+    public = str(SigningKey.load(data_dir / "pickup_signing_key").public_key())
+    assert public in result.output, "init shows the key the reviewers must pin"
     again = CliRunner().invoke(main, ["intake", "init", "--data-dir", str(data_dir)])
     assert again.exit_code != 0 and "refusing to replace" in again.output
+    assert str(SigningKey.load(data_dir / "pickup_signing_key").public_key()) == public
+
+
+def test_signing_key_prints_the_public_key_line(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    CliRunner().invoke(main, ["intake", "init", "--data-dir", str(data_dir)])
+    result = CliRunner().invoke(main, ["intake", "signing-key", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    key = VerifyingKey.parse(result.output.strip())
+    assert key == SigningKey.load(data_dir / "pickup_signing_key").public_key()
+    assert result.output.startswith("ssh-ed25519 ") and result.output.count("\n") == 1
 
 
 def test_serve_refuses_plain_http_off_loopback(tmp_path: Path) -> None:
@@ -53,6 +71,29 @@ def test_pickup_and_purge_commands(
         main, ["intake", "purge", "--data-dir", str(data_dir), "--retention-days", "0", "--yes"]
     )
     assert result.exit_code == 0 and "Purged 0" in result.output
+
+
+def test_pickup_signs_with_a_key_created_for_an_older_data_directory(
+    tmp_path: Path, reviewer: keys.X25519Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
+    # prepare_data_dir creates no signing key, like `init` before bundles were signed.
+    data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
+    assert not (data_dir / "pickup_signing_key").exists()
+    staged = StagedSubmission(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
+    staged.open_report().finish()
+    staged.publish(receipt_lookup_id="0" * 64, reply_recipient="age1pq1test")
+    out = tmp_path / "bundle.tar"
+    result = CliRunner().invoke(
+        main, ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    key = SigningKey.load(data_dir / "pickup_signing_key").public_key()
+    assert key.fingerprint() in result.output
+    with tarfile.open(out) as tar:
+        manifest = tar.extractfile("manifest.json").read()  # type: ignore[union-attr]
+        signature = tar.extractfile("manifest.json.sig").read()  # type: ignore[union-attr]
+    key.verify(manifest, signature.decode(), namespace=PICKUP_NAMESPACE)
 
 
 def test_demo_sets_up_a_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import keys
 from intake import create_app
 from intake.config import load_config
 from intake.pickup import write_pickup_bundle
+from keys.signing import PICKUP_NAMESPACE, SigningKey
 from tests.intake import multipart
 from tests.intake.conftest import FAST_RECEIPT_COST, csrf_token, prepare_data_dir
 from tests.intake.storage import engine_of, submissions
@@ -73,9 +74,15 @@ def test_submission_and_pickup_on_postgresql(
     assert not (data_dir / "intake.sqlite3").exists()
 
     bundle = tmp_path / "bundle.tar"
-    assert write_pickup_bundle(engine, bundle, today=date(2031, 1, 2)) == 1
+    signing_key = SigningKey.generate()
+    assert write_pickup_bundle(engine, bundle, today=date(2031, 1, 2), signing_key=signing_key) == 1
     with tarfile.open(bundle) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        raw_manifest = tar.extractfile("manifest.json").read()  # type: ignore[union-attr]
+        signature = tar.extractfile("manifest.json.sig").read()  # type: ignore[union-attr]
+        signing_key.public_key().verify(
+            raw_manifest, signature.decode("ascii"), namespace=PICKUP_NAMESPACE
+        )
+        manifest = json.loads(raw_manifest)
         (entry,) = manifest["submissions"]
         prefix = f"submissions/{entry['id']}/"
         report = tar.extractfile(prefix + "report.age").read()  # type: ignore[union-attr]
