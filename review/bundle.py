@@ -124,7 +124,8 @@ def _plain_tar(bundle: Path) -> Iterator[tarfile.TarFile]:
         # member stream would let a small bundle expand without bound.
         with tarfile.open(bundle, mode="r:") as archive:
             yield archive
-    except (tarfile.TarError, EOFError) as error:
+    except (tarfile.TarError, EOFError, ValueError) as error:
+        # tarfile raises ValueError too, on a malformed pax sparse map for one.
         raise BundleError(f"not a readable tar archive: {error}") from None
     except OSError as error:
         raise BundleError(f"cannot read the bundle: {error.strerror or error}") from None

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import keys
+from review.errors import WorkspaceError
 from review.models import Submission
 from review.related import RelatedIndex
-from review.report import Report, ReportFormatError, parse_report
+from review.report import MAX_REPORT_BYTES, Report, ReportFormatError, parse_report
 from review.search import SearchIndex
 from review.workspace import Workspace
 
@@ -47,16 +48,16 @@ class CaseLibrary:
                 session.scalars(select(Submission).options(selectinload(Submission.files)))
             )
         for done, submission in enumerate(submissions, 1):
-            report_file = next(f for f in submission.files if f.kind == "report")
-            ciphertext = workspace.object_path(report_file.sha256).read_bytes()
+            # One unreadable report is that case's problem, never the unlock's:
+            # it is listed as damaged (and can be removed), every other case opens.
             try:
-                plaintext = keys.decrypt(ciphertext, identities=identities)
+                plaintext = _decrypt_report(workspace, submission, identities)
                 reports[submission.id] = parse_report(
                     submission.id, submission.received_day, plaintext
                 )
             except keys.NoIdentityMatchError:
                 not_for_me += 1
-            except (keys.AgeError, ReportFormatError):
+            except (keys.AgeError, ReportFormatError, WorkspaceError, OSError):
                 damaged.append(submission.id)
             if progress is not None:
                 progress(done, len(submissions))
@@ -67,3 +68,20 @@ class CaseLibrary:
             damaged=damaged,
             not_for_me=not_for_me,
         )
+
+
+def _decrypt_report(
+    workspace: Workspace, submission: Submission, identities: Sequence[keys.Identity]
+) -> bytes:
+    """The report's plaintext, streamed and cut off past MAX_REPORT_BYTES."""
+    report_file = next((f for f in submission.files if f.kind == "report"), None)
+    if report_file is None:
+        raise WorkspaceError(f"submission {submission.id} has no report")
+    with (
+        workspace.object_path(report_file.sha256).open("rb") as source,
+        keys.decrypting(source, identities=identities) as reader,
+    ):
+        plaintext = reader.read(MAX_REPORT_BYTES + 1)
+    if len(plaintext) > MAX_REPORT_BYTES:
+        raise ReportFormatError(f"larger than {MAX_REPORT_BYTES} bytes")
+    return plaintext

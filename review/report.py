@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+# The same limit the manifest puts on report.age (its plaintext is a little smaller).
+MAX_REPORT_BYTES = 1024 * 1024
 FORMAT = "haven-report"
 VERSION = 1
 # Questionnaire 1.x fields the inbox filters on (intake/questionnaire.py); a
@@ -19,6 +21,9 @@ VERSION = 1
 CATEGORY_FIELDS = ("categories",)
 STATE_FIELDS = ("state",)
 COUNTRY_FIELDS = ("country",)
+# Questionnaire answers nest two or three levels deep; the case page renders
+# nested values recursively, so a deeper document is refused as damaged.
+MAX_DEPTH = 16
 # Scripts written right to left among the languages Haven accepts.
 RTL_LANGUAGES = frozenset({"ar", "fa", "ug", "ur", "he", "ps", "ckb", "sd", "yi", "dv"})
 
@@ -78,10 +83,15 @@ class Report:
 
 def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Report:
     """Read a decrypted report document, or raise ReportFormatError."""
+    if len(plaintext) > MAX_REPORT_BYTES:
+        raise ReportFormatError(f"larger than {MAX_REPORT_BYTES} bytes")
     try:
         document = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReportFormatError(f"not UTF-8 JSON: {error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # RecursionError: thousands of nested brackets exhaust the parser's stack.
+        raise ReportFormatError(f"not UTF-8 JSON: {type(error).__name__}") from None
+    if depth(document) > MAX_DEPTH:
+        raise ReportFormatError(f"nested deeper than {MAX_DEPTH} levels")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ReportFormatError("not a haven-report document")
     if document.get("version") != VERSION:
@@ -99,6 +109,20 @@ def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Rep
         answers=answers,
         attachments=tuple(_attachments(document.get("attachments"))),
     )
+
+
+def depth(value: Any) -> int:
+    """How deeply lists and objects nest in a JSON value (iterative: no recursion limit)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in item)
+    return deepest
 
 
 def _attachments(value: Any) -> Iterator[AttachmentInfo]:

@@ -1,0 +1,258 @@
+"""Import against disk exhaustion and crashes; removal; pinning; concurrent audit appends."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import stat
+import tarfile
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from keys.signing import PICKUP_NAMESPACE, SigningKey
+from review import audit
+from review.bundle import Limits
+from review.cli import review_group
+from review.errors import BundleError, WorkspaceError
+from review.importer import import_bundle
+from review.manifest import MAX_REPORT_BYTES
+from review.models import AuditEntry, StoredFile, Submission
+from review.removal import remove_submission
+from review.workspace import DATABASE_NAME, Workspace
+from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
+from tests.review.conftest import Reviewer
+
+
+@pytest.fixture
+def writer(alice: Reviewer) -> BundleWriter:
+    """An honest bundle of one submission with an attachment."""
+    return BundleWriter([encrypted_submission(
+        {"narrative": "followed"}, recipients=[alice.recipient],
+        attachments=[("a.jpg", "image/jpeg", b"\xff\xd8\xff rest")])])
+
+
+def _sparse_bundle(writer: BundleWriter, path: Path, pax: bool) -> Path:
+    """The honest bundle, with its report written as a sparse member (GNU or pax 1.0)."""
+    members = writer.members()
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT if pax else tarfile.GNU_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            if name.endswith("report.age"):
+                if pax:
+                    info.pax_headers = {"GNU.sparse.map": f"0,{len(data)}",
+                                        "GNU.sparse.size": str(len(data))}
+                else:
+                    info.type = tarfile.GNUTYPE_SPARSE
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("pax", [False, True], ids=["gnu", "pax-0.1"])
+def test_sparse_members_are_refused(workspace: Workspace, writer: BundleWriter, tmp_path: Path,
+                                    pax: bool) -> None:
+    bundle = _sparse_bundle(writer, tmp_path / "sparse.tar", pax)
+    with pytest.raises(BundleError, match="sparse file|non-regular"):
+        import_bundle(workspace, bundle, actor="t")
+    with workspace.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+def test_malformed_pax_sparse_map_is_refused(workspace: Workspace, writer: BundleWriter,
+                                             tmp_path: Path) -> None:
+    # tarfile reads a pax 1.0 sparse map from the member's data and raises
+    # ValueError on nonsense: still a refused bundle, never a traceback.
+    members = writer.members()
+    path = tmp_path / "pax10.tar"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            if name.endswith("report.age"):
+                info.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                                    "GNU.sparse.realsize": str(1 << 30)}
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BundleError, match="not a readable tar archive"):
+        import_bundle(workspace, path, actor="t")
+
+
+def test_oversized_report_is_refused_by_the_manifest(workspace: Workspace, writer: BundleWriter,
+                                                     tmp_path: Path) -> None:
+    manifest = writer.manifest()
+    manifest["submissions"][0]["files"][0]["size"] = MAX_REPORT_BYTES + 1
+    with pytest.raises(BundleError, match="over the 1048576 limit"):
+        import_bundle(workspace, BundleWriter(writer.submissions, manifest_override=manifest)
+                      .write(tmp_path / "big.tar"), actor="t")
+
+
+def test_bundle_larger_than_the_free_space_is_refused(workspace: Workspace, writer: BundleWriter,
+                                                      tmp_path: Path) -> None:
+    bundle = writer.write(tmp_path / "b.tar")
+    declared = sum(len(d) for s in writer.submissions for _, _, d in s.files)
+    reserve = 1000
+    with pytest.raises(BundleError, match="has room for"):
+        import_bundle(workspace, bundle, actor="t", limits=Limits(disk_reserve_bytes=reserve),
+                      free=lambda _: declared + reserve - 1)
+    assert import_bundle(workspace, bundle, actor="t", limits=Limits(disk_reserve_bytes=reserve),
+                         free=lambda _: declared + reserve).added == 1
+
+
+def test_damaged_object_is_repaired_by_reimport(workspace: Workspace, writer: BundleWriter,
+                                                tmp_path: Path) -> None:
+    bundle = writer.write(tmp_path / "b.tar")
+    import_bundle(workspace, bundle, actor="t")
+    sha256 = writer.manifest()["submissions"][0]["files"][0]["sha256"]
+    path = workspace.object_path(sha256)
+    path.write_bytes(b"bit rot")
+    # The submission is already present, so only the object store is repaired.
+    staged = BundleWriter(writer.submissions)
+    workspace.store_object(_staged_copy(staged, tmp_path, sha256), sha256)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+def _staged_copy(writer: BundleWriter, tmp_path: Path, sha256: str) -> Path:
+    data = next(d for s in writer.submissions for _, _, d in s.files
+                if hashlib.sha256(d).hexdigest() == sha256)
+    staged = tmp_path / "staged.age"
+    staged.write_bytes(data)
+    return staged
+
+
+def test_leftovers_of_a_crashed_import_are_collected(workspace: Workspace, writer: BundleWriter,
+                                                     tmp_path: Path) -> None:
+    # What a crash between moving objects and committing leaves behind.
+    leftover = workspace.staging_dir() / "bundle-crashed"
+    leftover.mkdir()
+    (leftover / "00000000.age").write_bytes(b"half")
+    orphan = workspace.object_path("ab" * 32)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"never committed")
+    import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
+    assert list(workspace.staging_dir().iterdir()) == []
+    assert not orphan.exists()
+    with workspace.sessions() as session:
+        for sha256 in session.scalars(select(StoredFile.sha256)):
+            assert workspace.object_path(sha256).is_file()
+
+
+def test_a_concurrent_import_is_refused(workspace: Workspace,
+                                                      writer: BundleWriter,
+                                                      tmp_path: Path) -> None:
+    with workspace.import_lock(), pytest.raises(WorkspaceError, match="another import"):
+        import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
+
+
+def test_remove_deletes_rows_and_objects_is_audited_and_sticks(
+    workspace: Workspace, writer: BundleWriter, tmp_path: Path
+) -> None:
+    bundle = writer.write(tmp_path / "b.tar")
+    import_bundle(workspace, bundle, actor="t")
+    case_id = writer.submissions[0].id
+    assert remove_submission(workspace, case_id, actor="carol") == 2
+    assert [p for p in (workspace.root / "objects").rglob("*") if p.is_file()] == []
+    with workspace.sessions() as session:
+        assert session.get(Submission, case_id) is None
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert last is not None and (last.action, last.subject) == ("remove", f"case:{case_id}")
+        assert audit.verify(session).intact
+    again = import_bundle(workspace, bundle, actor="t")
+    assert (again.added, again.removed_earlier) == (0, 1)
+    with pytest.raises(WorkspaceError, match="no submission"):
+        remove_submission(workspace, case_id, actor="carol")
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(review_group, list(args))
+    return result.exit_code, result.output
+
+
+def test_remove_command_needs_confirmation(workspace: Workspace, writer: BundleWriter,
+                                           tmp_path: Path) -> None:
+    import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
+    case_id = writer.submissions[0].id
+    root = str(workspace.root)
+    code, _ = _cli("remove", case_id, "--workspace", root)
+    assert code != 0
+    code, output = _cli("remove", case_id, "--workspace", root, "--yes")
+    assert code == 0 and "Removed submission" in output, output
+
+
+def test_trust_intake_pins_a_second_key_for_rotation(workspace: Workspace, writer: BundleWriter,
+                                                     tmp_path: Path) -> None:
+    rotated = SigningKey.generate()
+    bundle = BundleWriter(writer.submissions, signing_key=rotated).write(tmp_path / "r.tar")
+    with pytest.raises(BundleError, match=re.escape(INTAKE_KEY.public_key().fingerprint())):
+        import_bundle(workspace, bundle, actor="t")
+    code, output = _cli("trust-intake", "--workspace", str(workspace.root),
+                        str(rotated.public_key()) + " intake-2026")
+    assert code == 0 and rotated.public_key().fingerprint() in output, output
+    assert import_bundle(workspace, bundle, actor="t").added == 1
+    code, output = _cli("trust-intake", "--workspace", str(workspace.root), "ssh-rsa AAAA")
+    assert code != 0 and "ssh-ed25519" in output
+
+
+def test_init_pins_a_key_from_a_file_and_refuses_both(tmp_path: Path) -> None:
+    key_file = tmp_path / "intake.pub"
+    key_file.write_text(str(INTAKE_KEY.public_key()) + "\n")
+    code, output = _cli("init", "--workspace", str(tmp_path / "ws"),
+                        "--intake-key-file", str(key_file))
+    assert code == 0 and INTAKE_KEY.public_key().fingerprint() in output
+    code, output = _cli("init", "--workspace", str(tmp_path / "ws2"), "--intake-key-file",
+                        str(key_file), "--intake-key", str(INTAKE_KEY.public_key()))
+    assert code != 0 and "not both" in output
+
+
+def test_workspace_is_private_even_in_an_existing_open_directory(tmp_path: Path) -> None:
+    root = tmp_path / "shared"
+    root.mkdir(mode=0o777)
+    os.chmod(root, 0o777)
+    Workspace.create(root).dispose()
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert stat.S_IMODE((root / DATABASE_NAME).stat().st_mode) == 0o600
+
+
+def test_concurrent_audit_appends_queue_instead_of_colliding(workspace: Workspace) -> None:
+    # Three inline images of one case page are three concurrent appends.
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def append_many(number: int) -> None:
+        barrier.wait()
+        for _ in range(25):
+            try:
+                with workspace.transaction() as session:
+                    audit.append(session, actor="alice", action="view",
+                                 subject=f"case:x/{number}")
+            except BaseException as error:  # collected and asserted below
+                failures.append(error)
+
+    threads = [threading.Thread(target=append_many, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with workspace.sessions() as session:
+        verdict = audit.verify(session)
+    assert verdict.intact and verdict.entries == 100
+
+
+def test_unsigned_manifest_bytes_are_not_parsed_before_the_signature(
+    workspace: Workspace, writer: BundleWriter, tmp_path: Path
+) -> None:
+    # A manifest nested too deep to parse, signed by nobody we trust: the
+    # refusal names the signature, so the manifest was never parsed.
+    deep = b"[" * 100_000 + b"]" * 100_000
+    stranger = SigningKey.generate()
+    signature = stranger.sign(deep, namespace=PICKUP_NAMESPACE).encode()
+    members = writer.members()
+    bundle = writer.write(tmp_path / "f.tar", [("manifest.json", deep),
+                                                ("manifest.json.sig", signature), *members[2:]])
+    with pytest.raises(BundleError, match="not made by a pinned intake key"):
+        import_bundle(workspace, bundle, actor="t")
