@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.logging import default_handler
 from gunicorn.app.base import BaseApplication
 
 from intake.app import create_app
 from intake.config import IntakeConfig
+from intake.logconfig import logconfig_dict
 
 # Reporters on Tor upload slowly: threads keep one slow upload from occupying a worker.
 DEFAULT_WORKERS = 2
@@ -30,7 +32,12 @@ class IntakeServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return create_app(self._config)
+        app = create_app(self._config)
+        # Flask's own handler stamps the time and writes past gunicorn's logging
+        # straight to the error stream; without it, the app logs through the
+        # redacting root handler of logconfig_dict.
+        app.logger.removeHandler(default_handler)
+        return app
 
 
 def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
@@ -46,6 +53,8 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "disable_redirect_access_to_syslog": True,
         "errorlog": "-",
         "loglevel": "warning",
+        # No time, no client address, no request line or URI, no exception messages.
+        "logconfig_dict": logconfig_dict(level="WARNING"),
         "proc_name": "haven-intake",
         # No control socket left in $HOME: intake is managed by signals only.
         "control_socket_disable": True,

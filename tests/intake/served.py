@@ -102,9 +102,9 @@ class Reporter:
             "Content-Length": str(length),
         }
 
-    def submit(self, body: bytes) -> tuple[int, str]:
+    def submit(self, body: bytes, *, query: str = "") -> tuple[int, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        connection.request("POST", "/report", body=body, headers=self.headers(len(body)))
+        connection.request("POST", "/report" + query, body=body, headers=self.headers(len(body)))
         response = connection.getresponse()
         result = response.status, response.read().decode()
         connection.close()

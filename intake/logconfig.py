@@ -1,0 +1,100 @@
+"""Logging for intake under gunicorn: no client addresses, no times, no request data.
+
+An intake log that a seizure or subpoena turns up must not say who connected,
+when, or what they sent. gunicorn's defaults do all three: every line is
+stamped to the second, a malformed request is logged with the client's address,
+and a failed request with its URI. Exception messages can carry submitted
+values too, so tracebacks keep their frames and exception types only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from types import TracebackType
+from typing import Any
+
+# What gunicorn's own messages look like when they name a peer or a request.
+_INVALID_REQUEST = "Invalid request from ip="
+_ERROR_HANDLING_REQUEST = "Error handling request"
+# IPv4 and IPv6 literals anywhere in a message (also catches clock times, which is welcome).
+_ADDRESS = re.compile(
+    r"\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])",
+    re.IGNORECASE,
+)
+REDACTED_ADDRESS = "[address]"
+FORMAT = "[%(process)d] [%(levelname)s] %(name)s: %(message)s"
+
+
+class PeerDetailsFilter(logging.Filter):
+    """Rewrites records that would name a client's address or what it requested."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(_INVALID_REQUEST):
+            # The rest is the client's address and a quote of its malformed request.
+            message = "Invalid request refused"
+        elif message.startswith(_ERROR_HANDLING_REQUEST):
+            message = _ERROR_HANDLING_REQUEST  # without the method and URI
+        record.msg = _ADDRESS.sub(REDACTED_ADDRESS, message)
+        record.args = ()
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats records without a time, and tracebacks without exception messages."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def formatException(
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        _, value, tb = ei
+        if value is None:
+            return ""
+        return "".join(_withheld(traceback.TracebackException(type(value), value, tb))).rstrip()
+
+
+def _withheld(exception: traceback.TracebackException) -> list[str]:
+    """Lines of a traceback chain with every exception message left out."""
+    lines: list[str] = []
+    if exception.__cause__ is not None:
+        lines += _withheld(exception.__cause__)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif exception.__context__ is not None and not exception.__suppress_context__:
+        lines += _withheld(exception.__context__)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    lines.append("Traceback (most recent call last):\n")
+    lines += exception.stack.format()
+    kind = exception.exc_type
+    name = f"{kind.__module__}.{kind.__qualname__}" if kind is not None else "exception"
+    lines.append(f"{name} (message withheld)\n")
+    return lines
+
+
+def logconfig_dict(*, level: str = "WARNING") -> dict[str, Any]:
+    """Return gunicorn's `logconfig_dict`: one stderr handler, redacting, for every logger."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "formatter": "redacting",
+        "filters": ["peer_details"],
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"peer_details": {"()": PeerDetailsFilter}},
+        "formatters": {"redacting": {"()": RedactingFormatter}},
+        "handlers": {"stderr": handler},
+        # The app's own loggers (Flask's "Exception on ...") propagate to the root.
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            # Replaces the handler gunicorn installs, whose format stamps the time.
+            "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+    }

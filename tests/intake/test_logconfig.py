@@ -1,0 +1,52 @@
+"""The redacting log format and filter, record by record."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+
+from intake.logconfig import PeerDetailsFilter, RedactingFormatter
+
+SECRET = "reporter-typed-this"
+
+
+def formatted(message: str, *args: object, exc_info: bool = False) -> str:
+    record = logging.LogRecord(
+        "gunicorn.error", logging.WARNING, __file__, 1, message, args,
+        sys.exc_info() if exc_info else None,
+    )
+    assert PeerDetailsFilter().filter(record)
+    return RedactingFormatter().format(record)
+
+
+@pytest.mark.parametrize(
+    ("message", "args"),
+    [
+        (f"Invalid request from ip=203.0.113.9: Invalid Method '{SECRET}'", ()),
+        ("Error handling request %s %s", ("POST", f"/report?{SECRET}")),
+        ("peer 2001:db8::17 went away", ()),
+        ("peer ::ffff:198.51.100.4 went away", ()),
+    ],
+)
+def test_peer_addresses_and_request_lines_are_dropped(message: str, args: tuple[str, ...]) -> None:
+    line = formatted(message, *args)
+    for leaked in (SECRET, "203.0.113.9", "2001:db8", "198.51.100.4", "/report"):
+        assert leaked not in line
+    assert line.startswith("[")  # the process id, not a time
+
+
+def test_tracebacks_keep_frames_and_types_but_no_messages() -> None:
+    try:
+        try:
+            raise KeyError(SECRET)
+        except KeyError as inner:
+            raise ValueError(f"while handling {SECRET}") from inner
+    except ValueError:
+        line = formatted("Exception on /report [POST]", exc_info=True)
+    assert SECRET not in line
+    assert "builtins.KeyError (message withheld)" in line
+    assert "builtins.ValueError (message withheld)" in line
+    assert "direct cause" in line
+    assert "test_tracebacks_keep_frames_and_types_but_no_messages" in line
