@@ -75,3 +75,9 @@ def test_the_log_names_no_address_time_or_request_data(served: Served) -> None:
     assert CANARY not in log
     assert "age1pq1" not in log
     assert not LOOKUP_OR_SUBMISSION_ID.search(log), LOOKUP_OR_SUBMISSION_ID.search(log)
+
+
+@pytest.mark.slow
+def test_serving_an_older_data_directory_creates_its_pickup_signing_key(served: Served) -> None:
+    # prepare_data_dir makes no key, like `init` before bundles were signed.
+    assert (served.data_dir / "pickup_signing_key").stat().st_mode & 0o777 == 0o600
