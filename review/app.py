@@ -31,8 +31,16 @@ CONTENT_SECURITY_POLICY = (
 # Forms only: the largest upload is an identity file.
 MAX_REQUEST_BYTES = 1024 * 1024
 # A browser page on another site can resolve its name to 127.0.0.1 (DNS
-# rebinding); answering only to loopback host names keeps it out.
+# rebinding); answering only to loopback host names keeps it out. The address
+# the server was told to bind (127.0.0.2, say) is added in the factory, so
+# `serve --host` and the trusted hosts always agree.
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+# Cookies are not isolated by port: every local service on 127.0.0.1 receives
+# them. A per-process name keeps two review apps (or anything else on the
+# machine) from reading or overwriting each other's cookie by name; the cookie
+# itself carries only an opaque handle, signed with a per-process key, to a
+# session held in this process's memory (docs/review.md: residual risk).
+COOKIE_PREFIX = "haven_review_"
 
 
 def create_app(config: ReviewConfig | None = None) -> Flask:
@@ -49,17 +57,22 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
         SECRET_KEY=secrets.token_bytes(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_NAME="haven_review",
+        SESSION_COOKIE_NAME=COOKIE_PREFIX + secrets.token_hex(8),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        TRUSTED_HOSTS=LOOPBACK_HOSTS,
+        TRUSTED_HOSTS=trusted_hosts(config.host),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
     )
     workspace = Workspace.open(config.workspace)
+    vault = Vault(idle_seconds=config.idle_seconds)
+    if config.reap_seconds > 0:
+        # Identities and decrypted reports leave memory on time even if no
+        # request ever comes again (the reviewer walked away from the laptop).
+        vault.start_reaper(interval=config.reap_seconds)
     app.extensions[EXTENSION_KEY] = ReviewState(
         config=config,
         workspace=workspace,
-        vault=Vault(idle_seconds=config.idle_seconds),
+        vault=vault,
         throttle=Throttle(base=config.unlock_delay_seconds),
     )
     babel.init_app(app)
@@ -72,6 +85,13 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     return app
 
 
+def trusted_hosts(bound: str) -> list[str]:
+    """The Host names the app answers to: loopback names and the address it is bound to."""
+    literal = bound.strip("[]")
+    extra = [literal, f"[{literal}]"] if ":" in literal else [literal]
+    return [*LOOPBACK_HOSTS, *(h for h in extra if h not in LOOPBACK_HOSTS)]
+
+
 def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     # Our own page, so an error shows no framework details and keeps the same CSP.
     if isinstance(error, SecurityError):
@@ -81,6 +101,7 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
         400: _("The request was not valid. Go back and try again."),
         404: _("There is no such page, or no such case among those you can read."),
         413: _("That upload is too large."),
+        429: _("Too many failed attempts with this identity file. Wait, then try again."),
     }
     code = error.code or 500
     message = messages.get(code, _("Something went wrong."))

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import ConfigError
+from review.unlock import MIN_WORK_FACTOR
 
 WORKSPACE_VAR = "HAVEN_REVIEW_WORKSPACE"
 IDLE_VAR = "HAVEN_REVIEW_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 15
 MAX_IDLE_MINUTES = 8 * 60
+# How often idle sessions are dropped even when no request comes in.
+REAP_SECONDS = 30.0
+DEFAULT_HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,15 @@ class ReviewConfig:
 
     workspace: Path
     idle_seconds: float
-    # Failed unlocks wait this long, doubling per failure (lowered in tests only).
+    # After a failed unlock, the same identity file waits this long before its
+    # next try, doubling per failure (lowered in tests only).
     unlock_delay_seconds: float = 1.0
+    # Identity files with a cheaper scrypt work factor are refused (lowered in tests only).
+    min_work_factor: int = MIN_WORK_FACTOR
+    # 0 turns the background idle reaper off (tests drive the vault's clock instead).
+    reap_seconds: float = REAP_SECONDS
+    # The loopback address the server binds: its Host header is the one trusted.
+    host: str = DEFAULT_HOST
 
 
 def load_config(environ: Mapping[str, str]) -> ReviewConfig:

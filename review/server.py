@@ -9,14 +9,17 @@ request must reach the same process; threads serve a few tabs at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from review.app import create_app
 from review.config import ReviewConfig
 from review.errors import ConfigError
+from review.web.state import EXTENSION_KEY
 
 THREADS = 4
 LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
@@ -38,8 +41,10 @@ class LoopbackServer(BaseApplication):  # type: ignore[misc]  # gunicorn is unty
     """A gunicorn application that builds the review app inside its single worker."""
 
     def __init__(self, config: ReviewConfig, *, host: str, port: int) -> None:
-        self._config = config
+        # The app trusts exactly the Host it is bound to (plus loopback names).
+        self._config = dataclasses.replace(config, host=loopback_address(host))
         self._bind = f"{loopback_address(host)}:{port}"
+        self._app: Flask | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -57,10 +62,17 @@ class LoopbackServer(BaseApplication):  # type: ignore[misc]  # gunicorn is unty
             "control_socket_disable": True,
             "proc_name": "haven-review",
             "graceful_timeout": 5,
+            "worker_exit": self._worker_exit,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
         """Create the app in the worker, so no database connection crosses the fork."""
-        return create_app(self._config)
+        self._app = create_app(self._config)
+        return self._app
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        # Stop the idle reaper and drop every unlocked session before the worker ends.
+        if self._app is not None:
+            self._app.extensions[EXTENSION_KEY].vault.stop()

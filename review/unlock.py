@@ -1,41 +1,72 @@
-"""Unlocking a reviewer: an encrypted identity file, its passphrase, and a slowed-down retry.
+"""Unlocking a reviewer: an encrypted identity file, its passphrase, and a throttle on retries.
 
 The passphrase and the identities are held only in local variables and the
 session's memory; nothing here logs or stores them. Failures all raise the
 same UnlockError, so the form tells an attacker nothing about which part was
-wrong, and each failure costs more time than the last.
+wrong. Each failure with one identity file makes the next try with that same
+file wait longer; the wait is answered at once with 429 and Retry-After,
+never slept in a server thread, so failures cannot tie up the app.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keys
+from keys.header import parse_header
+from review.clock import Monotonic, monotonic
 from review.errors import UnlockError
 from review.models import Reviewer
 
 # An identity file holds a few lines; anything larger is not one.
 MAX_IDENTITY_FILE_BYTES = 64 * 1024
+# scrypt work factor (log2 N) below which an identity file is refused: a lost
+# laptop's identity file must not be cheap to brute-force. `haven keys` writes 18.
+MIN_WORK_FACTOR = 16
 FAILURE_DELAY_SECONDS = 1.0
 MAX_FAILURE_DELAY_SECONDS = 30.0
+# How many identity files the throttle remembers; the oldest is forgotten first.
+MAX_THROTTLED_FILES = 1024
 _GENERIC = "the identity file or passphrase is wrong, or the key is not a reviewer here"
 
 
 @dataclass(frozen=True)
 class Unlocked:
-    """A reviewer whose identities opened."""
+    """A reviewer and the one identity of theirs that matched."""
 
     reviewer: str
-    identities: tuple[keys.Identity, ...]
+    identity: keys.Identity
+
+    @property
+    def identities(self) -> tuple[keys.Identity, ...]:
+        """The identities to decrypt with: only the reviewer's own."""
+        return (self.identity,)
 
 
-def open_identities(data: bytes, *, passphrase: str) -> list[keys.Identity]:
+def identity_file_id(data: bytes) -> str:
+    """What the throttle counts failures by: the file's scrypt salt, else its SHA-256.
+
+    The salt names the encrypted identity however the file is encoded (binary
+    or armored), so re-encoding the same file does not reset its count.
+    """
+    salt = _scrypt_args(data)[0]
+    return "salt:" + salt if salt else "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def open_identities(
+    data: bytes, *, passphrase: str, min_work_factor: int = MIN_WORK_FACTOR
+) -> list[keys.Identity]:
     """The identities in a passphrase-encrypted identity file's bytes."""
     if len(data) > MAX_IDENTITY_FILE_BYTES or not keys.is_age_file(data):
         # A plain identity file on a laptop that can be lost is refused outright.
+        raise UnlockError(_GENERIC)
+    work_factor = _scrypt_args(data)[1]
+    if not work_factor.isdigit() or int(work_factor) < min_work_factor:
         raise UnlockError(_GENERIC)
     try:
         plain = keys.decrypt(data, identities=[keys.ScryptIdentity(passphrase)])
@@ -44,47 +75,77 @@ def open_identities(data: bytes, *, passphrase: str) -> list[keys.Identity]:
         raise UnlockError(_GENERIC) from None
 
 
+def _scrypt_args(data: bytes) -> tuple[str, str]:
+    """(salt, work factor) of a passphrase-encrypted age file's stanza, or empty strings."""
+    try:
+        stanzas = parse_header(io.BytesIO(data)).stanzas
+    except keys.AgeError:
+        return "", ""
+    for stanza in stanzas:
+        if stanza.type == "scrypt" and len(stanza.args) == 2:
+            return stanza.args[0], stanza.args[1]
+    return "", ""
+
+
 def match_reviewer(
     identities: Sequence[keys.Identity], reviewers: Sequence[Reviewer]
 ) -> Unlocked:
-    """The workspace reviewer whose recipient belongs to one of `identities`."""
+    """The workspace reviewer whose recipient belongs to one of `identities`.
+
+    Only that identity is kept: any other key in the same file (an old one,
+    another project's) never enters the session's memory.
+    """
     by_recipient = {r.recipient: r.name for r in reviewers}
     for identity in identities:
         if not isinstance(identity, keys.X25519Identity | keys.HybridIdentity):
             continue
         name = by_recipient.get(str(identity.recipient()))
         if name is not None:
-            return Unlocked(reviewer=name, identities=tuple(identities))
+            return Unlocked(reviewer=name, identity=identity)
     raise UnlockError(_GENERIC)
 
 
 class Throttle:
-    """Delays each failed attempt, doubling up to a cap; a success resets it."""
+    """Per identity file: after each failure the next try must wait, doubling up to a cap.
+
+    Counting per file means a passphrase guesser is slowed on the file they
+    guess at, while another reviewer with their own file unlocks at once.
+    """
 
     def __init__(
         self,
         *,
         base: float = FAILURE_DELAY_SECONDS,
         cap: float = MAX_FAILURE_DELAY_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Monotonic = monotonic,
     ) -> None:
         self._base = base
         self._cap = cap
-        self._sleep = sleep
-        self._failures = 0
+        self._clock = clock
+        # file id -> (failures, time before which another try is refused)
+        self._state: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
-    def failed(self) -> float:
-        """Record a failure and wait before answering; returns the delay served."""
+    def retry_after(self, key: str) -> int:
+        """Whole seconds before `key` may try again (0: now)."""
         with self._lock:
-            self._failures += 1
+            _, until = self._state.get(key, (0, 0.0))
+        return max(0, math.ceil(until - self._clock()))
+
+    def failed(self, key: str) -> float:
+        """Record a failure of `key`; returns the wait imposed before its next try."""
+        with self._lock:
+            failures = self._state.pop(key, (0, 0.0))[0] + 1
             # The exponent is capped so a long attack cannot overflow the float.
-            doubling: float = 2.0 ** min(self._failures - 1, 32)
-            delay = min(self._base * doubling, self._cap)
-        self._sleep(delay)
+            delay = min(self._base * 2.0 ** min(failures - 1, 32), self._cap)
+            self._state[key] = (failures, self._clock() + delay)
+            if len(self._state) > MAX_THROTTLED_FILES:
+                # Forget the file whose wait ends first: flooding the throttle
+                # with junk files cannot push out a file that is being guessed at.
+                del self._state[min(self._state, key=lambda k: self._state[k][1])]
         return delay
 
-    def succeeded(self) -> None:
-        """Forget past failures."""
+    def succeeded(self, key: str) -> None:
+        """Forget the failures of `key`."""
         with self._lock:
-            self._failures = 0
+            self._state.pop(key, None)

@@ -32,13 +32,42 @@ class ReviewerSession:
 
 
 class Vault:
-    """Session tokens -> unlocked sessions, with an idle timeout."""
+    """Session tokens -> unlocked sessions, with an idle timeout enforced by a reaper thread."""
 
     def __init__(self, *, idle_seconds: float, clock: Monotonic = monotonic) -> None:
         self._idle_seconds = idle_seconds
         self._clock = clock
         self._sessions: dict[str, ReviewerSession] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._reaper: threading.Thread | None = None
+
+    def start_reaper(self, *, interval: float) -> None:
+        """Drop idle sessions every `interval` seconds in a daemon thread, until `stop`."""
+        if self._reaper is not None:
+            return
+        self._reaper = threading.Thread(
+            target=self._reap, args=(interval,), name="haven-review-reaper", daemon=True
+        )
+        self._reaper.start()
+
+    def stop(self) -> None:
+        """Stop the reaper and drop every session (the server is shutting down)."""
+        self._stopping.set()
+        if self._reaper is not None:
+            self._reaper.join()
+            self._reaper = None
+        with self._lock:
+            self._sessions.clear()
+
+    def reap(self) -> int:
+        """Drop every idle session now; returns how many were dropped."""
+        with self._lock:
+            return self._drop_idle(self._clock())
+
+    def _reap(self, interval: float) -> None:
+        while not self._stopping.wait(interval):
+            self.reap()
 
     def open(self, session: ReviewerSession) -> str:
         """Keep `session` and return the unguessable token that names it."""
@@ -65,12 +94,13 @@ class Vault:
         with self._lock:
             self._sessions.pop(token or "", None)
 
-    def _drop_idle(self, now: float) -> None:
+    def _drop_idle(self, now: float) -> int:
         # Every idle session is dropped, not just the one asked about, so an
         # abandoned session does not keep its identities in memory until visited.
         expired = [t for t, s in self._sessions.items() if now - s.last_seen > self._idle_seconds]
         for token in expired:
             del self._sessions[token]
+        return len(expired)
 
     def __len__(self) -> int:
         with self._lock:

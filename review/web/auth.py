@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -10,7 +10,12 @@ from review import audit
 from review.casework import Casework
 from review.errors import UnlockError
 from review.library import CaseLibrary
-from review.unlock import match_reviewer, open_identities
+from review.unlock import (
+    MAX_IDENTITY_FILE_BYTES,
+    identity_file_id,
+    match_reviewer,
+    open_identities,
+)
 from review.vault import ReviewerSession
 from review.web.forms import EmptyForm, UnlockForm
 from review.web.state import HANDLE_FIELD, state
@@ -25,16 +30,29 @@ def unlock() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("review/unlock.html", form=form)
     app_state = state()
+    data = form.identity.data.read(MAX_IDENTITY_FILE_BYTES + 1)
+    file_id = identity_file_id(data)
+    wait = app_state.throttle.retry_after(file_id)
+    if wait:
+        # Answered at once: a worker thread never sleeps on an attacker's behalf.
+        flash(_("Too many failed attempts with this identity file. Try again in %(seconds)d s.",
+                seconds=wait), "error")
+        response = make_response(render_template("review/unlock.html", form=form), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
-        identities = open_identities(
-            form.identity.data.read(), passphrase=form.passphrase.data or ""
-        )
+        identities = open_identities(data, passphrase=form.passphrase.data or "",
+                                     min_work_factor=app_state.config.min_work_factor)
         unlocked = match_reviewer(identities, app_state.workspace.reviewers())
     except UnlockError:
-        app_state.throttle.failed()
+        app_state.throttle.failed(file_id)
+        with app_state.workspace.transaction() as db:
+            # Who tried is unknown; the file's id lets repeated guessing be seen.
+            audit.append(db, actor="-", action="unlock-failed", subject="workspace",
+                         detail=f"identity file {file_id[:40]}")
         flash(_("That identity file and passphrase did not unlock this workspace."), "error")
         return render_template("review/unlock.html", form=form), 401
-    app_state.throttle.succeeded()
+    app_state.throttle.succeeded(file_id)
     library = CaseLibrary.build(app_state.workspace, identities=unlocked.identities)
     # Reviewers added since a note was written can read it once anyone who can unlocks.
     Casework(app_state.workspace, unlocked.reviewer, unlocked.identities).reseal_stale()

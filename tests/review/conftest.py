@@ -94,7 +94,8 @@ def workspace(tmp_path: Path, alice: Reviewer, bob: Reviewer) -> Iterator[Worksp
 @pytest.fixture
 def app(workspace: Workspace) -> Flask:
     """The review app over `workspace`, with failed unlocks not slowed down."""
-    config = ReviewConfig(workspace=workspace.root, idle_seconds=600, unlock_delay_seconds=0.0)
+    config = ReviewConfig(workspace=workspace.root, idle_seconds=600, unlock_delay_seconds=0.0,
+                          min_work_factor=CHEAP_WORK_FACTOR, reap_seconds=0)
     created = create_app(config)
     created.config["TESTING"] = True
     return created

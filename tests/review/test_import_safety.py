@@ -58,7 +58,7 @@ def _sparse_bundle(writer: BundleWriter, path: Path, pax: bool) -> Path:
 def test_sparse_members_are_refused(workspace: Workspace, writer: BundleWriter, tmp_path: Path,
                                     pax: bool) -> None:
     bundle = _sparse_bundle(writer, tmp_path / "sparse.tar", pax)
-    with pytest.raises(BundleError, match="sparse file|non-regular"):
+    with pytest.raises(BundleError, match="sparse file"):
         import_bundle(workspace, bundle, actor="t")
     with workspace.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 0
