@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, SecurityError
 
 import templates
+from review.categories import category_label
 from review.config import ReviewConfig, load_config
 from review.unlock import Throttle
 from review.vault import Vault
@@ -77,6 +78,8 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     )
     babel.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["category_label"] = category_label
+    app.jinja_env.filters["category_label"] = category_label
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)

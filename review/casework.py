@@ -103,13 +103,42 @@ class Casework:
         self._update([case_id], "categories", "corrected" if corrected is not None else "reset",
                      lambda _, s: Sealed(s.notes, s.tags, s.links, corrected))
 
+    def set_triage(self, case_id: str, *, status: str, priority: int,
+                   assignee: str | None) -> None:
+        """Set status, priority and assignee of one case together: all change, or none."""
+        if status not in STATUSES:
+            raise TriageError(f"unknown status {status!r}")
+        if priority not in PRIORITIES:
+            raise TriageError(f"unknown priority {priority!r}")
+        with self.workspace.transaction() as session:
+            if assignee is not None and session.get(Reviewer, assignee) is None:
+                raise TriageError(f"{assignee!r} is not a reviewer of this workspace")
+            row = session.get(Triage, case_id)
+            if row is None:
+                raise TriageError(f"no case {case_id}")
+            changes = [(field, value) for field, value, current in (
+                ("status", status, row.status),
+                ("priority", str(priority), str(row.priority)),
+                ("assign", assignee or "-", row.assignee or "-"),
+            ) if value != current]
+            row.status, row.priority, row.assignee = status, priority, assignee
+            if changes:
+                row.revision += 1
+            for action, detail in changes:
+                audit.append(session, actor=self.reviewer, action=action,
+                             subject=f"case:{case_id}", detail=detail, clock=self.clock)
+
     def link(self, case_id: str, other_id: str, *, present: bool = True) -> None:
-        """Link (or unlink) two cases, recording the link on both."""
+        """Link (or unlink) two cases, recording the link on both in one transaction."""
         if case_id == other_id:
             raise TriageError("a case cannot be linked to itself")
         verb = "link" if present else "unlink"
-        self._update([case_id], verb, other_id, lambda _, s: s.with_link(other_id, present=present))
-        self._update([other_id], verb, case_id, lambda _, s: s.with_link(case_id, present=present))
+        with self.workspace.transaction() as session:
+            sealing = self._recipients(session)
+            self._apply(session, sealing, case_id, verb, other_id,
+                        lambda _, s: s.with_link(other_id, present=present))
+            self._apply(session, sealing, other_id, verb, case_id,
+                        lambda _, s: s.with_link(case_id, present=present))
 
     def _update(
         self,
@@ -120,26 +149,38 @@ class Casework:
     ) -> None:
         # All cases of a bulk action change together, or none does.
         with self.workspace.transaction() as session:
-            recipients, digest = self._recipients(session)
+            sealing = self._recipients(session)
             for case_id in case_ids:
-                row = session.get(Triage, case_id)
-                if row is None:
-                    raise TriageError(f"no case {case_id}")
-                try:
-                    current = unseal(row.sealed, identities=self.identities)
-                except keys.NoIdentityMatchError:
-                    # Resealing without reading would destroy other reviewers' notes.
-                    raise TriageError(
-                        "this case's notes were sealed before you joined; they become "
-                        "yours once a reviewer who can read them unlocks"
-                    ) from None
-                changed = change(row, current)
-                if changed is not None:
-                    row.sealed = seal(changed, recipients=recipients)
-                    row.sealed_for = digest
-                row.revision += 1
-                audit.append(session, actor=self.reviewer, action=action,
-                             subject=f"case:{case_id}", detail=detail, clock=self.clock)
+                self._apply(session, sealing, case_id, action, detail, change)
+
+    def _apply(
+        self,
+        session: Session,
+        sealing: tuple[list[keys.Recipient], str],
+        case_id: str,
+        action: str,
+        detail: str,
+        change: Callable[[Triage, Sealed], Sealed | None],
+    ) -> None:
+        recipients, digest = sealing
+        row = session.get(Triage, case_id)
+        if row is None:
+            raise TriageError(f"no case {case_id}")
+        try:
+            current = unseal(row.sealed, identities=self.identities)
+        except keys.NoIdentityMatchError:
+            # Resealing without reading would destroy other reviewers' notes.
+            raise TriageError(
+                f"the notes of case {case_id[:8]} were sealed before you joined; they become "
+                "yours once a reviewer who can read them unlocks"
+            ) from None
+        changed = change(row, current)
+        if changed is not None:
+            row.sealed = seal(changed, recipients=recipients)
+            row.sealed_for = digest
+        row.revision += 1
+        audit.append(session, actor=self.reviewer, action=action,
+                     subject=f"case:{case_id}", detail=detail, clock=self.clock)
 
     def reseal_stale(self) -> int:
         """Reseal, to today's reviewers, every sealed record this reviewer can read that

@@ -65,8 +65,35 @@ def ordered(rows: Iterable[CaseRow]) -> list[CaseRow]:
     )
 
 
+@dataclass(frozen=True)
+class InboxView:
+    """A search and its filters, kept in the session's memory behind an opaque id.
+
+    Search terms and filter values (tags, countries) reveal case content, so
+    they never travel in a URL, where the browser's history would keep them.
+    """
+
+    query: str = ""
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def with_filter(self, facet: str, value: str) -> InboxView:
+        """A copy with `facet` set to `value` (an empty value clears it)."""
+        if facet not in FACETS:
+            raise KeyError(facet)
+        kept = tuple((f, v) for f, v in self.filters if f != facet)
+        return InboxView(self.query, (*kept, (facet, value)) if value else kept)
+
+    def with_query(self, query: str) -> InboxView:
+        """A copy searching for `query`."""
+        return InboxView(query, self.filters)
+
+    def active_filters(self) -> dict[str, str]:
+        """The facet filters in force (status defaults to open cases)."""
+        return active_filters(dict(self.filters))
+
+
 def active_filters(arguments: Mapping[str, str]) -> dict[str, str]:
-    """The facet filters in a query string (status defaults to open cases)."""
+    """The facet filters in a mapping of facet -> value (status defaults to open cases)."""
     filters = {f: arguments[f] for f in FACETS if arguments.get(f)}
     filters.setdefault("status", "open")
     if filters["status"] == ALL:

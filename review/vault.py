@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 
 import keys
 from review.clock import Monotonic, monotonic
+from review.facets import InboxView
 from review.library import CaseLibrary
 from review.triage import CaseTriage
 
 TOKEN_BYTES = 32
+VIEW_ID_BYTES = 12
+# Searches kept per session; the oldest is forgotten first (its URL then shows the inbox).
+MAX_VIEWS = 100
 
 
 @dataclass
@@ -29,6 +33,15 @@ class ReviewerSession:
     library: CaseLibrary
     triage: dict[str, CaseTriage] = field(default_factory=dict)
     last_seen: float = 0.0
+    views: dict[str, InboxView] = field(default_factory=dict)
+
+    def keep_view(self, view: InboxView) -> str:
+        """Remember `view` and return the opaque id the inbox URL carries instead of it."""
+        view_id = secrets.token_urlsafe(VIEW_ID_BYTES)
+        self.views[view_id] = view
+        while len(self.views) > MAX_VIEWS:
+            del self.views[next(iter(self.views))]
+        return view_id
 
 
 class Vault:

@@ -110,19 +110,13 @@ def show(case_id: str) -> ResponseReturnValue:
 @unlocked
 def update_triage(case_id: str) -> ResponseReturnValue:
     """Change status, priority and assignee."""
-    current = _readable(case_id)
+    _readable(case_id)
     form = TriageForm()
     form.set_reviewers([r.name for r in state().workspace.reviewers()], nobody="")
     if not form.validate_on_submit():
         abort(400)
-    work = casework()
-    triage = current.triage[case_id]
-    if form.status.data != triage.status:
-        work.set_status([case_id], form.status.data)
-    if int(form.priority.data) != triage.priority:
-        work.set_priority([case_id], int(form.priority.data))
-    if (form.assignee.data or None) != triage.assignee:
-        work.assign([case_id], form.assignee.data or None)
+    casework().set_triage(case_id, status=form.status.data, priority=int(form.priority.data),
+                          assignee=form.assignee.data or None)
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -175,10 +169,9 @@ def link(case_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit() or form.other.data not in current.library.reports:
         flash(_("There is no such case among those you can read."), "error")
         return redirect(url_for("case.show", case_id=case_id))
-    try:
-        casework().link(case_id, form.other.data)
-    except TriageError:
-        flash(_("A case cannot be linked to itself."), "error")
+    # A refusal (the same case, notes sealed before this reviewer joined) is
+    # shown with its real reason by `refused`; nothing of the link was saved.
+    casework().link(case_id, form.other.data)
     return redirect(url_for("case.show", case_id=case_id))
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from review.categories import category_label
 from review.charts import bar_chart
 from review.facets import CaseRow
 from review.web.state import refresh_triage, unlocked
@@ -21,7 +22,9 @@ def index() -> ResponseReturnValue:
     """Cases per category, state, country, month and status."""
     current = refresh_triage()
     rows = [CaseRow(report, current.triage[i]) for i, report in current.library.reports.items()]
-    per_category: Counter[str] = Counter(c for row in rows for c in row.categories)
+    per_category: Counter[str] = Counter(
+        category_label(c) for row in rows for c in row.categories
+    )
     per_state = Counter(row.report.state or _("(not given)") for row in rows)
     per_country = Counter(row.report.country or _("(not given)") for row in rows)
     per_month = Counter(row.report.received_day[:7] for row in rows)

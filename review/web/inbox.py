@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,32 +16,34 @@ MAX_QUERY_CHARS = 200
 BULK_ACTIONS = ("status", "priority", "assign", "tag")
 
 
+def _view_id() -> str:
+    """The id of the view a request is about (a query argument, or a form field)."""
+    return request.values.get("view", "")
+
+
+def _to_view(view_id: str) -> ResponseReturnValue:
+    return redirect(url_for("inbox.index", view=view_id) if view_id else url_for("inbox.index"))
+
+
 @blueprint.route("/")
 @unlocked
 def index() -> ResponseReturnValue:
-    """List the cases this reviewer can read."""
+    """List the cases this reviewer can read, as the view named in the URL shows them."""
     current = refresh_triage()
     library = current.library
-    query = request.args.get("q", "")[:MAX_QUERY_CHARS].strip()
-    ids = library.search.search(query) if query else list(library.reports)
+    view_id = _view_id()
+    view = current.views.get(view_id, facets.InboxView())
+    ids = library.search.search(view.query) if view.query else list(library.reports)
     rows = [facets.CaseRow(library.reports[i], current.triage[i]) for i in ids]
-    filters = facets.active_filters(request.args)
+    filters = view.active_filters()
     shown, counts = facets.apply(rows, filters)
-    link_args: dict[str, Any] = {f: request.args[f] for f in facets.FACETS if request.args.get(f)}
-    if query:
-        link_args["q"] = query
-
-    def facet_url(facet: str, value: str) -> str:
-        return url_for("inbox.index", **{**link_args, facet: value})
-
     return render_template(
         "review/inbox.html",
         rows=shown,
         counts=counts,
         filters=filters,
-        query=query,
-        link_args=link_args,
-        facet_url=facet_url,
+        query=view.query,
+        view_id=view_id if view_id in current.views else "",
         facet_names=facets.FACETS,
         statuses=STATUSES,
         priorities=PRIORITIES,
@@ -52,6 +52,24 @@ def index() -> ResponseReturnValue:
         damaged=library.damaged,
         form=EmptyForm(),
     )
+
+
+@blueprint.route("/view", methods=["POST"])
+@unlocked
+def change_view() -> ResponseReturnValue:
+    """Search or filter: the terms stay in this session's memory, the URL gets an opaque id."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    current = refresh_triage()
+    view = current.views.get(_view_id(), facets.InboxView())
+    if "q" in request.form:
+        view = view.with_query(request.form["q"][:MAX_QUERY_CHARS].strip())
+    facet, _sep, value = request.form.get("set", "").partition("=")
+    if facet:
+        if facet not in facets.FACETS:
+            abort(400)
+        view = view.with_filter(facet, value)
+    return _to_view(current.keep_view(view))
 
 
 @blueprint.route("/bulk", methods=["POST"])
@@ -65,7 +83,7 @@ def bulk() -> ResponseReturnValue:
     # Only cases this reviewer can read may be changed, whatever the form says.
     if not case_ids or any(c not in current.library.reports for c in case_ids):
         flash(_("Tick at least one case."), "error")
-        return redirect(url_for("inbox.index"))
+        return _to_view(_view_id())
     action = request.form.get("action", "")
     value = request.form.get("value", "")
     work = casework()
@@ -80,8 +98,8 @@ def bulk() -> ResponseReturnValue:
             work.add_tags(case_ids, clean_tags(value.split(",")))
         else:
             raise TriageError(action)
-    except TriageError:
-        flash(_("That action could not be applied."), "error")
-        return redirect(url_for("inbox.index"))
+    except TriageError as error:
+        flash(_("That action could not be applied: %(reason)s", reason=str(error)), "error")
+        return _to_view(_view_id())
     flash(_("Updated %(count)d cases.", count=len(case_ids)), "info")
-    return redirect(url_for("inbox.index"))
+    return _to_view(_view_id())
