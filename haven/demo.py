@@ -36,6 +36,7 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     """Create (or reuse) the demo directory; return the intake data directory inside it."""
     from intake.db import make_engine
     from intake.migrate import upgrade_to_head
+    from intake.pickup_key import ensure_pickup_signing_key
     from intake.secretfiles import SESSION_KEY_FILE, create_secret_files
 
     data_dir = root / "data"
@@ -55,18 +56,20 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     if not (data_dir / SESSION_KEY_FILE).exists():
         create_secret_files(data_dir)
     upgrade_to_head(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
-    _prepare_review_workspace(root / "review", data_dir / "recipients.txt")
+    # The demo workspace pins the demo intake's key, as reviewers pin the real one.
+    intake_key = str(ensure_pickup_signing_key(data_dir).public_key())
+    _prepare_review_workspace(root / "review", data_dir / "recipients.txt", intake_key=intake_key)
     return data_dir
 
 
-def _prepare_review_workspace(workspace: Path, recipients_file: Path) -> None:
+def _prepare_review_workspace(workspace: Path, recipients_file: Path, *, intake_key: str) -> None:
     from review.cli import review_group
 
     if workspace.exists():
         return
     recipient = str(keys.read_recipients_file(recipients_file)[0])
     for args in (
-        ["init", "--workspace", str(workspace)],
+        ["init", "--workspace", str(workspace), "--intake-key", intake_key],
         [
             "add-reviewer",
             "--workspace",
