@@ -34,6 +34,7 @@ DEMO_PASSPHRASE = "demo passphrase, not for real use"  # noqa: S105 (published o
 
 def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     """Create (or reuse) the demo directory; return the intake data directory inside it."""
+    from intake.config import DATABASE_FILE
     from intake.db import make_engine
     from intake.migrate import upgrade_to_head
     from intake.pickup_key import ensure_pickup_signing_key
@@ -55,7 +56,7 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
         )
     if not (data_dir / SESSION_KEY_FILE).exists():
         create_secret_files(data_dir)
-    upgrade_to_head(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
+    upgrade_to_head(make_engine(f"sqlite:///{data_dir / DATABASE_FILE}"))
     # The demo workspace pins the demo intake's key, as reviewers pin the real one.
     intake_key = str(ensure_pickup_signing_key(data_dir).public_key())
     _prepare_review_workspace(root / "review", data_dir / "recipients.txt", intake_key=intake_key)

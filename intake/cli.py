@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 
 import click
 
+from intake.addresses import is_loopback
 from intake.config import DATABASE_FILE, ConfigError, IntakeConfig, load_config
 from intake.days import utc_today
 from intake.db import make_engine
@@ -88,7 +88,7 @@ def serve_command(
     data_dir: Path, host: str, port: int, workers: int, threads: int, plain_http: bool
 ) -> None:
     """Serve intake with gunicorn."""
-    if plain_http and not _is_loopback(host):
+    if plain_http and not is_loopback(host):
         raise click.ClickException("--plain-http is allowed only on a loopback address")
     overrides = {"HAVEN_PLAIN_HTTP": "1"} if plain_http else {}
     config = _config(data_dir, **overrides)
@@ -150,13 +150,3 @@ def purge_command(data_dir: Path, retention_days: int | None) -> None:
         make_engine(config.database_url), today=utc_today(), retention_days=days
     )
     click.echo(f"Purged {count} submission(s).")
-
-
-# intake/quickexit.py has its own copy of this check; the two should become one.
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
+
+from intake.addresses import is_loopback
 
 # Somewhere anyone might be reading, which says nothing about why they left.
 DEFAULT_QUICK_EXIT_URL = "https://www.wikipedia.org/"
@@ -23,13 +24,6 @@ def parse_quick_exit_url(text: str) -> str:
         raise ValueError("a quick-exit URL must not carry credentials")
     # Plain http would let a network observer see where the reporter went; it is allowed
     # only for a server on this machine, as the browser tests use.
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(host)):
         raise ValueError(f"{text!r} must be an https:// URL")
     return text
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
