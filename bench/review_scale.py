@@ -1,7 +1,8 @@
 """Review-side scale: import, unlock and index 10,000 reports, then search them.
 
 Generates synthetic reports in several scripts, encrypted to a fresh test key,
-writes them as one pickup bundle (docs/pickup-bundle.md), imports it into a new
+writes them as one pickup bundle (docs/pickup-bundle.md, version 2, signed with a
+fresh intake key the workspace pins), imports it into a new
 workspace, unlocks (decrypting every report and building the search and
 identifier indexes) and runs searches. Prints import time per report as a ratio
 of raw decryption time per report, and the median and 95th-percentile search
@@ -23,8 +24,10 @@ import time
 from pathlib import Path
 
 import keys
+from keys.signing import PICKUP_NAMESPACE, SigningKey
 from review.importer import import_bundle
 from review.library import CaseLibrary
+from review.provenance import pin
 from review.workspace import Workspace
 
 PHRASES = [
@@ -59,8 +62,8 @@ def synthetic_report(rng: random.Random) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def write_bundle(path: Path, ciphertexts: list[bytes]) -> None:
-    """One pickup bundle holding every report."""
+def write_bundle(path: Path, ciphertexts: list[bytes], signing_key: SigningKey) -> None:
+    """One signed pickup bundle holding every report."""
     submissions = []
     members = []
     for ciphertext in ciphertexts:
@@ -71,10 +74,13 @@ def write_bundle(path: Path, ciphertexts: list[bytes]) -> None:
                        "sha256": hashlib.sha256(ciphertext).hexdigest()}],
         })
         members.append((f"submissions/{sid}/report.age", ciphertext))
-    manifest = {"format": "haven-pickup", "version": 1, "bundle_id": secrets.token_hex(16),
-                "created_day": "2025-06-02", "submissions": submissions}
+    manifest = json.dumps({"format": "haven-pickup", "version": 2,
+                           "bundle_id": secrets.token_hex(16), "created_day": "2025-06-02",
+                           "submissions": submissions}).encode()
+    signature = signing_key.sign(manifest, namespace=PICKUP_NAMESPACE).encode()
     with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
-        for name, data in [("manifest.json", json.dumps(manifest).encode()), *members]:
+        for name, data in [("manifest.json", manifest), ("manifest.json.sig", signature),
+                           *members]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -103,8 +109,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         bundle = Path(scratch) / "bundle.tar"
-        write_bundle(bundle, ciphertexts)
+        intake_key = SigningKey.generate()
+        write_bundle(bundle, ciphertexts, intake_key)
         workspace = Workspace.create(Path(scratch) / "workspace")
+        with workspace.transaction() as session:
+            pin(session, intake_key.public_key())
         started = time.perf_counter()
         result = import_bundle(workspace, bundle, actor="bench")
         import_seconds = time.perf_counter() - started

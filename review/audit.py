@@ -4,7 +4,8 @@ An entry is appended in the same database transaction as the change it records,
 so a change without its audit entry (or the reverse) can never be committed.
 Editing, removing or reordering entries breaks the chain at the first entry
 touched. Rewriting the whole tail after an edit is only caught against a head
-digest recorded elsewhere (on paper, in a ticket), which `audit head` prints.
+digest recorded elsewhere (on paper, in a ticket): `haven review audit verify`
+prints the head, and checks against a recorded one given as `--expect-head`.
 """
 
 from __future__ import annotations

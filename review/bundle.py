@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tarfile
 import tempfile
@@ -276,10 +275,6 @@ def _copy_verified(
     digest = hashlib.sha256()
     with target.open("xb") as sink:
         head, copied = _copy(source, sink, digest, entry.size, progress)
-        # On disk before the import commits: a power cut must not leave a
-        # committed row pointing at an object whose bytes never reached the disk.
-        sink.flush()
-        os.fsync(sink.fileno())
     if copied != entry.size:
         raise BundleError(f"member {member.name!r} is truncated")
     if digest.hexdigest() != entry.sha256:

@@ -1,8 +1,8 @@
 """Importing a verified pickup bundle into a workspace, all or nothing, idempotently.
 
-Crash safety: staged files are fsynced before they are moved into the object
-store, each move is made durable by fsyncing its directory, and only then does
-the database transaction commit. A crash before the commit leaves at most
+Crash safety: staged files are moved into the object store, their bytes and
+the renames are flushed to disk (one sync), and only then does the database
+transaction commit. A crash before the commit leaves at most
 staged files and objects no row refers to; the next import (holding the
 workspace's import lock, so no other import is half-way) clears both first.
 """
@@ -104,6 +104,7 @@ def _record(
     for item in staged.files:
         if item.submission.id in fresh_ids:
             workspace.store_object(item.path, item.file.sha256)
+    workspace.make_durable()
     audit.append(
         session,
         actor=actor,

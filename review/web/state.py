@@ -61,8 +61,6 @@ def refresh_triage() -> ReviewerSession:
     return current
 
 
-
-
 def unlocked(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Run `view` only for an unlocked, non-idle session; otherwise go to the unlock page."""
 

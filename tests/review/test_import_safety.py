@@ -256,3 +256,19 @@ def test_unsigned_manifest_bytes_are_not_parsed_before_the_signature(
                                                 ("manifest.json.sig", signature), *members[2:]])
     with pytest.raises(BundleError, match="not made by a pinned intake key"):
         import_bundle(workspace, bundle, actor="t")
+
+
+def test_objects_reach_the_disk_before_the_rows_commit(
+    workspace: Workspace, writer: BundleWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+
+    def record(self: Workspace) -> None:
+        with self.sessions() as session:
+            seen.append(session.scalar(select(func.count()).select_from(Submission)))
+        seen.append(all(self.object_path(f["sha256"]).is_file()
+                        for f in writer.manifest()["submissions"][0]["files"]))
+
+    monkeypatch.setattr(Workspace, "make_durable", record)
+    import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
+    assert seen == [0, True]
