@@ -94,9 +94,12 @@ def test_report_travels_from_intake_to_triage(
     (case_id,) = set(re.findall(r'href="/case/([0-9a-f]{32})"', inbox))
     case = reviewer.get(f"/case/{case_id}").get_data(as_text=True)
     assert "a grey van outside the Belleville association" in case
-    hits = reviewer.get("/", query_string={"q": "Belleville"}).get_data(as_text=True)
+    # Searches are POSTed (their terms never reach a URL or the browser's history).
+    hits = reviewer.post("/view", data={"csrf_token": _csrf(reviewer, "/"), "q": "Belleville"},
+                         follow_redirects=True).get_data(as_text=True)
     assert f"/case/{case_id}" in hits
-    misses = reviewer.get("/", query_string={"q": "Montparnasse"}).get_data(as_text=True)
+    misses = reviewer.post("/view", data={"csrf_token": _csrf(reviewer, "/"), "q": "Montparnasse"},
+                           follow_redirects=True).get_data(as_text=True)
     assert f"/case/{case_id}" not in misses
 
     # 5. The import and every decryption for viewing are in an intact audit chain.
