@@ -7,6 +7,7 @@ import io
 import os
 import re
 import stat
+import subprocess
 import tarfile
 import threading
 from pathlib import Path
@@ -27,6 +28,7 @@ from review.removal import remove_submission
 from review.workspace import DATABASE_NAME, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.review.conftest import Reviewer
+from tests.support import require_program
 
 
 @pytest.fixture
@@ -272,3 +274,25 @@ def test_objects_reach_the_disk_before_the_rows_commit(
     monkeypatch.setattr(Workspace, "make_durable", record)
     import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t")
     assert seen == [0, True]
+
+
+def test_bundle_signed_by_stock_ssh_keygen_imports(workspace: Workspace, writer: BundleWriter,
+                                                   tmp_path: Path) -> None:
+    # The format promises stock OpenSSH can make and check the signature.
+    ssh_keygen = require_program("ssh-keygen", "apt install openssh-client")
+    key = tmp_path / "intake_key"
+    subprocess.run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    members = writer.members()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(members[0][1])
+    subprocess.run([ssh_keygen, "-q", "-Y", "sign", "-f", str(key), "-n", PICKUP_NAMESPACE,
+                    str(manifest)], check=True)
+    signature = (tmp_path / "manifest.json.sig").read_bytes()
+    bundle = writer.write(tmp_path / "b.tar", [members[0], ("manifest.json.sig", signature),
+                                               *members[2:]])
+    with pytest.raises(BundleError, match="not made by a pinned intake key"):
+        import_bundle(workspace, bundle, actor="t")
+    code, output = _cli("trust-intake", "--workspace", str(workspace.root),
+                        (tmp_path / "intake_key.pub").read_text())
+    assert code == 0, output
+    assert import_bundle(workspace, bundle, actor="t").added == 1
