@@ -16,8 +16,10 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import keys
+from keys.armor import DETECTION_PREFIX, ArmorReader, looks_armored
 from keys.header import parse_header
 from review.clock import Monotonic, monotonic
 from review.errors import UnlockError
@@ -76,9 +78,17 @@ def open_identities(
 
 
 def _scrypt_args(data: bytes) -> tuple[str, str]:
-    """(salt, work factor) of a passphrase-encrypted age file's stanza, or empty strings."""
+    """(salt, work factor) of a passphrase-encrypted age file's stanza, or empty strings.
+
+    An armored file (`age -a -p`, `haven keys generate --passphrase` printed to
+    stdout) is de-armored first, so its header is read like a binary file's.
+    """
+    src: BinaryIO = io.BytesIO(data)
+    if looks_armored(data[:DETECTION_PREFIX]):
+        # As keys.age.decrypting does: the header is read through the armor.
+        src = io.BufferedReader(ArmorReader(src))
     try:
-        stanzas = parse_header(io.BytesIO(data)).stanzas
+        stanzas = parse_header(src).stanzas
     except keys.AgeError:
         return "", ""
     for stanza in stanzas:
