@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -68,6 +68,34 @@ class CaseLibrary:
             damaged=damaged,
             not_for_me=not_for_me,
         )
+
+    def forget_removed(self, workspace: Workspace, *, triaged: Collection[str]) -> None:
+        """Forget the cases removed from `workspace` since this library was built.
+
+        `haven review remove` may run while `serve` holds this library: a report
+        whose triage row (`triaged`, as just read) is gone, and a damaged case no
+        longer in the workspace, are dropped with their index entries, so the
+        pages never look up a case that is not there and its decrypted text
+        does not stay in memory.
+        """
+        gone = set(self.reports).difference(triaged)
+        if self.damaged:
+            with workspace.sessions() as session:
+                present = set(session.scalars(
+                    select(Submission.id).where(Submission.id.in_(self.damaged))))
+            gone.update(set(self.damaged) - present)
+        if gone:
+            self.forget(gone)
+
+    def forget(self, case_ids: Collection[str]) -> None:
+        """Drop `case_ids`: their decrypted reports and their entries in both indexes."""
+        gone = set(case_ids)
+        # New objects swapped in whole: another request of the same session may
+        # be iterating the old ones, and must not see them change size under it.
+        self.search = self.search.without(gone)
+        self.related = self.related.without(gone)
+        self.reports = {i: r for i, r in self.reports.items() if i not in gone}
+        self.damaged = [i for i in self.damaged if i not in gone]
 
 
 def _decrypt_report(

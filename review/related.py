@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from review.identifiers import Identifier, extract
@@ -27,6 +27,17 @@ class RelatedIndex:
             for identifier in found:
                 index.by_identifier[identifier].add(report.id)
         return index
+
+    def without(self, case_ids: Collection[str]) -> RelatedIndex:
+        """A new index of every report but `case_ids`."""
+        kept = RelatedIndex()
+        for case_id, found in self.by_case.items():
+            if case_id in case_ids:
+                continue
+            kept.by_case[case_id] = found
+            for identifier in found:
+                kept.by_identifier[identifier].add(case_id)
+        return kept
 
     def related(self, case_id: str) -> list[tuple[Identifier, list[str]]]:
         """Each identifier of `case_id` with the other cases it also appears in."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from review.report import Report
@@ -29,12 +29,22 @@ class SearchIndex:
         """Index one report."""
         parts = [text for _, text in report.texts()]
         parts.extend(a.original_name for a in report.attachments)
-        text = normalise("\n".join(parts))
+        self._add(report.id, normalise("\n".join(parts)))
+
+    def _add(self, case_id: str, text: str) -> None:
         position = len(self._ids)
-        self._ids.append(report.id)
+        self._ids.append(case_id)
         self._texts.append(text)
         for token in tokens(text):
             self._postings.setdefault(token, []).append(position)
+
+    def without(self, case_ids: Collection[str]) -> SearchIndex:
+        """A new index of every report but `case_ids`, whose text it no longer holds."""
+        kept = SearchIndex()
+        for case_id, text in zip(self._ids, self._texts, strict=True):
+            if case_id not in case_ids:
+                kept._add(case_id, text)
+        return kept
 
     def search(self, query: str) -> list[str]:
         """Ids of the reports that contain every whitespace-separated term of `query`."""

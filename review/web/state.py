@@ -58,6 +58,8 @@ def refresh_triage() -> ReviewerSession:
     """The session with its triage brought up to date with the database."""
     current = reviewer_session()
     current.triage = casework().load(current.triage, set(current.library.reports))
+    # A case removed (`haven review remove`) while the app runs has no triage row now.
+    current.library.forget_removed(state().workspace, triaged=current.triage)
     return current
 
 
