@@ -12,7 +12,11 @@ from intake.config import DATABASE_FILE, ConfigError, IntakeConfig, load_config
 from intake.days import utc_today
 from intake.db import make_engine
 from intake.migrate import upgrade_to_head
-from intake.pickup_key import PickupKeyError, ensure_pickup_signing_key
+from intake.pickup_key import (
+    PickupKeyError,
+    ensure_pickup_signing_key,
+    load_pickup_signing_key,
+)
 from intake.secretfiles import SecretFileError, create_secret_files
 from keys.signing import SigningKey
 
@@ -32,9 +36,11 @@ def _config(data_dir: Path, **overrides: str) -> IntakeConfig:
         raise click.ClickException(str(error)) from None
 
 
-def _signing_key(data_dir: Path) -> SigningKey:
+def _signing_key(data_dir: Path, *, create: bool = False) -> SigningKey:
     try:
-        return ensure_pickup_signing_key(data_dir)
+        if create:
+            return ensure_pickup_signing_key(data_dir)
+        return load_pickup_signing_key(data_dir)
     except PickupKeyError as error:
         raise click.ClickException(str(error)) from None
 
@@ -57,7 +63,7 @@ def init_command(data_dir: Path) -> None:
         create_secret_files(data_dir)
     except SecretFileError as error:
         raise click.ClickException(str(error)) from None
-    signing_key = _signing_key(data_dir)
+    signing_key = _signing_key(data_dir, create=True)
     upgrade_to_head(make_engine(_database_url(data_dir)))
     click.echo(f"Initialised {data_dir}.")
     click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / 'recipients.txt'}.")
@@ -92,9 +98,6 @@ def serve_command(
         raise click.ClickException("--plain-http is allowed only on a loopback address")
     overrides = {"HAVEN_PLAIN_HTTP": "1"} if plain_http else {}
     config = _config(data_dir, **overrides)
-    # Created now for data directories initialised before bundles were signed, so the
-    # key exists (and can be pinned) before the first pickup.
-    _signing_key(data_dir)
     from intake.serve import serve
 
     serve(config, host=host, port=port, workers=workers, threads=threads)
@@ -124,11 +127,16 @@ def pickup_command(data_dir: Path, out: Path) -> None:
 
 @intake_group.command("signing-key")
 @DATA_DIR
-def signing_key_command(data_dir: Path) -> None:
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create the key if the data directory has none (then have reviewers pin it).",
+)
+def signing_key_command(data_dir: Path, create: bool) -> None:
     """Print the public key that signs pickup bundles, for the reviewers to pin."""
     if not data_dir.is_dir():
         raise click.ClickException(f"{data_dir} is not a directory")
-    click.echo(str(_signing_key(data_dir).public_key()))
+    click.echo(str(_signing_key(data_dir, create=create).public_key()))
 
 
 @intake_group.command("purge")

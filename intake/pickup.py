@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select, update
 
 from intake.chunks import read_chunks
 from intake.db import writing
-from intake.durable import fsync_directory
+from intake.durable import fsync_directory, publish_without_replacing
 from intake.models import PICKED_UP, PUBLISHED, REPORT, StoredFile, Submission
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
@@ -101,7 +101,7 @@ def write_pickup_bundle(
             # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
-        os.link(partial, out)
+        publish_without_replacing(partial, out)
         # The new name must be durable too before submissions count as picked up.
         fsync_directory(out.parent)
     except FileExistsError:

@@ -22,11 +22,26 @@ class PickupKeyError(RuntimeError):
 
 
 def ensure_pickup_signing_key(data_dir: Path) -> SigningKey:
-    """Return the data directory's signing key, creating it if this is its first use."""
+    """Return the data directory's signing key, creating it first if there is none.
+
+    Only deliberate set-up steps call this (`init`, `signing-key --create`): a key
+    appearing on its own, at pickup time, would be one no reviewer has pinned.
+    """
     path = data_dir / PICKUP_SIGNING_KEY_FILE
-    # Data directories initialised before bundles were signed have no key yet.
     if not path.exists():
         _create(path)
+    return load_pickup_signing_key(data_dir)
+
+
+def load_pickup_signing_key(data_dir: Path) -> SigningKey:
+    """Return the data directory's signing key; refuse if it has none."""
+    path = data_dir / PICKUP_SIGNING_KEY_FILE
+    if not path.exists():
+        raise PickupKeyError(
+            f"{data_dir} has no pickup signing key. A new key would sign bundles that "
+            "reviewers have not pinned: create one deliberately with `haven intake "
+            "signing-key --create` and have the reviewers pin it (haven review trust-intake)."
+        )
     try:
         return SigningKey.load(path)
     except keys.SignatureError as error:

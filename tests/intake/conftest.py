@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 
 import keys
 from intake import create_app
-from intake.config import IntakeConfig, load_config
+from intake.config import DATABASE_FILE, IntakeConfig, load_config
 from intake.db import make_engine
 from intake.migrate import upgrade_to_head
+from intake.pickup_key import ensure_pickup_signing_key
 from intake.secretfiles import create_secret_files
 from keys.receipt import Argon2Cost
 
@@ -34,8 +35,9 @@ def reviewer() -> keys.X25519Identity:
 def prepare_data_dir(path: Path, recipients: list[str], database_url: str | None = None) -> Path:
     """Initialise `path` as `haven intake init` would, with the given recipients."""
     create_secret_files(path)
+    ensure_pickup_signing_key(path)
     (path / "recipients.txt").write_text("# reviewers\n" + "\n".join(recipients) + "\n")
-    engine = make_engine(database_url or f"sqlite:///{path / 'intake.sqlite3'}")
+    engine = make_engine(database_url or f"sqlite:///{path / DATABASE_FILE}")
     upgrade_to_head(engine)
     engine.dispose()
     return path

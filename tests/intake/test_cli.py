@@ -73,22 +73,34 @@ def test_pickup_and_purge_commands(
     assert result.exit_code == 0 and "Purged 0" in result.output
 
 
-def test_pickup_signs_with_a_key_created_for_an_older_data_directory(
+def test_pickup_never_signs_with_a_key_nobody_pinned(
     tmp_path: Path, reviewer: keys.X25519Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A data directory without a signing key (lost, or from before bundles were signed)
+    gets one only when the operator asks; pickup meanwhile refuses and marks nothing."""
     monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
-    # prepare_data_dir creates no signing key, like `init` before bundles were signed.
     data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
-    assert not (data_dir / "pickup_signing_key").exists()
+    (data_dir / "pickup_signing_key").unlink()
     staged = StagedSubmission(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
     staged.open_report().finish()
     staged.publish(receipt_lookup_id="0" * 64, reply_recipient="age1pq1test")
     out = tmp_path / "bundle.tar"
-    result = CliRunner().invoke(
-        main, ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(out)]
+    pickup = ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(out)]
+
+    refused = CliRunner().invoke(main, pickup)
+    assert refused.exit_code != 0 and "signing-key --create" in refused.output
+    assert not out.exists() and not (data_dir / "pickup_signing_key").exists()
+    shown = CliRunner().invoke(main, ["intake", "signing-key", "--data-dir", str(data_dir)])
+    assert shown.exit_code != 0 and not (data_dir / "pickup_signing_key").exists()
+
+    created = CliRunner().invoke(
+        main, ["intake", "signing-key", "--data-dir", str(data_dir), "--create"]
     )
+    assert created.exit_code == 0 and created.output.startswith("ssh-ed25519 ")
+    result = CliRunner().invoke(main, pickup)
     assert result.exit_code == 0, result.output
     key = SigningKey.load(data_dir / "pickup_signing_key").public_key()
+    assert str(key) == created.output.strip()
     assert key.fingerprint() in result.output
     with tarfile.open(out) as tar:
         manifest = tar.extractfile("manifest.json").read()  # type: ignore[union-attr]

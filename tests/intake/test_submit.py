@@ -346,6 +346,7 @@ def test_hostile_file_names_live_only_inside_the_ciphertext(
             "recipients.txt",
             "secret_key",
             "receipt_pepper",
+            "pickup_signing_key",
         ]
     )
 
