@@ -23,8 +23,10 @@ from review.textnorm import fold_digits, normalise
 # repetitions, whitespace runs bounded, and word edges written as ASCII
 # lookarounds. (\b is useless here: between 邮箱 and "zhang" there is no word
 # boundary, since \w includes CJK.)
-_NOT_AFTER_ASCII = r"(?<![A-Za-z0-9_])"
-_NOT_BEFORE_ASCII = r"(?![A-Za-z0-9_])"
+# (?a:...): under IGNORECASE a Unicode-mode [a-z] also matches "ſ" (U+017F) and
+# the Kelvin sign "K" (U+212A), which fold to s and k; these classes mean ASCII.
+_NOT_AFTER_ASCII = r"(?a:(?<![A-Za-z0-9_]))"
+_NOT_BEFORE_ASCII = r"(?a:(?![A-Za-z0-9_]))"
 _SEPARATOR = r"[ \t]{0,3}[:：]?[ \t]{0,3}"
 # RFC 5321 limits; e-mail is found by expanding outwards from each "@".
 _EMAIL_LOCAL_CHARS = frozenset(string.ascii_letters + string.digits + "._%+-")
@@ -36,22 +38,22 @@ _DOMAIN = re.compile(_DOMAIN_LABEL + r"(?:\." + _DOMAIN_LABEL + ")+")
 # URLs end at the first character that is not an ASCII URL character, so
 # "网址https://example.com/abc看看" yields https://example.com/abc.
 _URL = re.compile(_NOT_AFTER_ASCII + r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%()\[\]]+",
-                  re.IGNORECASE)
+                  re.IGNORECASE | re.ASCII)
 _TELEGRAM = re.compile(
     r"(?:" + _NOT_AFTER_ASCII + r"t(?:elegram)?\.me/"
     r"|(?:" + _NOT_AFTER_ASCII + r"(?:telegram|tg)|телеграм|电报|電報)" + _SEPARATOR + r"@?)"
-    r"([a-z][a-z0-9_]{4,31})" + _NOT_BEFORE_ASCII,
+    r"(?a:([a-z][a-z0-9_]{4,31}))" + _NOT_BEFORE_ASCII,
     re.IGNORECASE,
 )
 _WHATSAPP_LINK = re.compile(_NOT_AFTER_ASCII + r"wa\.me/\+?([0-9]{6,15})" + _NOT_BEFORE_ASCII,
-                            re.IGNORECASE)
+                            re.IGNORECASE | re.ASCII)
 _WECHAT = re.compile(
     r"(?:" + _NOT_AFTER_ASCII + r"(?:wechat|weixin|wx)(?:[ \t]{0,3}id)?" + _NOT_BEFORE_ASCII
-    + r"|微信号?[是为]?)" + _SEPARATOR + r"([a-z][a-z0-9_-]{5,19})(?![A-Za-z0-9_-])",
+    + r"|微信号?[是为]?)" + _SEPARATOR + r"(?a:([a-z][a-z0-9_-]{5,19})(?![A-Za-z0-9_-]))",
     re.IGNORECASE,
 )
 _WECHAT_INTERNAL = re.compile(_NOT_AFTER_ASCII + r"wxid_[a-z0-9]{6,22}" + _NOT_BEFORE_ASCII,
-                              re.IGNORECASE)
+                              re.IGNORECASE | re.ASCII)
 # The phone matcher is slow; text without six digits in a row (allowing
 # separators) cannot hold a phone number, and most answers hold none.
 _MAYBE_PHONE = re.compile(r"[0-9](?:[ \t\-.()/]{0,3}[0-9]){5,}")
@@ -87,10 +89,12 @@ def _label_group(kind: str) -> str:
 
 
 # [ \t] and [^\r\n], not \s and .: a label with nothing after it on its line
-# ("plate:" then a new paragraph) must not swallow the next line.
+# ("plate:" then a new paragraph) must not swallow the next line. No "$": with
+# MULTILINE it matches only before "\n", and browsers send textarea lines
+# ending in "\r\n"; the value stops at either character anyway.
 _LABELLED = re.compile(
     r"^[ \t]*(?:" + _label_group("plate") + "|" + _label_group("address") + r")[ \t]*[:：]"
-    r"(?P<value>[^\r\n]*)$",
+    r"(?P<value>[^\r\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
 MAX_LABELLED_VALUE_CHARS = 200
@@ -134,6 +138,9 @@ def _address(text: str) -> Identifier:
 
 
 def _labelled(text: str) -> Iterator[Identifier]:
+    if "\r" in text:
+        # A lone "\r" (old Mac line ends) starts a line too; "^" only knows "\n".
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     for match in _LABELLED.finditer(text):
         value = match.group("value").strip()[:MAX_LABELLED_VALUE_CHARS]
         if not value:
