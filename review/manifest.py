@@ -23,7 +23,8 @@ MAX_REPORT_BYTES = 1024 * 1024
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ATTACHMENT = re.compile(r"attachment-(?!000)\d{3,}\.age")
+# [0-9], not \d: \d matches every Unicode decimal digit (attachment-١٢٣.age).
+_ATTACHMENT = re.compile(r"attachment-(?!000)[0-9]{3,}\.age")
 REPORT_NAME = "report.age"
 
 

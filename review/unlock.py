@@ -68,7 +68,7 @@ def open_identities(
         # A plain identity file on a laptop that can be lost is refused outright.
         raise UnlockError(_GENERIC)
     work_factor = _scrypt_args(data)[1]
-    if not work_factor.isdigit() or int(work_factor) < min_work_factor:
+    if not (work_factor.isascii() and work_factor.isdigit()) or int(work_factor) < min_work_factor:
         raise UnlockError(_GENERIC)
     try:
         plain = keys.decrypt(data, identities=[keys.ScryptIdentity(passphrase)])

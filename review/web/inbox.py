@@ -90,7 +90,7 @@ def bulk() -> ResponseReturnValue:
     try:
         if action == "status":
             work.set_status(case_ids, value)
-        elif action == "priority" and value.isdigit():
+        elif action == "priority" and value.isascii() and value.isdigit():
             work.set_priority(case_ids, int(value))
         elif action == "assign":
             work.assign(case_ids, value or None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,9 +14,13 @@ from flask.testing import FlaskClient
 
 import keys
 from keys.armor import ArmorWriter
-from review.errors import UnlockError
+from review.errors import BundleError, UnlockError
+from review.identifiers import Identifier, extract
 from review.importer import import_bundle
+from review.manifest import parse_manifest
+from review.models import Triage
 from review.removal import remove_submission
+from review.report import Report
 from review.unlock import identity_file_id, open_identities
 from review.vault import ReviewerSession
 from review.web.state import EXTENSION_KEY
@@ -138,3 +144,84 @@ def test_removing_a_case_while_serving_forgets_it(app: Flask, client: FlaskClien
     assert doomed.id not in library.related.by_case
     assert all(doomed.id not in ids for ids in library.related.by_identifier.values())
     assert all(others == [] for _, others in library.related.related(kept.id))
+
+
+# --- 4. labelled identifiers in CRLF text ---------------------------------------
+
+
+def _report(answers: dict[str, Any]) -> Report:
+    return Report(id="c", received_day="2025-01-01", language="en", urgent=False,
+                  answers=answers)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_labelled_line_is_found_whatever_the_line_ends(newline: str) -> None:
+    # Browsers submit <textarea> values with CRLF line breaks.
+    text = newline.join(["The car was parked outside.", "plate: AB-123-CD",
+                         "address: 5 Rue Exemple, Lyon", "车牌：京A·12345", "They left."])
+    found = extract(_report({"narrative": text}))
+    assert {i for i in found if i.kind in {"plate", "address"}} == {
+        Identifier("plate", "AB123CD"), Identifier("plate", "京A12345"),
+        Identifier("address", "5 rue exemple lyon")}
+
+
+def test_a_label_with_nothing_after_it_still_does_not_take_the_next_line() -> None:
+    found = extract(_report({"narrative": "plate:\r\nsomething else entirely\r\n"}))
+    assert not {i for i in found if i.kind == "plate"}
+
+
+# --- 9. ASCII digits and letters where ASCII is meant ----------------------------
+
+
+def _manifest_with_attachment(name: str, alice: Reviewer) -> bytes:
+    submission = encrypted_submission({"n": "x"}, recipients=[alice.recipient],
+                                      attachments=[("a.jpg", "image/jpeg", b"\xff\xd8")])
+    manifest = BundleWriter([submission]).manifest()
+    manifest["submissions"][0]["files"][1]["name"] = name
+    return json.dumps(manifest, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("name", ["attachment-١٢٣.age", "attachment-０１２.age",
+                                  "attachment-۱۲۳.age", "attachment-१२३.age"])
+def test_attachment_names_take_ascii_digits_only(name: str, alice: Reviewer) -> None:
+    parse_manifest(_manifest_with_attachment("attachment-123.age", alice))
+    with pytest.raises(BundleError, match="bad file name"):
+        parse_manifest(_manifest_with_attachment(name, alice))
+
+
+@pytest.mark.parametrize("text", [
+    "Telegram: @\u017fomething_x",        # ſ (long s) folds to s under IGNORECASE
+    "t.me/\u212aelvin_user",              # the Kelvin sign folds to k
+    "WeChat ID: \u212aabcdefg",
+    "微信号：\u017fabcdefg",
+    "contact wxid_\u017f\u212aabcdef12",
+])
+def test_handles_are_ascii_letters_only(text: str) -> None:
+    found = extract(_report({"narrative": text}))
+    assert not {i for i in found if i.kind in {"telegram", "wechat"}}, found
+    assert all(i.value.isascii() for i in found if i.kind != "address")
+
+
+def test_urls_are_ascii_only() -> None:
+    found = extract(_report({"narrative": "httpſ://example.com/x and https://ok.example/y"}))
+    assert {i.value for i in found if i.kind == "url"} == {"https://ok.example/y"}
+
+
+def test_cyrillic_label_still_matches_in_any_case() -> None:
+    found = extract(_report({"narrative": "ТЕЛЕГРАМ: @valid_user"}))
+    assert Identifier("telegram", "valid_user") in found
+
+
+def test_bulk_priority_takes_ascii_digits_only(client: FlaskClient, alice: Reviewer,
+                                               workspace: Workspace, tmp_path: Path) -> None:
+    case = encrypted_submission({"n": "x"}, recipients=[alice.recipient])
+    _import(workspace, tmp_path, case)
+    assert unlock(client, alice) == 302
+    for value, expected in (("١", 0), ("1", 1)):
+        response = client.post("/bulk", data={"csrf_token": csrf_token(client, "/"),
+                                              "case": case.id, "action": "priority",
+                                              "value": value})
+        assert response.status_code == 302
+        with workspace.sessions() as db:
+            row = db.get(Triage, case.id)
+            assert row is not None and row.priority == expected
