@@ -9,6 +9,7 @@ values too, so tracebacks keep their frames and exception types only.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import traceback
@@ -18,12 +19,33 @@ from typing import Any
 # What gunicorn's own messages look like when they name a peer or a request.
 _INVALID_REQUEST = "Invalid request from ip="
 _ERROR_HANDLING_REQUEST = "Error handling request"
-# IPv4 and IPv6 literals anywhere in a message (also catches clock times, which is welcome).
-_ADDRESS = re.compile(
-    r"\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])",
-    re.IGNORECASE,
-)
+# Runs of characters an IP literal is made of; each is checked by `ipaddress`, so
+# IPv6 in any spelling (compressed, IPv4-mapped, zoned) is found wherever it stands.
+_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{3,}(?:%[\w.-]+)?")
+# Dotted quads even glued to letters, and clock times: neither may survive.
+_DOTTED_QUAD = re.compile(r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)")
+_CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?!\d)")
 REDACTED_ADDRESS = "[address]"
+REDACTED_TIME = "[time]"
+
+
+def redact(message: str) -> str:
+    """`message` with every IP address and clock time replaced by a placeholder."""
+
+    def address_or_text(match: re.Match[str]) -> str:
+        token = match.group(0)
+        # Punctuation around an address ("…from ::1.", "ip=::1:") is not part of it.
+        for core in (token, token.rstrip(".:"), token.strip(".:")):
+            try:
+                ipaddress.ip_address(core.split("%", 1)[0])
+            except ValueError:
+                continue
+            return token.replace(core, REDACTED_ADDRESS, 1)
+        return token
+
+    message = _CANDIDATE.sub(address_or_text, message)
+    message = _DOTTED_QUAD.sub(REDACTED_ADDRESS, message)
+    return _CLOCK_TIME.sub(REDACTED_TIME, message)
 FORMAT = "[%(process)d] [%(levelname)s] %(name)s: %(message)s"
 
 
@@ -37,7 +59,7 @@ class PeerDetailsFilter(logging.Filter):
             message = "Invalid request refused"
         elif message.startswith(_ERROR_HANDLING_REQUEST):
             message = _ERROR_HANDLING_REQUEST  # without the method and URI
-        record.msg = _ADDRESS.sub(REDACTED_ADDRESS, message)
+        record.msg = redact(message)
         record.args = ()
         return True
 

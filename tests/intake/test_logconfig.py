@@ -7,14 +7,19 @@ import sys
 
 import pytest
 
-from intake.logconfig import PeerDetailsFilter, RedactingFormatter
+from intake.logconfig import PeerDetailsFilter, RedactingFormatter, redact
 
 SECRET = "reporter-typed-this"
 
 
 def formatted(message: str, *args: object, exc_info: bool = False) -> str:
     record = logging.LogRecord(
-        "gunicorn.error", logging.WARNING, __file__, 1, message, args,
+        "gunicorn.error",
+        logging.WARNING,
+        __file__,
+        1,
+        message,
+        args,
         sys.exc_info() if exc_info else None,
     )
     assert PeerDetailsFilter().filter(record)
@@ -50,3 +55,25 @@ def test_tracebacks_keep_frames_and_types_but_no_messages() -> None:
     assert "builtins.ValueError (message withheld)" in line
     assert "direct cause" in line
     assert "test_tracebacks_keep_frames_and_types_but_no_messages" in line
+
+
+@pytest.mark.parametrize(
+    ("message", "secret"),
+    [
+        ("peer ::ffff:192.0.2.10 went away", "192.0.2"),  # IPv4-mapped, from a [::] bind
+        ("ip:2001:db8::1 refused", "2001:db8"),
+        ("x2001:db8::1", "2001:db8"),
+        ("[fe80::1%eth0]:80", "fe80"),
+        ("from 127.0.0.1:5555", "127.0.0"),
+        ("host10.0.0.1x", "10.0.0"),
+        ("at 12:34:56.789 today", "12:34"),
+        ("addr ::1.", "::1"),
+    ],
+)
+def test_addresses_and_times_are_redacted_in_any_spelling(message: str, secret: str) -> None:
+    assert secret not in redact(message)
+
+
+@pytest.mark.parametrize("message", ["cafe:babe", "deadbeef", "version 1.2.3", "sha 3f:2a"])
+def test_text_that_only_looks_like_an_address_is_kept(message: str) -> None:
+    assert redact(message) == message
