@@ -1,8 +1,8 @@
 """Ed25519 signatures in OpenSSH's SSHSIG format, checkable with `ssh-keygen -Y verify`.
 
-Haven signs what must be provably unaltered (pickup bundle manifests, evidence
-packages) in a format a court's expert can check with stock tools, not only
-with Haven. A namespace binds each signature to its purpose, so a signature
+Haven signs what must be provably unaltered (pickup bundle manifests now,
+evidence packages once they are built) in a format a court's expert can check
+with stock tools, not only with Haven. A namespace binds each signature to its purpose, so a signature
 over a bundle manifest can never be replayed as one over an evidence package.
 """
 
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from keys.errors import SignatureError
 
 PICKUP_NAMESPACE = "haven-pickup-v1@haven"
+# Reserved for evidence packages, so no pickup signature can ever pass for one.
 EVIDENCE_NAMESPACE = "haven-evidence-v1@haven"
 
 _MAGIC = b"SSHSIG"

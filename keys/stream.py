@@ -9,6 +9,7 @@ or followed by trailing bytes.
 
 from __future__ import annotations
 
+import errno
 import io
 from typing import BinaryIO
 
@@ -29,7 +30,10 @@ def write_all(dst: BinaryIO, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = dst.write(view)
-        if written is None or written >= len(view):
+        if written is None:
+            # A non-blocking raw stream that took nothing: carrying on would drop data.
+            raise BlockingIOError(errno.EAGAIN, "destination would block", 0)
+        if written >= len(view):
             return
         view = view[written:]
 
