@@ -2,8 +2,9 @@
 
 Haven signs what must be provably unaltered (pickup bundle manifests now,
 evidence packages once they are built) in a format a court's expert can check
-with stock tools, not only with Haven. A namespace binds each signature to its purpose, so a signature
-over a bundle manifest can never be replayed as one over an evidence package.
+with stock tools, not only with Haven. A namespace binds each signature to its
+purpose, so a signature over a bundle manifest can never be replayed as one over
+an evidence package.
 """
 
 from __future__ import annotations
