@@ -32,8 +32,12 @@ MAX_IDENTITY_FILE_BYTES = 64 * 1024
 MIN_WORK_FACTOR = 16
 FAILURE_DELAY_SECONDS = 1.0
 MAX_FAILURE_DELAY_SECONDS = 30.0
-# How many identity files the throttle remembers; the oldest is forgotten first.
+# How many identity files the throttle remembers; past it, the one with the
+# fewest failures (the longest ago among equals) is forgotten.
 MAX_THROTTLED_FILES = 1024
+# How long an attempt in progress holds its identity file against other
+# attempts with it, should the request die without recording its outcome.
+ATTEMPT_LEASE_SECONDS = 60.0
 _GENERIC = "the identity file or passphrase is wrong, or the key is not a reviewer here"
 
 
@@ -120,6 +124,9 @@ class Throttle:
 
     Counting per file means a passphrase guesser is slowed on the file they
     guess at, while another reviewer with their own file unlocks at once.
+    `begin` checks the wait and reserves the file's one attempt in a single
+    step under the lock, so the app's worker threads cannot each start an
+    scrypt attempt with the same file within one wait.
     """
 
     def __init__(
@@ -132,30 +139,82 @@ class Throttle:
         self._base = base
         self._cap = cap
         self._clock = clock
-        # file id -> (failures, time before which another try is refused)
-        self._state: dict[str, tuple[int, float]] = {}
+        self._state: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
     def retry_after(self, key: str) -> int:
-        """Whole seconds before `key` may try again (0: now)."""
+        """Whole seconds before `key` may try again (0: now); reserves nothing."""
         with self._lock:
-            _, until = self._state.get(key, (0, 0.0))
-        return max(0, math.ceil(until - self._clock()))
+            return self._wait(key, self._clock())
+
+    def begin(self, key: str) -> int:
+        """Reserve an attempt with `key`: 0 if it may go ahead now, else the seconds to wait.
+
+        The reservation ends with `failed` or `succeeded`; if neither comes (the
+        request died), it lapses after ATTEMPT_LEASE_SECONDS.
+        """
+        with self._lock:
+            now = self._clock()
+            wait = self._wait(key, now)
+            if wait:
+                return wait
+            self._state.setdefault(key, _Entry()).busy_until = now + ATTEMPT_LEASE_SECONDS
+            self._evict(keep=key)
+            return 0
 
     def failed(self, key: str) -> float:
-        """Record a failure of `key`; returns the wait imposed before its next try."""
+        """Record a failure of `key` and end its attempt; returns the wait before the next."""
         with self._lock:
-            failures = self._state.pop(key, (0, 0.0))[0] + 1
+            now = self._clock()
+            entry = self._state.setdefault(key, _Entry())
+            entry.failures += 1
             # The exponent is capped so a long attack cannot overflow the float.
-            delay = min(self._base * 2.0 ** min(failures - 1, 32), self._cap)
-            self._state[key] = (failures, self._clock() + delay)
-            if len(self._state) > MAX_THROTTLED_FILES:
-                # Forget the file whose wait ends first: flooding the throttle
-                # with junk files cannot push out a file that is being guessed at.
-                del self._state[min(self._state, key=lambda k: self._state[k][1])]
+            delay = min(self._base * 2.0 ** min(entry.failures - 1, 32), self._cap)
+            entry.until = now + delay
+            entry.last_failure = now
+            entry.busy_until = 0.0
+            self._evict(keep=key)
         return delay
 
     def succeeded(self, key: str) -> None:
-        """Forget the failures of `key`."""
+        """Forget the failures of `key` (and end its attempt)."""
         with self._lock:
             self._state.pop(key, None)
+
+    def _wait(self, key: str, now: float) -> int:
+        entry = self._state.get(key)
+        if entry is None:
+            return 0
+        if entry.busy_until > now:
+            # Another request is trying this very file right now.
+            return max(1, math.ceil(entry.until - now))
+        return max(0, math.ceil(entry.until - now))
+
+    def _evict(self, *, keep: str) -> None:
+        """Past MAX_THROTTLED_FILES, forget the file with the fewest failures, oldest first.
+
+        Never by "wait ends first": a guessed-at file whose wait has just run out
+        would go before a flood of junk files failed once each, and its count
+        (so its wait) would start again at the base delay. An attempt in
+        progress, and `keep` (the file just counted), are never forgotten.
+        """
+        if len(self._state) <= MAX_THROTTLED_FILES:
+            return
+        now = self._clock()
+        idle = [k for k, e in self._state.items() if e.busy_until <= now and k != keep]
+        if idle:
+            victim = min(idle, key=lambda k: (self._state[k].failures,
+                                              self._state[k].last_failure))
+            del self._state[victim]
+
+
+@dataclass
+class _Entry:
+    """What the throttle remembers of one identity file."""
+
+    failures: int = 0
+    # Monotonic time before which another try is refused.
+    until: float = 0.0
+    last_failure: float = 0.0
+    # Monotonic time until which an attempt in progress holds the file.
+    busy_until: float = 0.0

@@ -32,7 +32,7 @@ def unlock() -> ResponseReturnValue:
     app_state = state()
     data = form.identity.data.read(MAX_IDENTITY_FILE_BYTES + 1)
     file_id = identity_file_id(data)
-    wait = app_state.throttle.retry_after(file_id)
+    wait = app_state.throttle.begin(file_id)
     if wait:
         # Answered at once: a worker thread never sleeps on an attacker's behalf.
         flash(_("Too many failed attempts with this identity file. Try again in %(seconds)d s.",

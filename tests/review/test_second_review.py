@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 import keys
 from keys.armor import ArmorWriter
@@ -18,10 +20,16 @@ from review.errors import BundleError, UnlockError
 from review.identifiers import Identifier, extract
 from review.importer import import_bundle
 from review.manifest import parse_manifest
-from review.models import Triage
+from review.models import AuditEntry, Triage
 from review.removal import remove_submission
 from review.report import Report
-from review.unlock import identity_file_id, open_identities
+from review.unlock import (
+    ATTEMPT_LEASE_SECONDS,
+    MAX_THROTTLED_FILES,
+    Throttle,
+    identity_file_id,
+    open_identities,
+)
 from review.vault import ReviewerSession
 from review.web.state import EXTENSION_KEY
 from review.workspace import Workspace
@@ -225,3 +233,82 @@ def test_bulk_priority_takes_ascii_digits_only(client: FlaskClient, alice: Revie
         with workspace.sessions() as db:
             row = db.get(Triage, case.id)
             assert row is not None and row.priority == expected
+
+
+# --- 7. the unlock throttle: no reset by junk files, one attempt at a time --------
+
+
+def test_junk_files_cannot_reset_a_guessed_files_wait_once_it_has_run_out() -> None:
+    now = [0.0]
+    throttle = Throttle(base=1.0, cap=30.0, clock=lambda: now[0])
+    for _ in range(6):  # the guesser fails on the target up to the cap
+        now[0] += throttle.retry_after("target")
+        throttle.failed("target")
+    assert throttle.retry_after("target") == 30
+    now[0] += 30  # the guesser waits the cap out, then floods with junk files
+    for number in range(MAX_THROTTLED_FILES * 2):
+        assert throttle.begin(f"junk-{number}") == 0
+        throttle.failed(f"junk-{number}")
+    assert throttle.failed("target") == 30.0
+
+
+def test_begin_reserves_the_one_attempt_of_a_file() -> None:
+    now = [0.0]
+    # Even with no delay at all, a second attempt cannot start while one runs.
+    throttle = Throttle(base=0.0, cap=30.0, clock=lambda: now[0])
+    assert throttle.begin("file") == 0
+    assert throttle.begin("file") >= 1
+    assert throttle.begin("other file") == 0
+    throttle.failed("file")
+    assert throttle.begin("file") == 0
+    throttle.succeeded("file")
+    assert throttle.begin("file") == 0
+    # A request that died without an outcome holds the file only for the lease.
+    now[0] += ATTEMPT_LEASE_SECONDS
+    assert throttle.begin("file") == 0
+
+
+def test_an_attempt_in_progress_survives_a_flood() -> None:
+    throttle = Throttle(base=1.0, cap=30.0, clock=lambda: 0.0)
+    assert throttle.begin("target") == 0
+    for number in range(MAX_THROTTLED_FILES * 2):
+        throttle.failed(f"junk-{number}")
+    assert throttle.begin("target") >= 1
+
+
+def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
+    app: Flask, alice: Reviewer, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import review.web.auth
+
+    entered, release = threading.Event(), threading.Event()
+    real_open = review.web.auth.open_identities
+
+    def slow_open(*args: Any, **kwargs: Any) -> list[keys.Identity]:
+        entered.set()
+        assert release.wait(10)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(review.web.auth, "open_identities", slow_open)
+    statuses: list[int] = []
+    first_client = app.test_client()
+    first_form = {"csrf_token": csrf_token(first_client), "passphrase": "wrong",
+                  "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age")}
+    first = threading.Thread(target=lambda: statuses.append(first_client.post(
+        "/unlock", data=first_form, content_type="multipart/form-data").status_code))
+    first.start()
+    try:
+        assert entered.wait(10)
+        # While the first attempt runs scrypt, the same file is refused at once.
+        second = app.test_client()
+        form = {"csrf_token": csrf_token(second), "passphrase": PASSPHRASE,
+                "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age")}
+        refused = second.post("/unlock", data=form, content_type="multipart/form-data")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    finally:
+        release.set()
+        first.join(10)
+    assert statuses == [401]
+    with workspace.sessions() as db:
+        actions = [e.action for e in db.scalars(select(AuditEntry))]
+    assert actions.count("unlock-failed") == 1
