@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import threading
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 import keys
 from keys.armor import ArmorWriter
-from review.errors import BundleError, UnlockError
+from review.errors import BundleError, UnlockError, WorkspaceError
 from review.identifiers import Identifier, extract
 from review.importer import import_bundle
 from review.manifest import parse_manifest
@@ -312,3 +313,34 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
     with workspace.sessions() as db:
         actions = [e.action for e in db.scalars(select(AuditEntry))]
     assert actions.count("unlock-failed") == 1
+
+
+# --- 10. removal deletes objects under the import lock ---------------------------
+
+
+def test_remove_unlinks_objects_while_holding_the_import_lock(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = encrypted_submission({"n": "x"}, recipients=[alice.recipient],
+                                attachments=[("a.jpg", "image/jpeg", b"\xff\xd8\xff")])
+    _import(workspace, tmp_path, case)
+    objects = {workspace.object_path(hashlib.sha256(data).hexdigest())
+               for _, _, data in case.files}
+    assert all(path.exists() for path in objects)
+    held: dict[Path, bool] = {}
+    real_unlink = Path.unlink
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path in objects:
+            # An import started now must find the lock taken.
+            try:
+                with workspace.import_lock():
+                    held[path] = False
+            except WorkspaceError:
+                held[path] = True
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert remove_submission(workspace, case.id, actor="alice") == 2
+    assert held == dict.fromkeys(objects, True)
+    assert not any(path.exists() for path in objects)
