@@ -1,4 +1,5 @@
-"""`haven review`: init, add-reviewer, trust-intake, import, remove, serve, audit verify."""
+"""`haven review`: init, add-reviewer, intake keys (trust, list, distrust), import, remove,
+serve, audit verify."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from review.config import DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, ReviewConfig
 from review.errors import ReviewError
 from review.importer import import_bundle
 from review.models import Reviewer
-from review.provenance import parse_intake_key, pin
+from review.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
 from review.removal import remove_submission
 from review.server import LoopbackServer, loopback_address
 from review.workspace import Workspace
@@ -107,6 +108,74 @@ def trust_intake(workspace_dir: Path, key: str) -> None:
         pinned = _record_pin(session, parsed)
     workspace.dispose()
     click.echo(f"{'Pinned' if pinned else 'Already pinned:'} intake key {parsed.fingerprint()}")
+
+
+@review_group.command("intake-keys")
+@workspace_option
+@click.option("--cases", "cases_of", default=None, metavar="FINGERPRINT",
+              help='List the cases imported from bundles this key signed ("unknown": '
+                   "bundles whose signer was never recorded).")
+def intake_keys(workspace_dir: Path, cases_of: str | None) -> None:
+    """List the pinned intake keys, and how many bundles and cases came in under each."""
+    workspace = _open(workspace_dir)
+    try:
+        with workspace.sessions() as session:
+            if cases_of is not None:
+                wanted = None if cases_of == "unknown" else cases_of.strip()
+                for case in cases_signed_by(session, wanted):
+                    click.echo(f"{case.id}  received {case.received_day}  bundle {case.bundle_id}")
+                return
+            found = signers(session)
+    finally:
+        workspace.dispose()
+    pinned = [s for s in found if s.pinned]
+    if not pinned:
+        click.echo("No intake key is pinned: every import is refused until "
+                   "`haven review trust-intake` pins one.")
+    for signer in pinned:
+        click.echo(f"pinned      {signer.fingerprint}  since {signer.pinned_at or 'unknown'}  "
+                   f"{signer.bundles} bundles, {signer.cases} cases")
+        click.echo(f"            {signer.key}")
+    for signer in found:
+        if not signer.pinned:
+            status = "unknown" if signer.fingerprint is None else "not pinned"
+            click.echo(f"{status:<11} {signer.fingerprint or '(signer not recorded)'}  "
+                       f"{signer.bundles} bundles, {signer.cases} cases")
+
+
+@review_group.command("distrust-intake")
+@workspace_option
+@click.argument("fingerprint")
+@click.confirmation_option("--yes", prompt="Refuse every bundle this intake key signs from now on?",
+                           help="Confirm without prompting.")
+def distrust_intake(workspace_dir: Path, fingerprint: str) -> None:
+    """Unpin an intake key (by fingerprint or key line): its bundles are refused from now on.
+
+    Cases already imported under it stay; `intake-keys --cases FINGERPRINT`
+    lists them. Unpinning the last key is allowed (a key known to be stolen
+    must go at once); every import is then refused until another is pinned.
+    """
+    workspace = _open(workspace_dir)
+    try:
+        with workspace.transaction() as session:
+            removed = unpin(session, fingerprint)
+            found = signers(session)
+            left = [s for s in found if s.pinned]
+            kept = next((s for s in found if s.fingerprint == removed.fingerprint), None)
+            imported = f"{kept.bundles} bundles, {kept.cases} cases" if kept else "no bundles"
+            audit.append(session, actor=getpass.getuser(), action="distrust-intake",
+                         subject="workspace",
+                         detail=f"{removed.fingerprint} {removed.key}; imported under it: "
+                                f"{imported}")
+    except ReviewError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        workspace.dispose()
+    click.echo(f"Unpinned intake key {removed.fingerprint}; imported under it: {imported} "
+               f"(they stay: `haven review intake-keys --cases {removed.fingerprint}` lists them).")
+    if not left:
+        click.echo("No intake key is pinned now: every import is refused until "
+                   "`haven review trust-intake` pins one.")
 
 
 @review_group.command("add-reviewer")

@@ -81,8 +81,12 @@ def _record(
     if not fresh:
         # Importing the same bundle twice changes nothing, the audit log included.
         return result
-    if session.get(Bundle, manifest.bundle_id) is None:
-        session.add(Bundle(id=manifest.bundle_id, created_day=manifest.created_day))
+    bundle_row = session.get(Bundle, manifest.bundle_id)
+    if bundle_row is None:
+        session.add(Bundle(id=manifest.bundle_id, created_day=manifest.created_day,
+                           signer=staged.signer))
+    elif bundle_row.signer is None:
+        bundle_row.signer = staged.signer
     fresh_ids = {s.id for s in fresh}
     for entry in fresh:
         session.add(

@@ -26,6 +26,9 @@ class Bundle(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_day: Mapped[str] = mapped_column(String(10))
+    # Fingerprint of the pinned intake key whose signature let it in (schema 3);
+    # None for a bundle imported earlier whose audit entry does not name it.
+    signer: Mapped[str | None] = mapped_column(String(64))
 
 
 class Submission(Base):
@@ -96,6 +99,8 @@ class IntakeKey(Base):
     # The OpenSSH public key line ("ssh-ed25519 AAAA..."), without comment.
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # UTC ISO time of the pin (schema 3); None if no audit entry recorded it.
+    pinned_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class RemovedSubmission(Base):

@@ -6,22 +6,29 @@ import datetime
 import hashlib
 import io
 import json
+import re
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import keys
 from keys.armor import ArmorWriter
+from keys.signing import SigningKey
+from review.cli import review_group
 from review.errors import BundleError, UnlockError, WorkspaceError
 from review.identifiers import Identifier, extract
 from review.importer import import_bundle
 from review.manifest import parse_manifest
-from review.models import AuditEntry, Triage
+from review.models import AuditEntry, IntakeKey, Triage
+from review.models import Bundle as BundleRow
+from review.models import Submission as SubmissionRow
 from review.removal import remove_submission
 from review.report import Report
 from review.unlock import (
@@ -33,8 +40,8 @@ from review.unlock import (
 )
 from review.vault import ReviewerSession
 from review.web.state import EXTENSION_KEY
-from review.workspace import Workspace
-from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from review.workspace import DATABASE_NAME, SCHEMA_VERSION, Workspace
+from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import (
     CHEAP_WORK_FACTOR,
     PASSPHRASE,
@@ -344,3 +351,117 @@ def test_remove_unlinks_objects_while_holding_the_import_lock(
     assert remove_submission(workspace, case.id, actor="alice") == 2
     assert held == dict.fromkeys(objects, True)
     assert not any(path.exists() for path in objects)
+
+
+# --- 3. intake key rotation: list, distrust, the signer of every bundle ------------
+
+
+def _cli(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(review_group, list(args), input=input)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path
+) -> None:
+    root = str(workspace.root)
+    old_fp = INTAKE_KEY.public_key().fingerprint()
+    old_case = encrypted_submission({"n": "old"}, recipients=[alice.recipient])
+    _import(workspace, tmp_path, old_case)
+    rotated = SigningKey.generate()
+    new_fp = rotated.public_key().fingerprint()
+    code, output = _cli("trust-intake", "--workspace", root, str(rotated.public_key()))
+    assert code == 0, output
+    new_cases = [encrypted_submission({"n": f"new {i}"}, recipients=[alice.recipient])
+                 for i in range(2)]
+    bundle = BundleWriter(new_cases, signing_key=rotated).write(tmp_path / "new.tar")
+    assert import_bundle(workspace, bundle, actor="t").added == 2
+
+    with workspace.sessions() as db:
+        assert {b.id: b.signer for b in db.scalars(select(BundleRow))} == {
+            db.get(SubmissionRow, old_case.id).bundle_id: old_fp,  # type: ignore[union-attr]
+            db.get(SubmissionRow, new_cases[0].id).bundle_id: new_fp,  # type: ignore[union-attr]
+        }
+        pinned_at = db.scalars(select(IntakeKey.pinned_at)
+                               .where(IntakeKey.fingerprint == new_fp)).one()
+        assert pinned_at and pinned_at.startswith(str(datetime.date.today().year))
+
+    code, output = _cli("intake-keys", "--workspace", root)
+    assert code == 0, output
+    assert re.search(f"pinned +{re.escape(old_fp)}  since [0-9T:+-]+  1 bundles, 1 cases", output)
+    assert f"{new_fp}  since {pinned_at}  1 bundles, 2 cases" in output
+    assert str(rotated.public_key()) in output
+    code, output = _cli("intake-keys", "--workspace", root, "--cases", new_fp)
+    assert code == 0 and sorted(line.split()[0] for line in output.splitlines()) == sorted(
+        c.id for c in new_cases)
+
+    # Distrusting asks first, and refuses an unknown fingerprint.
+    code, _ = _cli("distrust-intake", "--workspace", root, old_fp, input="n\n")
+    assert code != 0
+    code, output = _cli("distrust-intake", "--workspace", root, "SHA256:nope", "--yes")
+    assert code != 0 and "no pinned intake key" in output
+    assert [k.fingerprint() for k in workspace.intake_keys()] != [new_fp]
+
+    code, output = _cli("distrust-intake", "--workspace", root, old_fp, "--yes")
+    assert code == 0 and "1 bundles, 1 cases" in output, output
+    assert [k.fingerprint() for k in workspace.intake_keys()] == [new_fp]
+    stale = encrypted_submission({"n": "late"}, recipients=[alice.recipient])
+    with pytest.raises(BundleError, match="not made by a pinned intake key"):
+        _import(workspace, tmp_path, stale)
+    # Its cases stay, still listed under it.
+    code, output = _cli("intake-keys", "--workspace", root)
+    assert f"not pinned  {old_fp}  1 bundles, 1 cases" in output
+    code, output = _cli("intake-keys", "--workspace", root, "--cases", old_fp)
+    assert output.split()[0] == old_case.id
+
+    # The last key may go too (a stolen key must), by its key line; imports then all fail.
+    code, output = _cli("distrust-intake", "--workspace", root,
+                        str(rotated.public_key()) + " comment", "--yes")
+    assert code == 0 and "every import is refused" in output, output
+    assert workspace.intake_keys() == []
+    code, output = _cli("intake-keys", "--workspace", root)
+    assert "No intake key is pinned" in output
+    with workspace.sessions() as db:
+        entries = list(db.scalars(select(AuditEntry).where(
+            AuditEntry.action == "distrust-intake").order_by(AuditEntry.seq)))
+    assert [e.detail.split()[0] for e in entries] == [old_fp, new_fp]
+    assert audit_verify_ok(workspace)
+
+
+def audit_verify_ok(workspace: Workspace) -> bool:
+    code, output = _cli("audit", "verify", "--workspace", str(workspace.root))
+    return code == 0 and "intact" in output
+
+
+def test_a_schema_2_workspace_gets_signers_and_pin_times_from_its_audit_log(
+    tmp_path: Path, alice: Reviewer
+) -> None:
+    root = tmp_path / "ws"
+    code, output = _cli("init", "--workspace", str(root), "--intake-key",
+                        str(INTAKE_KEY.public_key()))
+    assert code == 0, output
+    case = encrypted_submission({"n": "x"}, recipients=[alice.recipient])
+    bundle = BundleWriter([case]).write(tmp_path / "b.tar")
+    code, output = _cli("import", str(bundle), "--workspace", str(root))
+    assert code == 0, output
+    # Back to what schema 2 had: no signer, no pin time.
+    with sqlite3.connect(root / DATABASE_NAME) as db:
+        db.execute("ALTER TABLE bundles DROP COLUMN signer")
+        db.execute("ALTER TABLE intake_keys DROP COLUMN pinned_at")
+        db.execute("PRAGMA user_version=2")
+        pin_time = db.execute("SELECT at FROM audit WHERE action='trust-intake'").fetchone()[0]
+    db.close()
+    upgraded = Workspace.open(root)
+    try:
+        with upgraded.sessions() as session:
+            assert [b.signer for b in session.scalars(select(BundleRow))] == [
+                INTAKE_KEY.public_key().fingerprint()]
+            assert [k.pinned_at for k in session.scalars(select(IntakeKey))] == [pin_time]
+        with upgraded.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+    finally:
+        upgraded.dispose()
+    # Opening again changes nothing; the upgrade is not redone.
+    Workspace.open(root).dispose()
