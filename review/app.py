@@ -18,6 +18,16 @@ from review.config import ReviewConfig, load_config
 from review.unlock import Throttle
 from review.vault import Vault
 from review.web import auth, case, dashboard, inbox
+from review.web.i18n import (
+    LANGUAGES_KEY,
+    TRANSLATIONS_DIR,
+    available_languages,
+    language_name,
+    language_tag,
+    select_locale,
+    status_label,
+    text_direction,
+)
 from review.web.state import EXTENSION_KEY, ReviewState
 from review.workspace import Workspace
 
@@ -63,7 +73,9 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
         TRUSTED_HOSTS=trusted_hosts(config.host),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )
+    app.config[LANGUAGES_KEY] = available_languages()
     workspace = Workspace.open(config.workspace)
     vault = Vault(idle_seconds=config.idle_seconds)
     if config.reap_seconds > 0:
@@ -76,8 +88,12 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
         vault=vault,
         throttle=Throttle(base=config.unlock_delay_seconds),
     )
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_tag"] = language_tag
+    app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["category_label"] = category_label
     app.jinja_env.filters["category_label"] = category_label
     csrf.init_app(app)
@@ -100,6 +116,13 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     if isinstance(error, SecurityError):
         # An untrusted Host header: no page may build links from it.
         return Response("Bad Request", status=400, mimetype="text/plain")
+    titles = {
+        400: _("Bad request"),
+        404: _("Not found"),
+        405: _("Not allowed"),
+        413: _("Too large"),
+        429: _("Too many attempts"),
+    }
     messages = {
         400: _("The request was not valid. Go back and try again."),
         404: _("There is no such page, or no such case among those you can read."),
@@ -108,7 +131,8 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     }
     code = error.code or 500
     message = messages.get(code, _("Something went wrong."))
-    return render_template("review/error.html", title=error.name, message=message), code
+    title = titles.get(code, _("Error"))
+    return render_template("review/error.html", title=title, message=message), code
 
 
 def _security_headers(response: Response) -> Response:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from review.categories import category_label
 from review.charts import bar_chart
 from review.facets import CaseRow
+from review.web.i18n import status_label
 from review.web.state import refresh_triage, unlocked
 
 blueprint = Blueprint("dashboard", __name__)
@@ -28,14 +29,18 @@ def index() -> ResponseReturnValue:
     per_state = Counter(row.report.state or _("(not given)") for row in rows)
     per_country = Counter(row.report.country or _("(not given)") for row in rows)
     per_month = Counter(row.report.received_day[:7] for row in rows)
-    per_status = Counter(row.triage.status for row in rows)
+    per_status = Counter(status_label(row.triage.status) for row in rows)
     titled = [
-        (_("Cases per category"), per_category, False),
-        (_("Cases per state behind them"), per_state, False),
-        (_("Cases per country where it happened"), per_country, False),
-        (_("Cases per month received"), per_month, True),
-        (_("Cases per status"), per_status, False),
+        (_("Cases per category"), _("Category"), per_category, False),
+        (_("Cases per state behind them"), _("State"), per_state, False),
+        (_("Cases per country where it happened"), _("Country"), per_country, False),
+        (_("Cases per month received"), _("Month"), per_month, True),
+        (_("Cases per status"), _("Status"), per_status, False),
     ]
-    charts = [(title, bar_chart(title, counts, sort_by_label=by_label))
-              for title, counts, by_label in titled]
+    # Each chart with the heading and rows of the data table that goes with it.
+    charts = [
+        (title, bar_chart(title, counts, sort_by_label=by_label), column,
+         sorted(counts.items()) if by_label else counts.most_common())
+        for title, column, counts, by_label in titled
+    ]
     return render_template("review/dashboard.html", charts=charts, total=len(rows))

@@ -1,0 +1,94 @@
+"""The reviewer's language: which catalogs review has, how a request picks one, its direction.
+
+Only the interface follows the reviewer's language; a report's answers are
+always shown in the reporter's own language and direction (templates/review/case.html).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from flask import current_app, request
+from flask_babel import LazyString, get_locale
+from flask_babel import lazy_gettext as _l
+
+from review.report import RTL_LANGUAGES
+
+DEFAULT_LANGUAGE = "en"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+# app.config key: the languages offered, English first (computed once in the factory).
+LANGUAGES_KEY = "HAVEN_REVIEW_LANGUAGES"
+
+STATUS_LABELS: dict[str, LazyString] = {
+    "new": _l("New"),
+    "in_review": _l("In review"),
+    "needs_information": _l("Needs information"),
+    "referred": _l("Referred"),
+    "closed_resolved": _l("Closed: resolved"),
+    "closed_duplicate": _l("Closed: duplicate"),
+    "closed_spam": _l("Closed: spam"),
+    "closed_out_of_scope": _l("Closed: out of scope"),
+}
+
+
+def status_label(status: str) -> str:
+    """The reviewer-facing label of a status value, or the value itself if unknown."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+def available_languages(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
+    """English, then every language with a compiled catalog (catalog names: zh_Hans, fa)."""
+    compiled = sorted(
+        path.parent.parent.name for path in translations_dir.glob("*/LC_MESSAGES/messages.mo")
+    )
+    return (DEFAULT_LANGUAGE, *(name for name in compiled if name != DEFAULT_LANGUAGE))
+
+
+def negotiate(accepted: list[str], supported: tuple[str, ...]) -> str:
+    """The first of `accepted` (best first) that a catalog serves, by RFC 4647 lookup.
+
+    A tag is tried as given, then with its last subtag dropped (zh-Hans-CN,
+    zh-Hans, zh), so a catalog never serves a tag it does not cover: zh-TW
+    does not get simplified Chinese just because both start with "zh".
+    """
+    by_tag = {language_tag(name).lower(): name for name in supported}
+    for tag in accepted:
+        subtags = tag.strip().replace("_", "-").lower().split("-")
+        while subtags:
+            found = by_tag.get("-".join(subtags))
+            if found is not None:
+                return found
+            subtags.pop()
+    return DEFAULT_LANGUAGE
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the browser's Accept-Language among review's catalogs."""
+    supported: tuple[str, ...] = current_app.config[LANGUAGES_KEY]
+    accepted = [tag for tag, quality in request.accept_languages if quality > 0 and tag != "*"]
+    return negotiate(accepted, supported)
+
+
+def language_tag(language: object) -> str:
+    """The BCP 47 tag of a catalog or Babel locale name, for `lang` (zh_Hans -> zh-Hans)."""
+    return str(language).replace("_", "-")
+
+
+def text_direction(language: object) -> str:
+    """"rtl" or "ltr", for the `dir` of a page in `language`."""
+    primary = str(language).replace("_", "-").split("-")[0].lower()
+    return "rtl" if primary in RTL_LANGUAGES else "ltr"
+
+
+def language_name(tag: str) -> str:
+    """A reporter's language named in the reviewer's language ("Uyghur"), else the tag itself."""
+    if not tag or tag.lower().startswith("und"):
+        # Babel reads "und" (undetermined) as its likeliest locale, which would be a guess.
+        return tag
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(get_locale())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+    return name or tag
