@@ -10,26 +10,18 @@ import pytest
 from playwright.sync_api import Page
 
 from intake.i18n import LANGUAGE_COOKIE
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import MAX_FILES, Intake, screenshot
 
 pytestmark = pytest.mark.browser
 
 OpenContext = Callable[..., Page]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-RUN_AXE = """async tags => {
-  const results = await axe.run(document, {runOnly: {type: "tag", values: tags},
-                                           resultTypes: ["violations"]});
-  return results.violations.map(v => ({rule: v.id, help: v.help,
-                                       nodes: v.nodes.map(n => n.target.join(" "))}));
-}"""
 
 
 def violations(page: Page, axe_core: Path, name: str) -> list[dict[str, Any]]:
     """Run axe-core in `page` (injected, since the page itself never runs script)."""
     screenshot(page, f"axe-{name}", full_page=False)  # the top is what each check is about
-    page.add_script_tag(path=axe_core)
-    found: list[dict[str, Any]] = page.evaluate(RUN_AXE, WCAG_TAGS)
-    return found
+    return axe_violations(page, axe_core)
 
 
 def pages(page: Page, intake: Intake, language: str) -> Any:

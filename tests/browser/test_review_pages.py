@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import START_TIMEOUT, Recorded, _wait_for, screenshot
 from tests.intake.served import free_port
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
@@ -33,13 +34,6 @@ pytestmark = pytest.mark.browser
 PASSPHRASE = "correct horse battery staple"
 # The lowest scrypt work factor `haven review serve` accepts (2^16).
 WORK_FACTOR = 16
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-RUN_AXE = """async tags => {
-  const results = await axe.run(document, {runOnly: {type: "tag", values: tags},
-                                           resultTypes: ["violations"]});
-  return results.violations.map(v => ({rule: v.id, help: v.help,
-                                       nodes: v.nodes.map(n => n.target.join(" "))}));
-}"""
 # A 13-inch laptop's browser window.
 LAPTOP = {"width": 1280, "height": 800}
 PAGES = [
@@ -67,8 +61,10 @@ def _photo(browser: Browser) -> bytes:
     """A real, decodable JPEG (Chromium encodes it) carrying the EXIF of `jpeg_with_gps`."""
     page = browser.new_page(viewport={"width": 320, "height": 200})
     try:
-        page.set_content("<body style='margin:0;block-size:100vh;"
-                         "background:linear-gradient(160deg,#7a9cc6,#e2d3b5 60%,#8a7a5c)'>")
+        page.set_content(
+            "<body style='margin:0;block-size:100vh;"
+            "background:linear-gradient(160deg,#7a9cc6,#e2d3b5 60%,#8a7a5c)'>"
+        )
         picture = page.screenshot(type="jpeg", quality=70)
     finally:
         page.close()
@@ -84,37 +80,88 @@ def _cases(recipient: keys.Recipient, photo: bytes) -> dict[str, Submission]:
     to = [recipient]
     return {
         "urgent": encrypted_submission(
-            {"narrative": "他们在巴黎跟踪我，还给我在新疆的母亲打电话。电话 +33 6 12 34 56 78",
-             "categories": ["surveillance", "family_pressure"], "state": "China",
-             "country": "FR", "contact_wanted": True},
-            recipients=to, urgent=True, language="zh-Hans", received_day="2025-03-02"),
+            {
+                "narrative": "他们在巴黎跟踪我，还给我在新疆的母亲打电话。电话 +33 6 12 34 56 78",
+                "categories": ["surveillance", "family_pressure"],
+                "state": "China",
+                "country": "FR",
+                "contact_wanted": True,
+            },
+            recipients=to,
+            urgent=True,
+            language="zh-Hans",
+            received_day="2025-03-02",
+        ),
         "rtl": encrypted_submission(
-            {"narrative": "ئۇلار مېنىڭ ئائىلەمگە تەھدىت سالدى. تېلېفون +33 6 12 34 56 78",
-             "categories": ["family_pressure", "threats"], "state": "China", "country": "DE",
-             "contact": {"channel": "signal", "handle": "@rustem.42"}},
-            recipients=to, language="ug", received_day="2025-02-10",
-            attachments=[("سۈرەت.jpg", "image/jpeg", photo),
-                         ("letter.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")]),
+            {
+                "narrative": "ئۇلار مېنىڭ ئائىلەمگە تەھدىت سالدى. تېلېفون +33 6 12 34 56 78",
+                "categories": ["family_pressure", "threats"],
+                "state": "China",
+                "country": "DE",
+                "contact": {"channel": "signal", "handle": "@rustem.42"},
+            },
+            recipients=to,
+            language="ug",
+            received_day="2025-02-10",
+            attachments=[
+                ("سۈرەت.jpg", "image/jpeg", photo),
+                ("letter.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n"),
+            ],
+        ),
         "plain": encrypted_submission(
-            {"narrative": "A man called from +33612345678 and threatened my family.",
-             "categories": ["threats"], "state": "China", "country": "FR"},
-            recipients=to, received_day="2025-02-01"),
+            {
+                "narrative": "A man called from +33612345678 and threatened my family.",
+                "categories": ["threats"],
+                "state": "China",
+                "country": "FR",
+            },
+            recipients=to,
+            received_day="2025-02-01",
+        ),
         "persian": encrypted_submission(
-            {"narrative": "مرا در فرودگاه استانبول بازجویی کردند و گذرنامه‌ام را گرفتند.",
-             "categories": ["documents", "foreign_systems"], "state": "Iran", "country": "TR"},
-            recipients=to, language="fa", received_day="2025-01-20"),
+            {
+                "narrative": "مرا در فرودگاه استانبول بازجویی کردند و گذرنامه‌ام را گرفتند.",
+                "categories": ["documents", "foreign_systems"],
+                "state": "Iran",
+                "country": "TR",
+            },
+            recipients=to,
+            language="fa",
+            received_day="2025-01-20",
+        ),
         "russian": encrypted_submission(
-            {"narrative": "Мне угрожали через родственников в Грозном.",
-             "categories": ["family_pressure"], "state": "Russia", "country": "DE"},
-            recipients=to, urgent=True, language="ru", received_day="2025-03-05"),
+            {
+                "narrative": "Мне угрожали через родственников в Грозном.",
+                "categories": ["family_pressure"],
+                "state": "Russia",
+                "country": "DE",
+            },
+            recipients=to,
+            urgent=True,
+            language="ru",
+            received_day="2025-03-05",
+        ),
         "tibetan": encrypted_submission(
-            {"narrative": "ང་ལ་ཁ་པར་ཐོག་ནས་ཉེན་བརྡ་བཏང་།", "categories": ["threats", "hacking"],
-             "state": "China", "country": "IN"},
-            recipients=to, language="bo", received_day="2024-12-28"),
+            {
+                "narrative": "ང་ལ་ཁ་པར་ཐོག་ནས་ཉེན་བརྡ་བཏང་།",
+                "categories": ["threats", "hacking"],
+                "state": "China",
+                "country": "IN",
+            },
+            recipients=to,
+            language="bo",
+            received_day="2024-12-28",
+        ),
         "smears": encrypted_submission(
-            {"narrative": "Fake accounts post my address and call me a traitor every day.",
-             "categories": ["online_harassment"], "state": "Rwanda", "country": "BE"},
-            recipients=to, received_day="2025-01-11"),
+            {
+                "narrative": "Fake accounts post my address and call me a traitor every day.",
+                "categories": ["online_harassment"],
+                "state": "Rwanda",
+                "country": "BE",
+            },
+            recipients=to,
+            received_day="2025-01-11",
+        ),
     }
 
 
@@ -125,27 +172,50 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
     workspace = workdir / "workspace"
     alice = keys.HybridIdentity.generate()
     identity_file = workdir / "alice.identity.age"
-    keys.write_identity_file(identity_file, [alice], passphrase=PASSPHRASE,
-                             work_factor=WORK_FACTOR)
+    keys.write_identity_file(identity_file, [alice], passphrase=PASSPHRASE, work_factor=WORK_FACTOR)
     outsider_file = workdir / "outsider.identity.age"
-    keys.write_identity_file(outsider_file, [keys.X25519Identity.generate()],
-                             passphrase=PASSPHRASE, work_factor=WORK_FACTOR)
+    keys.write_identity_file(
+        outsider_file,
+        [keys.X25519Identity.generate()],
+        passphrase=PASSPHRASE,
+        work_factor=WORK_FACTOR,
+    )
     _haven("init", "--workspace", str(workspace), "--intake-key", str(INTAKE_KEY.public_key()))
-    _haven("add-reviewer", "--workspace", str(workspace), "--name", "alice",
-           "--recipient", str(alice.recipient()))
+    _haven(
+        "add-reviewer",
+        "--workspace",
+        str(workspace),
+        "--name",
+        "alice",
+        "--recipient",
+        str(alice.recipient()),
+    )
     cases = _cases(alice.recipient(), _photo(browser))
     bundle = BundleWriter(list(cases.values())).write(workdir / "bundle.tar")
     _haven("import", str(bundle), "--workspace", str(workspace))
     port = free_port()
     log = workdir / "server.log"
-    command = [sys.executable, "-c", "from haven.cli import main; main()", "review", "serve",
-               "--workspace", str(workspace), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-c",
+        "from haven.cli import main; main()",
+        "review",
+        "serve",
+        "--workspace",
+        str(workspace),
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as log_file:
         server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         _wait_for(port, server, log)
-        yield Served(f"http://127.0.0.1:{port}", identity_file, outsider_file,
-                     {name: s.id for name, s in cases.items()})
+        yield Served(
+            f"http://127.0.0.1:{port}",
+            identity_file,
+            outsider_file,
+            {name: s.id for name, s in cases.items()},
+        )
     finally:
         server.terminate()
         server.wait(START_TIMEOUT)
@@ -201,8 +271,7 @@ def _axe(page: Page, cdp: CDPSession, axe_core: Path) -> list[dict[str, Any]]:
     """Run axe-core in `page`: script is enabled for axe alone, then disabled again."""
     cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
     try:
-        page.add_script_tag(path=axe_core)
-        found: list[dict[str, Any]] = page.evaluate(RUN_AXE, WCAG_TAGS)
+        found = axe_violations(page, axe_core)
     finally:
         cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
     return found
