@@ -39,15 +39,12 @@ def _haven(*args: str) -> str:
     return result.output
 
 
-def test_report_travels_from_intake_to_triage(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _demo_with_one_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`haven demo --setup-only`, one report submitted through the form, then picked up."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
     _haven("demo", "--setup-only")
     demo = tmp_path / "haven-demo"
-
-    # 1. A reporter submits through the intake form.
     intake = create_intake_app(
         load_intake_config({"HAVEN_DATA_DIR": str(demo / "data"), "HAVEN_PLAIN_HTTP": "1"})
     )
@@ -69,10 +66,18 @@ def test_report_travels_from_intake_to_triage(
     assert CANARY.encode() not in b"".join(
         path.read_bytes() for path in (demo / "data").rglob("*") if path.is_file()
     )
+    _haven("intake", "pickup", "--data-dir", str(demo / "data"), "--out", str(demo / "bundle.tar"))
+    return demo
 
-    # 2. The operator picks up ciphertext; 3. the reviewer imports it offline.
+
+def test_report_travels_from_intake_to_triage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1. A reporter submits through the intake form; 2. the operator picks it up.
+    demo = _demo_with_one_report(tmp_path, monkeypatch)
     bundle = demo / "bundle.tar"
-    _haven("intake", "pickup", "--data-dir", str(demo / "data"), "--out", str(bundle))
+
+    # 3. The reviewer imports the bundle offline.
     _haven("review", "import", str(bundle), "--workspace", str(demo / "review"))
 
     # 4. The reviewer unlocks with the passphrase-protected demo key and triages.
@@ -95,11 +100,15 @@ def test_report_travels_from_intake_to_triage(
     case = reviewer.get(f"/case/{case_id}").get_data(as_text=True)
     assert "a grey van outside the Belleville association" in case
     # Searches are POSTed (their terms never reach a URL or the browser's history).
-    hits = reviewer.post("/view", data={"csrf_token": _csrf(reviewer, "/"), "q": "Belleville"},
-                         follow_redirects=True).get_data(as_text=True)
+    hits = reviewer.post(
+        "/view", data={"csrf_token": _csrf(reviewer, "/"), "q": "Belleville"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert f"/case/{case_id}" in hits
-    misses = reviewer.post("/view", data={"csrf_token": _csrf(reviewer, "/"), "q": "Montparnasse"},
-                           follow_redirects=True).get_data(as_text=True)
+    misses = reviewer.post(
+        "/view",
+        data={"csrf_token": _csrf(reviewer, "/"), "q": "Montparnasse"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert f"/case/{case_id}" not in misses
 
     # 5. The import and every decryption for viewing are in an intact audit chain.
@@ -111,22 +120,8 @@ def test_picked_up_report_opens_with_the_stock_age_tool(
 ) -> None:
     """What the demo's last step promises: the bundle opens with stock tools alone."""
     age = require_program("age", "apt-get install -y age")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
-    _haven("demo", "--setup-only")
-    demo = tmp_path / "haven-demo"
-    intake = create_intake_app(
-        load_intake_config({"HAVEN_DATA_DIR": str(demo / "data"), "HAVEN_PLAIN_HTTP": "1"})
-    )
-    client = intake.test_client()
-    client.post(
-        "/report",
-        content_type="multipart/form-data",
-        data={"csrf_token": _csrf(client, "/report"), "narrative": CANARY},
-    )
-    intake.extensions["haven_intake"].engine.dispose()
+    demo = _demo_with_one_report(tmp_path, monkeypatch)
     bundle = demo / "bundle.tar"
-    _haven("intake", "pickup", "--data-dir", str(demo / "data"), "--out", str(bundle))
     unpacked = tmp_path / "unpacked"
     unpacked.mkdir()
     subprocess.run(["tar", "-xf", str(bundle), "-C", str(unpacked)], check=True)
