@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 import templates
 from review.categories import category_label
+from review.choices import CHOICE_LABELS, labelled_answer
 from review.config import ReviewConfig, load_config
 from review.unlock import Throttle
 from review.vault import Vault
@@ -24,6 +25,7 @@ from review.web.i18n import (
     available_languages,
     language_name,
     language_tag,
+    priority_label,
     select_locale,
     status_label,
     text_direction,
@@ -94,6 +96,9 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["priority_label"] = priority_label
+    app.jinja_env.globals["labelled_answer"] = labelled_answer
+    app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS)
     app.jinja_env.globals["category_label"] = category_label
     app.jinja_env.filters["category_label"] = category_label
     csrf.init_app(app)

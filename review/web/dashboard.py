@@ -6,12 +6,13 @@ from collections import Counter
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from review.categories import category_label
 from review.charts import bar_chart
 from review.facets import CaseRow
-from review.web.i18n import status_label
+from review.web.i18n import status_label, text_direction
 from review.web.state import refresh_triage, unlocked
 
 blueprint = Blueprint("dashboard", __name__)
@@ -23,9 +24,7 @@ def index() -> ResponseReturnValue:
     """Cases per category, state, country, month and status."""
     current = refresh_triage()
     rows = [CaseRow(report, current.triage[i]) for i, report in current.library.reports.items()]
-    per_category: Counter[str] = Counter(
-        category_label(c) for row in rows for c in row.categories
-    )
+    per_category: Counter[str] = Counter(category_label(c) for row in rows for c in row.categories)
     per_state = Counter(row.report.state or _("(not given)") for row in rows)
     per_country = Counter(row.report.country or _("(not given)") for row in rows)
     per_month = Counter(row.report.received_day[:7] for row in rows)
@@ -37,10 +36,15 @@ def index() -> ResponseReturnValue:
         (_("Cases per month received"), _("Month"), per_month, True),
         (_("Cases per status"), _("Status"), per_status, False),
     ]
+    direction = text_direction(get_locale())
     # Each chart with the heading and rows of the data table that goes with it.
     charts = [
-        (title, bar_chart(title, counts, sort_by_label=by_label), column,
-         sorted(counts.items()) if by_label else counts.most_common())
+        (
+            title,
+            bar_chart(title, counts, sort_by_label=by_label, direction=direction),
+            column,
+            sorted(counts.items()) if by_label else counts.most_common(),
+        )
         for title, column, counts, by_label in titled
     ]
     return render_template("review/dashboard.html", charts=charts, total=len(rows))

@@ -12,8 +12,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from review.triage import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
+from review.web.i18n import PRIORITY_LABELS, STATUS_LABELS
 
 CASE_ID_PATTERN = r"^[0-9a-f]{32}$"
+# The longest comma-separated list of tags a form takes.
+MAX_TAGS_CHARS = 2000
 
 
 class UnlockForm(FlaskForm):
@@ -44,7 +47,7 @@ class NoteForm(FlaskForm):
 class TagsForm(FlaskForm):
     """Comma-separated tags."""
 
-    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=2000)])
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)])
 
 
 class CategoriesForm(FlaskForm):
@@ -59,5 +62,27 @@ class LinkForm(FlaskForm):
     other = StringField(_l("Case id"), validators=[DataRequired(), Regexp(CASE_ID_PATTERN)])
 
 
+class BulkForm(FlaskForm):
+    """One control per bulk action; the pressed button (name="action") says which one applies.
+
+    The choices only label the controls: the server reads the field of the
+    action, and casework refuses an unknown status, priority or reviewer.
+    """
+
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(s, STATUS_LABELS.get(s, s)) for s in STATUSES]
+    )
+    priority = SelectField(
+        _l("Priority"),
+        choices=[SelectChoice(str(p), PRIORITY_LABELS.get(p, str(p))) for p in PRIORITIES],
+    )
+    assignee = SelectField(_l("Reviewer"), choices=[])
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)])
+
+    def set_reviewers(self, names: list[str], *, nobody: str) -> None:
+        """Offer the workspace's reviewers, and nobody, as assignees."""
+        self.assignee.choices = [SelectChoice("", nobody), *[SelectChoice(n) for n in names]]
+
+
 class EmptyForm(FlaskForm):
-    """A form with only its CSRF token (lock, unlink, bulk actions)."""
+    """A form with only its CSRF token (lock, unlink, downloads)."""

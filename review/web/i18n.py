@@ -32,10 +32,24 @@ STATUS_LABELS: dict[str, LazyString] = {
 }
 
 
+# 0 is the default; higher sorts first (review/triage.py PRIORITIES).
+PRIORITY_LABELS: dict[int, LazyString] = {
+    0: _l("Normal"),
+    1: _l("High"),
+    2: _l("Highest"),
+}
+
+
 def status_label(status: str) -> str:
     """The reviewer-facing label of a status value, or the value itself if unknown."""
     label = STATUS_LABELS.get(status)
     return str(label) if label is not None else status
+
+
+def priority_label(priority: int) -> str:
+    """The reviewer-facing label of a priority, or the number itself if unknown."""
+    label = PRIORITY_LABELS.get(priority)
+    return str(label) if label is not None else str(priority)
 
 
 def available_languages(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
@@ -77,7 +91,7 @@ def language_tag(language: object) -> str:
 
 
 def text_direction(language: object) -> str:
-    """"rtl" or "ltr", for the `dir` of a page in `language`."""
+    """ "rtl" or "ltr", for the `dir` of a page in `language`."""
     primary = str(language).replace("_", "-").split("-")[0].lower()
     return "rtl" if primary in RTL_LANGUAGES else "ltr"
 

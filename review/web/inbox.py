@@ -7,13 +7,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from review import facets
-from review.triage import PRIORITIES, STATUSES, TriageError, clean_tags
-from review.web.forms import EmptyForm
+from review.triage import TriageError, clean_tags
+from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
 from review.web.state import casework, refresh_triage, state, unlocked
 
 blueprint = Blueprint("inbox", __name__)
 MAX_QUERY_CHARS = 200
-BULK_ACTIONS = ("status", "priority", "assign", "tag")
+# Each bulk action (the value of its submit button) and the field it reads.
+BULK_FIELDS = {"status": "status", "priority": "priority", "assign": "assignee", "tag": "tags"}
 
 
 def _view_id() -> str:
@@ -45,13 +46,17 @@ def index() -> ResponseReturnValue:
         query=view.query,
         view_id=view_id if view_id in current.views else "",
         facet_names=facets.FACETS,
-        statuses=STATUSES,
-        priorities=PRIORITIES,
-        reviewers=[r.name for r in state().workspace.reviewers()],
         not_for_me=library.not_for_me,
         damaged=library.damaged,
         form=EmptyForm(),
+        bulk_form=_bulk_form(),
     )
+
+
+def _bulk_form() -> BulkForm:
+    form = BulkForm()
+    form.set_reviewers([r.name for r in state().workspace.reviewers()], nobody=_("nobody"))
+    return form
 
 
 @blueprint.route("/view", methods=["POST"])
@@ -85,19 +90,29 @@ def bulk() -> ResponseReturnValue:
         flash(_("Tick at least one case."), "error")
         return _to_view(_view_id())
     action = request.form.get("action", "")
-    value = request.form.get("value", "")
     work = casework()
     try:
+        # Each action reads its own field; a field the request lacks is refused.
+        if action not in BULK_FIELDS:
+            raise TriageError(f"unknown action {action!r}")
+        value = request.form.get(BULK_FIELDS[action])
+        if value is None:
+            raise TriageError(f"no {BULK_FIELDS[action]} given")
         if action == "status":
             work.set_status(case_ids, value)
-        elif action == "priority" and value.isascii() and value.isdigit():
+        elif action == "priority":
+            if not (value.isascii() and value.isdigit()):
+                raise TriageError(f"unknown priority {value!r}")
             work.set_priority(case_ids, int(value))
         elif action == "assign":
             work.assign(case_ids, value or None)
-        elif action == "tag":
-            work.add_tags(case_ids, clean_tags(value.split(",")))
         else:
-            raise TriageError(action)
+            if len(value) > MAX_TAGS_CHARS:
+                raise TriageError(f"the tags are longer than {MAX_TAGS_CHARS} characters")
+            tags = clean_tags(value.split(","))
+            if not tags:
+                raise TriageError("no tags given")
+            work.add_tags(case_ids, tags)
     except TriageError as error:
         flash(_("That action could not be applied: %(reason)s", reason=str(error)), "error")
         return _to_view(_view_id())

@@ -245,9 +245,8 @@ def pages(page: Page, served: Served) -> Iterator[str]:
     page.goto(f"{served.url}/")
     page.check(f"input[value='{served.cases['plain']}']")
     page.check(f"input[value='{served.cases['smears']}']")
-    page.select_option("#bulk-action", "status")
-    page.fill("#bulk-value", "in_review")
-    page.click("fieldset.bulk button[type=submit]")
+    page.select_option("#bulk-status", "in_review")
+    page.click("fieldset.bulk button[value=status]")
     assert page.locator(".flash").count() == 1
     yield "inbox-bulk"
     page.goto(f"{served.url}/case/{served.cases['urgent']}")

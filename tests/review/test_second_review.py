@@ -67,8 +67,7 @@ def test_armored_identity_file_opens_and_keeps_its_throttle_id(alice: Reviewer) 
     binary = alice.identity_file.read_bytes()
     armored = _armor(binary)
     assert armored.startswith(b"-----BEGIN AGE ENCRYPTED FILE-----")
-    identities = open_identities(armored, passphrase=PASSPHRASE,
-                                 min_work_factor=CHEAP_WORK_FACTOR)
+    identities = open_identities(armored, passphrase=PASSPHRASE, min_work_factor=CHEAP_WORK_FACTOR)
     assert [str(i) for i in identities] == [str(alice.identity)]
     # The throttle counts the same encrypted identity however it is encoded.
     assert identity_file_id(armored) == identity_file_id(binary)
@@ -84,15 +83,18 @@ def test_armored_identity_file_still_meets_the_work_factor(alice: Reviewer) -> N
 def test_keys_generate_armored_output_unlocks(alice: Reviewer) -> None:
     # What `haven keys generate --passphrase` prints without -o: armored, encrypted.
     text = keys.format_identity_file([alice.identity], day=datetime.date(2026, 1, 1)).encode()
-    printed = keys.encrypt(text, recipients=[keys.ScryptRecipient(
-        PASSPHRASE, work_factor=CHEAP_WORK_FACTOR)], armor=True)
-    identities = open_identities(printed, passphrase=PASSPHRASE,
-                                 min_work_factor=CHEAP_WORK_FACTOR)
+    printed = keys.encrypt(
+        text,
+        recipients=[keys.ScryptRecipient(PASSPHRASE, work_factor=CHEAP_WORK_FACTOR)],
+        armor=True,
+    )
+    identities = open_identities(printed, passphrase=PASSPHRASE, min_work_factor=CHEAP_WORK_FACTOR)
     assert [str(i) for i in identities] == [str(alice.identity)]
 
 
-def test_web_unlock_with_an_armored_identity_file(app: Flask, client: FlaskClient,
-                                                  alice: Reviewer, tmp_path: Path) -> None:
+def test_web_unlock_with_an_armored_identity_file(
+    app: Flask, client: FlaskClient, alice: Reviewer, tmp_path: Path
+) -> None:
     armored = tmp_path / "alice.armored.age"
     armored.write_bytes(_armor(alice.identity_file.read_bytes()))
     data = {
@@ -119,17 +121,21 @@ def _only_session(app: Flask) -> ReviewerSession:
     return sessions[0]
 
 
-def test_removing_a_case_while_serving_forgets_it(app: Flask, client: FlaskClient,
-                                                  alice: Reviewer, workspace: Workspace,
-                                                  tmp_path: Path) -> None:
+def test_removing_a_case_while_serving_forgets_it(
+    app: Flask, client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path
+) -> None:
     phone = "+33 6 12 34 56 78"
-    doomed = encrypted_submission({"narrative": f"zanzibarite called me from {phone}"},
-                                  recipients=[alice.recipient])
-    kept = encrypted_submission({"narrative": f"they called from {phone} again"},
-                                recipients=[alice.recipient])
-    damaged = Submission(kept.id[:-1] + ("0" if kept.id[-1] != "0" else "1"), "2025-03-14",
-                         [("report.age", "report",
-                           keys.encrypt(b"not json", recipients=[alice.recipient]))])
+    doomed = encrypted_submission(
+        {"narrative": f"zanzibarite called me from {phone}"}, recipients=[alice.recipient]
+    )
+    kept = encrypted_submission(
+        {"narrative": f"they called from {phone} again"}, recipients=[alice.recipient]
+    )
+    damaged = Submission(
+        kept.id[:-1] + ("0" if kept.id[-1] != "0" else "1"),
+        "2025-03-14",
+        [("report.age", "report", keys.encrypt(b"not json", recipients=[alice.recipient]))],
+    )
     _import(workspace, tmp_path, doomed, kept, damaged)
     assert unlock(client, alice) == 302
     assert client.get("/").status_code == 200
@@ -166,19 +172,27 @@ def test_removing_a_case_while_serving_forgets_it(app: Flask, client: FlaskClien
 
 
 def _report(answers: dict[str, Any]) -> Report:
-    return Report(id="c", received_day="2025-01-01", language="en", urgent=False,
-                  answers=answers)
+    return Report(id="c", received_day="2025-01-01", language="en", urgent=False, answers=answers)
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_every_labelled_line_is_found_whatever_the_line_ends(newline: str) -> None:
     # Browsers submit <textarea> values with CRLF line breaks.
-    text = newline.join(["The car was parked outside.", "plate: AB-123-CD",
-                         "address: 5 Rue Exemple, Lyon", "车牌：京A·12345", "They left."])
+    text = newline.join(
+        [
+            "The car was parked outside.",
+            "plate: AB-123-CD",
+            "address: 5 Rue Exemple, Lyon",
+            "车牌：京A·12345",
+            "They left.",
+        ]
+    )
     found = extract(_report({"narrative": text}))
     assert {i for i in found if i.kind in {"plate", "address"}} == {
-        Identifier("plate", "AB123CD"), Identifier("plate", "京A12345"),
-        Identifier("address", "5 rue exemple lyon")}
+        Identifier("plate", "AB123CD"),
+        Identifier("plate", "京A12345"),
+        Identifier("address", "5 rue exemple lyon"),
+    }
 
 
 def test_a_label_with_nothing_after_it_still_does_not_take_the_next_line() -> None:
@@ -190,28 +204,34 @@ def test_a_label_with_nothing_after_it_still_does_not_take_the_next_line() -> No
 
 
 def _manifest_with_attachment(name: str, alice: Reviewer) -> bytes:
-    submission = encrypted_submission({"n": "x"}, recipients=[alice.recipient],
-                                      attachments=[("a.jpg", "image/jpeg", b"\xff\xd8")])
+    submission = encrypted_submission(
+        {"n": "x"}, recipients=[alice.recipient], attachments=[("a.jpg", "image/jpeg", b"\xff\xd8")]
+    )
     manifest = BundleWriter([submission]).manifest()
     manifest["submissions"][0]["files"][1]["name"] = name
     return json.dumps(manifest, ensure_ascii=False).encode()
 
 
-@pytest.mark.parametrize("name", ["attachment-١٢٣.age", "attachment-０１２.age",
-                                  "attachment-۱۲۳.age", "attachment-१२३.age"])
+@pytest.mark.parametrize(
+    "name",
+    ["attachment-١٢٣.age", "attachment-０１２.age", "attachment-۱۲۳.age", "attachment-१२३.age"],
+)
 def test_attachment_names_take_ascii_digits_only(name: str, alice: Reviewer) -> None:
     parse_manifest(_manifest_with_attachment("attachment-123.age", alice))
     with pytest.raises(BundleError, match="bad file name"):
         parse_manifest(_manifest_with_attachment(name, alice))
 
 
-@pytest.mark.parametrize("text", [
-    "Telegram: @\u017fomething_x",        # ſ (long s) folds to s under IGNORECASE
-    "t.me/\u212aelvin_user",              # the Kelvin sign folds to k
-    "WeChat ID: \u212aabcdefg",
-    "微信号：\u017fabcdefg",
-    "contact wxid_\u017f\u212aabcdef12",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Telegram: @\u017fomething_x",  # ſ (long s) folds to s under IGNORECASE
+        "t.me/\u212aelvin_user",  # the Kelvin sign folds to k
+        "WeChat ID: \u212aabcdefg",
+        "微信号：\u017fabcdefg",
+        "contact wxid_\u017f\u212aabcdef12",
+    ],
+)
 def test_handles_are_ascii_letters_only(text: str) -> None:
     found = extract(_report({"narrative": text}))
     assert not {i for i in found if i.kind in {"telegram", "wechat"}}, found
@@ -228,15 +248,22 @@ def test_cyrillic_label_still_matches_in_any_case() -> None:
     assert Identifier("telegram", "valid_user") in found
 
 
-def test_bulk_priority_takes_ascii_digits_only(client: FlaskClient, alice: Reviewer,
-                                               workspace: Workspace, tmp_path: Path) -> None:
+def test_bulk_priority_takes_ascii_digits_only(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path
+) -> None:
     case = encrypted_submission({"n": "x"}, recipients=[alice.recipient])
     _import(workspace, tmp_path, case)
     assert unlock(client, alice) == 302
     for value, expected in (("١", 0), ("1", 1)):
-        response = client.post("/bulk", data={"csrf_token": csrf_token(client, "/"),
-                                              "case": case.id, "action": "priority",
-                                              "value": value})
+        response = client.post(
+            "/bulk",
+            data={
+                "csrf_token": csrf_token(client, "/"),
+                "case": case.id,
+                "action": "priority",
+                "priority": value,
+            },
+        )
         assert response.status_code == 302
         with workspace.sessions() as db:
             row = db.get(Triage, case.id)
@@ -300,17 +327,28 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
     monkeypatch.setattr(review.web.auth, "open_identities", slow_open)
     statuses: list[int] = []
     first_client = app.test_client()
-    first_form = {"csrf_token": csrf_token(first_client), "passphrase": "wrong",
-                  "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age")}
-    first = threading.Thread(target=lambda: statuses.append(first_client.post(
-        "/unlock", data=first_form, content_type="multipart/form-data").status_code))
+    first_form = {
+        "csrf_token": csrf_token(first_client),
+        "passphrase": "wrong",
+        "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age"),
+    }
+    first = threading.Thread(
+        target=lambda: statuses.append(
+            first_client.post(
+                "/unlock", data=first_form, content_type="multipart/form-data"
+            ).status_code
+        )
+    )
     first.start()
     try:
         assert entered.wait(10)
         # While the first attempt runs scrypt, the same file is refused at once.
         second = app.test_client()
-        form = {"csrf_token": csrf_token(second), "passphrase": PASSPHRASE,
-                "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age")}
+        form = {
+            "csrf_token": csrf_token(second),
+            "passphrase": PASSPHRASE,
+            "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age"),
+        }
         refused = second.post("/unlock", data=form, content_type="multipart/form-data")
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     finally:
@@ -328,11 +366,13 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
 def test_remove_unlinks_objects_while_holding_the_import_lock(
     workspace: Workspace, alice: Reviewer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = encrypted_submission({"n": "x"}, recipients=[alice.recipient],
-                                attachments=[("a.jpg", "image/jpeg", b"\xff\xd8\xff")])
+    case = encrypted_submission(
+        {"n": "x"},
+        recipients=[alice.recipient],
+        attachments=[("a.jpg", "image/jpeg", b"\xff\xd8\xff")],
+    )
     _import(workspace, tmp_path, case)
-    objects = {workspace.object_path(hashlib.sha256(data).hexdigest())
-               for _, _, data in case.files}
+    objects = {workspace.object_path(hashlib.sha256(data).hexdigest()) for _, _, data in case.files}
     assert all(path.exists() for path in objects)
     held: dict[Path, bool] = {}
     real_unlink = Path.unlink
@@ -374,8 +414,9 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
     new_fp = rotated.public_key().fingerprint()
     code, output = _cli("trust-intake", "--workspace", root, str(rotated.public_key()))
     assert code == 0, output
-    new_cases = [encrypted_submission({"n": f"new {i}"}, recipients=[alice.recipient])
-                 for i in range(2)]
+    new_cases = [
+        encrypted_submission({"n": f"new {i}"}, recipients=[alice.recipient]) for i in range(2)
+    ]
     bundle = BundleWriter(new_cases, signing_key=rotated).write(tmp_path / "new.tar")
     assert import_bundle(workspace, bundle, actor="t").added == 2
 
@@ -384,8 +425,9 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
             db.get(SubmissionRow, old_case.id).bundle_id: old_fp,  # type: ignore[union-attr]
             db.get(SubmissionRow, new_cases[0].id).bundle_id: new_fp,  # type: ignore[union-attr]
         }
-        pinned_at = db.scalars(select(IntakeKey.pinned_at)
-                               .where(IntakeKey.fingerprint == new_fp)).one()
+        pinned_at = db.scalars(
+            select(IntakeKey.pinned_at).where(IntakeKey.fingerprint == new_fp)
+        ).one()
         assert pinned_at and pinned_at.startswith(str(datetime.date.today().year))
 
     code, output = _cli("intake-keys", "--workspace", root)
@@ -395,7 +437,8 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
     assert str(rotated.public_key()) in output
     code, output = _cli("intake-keys", "--workspace", root, "--cases", new_fp)
     assert code == 0 and sorted(line.split()[0] for line in output.splitlines()) == sorted(
-        c.id for c in new_cases)
+        c.id for c in new_cases
+    )
 
     # Distrusting asks first, and refuses an unknown fingerprint.
     code, _ = _cli("distrust-intake", "--workspace", root, old_fp, input="n\n")
@@ -417,15 +460,21 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
     assert output.split()[0] == old_case.id
 
     # The last key may go too (a stolen key must), by its key line; imports then all fail.
-    code, output = _cli("distrust-intake", "--workspace", root,
-                        str(rotated.public_key()) + " comment", "--yes")
+    code, output = _cli(
+        "distrust-intake", "--workspace", root, str(rotated.public_key()) + " comment", "--yes"
+    )
     assert code == 0 and "every import is refused" in output, output
     assert workspace.intake_keys() == []
     code, output = _cli("intake-keys", "--workspace", root)
     assert "No intake key is pinned" in output
     with workspace.sessions() as db:
-        entries = list(db.scalars(select(AuditEntry).where(
-            AuditEntry.action == "distrust-intake").order_by(AuditEntry.seq)))
+        entries = list(
+            db.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "distrust-intake")
+                .order_by(AuditEntry.seq)
+            )
+        )
     assert [e.detail.split()[0] for e in entries] == [old_fp, new_fp]
     assert audit_verify_ok(workspace)
 
@@ -439,8 +488,9 @@ def test_a_schema_2_workspace_gets_signers_and_pin_times_from_its_audit_log(
     tmp_path: Path, alice: Reviewer
 ) -> None:
     root = tmp_path / "ws"
-    code, output = _cli("init", "--workspace", str(root), "--intake-key",
-                        str(INTAKE_KEY.public_key()))
+    code, output = _cli(
+        "init", "--workspace", str(root), "--intake-key", str(INTAKE_KEY.public_key())
+    )
     assert code == 0, output
     case = encrypted_submission({"n": "x"}, recipients=[alice.recipient])
     bundle = BundleWriter([case]).write(tmp_path / "b.tar")
@@ -457,7 +507,8 @@ def test_a_schema_2_workspace_gets_signers_and_pin_times_from_its_audit_log(
     try:
         with upgraded.sessions() as session:
             assert [b.signer for b in session.scalars(select(BundleRow))] == [
-                INTAKE_KEY.public_key().fingerprint()]
+                INTAKE_KEY.public_key().fingerprint()
+            ]
             assert [k.pinned_at for k in session.scalars(select(IntakeKey))] == [pin_time]
         with upgraded.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION

@@ -29,15 +29,25 @@ HTML_TAG = re.compile(r"<html lang=\"([^\"]+)\" dir=\"(ltr|rtl)\">")
 def two_cases(workspace: Workspace, alice: Reviewer, tmp_path: Path) -> dict[str, str]:
     """An urgent English case and a Uyghur one sharing a phone number."""
     urgent = encrypted_submission(
-        {"narrative": "A man called from +33612345678.", "categories": ["threats"],
-         "state": "China", "country": "FR", "contact_wanted": True},
-        recipients=[alice.recipient], urgent=True)
+        {
+            "narrative": "A man called from +33612345678.",
+            "categories": ["threats"],
+            "state": "China",
+            "country": "FR",
+            "contact_wanted": True,
+        },
+        recipients=[alice.recipient],
+        urgent=True,
+    )
     uyghur = encrypted_submission(
         {"narrative": "ئۇلار تەھدىت سالدى +33 6 12 34 56 78", "categories": ["family_pressure"]},
-        recipients=[alice.recipient], language="ug")
+        recipients=[alice.recipient],
+        language="ug",
+    )
     # intake writes its catalog names ("zh_Hans") as the report's language.
-    chinese = encrypted_submission({"narrative": "他们在巴黎跟踪我"},
-                                   recipients=[alice.recipient], language="zh_Hans")
+    chinese = encrypted_submission(
+        {"narrative": "他们在巴黎跟踪我"}, recipients=[alice.recipient], language="zh_Hans"
+    )
     bundle = BundleWriter([urgent, uyghur, chinese]).write(tmp_path / "bundle.tar")
     import_bundle(workspace, bundle, actor="test")
     return {"urgent": urgent.id, "uyghur": uyghur.id, "chinese": chinese.id}
@@ -55,7 +65,13 @@ def test_language_tags_are_bcp47_and_directions_follow_the_script() -> None:
     assert language_tag("zh_Hans") == "zh-Hans"
     assert language_tag("zh_Hant_HK") == "zh-Hant-HK"
     assert [text_direction(x) for x in ("ar", "fa", "ug", "ug_CN", "en", "zh_Hans")] == [
-        "rtl", "rtl", "rtl", "rtl", "ltr", "ltr"]
+        "rtl",
+        "rtl",
+        "rtl",
+        "rtl",
+        "ltr",
+        "ltr",
+    ]
 
 
 def test_negotiation_looks_up_tags_without_guessing_a_script() -> None:
@@ -148,8 +164,11 @@ def test_dashboard_charts_come_with_data_tables(
     page = client.get("/dashboard").get_data(as_text=True)
     assert page.count('role="img"') == 5 and page.count("<title>") >= 6
     assert page.count('<table class="chart-data">') == 5
-    assert re.search(r'<th scope="row" dir="auto">Direct threats or intimidation</th>'
-                     r'<td class="num">1</td>', page)
+    assert re.search(
+        r'<th scope="row" dir="auto">Direct threats or intimidation</th>'
+        r'<td class="num">1</td>',
+        page,
+    )
     # Statuses are labelled in the chart and the table alike, never the stored value.
     assert ">New<" in page and "new:" not in page
 
@@ -161,5 +180,54 @@ def test_case_view_names_fields_and_identifier_kinds(
     page = client.get(f"/case/{two_cases['urgent']}").get_data(as_text=True)
     assert "<dt>What happened</dt>" in page and "<dt>State behind it</dt>" in page
     assert "<td>Phone number</td>" in page
-    assert '<legend>Status, priority and assignment</legend>' in page
+    assert "<legend>Status, priority and assignment</legend>" in page
     assert "<caption>" in page
+
+
+def test_dashboard_charts_are_described_and_mirror_on_rtl_pages(
+    app: Flask, client: FlaskClient, alice: Reviewer, two_cases: dict[str, str]
+) -> None:
+    app.config[LANGUAGES_KEY] = ("en", "ar")
+    assert unlock(client, alice) == 302
+    _, _, page = _html(client, "/dashboard", "en")
+    assert page.count("<desc>") == 5 and page.count('direction="ltr"') == 5
+    assert "<desc>Direct threats or intimidation: 1; " in page
+    assert _html(client, "/dashboard", "ar")[2].count('direction="rtl"') == 5
+
+
+def test_case_view_labels_choice_answers_in_the_reviewers_words(
+    workspace: Workspace, client: FlaskClient, alice: Reviewer, tmp_path: Path
+) -> None:
+    chosen = encrypted_submission(
+        {
+            "narrative": "signal",
+            "danger_now": "yes",
+            "relatives_at_risk": "not_sure",
+            "contact_channels": ["signal", "carrier_pigeon"],
+            "consent": ["ngos", "statistics"],
+            "anonymity": "pseudonymous",
+            "interpreter": "yes_outside_community",
+            "voicemail_ok": False,
+        },
+        recipients=[alice.recipient],
+        language="ug",
+    )
+    import_bundle(workspace, BundleWriter([chosen]).write(tmp_path / "c.tar"), actor="test")
+    assert unlock(client, alice) == 302
+    page = client.get(f"/case/{chosen.id}").get_data(as_text=True)
+    answers = page.split('id="answers-heading"')[1].split("</section>")[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answers))
+    for shown in (
+        "Anyone in danger right now yes ",
+        "Relatives at risk not sure ",
+        "Contact channels Signal carrier_pigeon ",
+        "Who may receive the report Human-rights organisations Anonymous statistics ",
+        "How known they want to be Under a name they choose ",
+        "Interpreter wanted yes, from outside their community ",
+        "Voicemail allowed no ",
+    ):
+        assert shown in text, (shown, text)
+    # Labels are the reviewer's words; the reporter's own text keeps its language.
+    assert "pseudonymous" not in answers and "yes_outside_community" not in answers
+    assert '<dd lang="ug" dir="rtl"><p dir="auto" class="answer-text">signal</p>' in answers
+    assert '<dd><p dir="auto" class="answer-text">Under a name they choose</p>' in answers

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from review import audit
@@ -23,7 +24,7 @@ from review.workspace import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import PASSPHRASE, Reviewer, csrf_token, replace_state, unlock
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><svg onload=alert(3)>'
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
 JPEG_WITH_GPS_NAME = "photo.jpg"
 
 
@@ -37,32 +38,56 @@ def cases(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path) 
     """Four cases: an urgent one, two ordinary ones, and one for alice only."""
     both = [alice.recipient, bob.recipient]
     urgent = encrypted_submission(
-        {"narrative": "他们在巴黎跟踪我。电话 +33 6 12 34 56 78", "categories": ["surveillance"],
-         "state": "China", "country": "FR"},
-        recipients=both, urgent=True, language="zh-Hans", received_day="2025-01-02",
+        {
+            "narrative": "他们在巴黎跟踪我。电话 +33 6 12 34 56 78",
+            "categories": ["surveillance"],
+            "state": "China",
+            "country": "FR",
+        },
+        recipients=both,
+        urgent=True,
+        language="zh-Hans",
+        received_day="2025-01-02",
     )
     plain = encrypted_submission(
-        {"narrative": "A man called from +33612345678 and threatened my family.",
-         "categories": ["threats"], "state": "China", "country": "FR"},
-        recipients=both, received_day="2025-02-01",
+        {
+            "narrative": "A man called from +33612345678 and threatened my family.",
+            "categories": ["threats"],
+            "state": "China",
+            "country": "FR",
+        },
+        recipients=both,
+        received_day="2025-02-01",
     )
     uyghur = encrypted_submission(
-        {"narrative": "ئۇلار مېنىڭ ئائىلەمگە تەھدىت سالدى", "categories": ["family_pressure"],
-         "state": "China", "country": "DE"},
-        recipients=both, language="ug", received_day="2025-02-10",
+        {
+            "narrative": "ئۇلار مېنىڭ ئائىلەمگە تەھدىت سالدى",
+            "categories": ["family_pressure"],
+            "state": "China",
+            "country": "DE",
+        },
+        recipients=both,
+        language="ug",
+        received_day="2025-02-10",
     )
     private = encrypted_submission(
-        {"narrative": "only alice may read this secret narrative", "categories": ["legal"],
-         "state": "Russia", "country": "FR"},
-        recipients=[alice.recipient], received_day="2025-03-01",
+        {
+            "narrative": "only alice may read this secret narrative",
+            "categories": ["legal"],
+            "state": "Russia",
+            "country": "FR",
+        },
+        recipients=[alice.recipient],
+        received_day="2025-03-01",
     )
     _import(workspace, tmp_path, urgent, plain, uyghur, private)
     return {"urgent": urgent.id, "plain": plain.id, "uyghur": uyghur.id, "private": private.id}
 
 
 def _post(client: FlaskClient, path: str, data: dict[str, object]) -> str:
-    response = client.post(path, data={"csrf_token": csrf_token(client, "/"), **data},
-                           follow_redirects=True)
+    response = client.post(
+        path, data={"csrf_token": csrf_token(client, "/"), **data}, follow_redirects=True
+    )
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
 
@@ -73,8 +98,9 @@ def _inbox(client: FlaskClient, *, q: str | None = None, **filters: str) -> str:
     changes: list[dict[str, str]] = [{"q": q}] if q is not None else []
     changes += [{"set": f"{facet}={value}"} for facet, value in filters.items()]
     for change in changes:
-        response = client.post("/view", data={"csrf_token": csrf_token(client, "/"),
-                                              "view": view, **change})
+        response = client.post(
+            "/view", data={"csrf_token": csrf_token(client, "/"), "view": view, **change}
+        )
         assert response.status_code == 302
         location = response.headers["Location"]
         # The URL carries an opaque id, never the search terms or filter values.
@@ -100,8 +126,11 @@ def test_wrong_passphrase_is_audited_and_answered_429_without_sleeping(
     assert unlock(client, alice, passphrase="wrong") == 401
     # The same file must now wait: refused at once with Retry-After, even with
     # the right passphrase, and no worker thread slept.
-    data = {"csrf_token": csrf_token(client), "passphrase": PASSPHRASE,
-            "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age")}
+    data = {
+        "csrf_token": csrf_token(client),
+        "passphrase": PASSPHRASE,
+        "identity": (io.BytesIO(alice.identity_file.read_bytes()), "key.age"),
+    }
     refused = client.post("/unlock", data=data, content_type="multipart/form-data")
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
     assert time.monotonic() - started < 2.0
@@ -114,21 +143,24 @@ def test_wrong_passphrase_is_audited_and_answered_429_without_sleeping(
     assert actions.count("unlock-failed") == 1
 
 
-def test_unknown_key_cannot_unlock(client: FlaskClient,
-                                   make_reviewer: Callable[[str], Reviewer]) -> None:
+def test_unknown_key_cannot_unlock(
+    client: FlaskClient, make_reviewer: Callable[[str], Reviewer]
+) -> None:
     assert unlock(client, make_reviewer("mallory")) == 401
 
 
-def test_plain_identity_file_is_refused(client: FlaskClient, alice: Reviewer,
-                                        tmp_path: Path) -> None:
+def test_plain_identity_file_is_refused(
+    client: FlaskClient, alice: Reviewer, tmp_path: Path
+) -> None:
     plain = tmp_path / "plain.txt"
     plain.write_text(str(alice.identity) + "\n")
     exposed = Reviewer("alice", alice.identity, plain)
     assert unlock(client, exposed) == 401
 
 
-def test_passphrase_is_never_stored(app: Flask, client: FlaskClient, alice: Reviewer,
-                                    workspace: Workspace, cases: dict[str, str]) -> None:
+def test_passphrase_is_never_stored(
+    app: Flask, client: FlaskClient, alice: Reviewer, workspace: Workspace, cases: dict[str, str]
+) -> None:
     assert unlock(client, alice) == 302
     _post(client, f"/case/{cases['plain']}/note", {"text": "checked"})
     files = [p for p in workspace.root.rglob("*") if p.is_file()]
@@ -136,8 +168,9 @@ def test_passphrase_is_never_stored(app: Flask, client: FlaskClient, alice: Revi
         assert b"correct horse" not in path.read_bytes()
 
 
-def test_inbox_puts_urgent_first_and_counts(client: FlaskClient, alice: Reviewer,
-                                            cases: dict[str, str]) -> None:
+def test_inbox_puts_urgent_first_and_counts(
+    client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
     assert unlock(client, alice) == 302
     page = client.get("/").get_data(as_text=True)
     order = re.findall(r'name="case" value="([0-9a-f]{32})"', page)
@@ -156,14 +189,18 @@ def test_reviewer_does_not_see_cases_not_encrypted_to_them(
     assert client.get(f"/case/{cases['private']}").status_code == 404
     assert cases["private"] not in _inbox(client, q="secret narrative")
     # Nor may bob change it through a forged form.
-    _post(client, "/bulk", {"case": cases["private"], "action": "status", "value": "closed_spam"})
+    _post(client, "/bulk", {"case": cases["private"], "action": "status", "status": "closed_spam"})
 
 
-def test_bulk_forged_case_changes_nothing(client: FlaskClient, bob: Reviewer,
-                                          workspace: Workspace, cases: dict[str, str]) -> None:
+def test_bulk_forged_case_changes_nothing(
+    client: FlaskClient, bob: Reviewer, workspace: Workspace, cases: dict[str, str]
+) -> None:
     assert unlock(client, bob) == 302
-    page = _post(client, "/bulk", {"case": [cases["private"], cases["plain"]],
-                                   "action": "status", "value": "closed_spam"})
+    page = _post(
+        client,
+        "/bulk",
+        {"case": [cases["private"], cases["plain"]], "action": "status", "status": "closed_spam"},
+    )
     assert "Tick at least one case" in page
     with workspace.sessions() as session:
         assert {t.status for t in session.scalars(select(Triage))} == {"new"}
@@ -182,29 +219,147 @@ def test_filters_and_counts(client: FlaskClient, alice: Reviewer, cases: dict[st
     assert set(re.findall(r'name="case" value="([0-9a-f]{32})"', page)) == {cases["plain"]}
 
 
-def test_bulk_actions_then_filters(client: FlaskClient, alice: Reviewer,
-                                   cases: dict[str, str]) -> None:
+def test_bulk_actions_then_filters(
+    client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
     assert unlock(client, alice) == 302
     chosen = [cases["plain"], cases["uyghur"]]
-    _post(client, "/bulk", {"case": chosen, "action": "assign", "value": "bob"})
-    _post(client, "/bulk", {"case": chosen, "action": "tag", "value": "family, paris"})
-    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "value": "in_review"})
-    shown = re.findall(r'name="case" value="([0-9a-f]{32})"',
-                       _inbox(client, assignee="bob", tag="family"))
+    _post(client, "/bulk", {"case": chosen, "action": "assign", "assignee": "bob"})
+    _post(client, "/bulk", {"case": chosen, "action": "tag", "tags": "family, paris"})
+    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "status": "in_review"})
+    shown = re.findall(
+        r'name="case" value="([0-9a-f]{32})"', _inbox(client, assignee="bob", tag="family")
+    )
     assert set(shown) == set(chosen)
-    shown = re.findall(r'name="case" value="([0-9a-f]{32})"',
-                       _inbox(client, status="in_review"))
+    shown = re.findall(r'name="case" value="([0-9a-f]{32})"', _inbox(client, status="in_review"))
     assert shown == [cases["plain"]]
-    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "value": "closed_spam"})
+    _post(client, "/bulk", {"case": [cases["plain"]], "action": "status", "status": "closed_spam"})
     assert cases["plain"] not in client.get("/").get_data(as_text=True)
     assert cases["plain"] in _inbox(client, status="closed")
 
 
-def test_search_in_every_script(client: FlaskClient, alice: Reviewer,
-                                cases: dict[str, str]) -> None:
+def test_bulk_form_has_a_labelled_control_and_button_per_action(
+    client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
     assert unlock(client, alice) == 302
-    for query, expected in [("巴黎", "urgent"), ("跟踪", "urgent"), ("تەھدىت", "uyghur"),
-                            ("THREATENED family", "plain")]:
+    page = client.get("/").get_data(as_text=True)
+    bulk = page.split('<fieldset class="bulk">')[1].split("</form>")[0]
+    # The case checkboxes are in the same form as the actions.
+    form = page.split('action="/bulk"')[1].split("</form>")[0]
+    assert form.count('name="case"') == len(cases)
+    assert re.findall(r'<button type="submit" name="action" value="(\w+)">', bulk) == [
+        "status",
+        "priority",
+        "assign",
+        "tag",
+    ]
+    assert bulk.count('<fieldset class="bulk-action">') == 4
+    # Enter in a field submits through the first button, which applies nothing.
+    assert (
+        bulk.lstrip()
+        .split("</legend>")[1]
+        .lstrip()
+        .startswith('<button type="submit" disabled hidden></button>')
+    )
+    status = bulk.split('id="bulk-status"')[1].split("</select>")[0]
+    assert '<option value="in_review">In review</option>' in status
+    assert '<option value="closed_spam">Closed: spam</option>' in status
+    priority = bulk.split('id="bulk-priority"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d)">(\w+)</option>', priority) == [
+        ("0", "Normal"),
+        ("1", "High"),
+        ("2", "Highest"),
+    ]
+    assignee = bulk.split('id="bulk-assignee"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w*)">(\w+)</option>', assignee) == [
+        ("", "nobody"),
+        ("alice", "alice"),
+        ("bob", "bob"),
+    ]
+    assert 'id="bulk-tags"' in bulk and 'name="value"' not in page
+
+
+def _triage_rows(workspace: Workspace) -> dict[str, tuple[str, int, str | None]]:
+    with workspace.sessions() as session:
+        return {
+            t.submission_id: (t.status, t.priority, t.assignee)
+            for t in session.scalars(select(Triage))
+        }
+
+
+def _revisions(workspace: Workspace) -> dict[str, tuple[int, bytes | None]]:
+    with workspace.sessions() as session:
+        return {t.submission_id: (t.revision, t.sealed) for t in session.scalars(select(Triage))}
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"action": "status", "status": "in_revue"}, "unknown status 'in_revue'"),
+        ({"action": "status"}, "no status given"),
+        ({"action": "priority", "priority": "7"}, "unknown priority 7"),
+        ({"action": "priority", "priority": "high"}, "unknown priority 'high'"),
+        ({"action": "assign", "assignee": "mallory"}, "'mallory' is not a reviewer"),
+        ({"action": "tag", "tags": " , "}, "no tags given"),
+        ({"action": "tag", "tags": "x" * 65}, "a tag is longer than 64 characters"),
+        ({"action": "tag", "tags": "x," * 1001}, "the tags are longer than 2000 characters"),
+        ({"action": "delete", "status": "closed_spam"}, "unknown action 'delete'"),
+        ({"status": "closed_spam"}, "unknown action ''"),
+    ],
+)
+def test_bulk_refuses_unknown_values_and_changes_nothing(
+    client: FlaskClient,
+    alice: Reviewer,
+    workspace: Workspace,
+    cases: dict[str, str],
+    data: dict[str, str],
+    reason: str,
+) -> None:
+    assert unlock(client, alice) == 302
+    before = _revisions(workspace)
+    # Every control is sent, as a browser does; only the pressed action's field counts.
+    page = _post(
+        client,
+        "/bulk",
+        {
+            "case": [cases["plain"], cases["uyghur"]],
+            "priority": "2",
+            "assignee": "bob",
+            "tags": "kept",
+            **data,
+        },
+    )
+    assert "That action could not be applied" in page
+    assert str(escape(reason)) in page
+    assert _revisions(workspace) == before
+
+
+def test_bulk_reads_only_the_field_of_the_pressed_button(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, cases: dict[str, str]
+) -> None:
+    assert unlock(client, alice) == 302
+    chosen = [cases["plain"], cases["uyghur"]]
+    every_field = {"status": "closed_spam", "priority": "2", "assignee": "bob", "tags": "x"}
+    page = _post(client, "/bulk", {"case": chosen, **every_field, "action": "priority"})
+    assert "Updated 2 cases." in page
+    rows = _triage_rows(workspace)
+    assert all(rows[c] == ("new", 2, None) for c in chosen)
+    _post(client, "/bulk", {"case": chosen, **every_field, "action": "assign", "assignee": ""})
+    _post(client, "/bulk", {"case": chosen, **every_field, "action": "assign"})
+    rows = _triage_rows(workspace)
+    assert all(rows[c] == ("new", 2, "bob") for c in chosen)
+
+
+def test_search_in_every_script(
+    client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
+    assert unlock(client, alice) == 302
+    for query, expected in [
+        ("巴黎", "urgent"),
+        ("跟踪", "urgent"),
+        ("تەھدىت", "uyghur"),
+        ("THREATENED family", "plain"),
+    ]:
         page = _inbox(client, q=query, status="all")
         shown = re.findall(r'name="case" value="([0-9a-f]{32})"', page)
         assert shown == [cases[expected]], query
@@ -220,25 +375,36 @@ def test_case_view_shows_direction_related_and_audits(
     assert 'lang="en" dir="ltr"' in page
     # The same number written two ways links the two reports.
     assert "+33612345678" in page
-    assert f'/case/{cases["urgent"]}' in page
+    assert f"/case/{cases['urgent']}" in page
     with workspace.sessions() as session:
         entries = list(session.scalars(select(AuditEntry)))
         assert audit.verify(session).intact
     assert [(e.actor, e.action) for e in entries][-3:] == [
-        ("alice", "unlock"), ("alice", "view"), ("alice", "view")]
+        ("alice", "unlock"),
+        ("alice", "view"),
+        ("alice", "view"),
+    ]
 
 
-def test_triage_changes_are_sealed_at_rest(client: FlaskClient, alice: Reviewer, bob: Reviewer,
-                                           app: Flask, workspace: Workspace,
-                                           cases: dict[str, str]) -> None:
+def test_triage_changes_are_sealed_at_rest(
+    client: FlaskClient,
+    alice: Reviewer,
+    bob: Reviewer,
+    app: Flask,
+    workspace: Workspace,
+    cases: dict[str, str],
+) -> None:
     case = cases["plain"]
     assert unlock(client, alice) == 302
     _post(client, f"/case/{case}/note", {"text": "Harasser drives a grey van SENTINEL-NOTE"})
     _post(client, f"/case/{case}/tags", {"tags": "SENTINEL-TAG, van"})
     _post(client, f"/case/{case}/categories", {"categories": "threats, SENTINEL-CAT"})
     _post(client, f"/case/{case}/link", {"other": cases["urgent"]})
-    _post(client, f"/case/{case}/triage", {"status": "needs_information", "priority": "2",
-                                           "assignee": "bob"})
+    _post(
+        client,
+        f"/case/{case}/triage",
+        {"status": "needs_information", "priority": "2", "assignee": "bob"},
+    )
     page = client.get(f"/case/{case}").get_data(as_text=True)
     assert "SENTINEL-NOTE" in page and "SENTINEL-TAG" in page and "SENTINEL-CAT" in page
     assert f"/case/{cases['urgent']}" in page
@@ -258,13 +424,18 @@ def test_triage_changes_are_sealed_at_rest(client: FlaskClient, alice: Reviewer,
     assert f"/case/{case}" in other.get(f"/case/{cases['urgent']}").get_data(as_text=True)
 
 
-def test_script_in_every_answer_is_inert(client: FlaskClient, alice: Reviewer,
-                                         workspace: Workspace, tmp_path: Path) -> None:
+def test_script_in_every_answer_is_inert(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path
+) -> None:
     answers = {name: XSS for name in ["narrative", "state", "country", "when", "identifiers"]}
     answers["categories"] = [XSS]
     answers[XSS] = {XSS: [XSS]}
-    hostile = encrypted_submission(answers, recipients=[alice.recipient], language=XSS,
-                                   attachments=[(XSS, "text/html", b"<script>alert(4)</script>")])
+    hostile = encrypted_submission(
+        answers,
+        recipients=[alice.recipient],
+        language=XSS,
+        attachments=[(XSS, "text/html", b"<script>alert(4)</script>")],
+    )
     _import(workspace, tmp_path, hostile)
     assert unlock(client, alice) == 302
     _post(client, f"/case/{hostile.id}/note", {"text": XSS})
@@ -284,15 +455,22 @@ def test_script_in_every_answer_is_inert(client: FlaskClient, alice: Reviewer,
 
 
 def test_attachments_image_inline_everything_else_download(
-    client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path,
+    client: FlaskClient,
+    alice: Reviewer,
+    workspace: Workspace,
+    tmp_path: Path,
     jpeg_with_gps: bytes,
 ) -> None:
     html = b"<html><script>alert(1)</script></html>"
     fake_image = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"
     submission = encrypted_submission(
-        {"narrative": "files"}, recipients=[alice.recipient],
-        attachments=[(JPEG_WITH_GPS_NAME, "image/jpeg", jpeg_with_gps),
-                     ("page.html", "text/html", html), ("logo.svg", "image/jpeg", fake_image)],
+        {"narrative": "files"},
+        recipients=[alice.recipient],
+        attachments=[
+            (JPEG_WITH_GPS_NAME, "image/jpeg", jpeg_with_gps),
+            ("page.html", "text/html", html),
+            ("logo.svg", "image/jpeg", fake_image),
+        ],
     )
     _import(workspace, tmp_path, submission)
     assert unlock(client, alice) == 302
@@ -307,8 +485,10 @@ def test_attachments_image_inline_everything_else_download(
     # An SVG declared as a JPEG is not an image to the server: no inline view.
     assert client.get(f"/case/{submission.id}/image/attachment-003.age").status_code == 404
     assert client.get(f"/case/{submission.id}/image/attachment-002.age").status_code == 404
-    download = client.post(f"/case/{submission.id}/download/attachment-002.age",
-                           data={"csrf_token": csrf_token(client, "/")})
+    download = client.post(
+        f"/case/{submission.id}/download/attachment-002.age",
+        data={"csrf_token": csrf_token(client, "/")},
+    )
     assert download.status_code == 200
     assert download.mimetype == "application/octet-stream"
     assert download.headers["Content-Disposition"].startswith("attachment;")
@@ -319,17 +499,22 @@ def test_attachments_image_inline_everything_else_download(
     assert actions[-1] == "export"
 
 
-def test_download_needs_csrf_token(client: FlaskClient, alice: Reviewer, workspace: Workspace,
-                                   tmp_path: Path) -> None:
-    submission = encrypted_submission({"narrative": "x"}, recipients=[alice.recipient],
-                                      attachments=[("a.txt", "text/plain", b"data")])
+def test_download_needs_csrf_token(
+    client: FlaskClient, alice: Reviewer, workspace: Workspace, tmp_path: Path
+) -> None:
+    submission = encrypted_submission(
+        {"narrative": "x"},
+        recipients=[alice.recipient],
+        attachments=[("a.txt", "text/plain", b"data")],
+    )
     _import(workspace, tmp_path, submission)
     assert unlock(client, alice) == 302
     assert client.post(f"/case/{submission.id}/download/attachment-001.age").status_code == 400
 
 
-def test_idle_session_locks_itself(app: Flask, client: FlaskClient, alice: Reviewer,
-                                   cases: dict[str, str]) -> None:
+def test_idle_session_locks_itself(
+    app: Flask, client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
     now = [1000.0]
     replace_state(app, vault=Vault(idle_seconds=300, clock=lambda: now[0]))
     assert unlock(client, alice) == 302
@@ -357,8 +542,9 @@ def test_other_host_names_are_refused(client: FlaskClient) -> None:
     assert client.get("/unlock", headers={"Host": "127.0.0.1:8765"}).status_code == 200
 
 
-def test_dashboard_renders_svg_charts(client: FlaskClient, alice: Reviewer,
-                                      cases: dict[str, str]) -> None:
+def test_dashboard_renders_svg_charts(
+    client: FlaskClient, alice: Reviewer, cases: dict[str, str]
+) -> None:
     assert unlock(client, alice) == 302
     page = client.get("/dashboard").get_data(as_text=True)
     assert page.count("<svg") == 5
@@ -367,13 +553,18 @@ def test_dashboard_renders_svg_charts(client: FlaskClient, alice: Reviewer,
 
 
 def test_reviewer_added_later_reads_notes_after_a_reseal(
-    app: Flask, client: FlaskClient, alice: Reviewer, workspace: Workspace,
-    make_reviewer: Callable[[str], Reviewer], tmp_path: Path,
+    app: Flask,
+    client: FlaskClient,
+    alice: Reviewer,
+    workspace: Workspace,
+    make_reviewer: Callable[[str], Reviewer],
+    tmp_path: Path,
 ) -> None:
     carol = make_reviewer("carol")
     # Intake already encrypts new reports to carol; the workspace does not know her yet.
-    shared = encrypted_submission({"narrative": "for alice and carol"},
-                                  recipients=[alice.recipient, carol.recipient])
+    shared = encrypted_submission(
+        {"narrative": "for alice and carol"}, recipients=[alice.recipient, carol.recipient]
+    )
     _import(workspace, tmp_path, shared)
     assert unlock(client, alice) == 302
     _post(client, f"/case/{shared.id}/note", {"text": "written before carol joined"})
