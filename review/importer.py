@@ -81,12 +81,16 @@ def _record(
     if not fresh:
         # Importing the same bundle twice changes nothing, the audit log included.
         return result
-    bundle_row = session.get(Bundle, manifest.bundle_id)
-    if bundle_row is None:
-        session.add(Bundle(id=manifest.bundle_id, created_day=manifest.created_day,
-                           signer=staged.signer))
-    elif bundle_row.signer is None:
-        bundle_row.signer = staged.signer
+    if session.get(Bundle, manifest.bundle_id) is not None:
+        # Intake draws a fresh random id for every bundle, so an id that comes back
+        # carrying new submissions is never legitimate: it would file them under the
+        # earlier bundle's signer, hiding what a stolen key brought in.
+        raise BundleError(
+            f"bundle {manifest.bundle_id} was imported before and now brings new "
+            "submissions; a bundle id is never reused, so this bundle is refused"
+        )
+    session.add(Bundle(id=manifest.bundle_id, created_day=manifest.created_day,
+                       signer=staged.signer))
     fresh_ids = {s.id for s in fresh}
     for entry in fresh:
         session.add(

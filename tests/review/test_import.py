@@ -240,3 +240,17 @@ def test_tarfile_pax_names_longer_than_ustar_are_read(workspace: Workspace, writ
     with tarfile.open(bundle) as archive:
         assert archive.getnames()[0] == "manifest.json"
     assert import_bundle(workspace, bundle, actor="t").added == 2
+
+
+def test_a_bundle_id_never_brings_new_submissions_twice(
+    workspace: Workspace, writer: BundleWriter, alice: Reviewer, tmp_path: Path
+) -> None:
+    """A reused id would file new cases under the earlier bundle's signer, hiding what
+    another (perhaps stolen) key brought in; intake never reuses one, so it is refused."""
+    import_bundle(workspace, writer.write(tmp_path / "first.tar"), actor="t")
+    before = (_counts(workspace), sorted(_objects(workspace)))
+    planted = encrypted_submission({"narrative": "planted"}, recipients=[alice.recipient])
+    reused = BundleWriter([*writer.submissions, planted], bundle_id=writer.bundle_id)
+    with pytest.raises(BundleError, match="never reused"):
+        import_bundle(workspace, reused.write(tmp_path / "reused.tar"), actor="t")
+    assert (_counts(workspace), sorted(_objects(workspace))) == before
