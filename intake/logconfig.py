@@ -41,7 +41,10 @@ def redact(message: str) -> str:
             except ValueError:
                 continue
             return token.replace(core, REDACTED_ADDRESS, 1)
-        return token
+        # Fail closed: a run with two or more colons that is no address as it stands
+        # may still be one with a port after it or hex glued before it; hiding a
+        # harmless one costs a log line's detail, leaking one breaks a promise.
+        return REDACTED_ADDRESS if token.count(":") >= 2 else token
 
     message = _CANDIDATE.sub(address_or_text, message)
     message = _DOTTED_QUAD.sub(REDACTED_ADDRESS, message)

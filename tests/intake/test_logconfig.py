@@ -68,6 +68,9 @@ def test_tracebacks_keep_frames_and_types_but_no_messages() -> None:
         ("host10.0.0.1x", "10.0.0"),
         ("at 12:34:56.789 today", "12:34"),
         ("addr ::1.", "::1"),
+        ("peer 2001:db8:0:0:0:0:0:1:443 closed", "2001:db8"),  # port without brackets
+        ("peer 2001:0db8:85a3:0000:0000:8a2e:0370:7334:8080", "85a3"),
+        ("conn a2001:db8::1 reset", "db8"),  # hex glued before it
     ],
 )
 def test_addresses_and_times_are_redacted_in_any_spelling(message: str, secret: str) -> None:
