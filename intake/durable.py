@@ -44,4 +44,10 @@ def publish_without_replacing(partial: Path, final: Path) -> None:
             raise
         placeholder = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(placeholder)
-        os.replace(partial, final)
+        try:
+            os.replace(partial, final)
+        except OSError:
+            # Leave no empty file that looks like a bundle and blocks the next pickup.
+            if final.stat().st_size == 0:
+                final.unlink()
+            raise

@@ -58,3 +58,19 @@ def test_other_link_errors_are_not_papered_over(
         durable.publish_without_replacing(partial, final)
     assert raised.value.errno == errno.ENOSPC
     assert not final.exists()
+
+
+def test_a_failed_rename_leaves_no_empty_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_hard_links(monkeypatch)
+
+    def full_disk(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(durable.os, "replace", full_disk)
+    partial, final = tmp_path / "bundle.tar.partial", tmp_path / "bundle.tar"
+    partial.write_bytes(b"whole bundle")
+    with pytest.raises(OSError):
+        durable.publish_without_replacing(partial, final)
+    assert not final.exists()
