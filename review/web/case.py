@@ -21,7 +21,7 @@ from review import audit
 from review.attachments import inline_image, inspect_file, stream_plaintext
 from review.facets import CaseRow
 from review.models import StoredFile, Submission
-from review.triage import STATUSES, TriageError, clean_tags
+from review.triage import PRIORITIES, STATUSES, TriageError, clean_tags
 from review.vault import ReviewerSession
 from review.web.forms import (
     CategoriesForm,
@@ -98,6 +98,7 @@ def show(case_id: str) -> ResponseReturnValue:
         visible=current.library.reports,
         triage_form=triage_form,
         statuses=STATUSES,
+        priorities=PRIORITIES,
         note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
         categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
