@@ -108,3 +108,18 @@ def test_app_refuses_an_unmigrated_database(tmp_path: Path, reviewer: keys.X2551
     (data_dir / "intake.sqlite3").unlink()
     with pytest.raises(SchemaError, match="haven intake migrate"):
         create_app(load_config(environ(data_dir)))
+
+
+@pytest.mark.parametrize("kind", [keys.X25519Identity, keys.HybridIdentity])
+def test_a_reviewer_private_key_is_never_accepted_as_a_recipient(
+    data_dir: Path, kind: type[keys.X25519Identity] | type[keys.HybridIdentity]
+) -> None:
+    """DESIGN: the intake server holds no private key of any reviewer. An identity
+    pasted into the recipients file by mistake stops intake, and the error does not
+    repeat the secret (it would end up in the operator's terminal and logs)."""
+    secret = str(kind.generate())
+    (data_dir / "recipients.txt").write_text(f"# reviewer\n{secret}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(environ(data_dir))
+    assert "line 2" in str(refused.value)
+    assert secret not in str(refused.value) and secret[20:40] not in str(refused.value)
