@@ -25,10 +25,10 @@ from pathlib import Path
 
 import keys
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-from review.importer import import_bundle
-from review.library import CaseLibrary
-from review.provenance import pin
-from review.workspace import Workspace
+from review.casefile.library import CaseLibrary
+from review.pickup.importer import import_bundle
+from review.pickup.provenance import pin
+from review.workspace.store import Workspace
 
 PHRASES = [
     "他们在巴黎的海外警察站威胁我的父母", "國安警察打電話到香港恐嚇我家人",

@@ -12,7 +12,7 @@ import templates
 from intake.config import IntakeConfig, load_config
 from intake.days import Today, utc_today
 from intake.db import make_engine
-from intake.errors import register_error_pages
+from intake.error_pages import register_error_pages
 from intake.forms import report_form_class
 from intake.headers import add_security_headers
 from intake.i18n import (

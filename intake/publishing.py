@@ -7,7 +7,7 @@ from datetime import date
 
 import keys
 from intake.receiving import ReceivedForm
-from intake.report import build_report_document, encode_report_document
+from intake.report_writer import build_report_document, encode_report_document
 from intake.staging import StagedSubmission, as_binary_io
 from keys.receipt import Argon2Cost, derive_receipt_keys, generate_receipt_code
 

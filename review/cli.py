@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 
 import keys
 import keys.signing
-from review import audit
 from review.config import DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, ReviewConfig
 from review.errors import ReviewError
-from review.importer import import_bundle
-from review.models import Reviewer
-from review.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
-from review.removal import remove_submission
-from review.server import LoopbackServer, loopback_address
-from review.workspace import Workspace
+from review.pickup.importer import import_bundle
+from review.pickup.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
+from review.pickup.removal import remove_submission
+from review.web.server import LoopbackServer, loopback_address
+from review.workspace import audit
+from review.workspace.models import Reviewer
+from review.workspace.store import Workspace
 
 DEFAULT_PORT = 8765
 

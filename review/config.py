@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import ConfigError
-from review.unlock import MIN_WORK_FACTOR
+from review.session.unlock import MIN_WORK_FACTOR
 
 WORKSPACE_VAR = "HAVEN_REVIEW_WORKSPACE"
 IDLE_VAR = "HAVEN_REVIEW_IDLE_MINUTES"

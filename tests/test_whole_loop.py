@@ -20,8 +20,8 @@ from haven.cli import main
 from haven.demo import DEMO_PASSPHRASE, IDENTITY_FILE
 from intake import create_app as create_intake_app
 from intake.config import load_config as load_intake_config
-from review.app import create_app as create_review_app
 from review.config import ReviewConfig
+from review.web.app import create_app as create_review_app
 from tests.support import require_program
 
 CANARY = "CANARY-whole-loop-4f1c: a grey van outside the Belleville association"

@@ -6,19 +6,19 @@ from flask import Blueprint, flash, make_response, redirect, render_template, se
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from review import audit
-from review.casework import Casework
+from review.casefile.library import CaseLibrary
 from review.errors import UnlockError
-from review.library import CaseLibrary
-from review.unlock import (
+from review.session.unlock import (
     MAX_IDENTITY_FILE_BYTES,
     identity_file_id,
     match_reviewer,
     open_identities,
 )
-from review.vault import ReviewerSession
+from review.session.vault import ReviewerSession
+from review.triage.changes import Casework
 from review.web.forms import EmptyForm, UnlockForm
 from review.web.state import HANDLE_FIELD, state
+from review.workspace import audit
 
 blueprint = Blueprint("auth", __name__)
 

@@ -17,12 +17,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from review import audit
-from review.attachments import inline_image, inspect_file, stream_plaintext
-from review.facets import CaseRow
-from review.models import StoredFile, Submission
-from review.triage import PRIORITIES, STATUSES, TriageError, clean_tags
-from review.vault import ReviewerSession
+from review.casefile.attachments import inline_image, inspect_file, stream_plaintext
+from review.casefile.facets import CaseRow
+from review.session.vault import ReviewerSession
+from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
 from review.web.forms import (
     CategoriesForm,
     EmptyForm,
@@ -32,6 +30,8 @@ from review.web.forms import (
     TriageForm,
 )
 from review.web.state import casework, refresh_triage, state, unlocked
+from review.workspace import audit
+from review.workspace.models import StoredFile, Submission
 
 blueprint = Blueprint("case", __name__, url_prefix="/case")
 

@@ -9,9 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from review.categories import category_label
-from review.charts import bar_chart
-from review.facets import CaseRow
+from review.casefile.categories import category_label
+from review.casefile.facets import CaseRow
+from review.web.charts import bar_chart
 from review.web.i18n import status_label, text_direction
 from review.web.state import refresh_triage, unlocked
 

@@ -11,7 +11,7 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
-from review.triage import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
+from review.triage.record import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
 from review.web.i18n import PRIORITY_LABELS, STATUS_LABELS
 
 CASE_ID_PATTERN = r"^[0-9a-f]{32}$"

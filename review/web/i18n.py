@@ -13,7 +13,7 @@ from flask import current_app, request
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
-from review.report import RTL_LANGUAGES
+from review.casefile.report_reader import RTL_LANGUAGES
 
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -32,7 +32,7 @@ STATUS_LABELS: dict[str, LazyString] = {
 }
 
 
-# 0 is the default; higher sorts first (review/triage.py PRIORITIES).
+# 0 is the default; higher sorts first (review/triage/record.py PRIORITIES).
 PRIORITY_LABELS: dict[int, LazyString] = {
     0: _l("Normal"),
     1: _l("High"),

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from review import facets
-from review.triage import TriageError, clean_tags
+from review.casefile import facets
+from review.triage.record import TriageError, clean_tags
 from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
 from review.web.state import casework, refresh_triage, state, unlocked
 

@@ -11,11 +11,11 @@ from flask import current_app, flash, g, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from review.casework import Casework
 from review.config import ReviewConfig
-from review.unlock import Throttle
-from review.vault import ReviewerSession, Vault
-from review.workspace import Workspace
+from review.session.unlock import Throttle
+from review.session.vault import ReviewerSession, Vault
+from review.triage.changes import Casework
+from review.workspace.store import Workspace
 
 EXTENSION_KEY = "haven_review"
 # The session cookie carries only this handle to the in-memory vault entry.

@@ -14,13 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import keys
-from review.app import create_app
 from review.cli import review_group
 from review.config import ReviewConfig
-from review.models import Reviewer as ReviewerRow
-from review.provenance import pin
+from review.pickup.provenance import pin
+from review.web.app import create_app
 from review.web.state import EXTENSION_KEY
-from review.workspace import Workspace
+from review.workspace.models import Reviewer as ReviewerRow
+from review.workspace.store import Workspace
 from tests.review.bundles import INTAKE_KEY
 
 # scrypt work factor 2**10 instead of the default 2**18: identity files still

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from review.charts import BAR_WIDTH, LABEL_WIDTH, bar_chart
+from review.web.charts import BAR_WIDTH, LABEL_WIDTH, bar_chart
 
 
 def _texts(svg: str) -> list[tuple[float, str, str]]:

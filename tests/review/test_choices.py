@@ -1,11 +1,16 @@
-"""Review's own labels for questionnaire choice values (review/choices.py)."""
+"""Review's own labels for questionnaire choice values (review/casefile/choices.py)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from intake import questionnaire
-from review.choices import CHOICE_LABELS, QUESTIONNAIRE_VERSION, choice_label, labelled_answer
+from review.casefile.choices import (
+    CHOICE_LABELS,
+    QUESTIONNAIRE_VERSION,
+    choice_label,
+    labelled_answer,
+)
 
 
 def test_every_choice_of_the_questionnaire_has_a_label() -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 import keys
 from review.cli import review_group
-from review.models import AuditEntry
-from review.workspace import Workspace
+from review.workspace.models import AuditEntry
+from review.workspace.store import Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.review.conftest import Reviewer
 

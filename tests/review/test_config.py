@@ -8,7 +8,7 @@ import pytest
 
 from review.config import load_config
 from review.errors import ConfigError
-from review.server import loopback_address
+from review.web.server import loopback_address
 
 
 def test_defaults() -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from review.identifiers import Identifier, extract
-from review.related import RelatedIndex
-from review.report import Report
+from review.casefile.identifiers import Identifier, extract
+from review.casefile.related import RelatedIndex
+from review.casefile.report_reader import Report
 
 
 def _report(answers: dict[str, Any], case_id: str = "c") -> Report:

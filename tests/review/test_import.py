@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-from review import audit
-from review.bundle import Limits
 from review.errors import BundleError
-from review.importer import import_bundle
-from review.models import AuditEntry, StoredFile
-from review.models import Submission as SubmissionRow
-from review.workspace import OBJECTS_DIR, Workspace
+from review.pickup.importer import import_bundle
+from review.pickup.reader import Limits
+from review.workspace import audit
+from review.workspace.models import AuditEntry, StoredFile
+from review.workspace.models import Submission as SubmissionRow
+from review.workspace.store import OBJECTS_DIR, Workspace
 from tests.review.bundles import (
     INTAKE_KEY,
     BundleWriter,

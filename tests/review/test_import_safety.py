@@ -17,15 +17,15 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-from review import audit
-from review.bundle import Limits
 from review.cli import review_group
 from review.errors import BundleError, WorkspaceError
-from review.importer import import_bundle
-from review.manifest import MAX_REPORT_BYTES
-from review.models import AuditEntry, StoredFile, Submission
-from review.removal import remove_submission
-from review.workspace import DATABASE_NAME, Workspace
+from review.pickup.importer import import_bundle
+from review.pickup.manifest import MAX_REPORT_BYTES
+from review.pickup.reader import Limits
+from review.pickup.removal import remove_submission
+from review.workspace import audit
+from review.workspace.models import AuditEntry, StoredFile, Submission
+from review.workspace.store import DATABASE_NAME, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.review.conftest import Reviewer
 from tests.support import require_program

@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from review.metadata import MAX_FIELDS, detect_type, element_text, inspect
+from review.casefile.attachment_metadata import MAX_FIELDS, detect_type, element_text, inspect
 
 
 def test_jpeg_gps_and_device(jpeg_with_gps: bytes) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from review.report import Report
-from review.search import SearchIndex
-from review.textnorm import normalise
+from review.casefile.report_reader import Report
+from review.casefile.search import SearchIndex
+from review.casefile.textnorm import normalise
 
 DOCS = {
     "zh": "他们在巴黎的海外警察站威胁我的父母。",
@@ -77,7 +77,7 @@ def test_normalise_folds_forms() -> None:
 
 
 def test_attachment_names_are_searchable() -> None:
-    from review.report import AttachmentInfo
+    from review.casefile.report_reader import AttachmentInfo
 
     report = Report(id="r", received_day="2025-01-01", language="en", urgent=False, answers={},
                     attachments=(AttachmentInfo("attachment-001.age", "威胁信.jpg", "", 0, ""),))

@@ -21,26 +21,26 @@ from sqlalchemy import select
 import keys
 from keys.armor import ArmorWriter
 from keys.signing import SigningKey
+from review.casefile.identifiers import Identifier, extract
+from review.casefile.report_reader import Report
 from review.cli import review_group
 from review.errors import BundleError, UnlockError, WorkspaceError
-from review.identifiers import Identifier, extract
-from review.importer import import_bundle
-from review.manifest import parse_manifest
-from review.models import AuditEntry, IntakeKey, Triage
-from review.models import Bundle as BundleRow
-from review.models import Submission as SubmissionRow
-from review.removal import remove_submission
-from review.report import Report
-from review.unlock import (
+from review.pickup.importer import import_bundle
+from review.pickup.manifest import parse_manifest
+from review.pickup.removal import remove_submission
+from review.session.unlock import (
     ATTEMPT_LEASE_SECONDS,
     MAX_THROTTLED_FILES,
     Throttle,
     identity_file_id,
     open_identities,
 )
-from review.vault import ReviewerSession
+from review.session.vault import ReviewerSession
 from review.web.state import EXTENSION_KEY
-from review.workspace import DATABASE_NAME, SCHEMA_VERSION, Workspace
+from review.workspace.models import AuditEntry, IntakeKey, Triage
+from review.workspace.models import Bundle as BundleRow
+from review.workspace.models import Submission as SubmissionRow
+from review.workspace.store import DATABASE_NAME, SCHEMA_VERSION, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import (
     CHEAP_WORK_FACTOR,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import keys
-from review.charts import bar_chart
-from review.triage import Note, Sealed, TriageError, clean_tags, seal, unseal
+from review.triage.record import Note, Sealed, TriageError, clean_tags, seal, unseal
+from review.web.charts import bar_chart
 from tests.review.conftest import Reviewer
 from tests.support import require_program
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from review.importer import import_bundle
+from review.pickup.importer import import_bundle
 from review.web.i18n import (
     LANGUAGES_KEY,
     TRANSLATIONS_DIR,
@@ -18,7 +18,7 @@ from review.web.i18n import (
     negotiate,
     text_direction,
 )
-from review.workspace import Workspace
+from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
 from tests.review.conftest import Reviewer, unlock
 

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 
 import keys
+from review.casefile.library import CaseLibrary
+from review.casefile.related import RelatedIndex
+from review.casefile.search import SearchIndex
 from review.errors import UnlockError
-from review.library import CaseLibrary
-from review.models import Reviewer as ReviewerRow
-from review.related import RelatedIndex
-from review.search import SearchIndex
-from review.unlock import (
+from review.session.unlock import (
     MAX_THROTTLED_FILES,
     Throttle,
     identity_file_id,
     match_reviewer,
     open_identities,
 )
-from review.vault import ReviewerSession, Vault
+from review.session.vault import ReviewerSession, Vault
+from review.workspace.models import Reviewer as ReviewerRow
 from tests.review.conftest import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
 
 

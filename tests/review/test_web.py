@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import select
 
-from review import audit
-from review.importer import import_bundle
-from review.models import AuditEntry, Triage
-from review.models import Reviewer as ReviewerRow
-from review.unlock import Throttle
-from review.vault import Vault
-from review.workspace import Workspace
+from review.pickup.importer import import_bundle
+from review.session.unlock import Throttle
+from review.session.vault import Vault
+from review.workspace import audit
+from review.workspace.models import AuditEntry, Triage
+from review.workspace.models import Reviewer as ReviewerRow
+from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import PASSPHRASE, Reviewer, csrf_token, replace_state, unlock
 

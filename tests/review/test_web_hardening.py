@@ -13,14 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import keys
-from review.app import COOKIE_PREFIX, create_app
-from review.casework import Casework
 from review.config import ReviewConfig
-from review.importer import import_bundle
-from review.models import AuditEntry, Triage
-from review.models import Reviewer as ReviewerRow
-from review.triage import TriageError, unseal
-from review.workspace import Workspace
+from review.pickup.importer import import_bundle
+from review.triage.changes import Casework
+from review.triage.record import TriageError, unseal
+from review.web.app import COOKIE_PREFIX, create_app
+from review.workspace.models import AuditEntry, Triage
+from review.workspace.models import Reviewer as ReviewerRow
+from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import CHEAP_WORK_FACTOR, Reviewer, csrf_token, unlock
 

@@ -26,7 +26,7 @@ from typing import IO
 
 from keys.signing import VerifyingKey
 from review.errors import BundleError
-from review.manifest import (
+from review.pickup.manifest import (
     MAX_MANIFEST_BYTES,
     UNSIGNED_MESSAGE,
     UNSIGNED_VERSION,
@@ -35,7 +35,7 @@ from review.manifest import (
     SubmissionEntry,
     parse_manifest,
 )
-from review.provenance import MAX_SIGNATURE_BYTES, verify_manifest
+from review.pickup.provenance import MAX_SIGNATURE_BYTES, verify_manifest
 
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"

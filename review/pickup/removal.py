@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import delete, select
 
-from review import audit
 from review.errors import WorkspaceError
-from review.models import RemovedSubmission, StoredFile, Submission, Triage
-from review.workspace import Workspace
+from review.workspace import audit
+from review.workspace.models import RemovedSubmission, StoredFile, Submission, Triage
+from review.workspace.store import Workspace
 
 _CASE_ID = re.compile(r"[0-9a-f]{32}")
 

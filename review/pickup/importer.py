@@ -14,8 +14,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from review import audit
-from review.bundle import (
+from review.errors import BundleError
+from review.pickup.manifest import SubmissionEntry
+from review.pickup.reader import (
     DEFAULT_LIMITS,
     FreeSpace,
     Limits,
@@ -24,10 +25,9 @@ from review.bundle import (
     free_space,
     stage_bundle,
 )
-from review.errors import BundleError
-from review.manifest import SubmissionEntry
-from review.models import Bundle, RemovedSubmission, StoredFile, Submission, Triage
-from review.workspace import Workspace
+from review.workspace import audit
+from review.workspace.models import Bundle, RemovedSubmission, StoredFile, Submission, Triage
+from review.workspace.store import Workspace
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review.clock import WallClock, utc_now
-from review.models import AuditEntry
+from review.workspace.models import AuditEntry
 
 GENESIS = "0" * 64
 

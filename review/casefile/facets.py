@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from review.report import Report
-from review.triage import CLOSED_STATUSES, OPEN_STATUSES, CaseTriage
+from review.casefile.report_reader import Report
+from review.triage.record import CLOSED_STATUSES, OPEN_STATUSES, CaseTriage
 
 FACETS = ("status", "category", "state", "country", "assignee", "tag")
 # Pseudo-values of the status filter; the inbox shows open cases by default.

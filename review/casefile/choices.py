@@ -1,6 +1,6 @@
 """Display labels of the choice answers of questionnaire 1.0.0 (intake/questionnaire.py).
 
-Besides its categories (review/categories.py), a report's answers carry stable
+Besides its categories (review/casefile/categories.py), a report's answers carry stable
 choice values: "signal" among the contact channels, "yes" or "not_sure", an
 anonymity level, the consent recipients. Reviewers read these labels instead,
 in their own language through the review catalog, worded for the reviewer
@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from review.categories import CATEGORY_LABELS
+from review.casefile.categories import CATEGORY_LABELS
 
 QUESTIONNAIRE_VERSION = "1.0.0"
 # The same words as a boolean answer (templates/review/_macros.html).

@@ -23,7 +23,7 @@ from keys.armor import DETECTION_PREFIX, ArmorReader, looks_armored
 from keys.header import parse_header
 from review.clock import Monotonic, monotonic
 from review.errors import UnlockError
-from review.models import Reviewer
+from review.workspace.models import Reviewer
 
 # An identity file holds a few lines; anything larger is not one.
 MAX_IDENTITY_FILE_BYTES = 64 * 1024

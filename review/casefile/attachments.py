@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import keys
-from review.metadata import FileMetadata, detect_type, inspect
-from review.models import StoredFile
-from review.workspace import Workspace
+from review.casefile.attachment_metadata import FileMetadata, detect_type, inspect
+from review.workspace.models import StoredFile
+from review.workspace.store import Workspace
 
 # Metadata and inline previews read at most this much plaintext into memory;
 # a larger file is offered only as a download.

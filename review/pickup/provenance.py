@@ -21,7 +21,7 @@ import keys
 from keys.signing import PICKUP_NAMESPACE, VerifyingKey
 from review.clock import WallClock, utc_now
 from review.errors import BundleError, WorkspaceError
-from review.models import Bundle, IntakeKey, Submission
+from review.workspace.models import Bundle, IntakeKey, Submission
 
 # An armored Ed25519 SSHSIG is about 300 bytes; anything far larger is not one.
 MAX_SIGNATURE_BYTES = 4096

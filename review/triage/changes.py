@@ -9,10 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import keys
-from review import audit
 from review.clock import WallClock, utc_now
-from review.models import Reviewer, Triage
-from review.triage import (
+from review.triage.record import (
     MAX_NOTE_LENGTH,
     PRIORITIES,
     STATUSES,
@@ -24,7 +22,9 @@ from review.triage import (
     seal,
     unseal,
 )
-from review.workspace import Workspace
+from review.workspace import audit
+from review.workspace.models import Reviewer, Triage
+from review.workspace.store import Workspace
 
 
 @dataclass(frozen=True)

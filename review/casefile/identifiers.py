@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from review.report import Report
-from review.textnorm import fold_digits, normalise
+from review.casefile.report_reader import Report
+from review.casefile.textnorm import fold_digits, normalise
 
 # Every pattern here runs over reporter-typed text at every unlock, so none may
 # backtrack more than a bounded amount: no nested or adjacent unbounded

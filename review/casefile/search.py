@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from review.report import Report
-from review.textnorm import normalise, query_tokens, tokens
+from review.casefile.report_reader import Report
+from review.casefile.textnorm import normalise, query_tokens, tokens
 
 
 @dataclass

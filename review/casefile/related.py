@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from review.identifiers import Identifier, extract
-from review.report import Report
+from review.casefile.identifiers import Identifier, extract
+from review.casefile.report_reader import Report
 
 
 @dataclass

@@ -16,9 +16,9 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from review.app import create_app
 from review.config import ReviewConfig
 from review.errors import ConfigError
+from review.web.app import create_app
 from review.web.state import EXTENSION_KEY
 
 THREADS = 4

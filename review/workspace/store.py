@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import keys
 from keys.signing import VerifyingKey
 from review.errors import WorkspaceError
-from review.models import AuditEntry, Base, Bundle, IntakeKey, Reviewer, StoredFile
+from review.workspace.models import AuditEntry, Base, Bundle, IntakeKey, Reviewer, StoredFile
 
 DATABASE_NAME = "workspace.sqlite"
 OBJECTS_DIR = "objects"

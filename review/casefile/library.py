@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import keys
+from review.casefile.related import RelatedIndex
+from review.casefile.report_reader import MAX_REPORT_BYTES, Report, ReportFormatError, parse_report
+from review.casefile.search import SearchIndex
 from review.errors import WorkspaceError
-from review.models import Submission
-from review.related import RelatedIndex
-from review.report import MAX_REPORT_BYTES, Report, ReportFormatError, parse_report
-from review.search import SearchIndex
-from review.workspace import Workspace
+from review.workspace.models import Submission
+from review.workspace.store import Workspace
 
 Progress = Callable[[int, int], None]
 

@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass, field
 
 import keys
+from review.casefile.facets import InboxView
+from review.casefile.library import CaseLibrary
 from review.clock import Monotonic, monotonic
-from review.facets import InboxView
-from review.library import CaseLibrary
-from review.triage import CaseTriage
+from review.triage.record import CaseTriage
 
 TOKEN_BYTES = 32
 VIEW_ID_BYTES = 12

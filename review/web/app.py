@@ -13,11 +13,11 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, SecurityError
 
 import templates
-from review.categories import category_label
-from review.choices import CHOICE_LABELS, labelled_answer
+from review.casefile.categories import category_label
+from review.casefile.choices import CHOICE_LABELS, labelled_answer
 from review.config import ReviewConfig, load_config
-from review.unlock import Throttle
-from review.vault import Vault
+from review.session.unlock import Throttle
+from review.session.vault import Vault
 from review.web import auth, case, dashboard, inbox
 from review.web.i18n import (
     LANGUAGES_KEY,
@@ -31,7 +31,7 @@ from review.web.i18n import (
     text_direction,
 )
 from review.web.state import EXTENSION_KEY, ReviewState
-from review.workspace import Workspace
+from review.workspace.store import Workspace
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -62,7 +62,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(Path(templates.__file__).parent),
-        static_folder=str(Path(__file__).parent / "static"),
+        static_folder=str(Path(__file__).parent.parent / "static"),
     )
     app.config.update(
         # A fresh key per process: sessions cannot outlive the process that

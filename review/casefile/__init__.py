@@ -1,0 +1,1 @@
+"""The case file: reading report documents and attachments, indexes, search, related cases."""

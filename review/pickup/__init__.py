@@ -1,0 +1,1 @@
+"""Bundle import: reading, verifying and importing pickup bundles; removing a case."""

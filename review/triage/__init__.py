@@ -1,0 +1,1 @@
+"""Triage: the vocabulary and sealed record of a case's triage, and changes to it."""
