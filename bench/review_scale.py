@@ -111,26 +111,25 @@ def main() -> None:
         bundle = Path(scratch) / "bundle.tar"
         intake_key = SigningKey.generate()
         write_bundle(bundle, ciphertexts, intake_key)
-        workspace = Workspace.create(Path(scratch) / "workspace")
-        with workspace.transaction() as session:
-            pin(session, intake_key.public_key())
-        started = time.perf_counter()
-        result = import_bundle(workspace, bundle, actor="bench")
-        import_seconds = time.perf_counter() - started
-        assert result.added == args.reports
+        with Workspace.create(Path(scratch) / "workspace") as workspace:
+            with workspace.transaction() as session:
+                pin(session, intake_key.public_key())
+            started = time.perf_counter()
+            result = import_bundle(workspace, bundle, actor="bench")
+            import_seconds = time.perf_counter() - started
+            assert result.added == args.reports
 
-        started = time.perf_counter()
-        library = CaseLibrary.build(workspace, identities=[identity])
-        unlock_seconds = time.perf_counter() - started
-        assert len(library.reports) == args.reports
+            started = time.perf_counter()
+            library = CaseLibrary.build(workspace, identities=[identity])
+            unlock_seconds = time.perf_counter() - started
+            assert len(library.reports) == args.reports
 
-        latencies = []
-        for _ in range(SEARCH_ROUNDS):
-            for query in QUERIES:
-                started = time.perf_counter()
-                library.search.search(query)
-                latencies.append(time.perf_counter() - started)
-        workspace.dispose()
+            latencies = []
+            for _ in range(SEARCH_ROUNDS):
+                for query in QUERIES:
+                    started = time.perf_counter()
+                    library.search.search(query)
+                    latencies.append(time.perf_counter() - started)
 
     import_per_report = import_seconds / args.reports
     latencies.sort()

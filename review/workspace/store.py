@@ -232,6 +232,15 @@ class Workspace:
         self.engine.dispose()
         self.writer.dispose()
 
+    # A workspace is opened for one command or one app and closed with it:
+    # `with Workspace.open(root) as workspace:` disposes of its connections
+    # (and their file handles on the database) however the block ends.
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
 
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes, read in chunks."""

@@ -175,3 +175,33 @@ def _wait_for_page(server: subprocess.Popen[bytes], url: str) -> tuple[str, str]
             assert server.poll() is None, "server exited early"
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
+
+
+@pytest.mark.parametrize("command", [
+    ["trust-intake", str(INTAKE_KEY.public_key())],
+    ["intake-keys"],
+    ["distrust-intake", "--yes", "SHA256:x"],
+    ["add-reviewer", "--name", "bob",
+     "--recipient", str(keys.HybridIdentity.generate().recipient())],
+    ["remove", "--yes", "0" * 32],
+    ["audit", "verify"],
+])
+def test_every_command_reports_a_missing_workspace_in_one_line(tmp_path: Path,
+                                                               command: list[str]) -> None:
+    """One helper turns a ReviewError into one line and exit status 1, in every command."""
+    code, output = _invoke(*command, "--workspace", str(tmp_path / "nowhere"))
+    assert code == 1, output
+    assert output.strip().splitlines() == [
+        f"Error: {tmp_path / 'nowhere'} is not a Haven workspace (run `haven review init`)"]
+
+
+def test_a_closed_workspace_releases_its_database(tmp_path: Path) -> None:
+    """`with Workspace.open(...)` disposes of every connection when the block ends."""
+    root = tmp_path / "ws"
+    with Workspace.create(root) as workspace, workspace.sessions() as session:
+        session.execute(select(AuditEntry)).all()
+    # A connection returned to the pool would still hold the database open.
+    assert workspace.engine.pool.checkedin() == 0
+    assert workspace.writer.pool.checkedin() == 0
+    with Workspace.open(root) as reopened:
+        assert reopened.reviewers() == []
