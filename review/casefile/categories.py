@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from review.casefile.labels import display_label
+
 QUESTIONNAIRE_VERSION = "1.0.0"
 CATEGORY_LABELS: dict[str, LazyString] = {
     "physical": _l("Physical attack or plot"),
@@ -32,5 +34,4 @@ CATEGORY_LABELS: dict[str, LazyString] = {
 
 def category_label(value: str) -> str:
     """The reviewer-facing label of a category value, or the value itself if unknown."""
-    label = CATEGORY_LABELS.get(value)
-    return str(label) if label is not None else value
+    return display_label(CATEGORY_LABELS, value)

@@ -14,6 +14,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from review.casefile.categories import CATEGORY_LABELS
+from review.casefile.labels import display_label
 
 QUESTIONNAIRE_VERSION = "1.0.0"
 # The same words as a boolean answer (templates/review/_macros.html).
@@ -54,8 +55,7 @@ CHOICE_LABELS: dict[str, dict[str, LazyString]] = {
 
 def choice_label(field: str, value: str) -> str:
     """The reviewer-facing label of a choice value of `field`, or the value itself if unknown."""
-    label = CHOICE_LABELS.get(field, {}).get(value)
-    return str(label) if label is not None else value
+    return display_label(CHOICE_LABELS.get(field, {}), value)
 
 
 def labelled_answer(field: str, value: object) -> object:

@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
+from review.casefile.labels import display_label
 from review.casefile.report_reader import RTL_LANGUAGES
 
 DEFAULT_LANGUAGE = "en"
@@ -42,14 +43,12 @@ PRIORITY_LABELS: dict[int, LazyString] = {
 
 def status_label(status: str) -> str:
     """The reviewer-facing label of a status value, or the value itself if unknown."""
-    label = STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return display_label(STATUS_LABELS, status)
 
 
 def priority_label(priority: int) -> str:
     """The reviewer-facing label of a priority, or the number itself if unknown."""
-    label = PRIORITY_LABELS.get(priority)
-    return str(label) if label is not None else str(priority)
+    return display_label(PRIORITY_LABELS, priority)
 
 
 def available_languages(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
