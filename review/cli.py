@@ -57,7 +57,8 @@ def _record_pin(session: Session, key: keys.signing.VerifyingKey) -> bool:
     pinned = pin(session, key)
     if pinned:
         audit.append(session, actor=getpass.getuser(), action="trust-intake",
-                     subject="workspace", detail=f"{key.fingerprint()} {key}")
+                     subject="workspace", detail=f"{key.fingerprint()} {key}",
+                     facts={"fingerprint": key.fingerprint()})
     return pinned
 
 

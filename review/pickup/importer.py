@@ -120,6 +120,7 @@ def _record(
         subject=f"bundle:{manifest.bundle_id}",
         detail=(f"{result.added} new submissions, {result.already_present} already present, "
                 f"{result.removed_earlier} removed earlier; signed by {staged.signer}"),
+        facts={"signer": staged.signer},
     )
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,9 +25,14 @@ GENESIS = "0" * 64
 
 
 def entry_digest(
-    *, seq: int, at: str, actor: str, action: str, subject: str, detail: str, previous: str
+    *, seq: int, at: str, actor: str, action: str, subject: str, detail: str, previous: str,
+    facts: str = "",
 ) -> str:
-    """SHA-256 over a canonical encoding of every field, the previous digest included."""
+    """SHA-256 over a canonical encoding of every field, the previous digest included.
+
+    `facts` is covered only when an entry has any, so entries written before
+    schema 4 (which had no facts) keep the digests they were chained with.
+    """
     body = {
         "seq": seq,
         "at": at,
@@ -36,6 +42,8 @@ def entry_digest(
         "detail": detail,
         "previous": previous,
     }
+    if facts:
+        body["facts"] = facts
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -47,13 +55,19 @@ def append(
     action: str,
     subject: str,
     detail: str = "",
+    facts: Mapping[str, str] | None = None,
     clock: WallClock = utc_now,
 ) -> AuditEntry:
-    """Add the next entry to the chain inside the caller's transaction."""
+    """Add the next entry to the chain inside the caller's transaction.
+
+    `detail` is for the people who read the log; `facts` holds what a program
+    reads back later (a bundle's signer, a pinned key's fingerprint).
+    """
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq = 1 if last is None else last.seq + 1
     previous = GENESIS if last is None else last.digest
     at = clock().isoformat()
+    encoded_facts = encode_facts(facts or {})
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -61,16 +75,32 @@ def append(
         action=action,
         subject=subject,
         detail=detail,
+        facts=encoded_facts,
         previous=previous,
         digest=entry_digest(
             seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail,
-            previous=previous,
+            previous=previous, facts=encoded_facts,
         ),
     )
     session.add(entry)
     # Flushing now turns a concurrent append with the same seq into an error here.
     session.flush()
     return entry
+
+
+def encode_facts(facts: Mapping[str, str]) -> str:
+    """The canonical text of an entry's facts ("" for none), as stored and hashed."""
+    if not facts:
+        return ""
+    return json.dumps(dict(facts), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def facts_of(entry: AuditEntry) -> dict[str, str]:
+    """An entry's facts (empty for entries written before schema 4)."""
+    if not entry.facts:
+        return {}
+    decoded = json.loads(entry.facts)
+    return {str(key): str(value) for key, value in decoded.items()}
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,7 @@ def verify(session: Session, *, expected_head: str | None = None) -> Verdict:
         recomputed = entry_digest(
             seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
             subject=entry.subject, detail=entry.detail, previous=entry.previous,
+            facts=entry.facts,
         )
         if recomputed != entry.digest:
             return Verdict(count - 1, previous, entry.seq, "the entry was edited")

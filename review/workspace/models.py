@@ -87,6 +87,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(Text)
+    # What programs read back, as a JSON object of strings (schema 4): the words
+    # in `detail` are for people and may change; these keys may not. Empty in
+    # entries written before schema 4.
+    facts: Mapped[str] = mapped_column(Text, default="")
     previous: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
 

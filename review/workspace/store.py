@@ -13,26 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import keys
 from keys.signing import VerifyingKey
 from review.errors import WorkspaceError
-from review.workspace.models import AuditEntry, Base, Bundle, IntakeKey, Reviewer, StoredFile
+from review.workspace.models import Base, IntakeKey, Reviewer, StoredFile
+from review.workspace.upgrade import SCHEMA_VERSION, UPGRADABLE, upgrade
 
 DATABASE_NAME = "workspace.sqlite"
 OBJECTS_DIR = "objects"
 STAGING_DIR = "staging"
 IMPORT_LOCK = "import.lock"
-# Bumped when the schema changes; a workspace of an unknown version is refused,
-# not guessed at. Version 2 added pinned intake keys and removed submissions
-# (new tables); version 3 added each bundle's signer and each pin's time (new
-# nullable columns, filled from the audit log). Older versions are upgraded in place.
-SCHEMA_VERSION = 3
-_UPGRADABLE = {1, 2}
-# Columns added after a table first appeared: (table, column, SQL type).
-_ADDED_COLUMNS = (("bundles", "signer", "VARCHAR(64)"), ("intake_keys", "pinned_at", "VARCHAR(32)"))
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _HASH_CHUNK = 1024 * 1024
 
@@ -104,30 +97,14 @@ class Workspace:
         workspace = cls._connect(root)
         with workspace.engine.connect() as connection:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar()
-        if version in _UPGRADABLE:
-            workspace._upgrade()
+        if version in UPGRADABLE:
+            upgrade(workspace.writer, workspace._write_sessions)
         elif version != SCHEMA_VERSION:
             workspace.dispose()
             raise WorkspaceError(
                 f"{root} has workspace schema {version}, expected {SCHEMA_VERSION}"
             )
         return workspace
-
-    def _upgrade(self) -> None:
-        """Bring an older schema to SCHEMA_VERSION: new tables, new columns, their values.
-
-        Every step checks before it acts, and the version is set last in the
-        same transaction as the columns, so an upgrade cut short is redone.
-        """
-        Base.metadata.create_all(self.writer)
-        with self._write_sessions.begin() as session:
-            for table, column, sql_type in _ADDED_COLUMNS:
-                present = {row[1] for row in session.execute(
-                    text(f"PRAGMA table_info({table})"))}
-                if column not in present:
-                    session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
-            _fill_from_audit(session)
-            session.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
 
     @classmethod
     def _connect(cls, root: Path) -> Workspace:
@@ -249,25 +226,3 @@ def file_sha256(path: Path) -> str:
         while chunk := source.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-# The audit details that name a key: "... signed by SHA256:..." (import) and
-# "SHA256:... ssh-ed25519 AAAA..." (trust-intake).
-_SIGNED_BY = "; signed by "
-
-
-def _fill_from_audit(session: Session) -> None:
-    """Recover bundle signers and pin times for rows from before schema 3."""
-    entries = session.scalars(select(AuditEntry).where(
-        AuditEntry.action.in_(("import", "trust-intake"))).order_by(AuditEntry.seq))
-    for entry in entries:
-        if entry.action == "import" and _SIGNED_BY in entry.detail:
-            bundle = session.get(Bundle, entry.subject.removeprefix("bundle:"))
-            if bundle is not None and bundle.signer is None:
-                bundle.signer = entry.detail.rsplit(_SIGNED_BY, 1)[1].strip()
-        elif entry.action == "trust-intake":
-            fingerprint = entry.detail.split(" ", 1)[0]
-            for pinned in session.scalars(
-                    select(IntakeKey).where(IntakeKey.fingerprint == fingerprint)):
-                # The latest pin wins: a key distrusted and pinned again dates from then.
-                pinned.pinned_at = entry.at

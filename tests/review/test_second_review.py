@@ -37,10 +37,12 @@ from review.session.unlock import (
 )
 from review.session.vault import ReviewerSession
 from review.web.state import EXTENSION_KEY
+from review.workspace import audit, upgrade
 from review.workspace.models import AuditEntry, IntakeKey, Triage
 from review.workspace.models import Bundle as BundleRow
 from review.workspace.models import Submission as SubmissionRow
-from review.workspace.store import DATABASE_NAME, SCHEMA_VERSION, Workspace
+from review.workspace.store import DATABASE_NAME, Workspace
+from review.workspace.upgrade import SCHEMA_VERSION
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import (
     CHEAP_WORK_FACTOR,
@@ -496,10 +498,12 @@ def test_a_schema_2_workspace_gets_signers_and_pin_times_from_its_audit_log(
     bundle = BundleWriter([case]).write(tmp_path / "b.tar")
     code, output = _cli("import", str(bundle), "--workspace", str(root))
     assert code == 0, output
-    # Back to what schema 2 had: no signer, no pin time.
+    # Back to what schema 2 had: no signer, no pin time, no audit facts (the
+    # signer named only in the import entry's words).
     with sqlite3.connect(root / DATABASE_NAME) as db:
         db.execute("ALTER TABLE bundles DROP COLUMN signer")
         db.execute("ALTER TABLE intake_keys DROP COLUMN pinned_at")
+        db.execute("ALTER TABLE audit DROP COLUMN facts")
         db.execute("PRAGMA user_version=2")
         pin_time = db.execute("SELECT at FROM audit WHERE action='trust-intake'").fetchone()[0]
     db.close()
@@ -516,3 +520,28 @@ def test_a_schema_2_workspace_gets_signers_and_pin_times_from_its_audit_log(
         upgraded.dispose()
     # Opening again changes nothing; the upgrade is not redone.
     Workspace.open(root).dispose()
+
+
+def test_import_and_pin_entries_record_their_keys_as_facts_the_chain_covers(
+    tmp_path: Path, alice: Reviewer
+) -> None:
+    """What a later upgrade reads back is data in the entry, not its wording."""
+    root = tmp_path / "ws"
+    assert _cli("init", "--workspace", str(root),
+                "--intake-key", str(INTAKE_KEY.public_key()))[0] == 0
+    case = encrypted_submission({"n": "x"}, recipients=[alice.recipient])
+    bundle = BundleWriter([case]).write(tmp_path / "b.tar")
+    assert _cli("import", str(bundle), "--workspace", str(root))[0] == 0
+    fingerprint = INTAKE_KEY.public_key().fingerprint()
+    with Workspace.open(root) as workspace, workspace.sessions() as session:
+        entries = {e.action: e for e in session.scalars(select(AuditEntry))}
+        assert audit.facts_of(entries["import"]) == {"signer": fingerprint}
+        assert audit.facts_of(entries["trust-intake"]) == {"fingerprint": fingerprint}
+        assert upgrade.bundle_signer(entries["import"]) == fingerprint
+    # Editing a fact breaks the chain at that entry.
+    with sqlite3.connect(root / DATABASE_NAME) as db:
+        db.execute("UPDATE audit SET facts = ? WHERE action = 'import'",
+                   ('{"signer":"SHA256:forged"}',))
+    db.close()
+    code, output = _cli("audit", "verify", "--workspace", str(root))
+    assert code == 1 and "edited" in output, output
