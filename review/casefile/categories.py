@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 
 from review.casefile.labels import display_label
 
-QUESTIONNAIRE_VERSION = "1.0.0"
 CATEGORY_LABELS: dict[str, LazyString] = {
     "physical": _l("Physical attack or plot"),
     "surveillance": _l("Surveillance or stalking"),

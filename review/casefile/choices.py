@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from review.casefile.categories import CATEGORY_LABELS
 from review.casefile.labels import display_label
 
-QUESTIONNAIRE_VERSION = "1.0.0"
 # The same words as a boolean answer (templates/review/_macros.html).
 YES_NO: dict[str, LazyString] = {"yes": _l("yes"), "no": _l("no")}
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import keys
+from contracts.report import MAX_REPORT_BYTES
 from review.casefile.related import RelatedIndex
-from review.casefile.report_reader import MAX_REPORT_BYTES, Report, ReportFormatError, parse_report
+from review.casefile.report_reader import Report, ReportFormatError, parse_report
 from review.casefile.search import SearchIndex
 from review.errors import WorkspaceError
 from review.workspace.models import Submission

@@ -12,15 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-# The same limit the manifest puts on report.age (its plaintext is a little smaller).
-MAX_REPORT_BYTES = 1024 * 1024
-FORMAT = "haven-report"
-VERSION = 1
-# Questionnaire 1.x fields the inbox filters on (intake/questionnaire.py); a
-# tuple so a renamed field in a later questionnaire can be read next to the old.
-CATEGORY_FIELDS = ("categories",)
-STATE_FIELDS = ("state",)
-COUNTRY_FIELDS = ("country",)
+from contracts import report as contract
+from contracts.report import FORMAT, MAX_REPORT_BYTES, VERSION
+
+# Questionnaire 1.x fields the inbox filters on; a tuple so a renamed field in
+# a later questionnaire can be read next to the old.
+CATEGORY_FIELDS = (contract.CATEGORIES,)
+STATE_FIELDS = (contract.STATE,)
+COUNTRY_FIELDS = (contract.COUNTRY,)
 # Questionnaire answers nest two or three levels deep; the case page renders
 # nested values recursively, so a deeper document is refused as damaged.
 MAX_DEPTH = 16

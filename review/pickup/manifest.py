@@ -9,23 +9,23 @@ from datetime import datetime
 from typing import Any
 
 import keys
+from contracts.pickup import (
+    ATTACHMENT,
+    ATTACHMENT_NAME,
+    FORMAT,
+    MAX_MANIFEST_BYTES,
+    REPORT,
+    REPORT_NAME,
+    UNSIGNED_VERSION,
+    VERSION,
+    member_name,
+)
+from contracts.report import MAX_REPORT_BYTES
 from review.errors import BundleError
-
-FORMAT = "haven-pickup"
-VERSION = 2
-UNSIGNED_VERSION = 1
-# A manifest is a list of names and hashes; anything this large is an attack, not a pickup.
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-# A report document is questionnaire answers (intake caps each text at 20,000
-# characters); the cap bounds what every unlock decrypts into memory per case.
-MAX_REPORT_BYTES = 1024 * 1024
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# [0-9], not \d: \d matches every Unicode decimal digit (attachment-١٢٣.age).
-_ATTACHMENT = re.compile(r"attachment-(?!000)[0-9]{3,}\.age")
-REPORT_NAME = "report.age"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class SubmissionEntry:
 
     def member_name(self, file: FileEntry) -> str:
         """The tar member name this file must have."""
-        return f"submissions/{self.id}/{file.name}"
+        return member_name(self.id, file.name)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _submission(value: Any) -> SubmissionEntry:
     names = [f.name for f in files]
     if len(set(names)) != len(names):
         raise BundleError(f"submission {sid} lists a file name twice")
-    reports = [f for f in files if f.kind == "report"]
+    reports = [f for f in files if f.kind == REPORT]
     if len(reports) != 1 or reports[0].name != REPORT_NAME:
         raise BundleError(f"submission {sid} must have exactly one report named {REPORT_NAME}")
     return SubmissionEntry(sid, _day(obj.get("received_day"), "received_day"), reply, files)
@@ -128,17 +128,17 @@ def _submission(value: Any) -> SubmissionEntry:
 def _file(value: Any, sid: str) -> FileEntry:
     obj = _mapping(value, "file")
     name, kind, size, digest = obj.get("name"), obj.get("kind"), obj.get("size"), obj.get("sha256")
-    if kind == "report":
+    if kind == REPORT:
         valid_name = name == REPORT_NAME
-    elif kind == "attachment":
-        valid_name = isinstance(name, str) and _ATTACHMENT.fullmatch(name) is not None
+    elif kind == ATTACHMENT:
+        valid_name = isinstance(name, str) and ATTACHMENT_NAME.fullmatch(name) is not None
     else:
         raise BundleError(f"submission {sid}: unknown file kind {kind!r}")
     if not valid_name:
         raise BundleError(f"submission {sid}: bad file name {name!r} for kind {kind}")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BundleError(f"submission {sid}: {name} has no valid size")
-    if kind == "report" and size > MAX_REPORT_BYTES:
+    if kind == REPORT and size > MAX_REPORT_BYTES:
         raise BundleError(
             f"submission {sid}: report.age is {size} bytes, over the {MAX_REPORT_BYTES} limit"
         )

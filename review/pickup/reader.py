@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from contracts.pickup import MANIFEST_NAME, MAX_MANIFEST_BYTES, SIGNATURE_NAME, UNSIGNED_VERSION
 from keys.signing import VerifyingKey
 from review.errors import BundleError
 from review.pickup.manifest import (
-    MAX_MANIFEST_BYTES,
     UNSIGNED_MESSAGE,
-    UNSIGNED_VERSION,
     FileEntry,
     Manifest,
     SubmissionEntry,
@@ -37,8 +36,6 @@ from review.pickup.manifest import (
 )
 from review.pickup.provenance import MAX_SIGNATURE_BYTES, verify_manifest
 
-MANIFEST_NAME = "manifest.json"
-SIGNATURE_NAME = "manifest.json.sig"
 AGE_MAGIC = b"age-encryption.org/v1\n"
 # Larger than any attachment intake accepts; a member claiming more is refused unread.
 DEFAULT_MAX_MEMBER_BYTES = 4 * 1024**3

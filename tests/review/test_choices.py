@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from contracts.report import QUESTIONNAIRE_VERSION
 from intake import questionnaire
-from review.casefile.choices import (
-    CHOICE_LABELS,
-    QUESTIONNAIRE_VERSION,
-    choice_label,
-    labelled_answer,
-)
+from review.casefile.choices import CHOICE_LABELS, choice_label, labelled_answer
 
 
 def test_every_choice_of_the_questionnaire_has_a_label() -> None:

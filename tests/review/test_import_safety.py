@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from contracts.report import MAX_REPORT_BYTES
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 from review.cli import review_group
 from review.errors import BundleError, WorkspaceError
 from review.pickup.importer import import_bundle
-from review.pickup.manifest import MAX_REPORT_BYTES
 from review.pickup.reader import Limits
 from review.pickup.removal import remove_submission
 from review.workspace import audit

@@ -1,0 +1,100 @@
+"""The shape of the code: who may import whom (docs/architecture.md).
+
+intake/ and review/ meet only through files; contracts/ is what both read the
+same way and depends on nothing; keys/ depends on no other Haven package. A
+cycle between modules is a sign that a concept has two homes.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("haven", "keys", "contracts", "intake", "review")
+# Who may import whom, besides itself and the standard library.
+ALLOWED = {
+    "keys": set(),
+    "contracts": set(),
+    "intake": {"keys", "contracts"},
+    "review": {"keys", "contracts"},
+    "haven": {"keys", "intake", "review"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {
+        _module_name(path): ast.parse(path.read_text(encoding="utf-8"))
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    }
+
+
+def _imports(tree: ast.Module, module: str, *, top_level_only: bool) -> Iterator[str]:
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    is_package = (ROOT / module.replace(".", "/") / "__init__.py").exists()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            yield name
+            # `from review.workspace import audit` imports the module review.workspace.audit.
+            yield from (f"{name}.{alias.name}" for alias in node.names)
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_only_what_its_package_may(module: str) -> None:
+    package = module.split(".")[0]
+    for name in _imports(MODULES[module], module, top_level_only=False):
+        top = name.split(".")[0]
+        if top in PACKAGES and top != package:
+            assert top in ALLOWED[package], f"{module} imports {name}"
+        if package == "contracts" and top not in PACKAGES:
+            assert top in sys.stdlib_module_names or top == "__future__", (
+                f"contracts must depend on the standard library only; {module} imports {name}")
+
+
+def test_there_are_no_import_cycles() -> None:
+    graph = {
+        module: {name for name in _imports(tree, module, top_level_only=True) if name in MODULES
+                 and name != module}
+        for module, tree in MODULES.items()
+    }
+    # A module importing its own package's __init__ is not a cycle worth naming.
+    for module, edges in graph.items():
+        edges -= {p for p in edges if module.startswith(p + ".")}
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        if module in done:
+            return
+        assert module not in visiting, "import cycle: " + " -> ".join(
+            [*visiting[visiting.index(module):], module])
+        visiting.append(module)
+        for target in sorted(graph[module]):
+            visit(target)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
