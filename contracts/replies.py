@@ -1,0 +1,39 @@
+"""The reply bundle: what review writes and intake loads (docs/reply-bundle.md)."""
+
+from __future__ import annotations
+
+import re
+
+FORMAT = "haven-replies"
+VERSION = 1
+# The first two tar members, in this order, as in a pickup bundle.
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
+# Replies are short; a bundle this large is an attack, not a week of answers.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_REPLIES = 10_000
+# One reply's age file: a hybrid post-quantum stanza (about 1.6 KB) and at most
+# MAX_TEXT_CHARS characters of UTF-8 text (4 bytes each at worst), with room.
+MAX_REPLY_FILE_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 5_000
+REPLY_NAME = re.compile(r"replies/[0-9a-f]{32}\.age")
+
+# The reply document inside each replies/<reply-id>.age.
+DOCUMENT_FORMAT = "haven-reply"
+DOCUMENT_VERSION = 1
+
+# Canned status messages a reviewer may choose; intake shows each in the
+# reporter's language (its own catalog), review in the reviewer's. A name is
+# never renamed or reused for another meaning within VERSION.
+STATUSES = (
+    "received",            # We have received your report.
+    "reading",             # We are reading your report.
+    "may_contact",         # We may contact you, in the way you asked.
+    "referred_to_lawyer",  # We have referred your report to a lawyer.
+    "closed",              # We have closed your report.
+)
+
+
+def reply_member_name(reply_id: str) -> str:
+    """The tar member name of one reply's age file."""
+    return f"replies/{reply_id}.age"
