@@ -114,14 +114,16 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
 @click.option("--setup-only", is_flag=True, help="Create ./haven-demo/ without serving.")
 def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:
     """Set up ./haven-demo/ and start intake with demo keys."""
+    from intake.cli import errors_as_one_line
     from intake.config import load_config
     from intake.serve import serve
 
-    data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
-    click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
-    click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
-    if setup_only:
-        return
-    # Plain HTTP is acceptable only because the demo binds to loopback.
-    config = load_config({"HAVEN_DATA_DIR": str(data_dir), "HAVEN_PLAIN_HTTP": "1"})
-    serve(config, host=HOST, port=port, workers=1, threads=8)
+    with errors_as_one_line():
+        data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
+        click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
+        click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
+        if setup_only:
+            return
+        # Plain HTTP is acceptable only because the demo binds to loopback.
+        config = load_config({"HAVEN_DATA_DIR": str(data_dir), "HAVEN_PLAIN_HTTP": "1"})
+        serve(config, host=HOST, port=port, workers=1, threads=8)

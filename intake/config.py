@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keys
+from intake.errors import ConfigError, SecretFileError
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
 from keys.receipt import PRODUCTION_COST, Argon2Cost
@@ -14,10 +15,6 @@ from keys.receipt import PRODUCTION_COST, Argon2Cost
 DATABASE_FILE = "intake.sqlite3"
 RECIPIENTS_FILE = "recipients.txt"
 MIB = 1 << 20
-
-
-class ConfigError(ValueError):
-    """The configuration is incomplete or invalid; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ def load_config(environ: Mapping[str, str]) -> IntakeConfig:
     try:
         secret_key = read_secret_file(data_dir / SESSION_KEY_FILE)
         receipt_pepper = read_secret_file(data_dir / RECEIPT_PEPPER_FILE)
-    except RuntimeError as error:
+    except SecretFileError as error:
         raise ConfigError(f"HAVEN_DATA_DIR: {error}") from None
     return IntakeConfig(
         data_dir=data_dir,

@@ -20,6 +20,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 import keys
 from intake.chunks import ChunkWriter
+from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.staging import StagedSubmission, as_binary_io
 
 READ_SIZE = 64 * 1024
@@ -32,28 +33,6 @@ TEXT_TOTAL_FACTOR = 3
 MAX_PARTS = 1000
 # The longest original file name kept (inside the ciphertext).
 MAX_FILENAME_CHARS = 255
-
-
-class UploadRefused(Exception):
-    """The upload cannot be accepted; nothing of it is kept."""
-
-
-class UploadTooLarge(UploadRefused):
-    """The body, a field or the number of files exceeds a configured limit."""
-
-    def __init__(self, limit: str, *, body_unread: bool = False) -> None:
-        super().__init__(limit)
-        self.limit = limit  # "total", "files" or "text"
-        # True when refused from the declared length alone, before reading anything.
-        self.body_unread = body_unread
-
-
-class MalformedUpload(UploadRefused):
-    """The body is not well-formed multipart/form-data."""
-
-
-class CsrfRefused(UploadRefused):
-    """The CSRF token is missing, invalid, or came after a file."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from intake.chunks import ChunkWriter
 from intake.days import Today, utc_today
 from intake.db import writing
+from intake.errors import PublicationError
 from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, Chunk, StoredFile, Submission
 
 REPORT_NAME = "report.age"
@@ -19,10 +20,6 @@ REPORT_NAME = "report.age"
 DELETE_BATCH_CHUNKS = 16
 # A staged submission this many days old belongs to an upload that died.
 STALE_AFTER_DAYS = 2
-
-
-class PublicationError(RuntimeError):
-    """A staged submission could not be published (it was collected or already published)."""
 
 
 def attachment_name(number: int) -> str:

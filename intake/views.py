@@ -10,16 +10,11 @@ from flask_babel import get_locale
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.forms import ReportFormBase
 from intake.publishing import publish_submission
 from intake.questionnaire import QUESTIONS, SECTIONS
-from intake.receiving import (
-    CsrfRefused,
-    Limits,
-    MalformedUpload,
-    MultipartReceiver,
-    UploadTooLarge,
-)
+from intake.receiving import Limits, MultipartReceiver
 from intake.staging import StagedSubmission
 from intake.state import IntakeState, intake_state
 
