@@ -63,7 +63,6 @@ class IncomingSubmission:
             received,
             answers=answers,
             language=language,
-            day=self._today(),
             recipients=recipients,
             pepper=pepper,
             receipt_cost=receipt_cost,
