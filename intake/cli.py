@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 
 import keys
 from intake.addresses import is_loopback
-from intake.config import DATABASE_FILE, IntakeConfig, load_config
+from intake.config import RECIPIENTS_FILE, IntakeConfig, database_url, default_of, load_config
 from intake.days import utc_today
 from intake.db import make_engine
 from intake.errors import IntakeError
@@ -60,9 +61,9 @@ def _signing_key(data_dir: Path, *, create: bool = False) -> SigningKey:
     return load_pickup_signing_key(data_dir)
 
 
-def _database_url(data_dir: Path) -> str:
-    default = f"sqlite:///{data_dir / DATABASE_FILE}"
-    return os.environ.get("HAVEN_DATABASE_URL", default)
+def _database_engine(data_dir: Path) -> Engine:
+    # init and migrate run before the data directory can pass load_config.
+    return make_engine(database_url(os.environ, data_dir))
 
 
 @click.group("intake", cls=_IntakeGroup)
@@ -76,9 +77,9 @@ def init_command(data_dir: Path) -> None:
     """Create the secrets and pickup signing key (mode 0600) and the database schema in DATA_DIR."""
     create_secret_files(data_dir)
     signing_key = _signing_key(data_dir, create=True)
-    upgrade_to_head(make_engine(_database_url(data_dir)))
+    upgrade_to_head(_database_engine(data_dir))
     click.echo(f"Initialised {data_dir}.")
-    click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / 'recipients.txt'}.")
+    click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / RECIPIENTS_FILE}.")
     click.echo("Give the reviewers this key to pin (haven review init --intake-key ...):")
     click.echo(str(signing_key.public_key()))
 
@@ -87,7 +88,7 @@ def init_command(data_dir: Path) -> None:
 @DATA_DIR
 def migrate_command(data_dir: Path) -> None:
     """Bring the database schema up to date."""
-    upgrade_to_head(make_engine(_database_url(data_dir)))
+    upgrade_to_head(_database_engine(data_dir))
     click.echo("Database schema is up to date.")
 
 
@@ -154,7 +155,8 @@ def signing_key_command(data_dir: Path, create: bool) -> None:
     "--retention-days",
     type=click.IntRange(min=0),
     default=None,
-    help="Days to keep picked-up submissions [default: HAVEN_RETENTION_DAYS or 14].",
+    help="Days to keep picked-up submissions "
+    f"[default: HAVEN_RETENTION_DAYS or {default_of('retention_days')}].",
 )
 @click.confirmation_option(prompt="Delete picked-up submissions past retention?")
 def purge_command(data_dir: Path, retention_days: int | None) -> None:

@@ -100,7 +100,7 @@ def test_a_submission_has_one_day_however_often_the_clock_turns(
             receipt_cost=config.receipt_cost,
         )
     with engine.connect() as connection:
-        (submission_id, staged_day, received_day), = connection.execute(
+        ((submission_id, staged_day, received_day),) = connection.execute(
             select(Submission.id, Submission.staged_day, Submission.received_day)
         ).all()
     report = stored_files(engine, submission_id)["report.age"]
