@@ -32,15 +32,22 @@ REVIEWER_NAME = "demo-reviewer"
 DEMO_PASSPHRASE = "demo passphrase, not for real use"  # noqa: S105 (published on purpose)
 
 
+def demo_environ(data_dir: Path) -> dict[str, str]:
+    """Return the whole configuration of the demo's intake: its own, never the shell's."""
+    # Plain HTTP is acceptable only because the demo binds to loopback.
+    return {"HAVEN_DATA_DIR": str(data_dir), "HAVEN_PLAIN_HTTP": "1"}
+
+
 def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     """Create (or reuse) the demo directory; return the intake data directory inside it."""
-    from intake.config import DATABASE_FILE
+    from intake.config import RECIPIENTS_FILE, database_url
     from intake.db import make_engine
     from intake.migrate import upgrade_to_head
     from intake.pickup_key import ensure_pickup_signing_key
     from intake.secretfiles import SESSION_KEY_FILE, create_secret_files
 
     data_dir = root / "data"
+    recipients_file = data_dir / RECIPIENTS_FILE
     identity_path = root / IDENTITY_FILE
     # The reviewer's private key lives beside, never inside, the server's data
     # directory: intake holds no reviewer secret, even in a demo.
@@ -51,15 +58,15 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
         )
         keys.write_identity_file(identity_path, [identity], passphrase=DEMO_PASSPHRASE)
         data_dir.mkdir(mode=0o700, exist_ok=True)
-        (data_dir / "recipients.txt").write_text(
+        recipients_file.write_text(
             f"# the demo reviewer ({identity_path})\n{identity.recipient()}\n"
         )
     if not (data_dir / SESSION_KEY_FILE).exists():
         create_secret_files(data_dir)
-    upgrade_to_head(make_engine(f"sqlite:///{data_dir / DATABASE_FILE}"))
+    upgrade_to_head(make_engine(database_url(demo_environ(data_dir), data_dir)))
     # The demo workspace pins the demo intake's key, as reviewers pin the real one.
     intake_key = str(ensure_pickup_signing_key(data_dir).public_key())
-    _prepare_review_workspace(root / "review", data_dir / "recipients.txt", intake_key=intake_key)
+    _prepare_review_workspace(root / "review", recipients_file, intake_key=intake_key)
     return data_dir
 
 
@@ -114,14 +121,15 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
 @click.option("--setup-only", is_flag=True, help="Create ./haven-demo/ without serving.")
 def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:
     """Set up ./haven-demo/ and start intake with demo keys."""
+    from intake.cli import errors_as_one_line
     from intake.config import load_config
     from intake.serve import serve
 
-    data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
-    click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
-    click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
-    if setup_only:
-        return
-    # Plain HTTP is acceptable only because the demo binds to loopback.
-    config = load_config({"HAVEN_DATA_DIR": str(data_dir), "HAVEN_PLAIN_HTTP": "1"})
-    serve(config, host=HOST, port=port, workers=1, threads=8)
+    with errors_as_one_line():
+        data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
+        click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
+        click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
+        if setup_only:
+            return
+        config = load_config(demo_environ(data_dir))
+        serve(config, host=HOST, port=port, workers=1, threads=8)

@@ -25,7 +25,6 @@ from intake.i18n import (
 )
 from intake.language_choice import install_language_chooser
 from intake.migrate import require_current_schema
-from intake.staging import collect_stale
 from intake.state import IntakeState, attach_state
 from intake.views import blueprint
 
@@ -39,8 +38,9 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     if config is None:
         config = load_config(os.environ)
     engine = make_engine(config.database_url)
+    # Every worker builds its own app: start-up work done once per server, such as
+    # collecting staged leftovers, belongs to intake.serve.prepare_database instead.
     require_current_schema(engine)
-    collect_stale(engine, today=today())
 
     app = Flask(__name__, template_folder=Path(templates.__file__).parent)
     app.config.update(

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
+from sqlalchemy import Engine
 
+import keys
 from intake.addresses import is_loopback
-from intake.config import DATABASE_FILE, ConfigError, IntakeConfig, load_config
+from intake.config import RECIPIENTS_FILE, IntakeConfig, database_url, default_of, load_config
 from intake.days import utc_today
 from intake.db import make_engine
+from intake.errors import IntakeError
 from intake.migrate import upgrade_to_head
-from intake.pickup_key import (
-    PickupKeyError,
-    ensure_pickup_signing_key,
-    load_pickup_signing_key,
-)
-from intake.secretfiles import SecretFileError, create_secret_files
+from intake.pickup_key import ensure_pickup_signing_key, load_pickup_signing_key
+from intake.secretfiles import create_secret_files
 from keys.signing import SigningKey
 
 DATA_DIR = click.option(
@@ -28,29 +30,43 @@ DATA_DIR = click.option(
 )
 
 
+@contextmanager
+def errors_as_one_line() -> Iterator[None]:
+    """Report intake's and keys' failures as click's one line `Error: ...`, exit status 1."""
+    try:
+        yield
+    except (IntakeError, keys.AgeError) as error:
+        # Their messages are written for the operator and name the setting, file or
+        # rule at fault, never a secret: the message is all that is shown. Anything
+        # else is a fault of ours and keeps its traceback.
+        raise click.ClickException(str(error)) from None
+
+
+class _IntakeGroup(click.Group):
+    """A group whose every command reports failures through errors_as_one_line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with errors_as_one_line():
+            return super().invoke(ctx)
+
+
 def _config(data_dir: Path, **overrides: str) -> IntakeConfig:
     # The environment still supplies every other HAVEN_* setting.
-    try:
-        return load_config({**os.environ, "HAVEN_DATA_DIR": str(data_dir), **overrides})
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    return load_config({**os.environ, "HAVEN_DATA_DIR": str(data_dir), **overrides})
 
 
 def _signing_key(data_dir: Path, *, create: bool = False) -> SigningKey:
-    try:
-        if create:
-            return ensure_pickup_signing_key(data_dir)
-        return load_pickup_signing_key(data_dir)
-    except PickupKeyError as error:
-        raise click.ClickException(str(error)) from None
+    if create:
+        return ensure_pickup_signing_key(data_dir)
+    return load_pickup_signing_key(data_dir)
 
 
-def _database_url(data_dir: Path) -> str:
-    default = f"sqlite:///{data_dir / DATABASE_FILE}"
-    return os.environ.get("HAVEN_DATABASE_URL", default)
+def _database_engine(data_dir: Path) -> Engine:
+    # init and migrate run before the data directory can pass load_config.
+    return make_engine(database_url(os.environ, data_dir))
 
 
-@click.group("intake")
+@click.group("intake", cls=_IntakeGroup)
 def intake_group() -> None:
     """The online intake server reporters use."""
 
@@ -59,14 +75,11 @@ def intake_group() -> None:
 @DATA_DIR
 def init_command(data_dir: Path) -> None:
     """Create the secrets and pickup signing key (mode 0600) and the database schema in DATA_DIR."""
-    try:
-        create_secret_files(data_dir)
-    except SecretFileError as error:
-        raise click.ClickException(str(error)) from None
+    create_secret_files(data_dir)
     signing_key = _signing_key(data_dir, create=True)
-    upgrade_to_head(make_engine(_database_url(data_dir)))
+    upgrade_to_head(_database_engine(data_dir))
     click.echo(f"Initialised {data_dir}.")
-    click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / 'recipients.txt'}.")
+    click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / RECIPIENTS_FILE}.")
     click.echo("Give the reviewers this key to pin (haven review init --intake-key ...):")
     click.echo(str(signing_key.public_key()))
 
@@ -75,7 +88,7 @@ def init_command(data_dir: Path) -> None:
 @DATA_DIR
 def migrate_command(data_dir: Path) -> None:
     """Bring the database schema up to date."""
-    upgrade_to_head(make_engine(_database_url(data_dir)))
+    upgrade_to_head(_database_engine(data_dir))
     click.echo("Database schema is up to date.")
 
 
@@ -108,16 +121,13 @@ def serve_command(
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def pickup_command(data_dir: Path, out: Path) -> None:
     """Write submissions not yet picked up into a pickup bundle at OUT."""
-    from intake.pickup import PickupError, write_pickup_bundle
+    from intake.pickup import write_pickup_bundle
 
     config = _config(data_dir)
     signing_key = _signing_key(data_dir)
-    try:
-        count = write_pickup_bundle(
-            make_engine(config.database_url), out, today=utc_today(), signing_key=signing_key
-        )
-    except PickupError as error:
-        raise click.ClickException(str(error)) from None
+    count = write_pickup_bundle(
+        make_engine(config.database_url), out, today=utc_today(), signing_key=signing_key
+    )
     if count == 0:
         click.echo("Nothing new to pick up; no bundle written.")
     else:
@@ -145,7 +155,8 @@ def signing_key_command(data_dir: Path, create: bool) -> None:
     "--retention-days",
     type=click.IntRange(min=0),
     default=None,
-    help="Days to keep picked-up submissions [default: HAVEN_RETENTION_DAYS or 14].",
+    help="Days to keep picked-up submissions "
+    f"[default: HAVEN_RETENTION_DAYS or {default_of('retention_days')}].",
 )
 @click.confirmation_option(prompt="Delete picked-up submissions past retention?")
 def purge_command(data_dir: Path, retention_days: int | None) -> None:

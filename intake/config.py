@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import keys
+from intake.errors import ConfigError, SecretFileError
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
 from keys.receipt import PRODUCTION_COST, Argon2Cost
@@ -14,10 +16,6 @@ from keys.receipt import PRODUCTION_COST, Argon2Cost
 DATABASE_FILE = "intake.sqlite3"
 RECIPIENTS_FILE = "recipients.txt"
 MIB = 1 << 20
-
-
-class ConfigError(ValueError):
-    """The configuration is incomplete or invalid; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -49,21 +47,27 @@ def load_config(environ: Mapping[str, str]) -> IntakeConfig:
     try:
         secret_key = read_secret_file(data_dir / SESSION_KEY_FILE)
         receipt_pepper = read_secret_file(data_dir / RECEIPT_PEPPER_FILE)
-    except RuntimeError as error:
+    except SecretFileError as error:
         raise ConfigError(f"HAVEN_DATA_DIR: {error}") from None
     return IntakeConfig(
         data_dir=data_dir,
-        database_url=environ.get("HAVEN_DATABASE_URL", f"sqlite:///{data_dir / DATABASE_FILE}"),
+        database_url=database_url(environ, data_dir),
         recipients=load_recipients(recipients_path),
         secret_key=secret_key,
         receipt_pepper=receipt_pepper,
-        max_upload_bytes=_positive_int(environ, "HAVEN_MAX_UPLOAD_BYTES", 500 * MIB),
-        max_files=_positive_int(environ, "HAVEN_MAX_FILES", 20),
-        max_text_chars=_positive_int(environ, "HAVEN_MAX_TEXT_CHARS", 20_000),
-        retention_days=_positive_int(environ, "HAVEN_RETENTION_DAYS", 14),
-        plain_http=_flag(environ, "HAVEN_PLAIN_HTTP"),
-        quick_exit_url=_quick_exit_url(environ),
+        **_settings_given(environ),
     )
+
+
+def database_url(environ: Mapping[str, str], data_dir: Path) -> str:
+    """Return HAVEN_DATABASE_URL, or else the URL of the SQLite database in `data_dir`."""
+    return environ.get("HAVEN_DATABASE_URL", f"sqlite:///{data_dir / DATABASE_FILE}")
+
+
+def default_of(field_name: str) -> object:
+    """Return the default of an IntakeConfig field, for text that must not repeat it."""
+    (field,) = (field for field in fields(IntakeConfig) if field.name == field_name)
+    return field.default
 
 
 def load_recipients(path: Path) -> tuple[keys.Recipient, ...]:
@@ -77,6 +81,16 @@ def load_recipients(path: Path) -> tuple[keys.Recipient, ...]:
     return tuple(recipients)
 
 
+def _settings_given(environ: Mapping[str, str]) -> dict[str, Any]:
+    # Only the settings `environ` gives: every other one keeps the default that
+    # IntakeConfig declares, the one place a default is written.
+    return {
+        field_name: parse(variable, environ[variable])
+        for field_name, (variable, parse) in _SETTINGS.items()
+        if variable in environ
+    }
+
+
 def _required(environ: Mapping[str, str], name: str) -> str:
     value = environ.get(name, "")
     if not value:
@@ -84,10 +98,7 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    text = environ.get(name)
-    if text is None:
-        return default
+def _positive_int(name: str, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -97,15 +108,26 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _quick_exit_url(environ: Mapping[str, str]) -> str:
+def _quick_exit_url(name: str, text: str) -> str:
     try:
-        return parse_quick_exit_url(environ.get("HAVEN_QUICK_EXIT_URL", DEFAULT_QUICK_EXIT_URL))
+        return parse_quick_exit_url(text)
     except ValueError as error:
-        raise ConfigError(f"HAVEN_QUICK_EXIT_URL: {error}") from None
+        raise ConfigError(f"{name}: {error}") from None
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
-    text = environ.get(name, "0")
+def _flag(name: str, text: str) -> bool:
     if text not in ("0", "1"):
         raise ConfigError(f"{name} must be 0 or 1")
     return text == "1"
+
+
+# The optional settings: each IntakeConfig field, the variable that sets it, and
+# the parser that validates the variable's text.
+_SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "max_upload_bytes": ("HAVEN_MAX_UPLOAD_BYTES", _positive_int),
+    "max_files": ("HAVEN_MAX_FILES", _positive_int),
+    "max_text_chars": ("HAVEN_MAX_TEXT_CHARS", _positive_int),
+    "retention_days": ("HAVEN_RETENTION_DAYS", _positive_int),
+    "plain_http": ("HAVEN_PLAIN_HTTP", _flag),
+    "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),
+}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-# A seam so tests can pin "today" (retention, staging collection) without sleeping.
+# A seam so tests can pin "today" (a submission's day, retention, staging collection)
+# without sleeping.
 Today = Callable[[], date]
 
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from intake.receiving import CsrfRefused, MalformedUpload, UploadRefused, UploadTooLarge
+from intake.errors import CsrfRefused, MalformedUpload, UploadRefused, UploadTooLarge
 
 DRAIN_READ_SIZE = 64 * 1024
 

@@ -8,11 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from intake.errors import SchemaError
+
 SCRIPT_LOCATION = "intake:migrations"
-
-
-class SchemaError(RuntimeError):
-    """The database is not at the schema revision this code expects."""
 
 
 def _alembic_config() -> Config:

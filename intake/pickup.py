@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select, update
 from intake.chunks import read_chunks
 from intake.db import writing
 from intake.durable import fsync_directory, publish_without_replacing
+from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, REPORT, StoredFile, Submission
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
@@ -25,10 +26,6 @@ FORMAT = "haven-pickup"
 VERSION = 2
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
-
-
-class PickupError(RuntimeError):
-    """The bundle could not be written; no submission was marked picked up."""
 
 
 class _VerifyingReader(io.RawIOBase):

@@ -12,13 +12,10 @@ from pathlib import Path
 
 import keys
 from intake.durable import fsync_directory, fsync_file
+from intake.errors import PickupKeyError
 from keys.signing import SigningKey
 
 PICKUP_SIGNING_KEY_FILE = "pickup_signing_key"
-
-
-class PickupKeyError(RuntimeError):
-    """The pickup signing key cannot be created or read."""
 
 
 def ensure_pickup_signing_key(data_dir: Path) -> SigningKey:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import keys
 from intake.receiving import ReceivedForm
@@ -18,7 +17,6 @@ def publish_submission(
     *,
     answers: dict[str, object],
     language: str,
-    day: date,
     recipients: Sequence[keys.Recipient],
     pepper: bytes,
     receipt_cost: Argon2Cost,
@@ -29,7 +27,11 @@ def publish_submission(
     code = generate_receipt_code()
     receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
     document = build_report_document(
-        answers=answers, attachments=received.attachments, received_day=day, language=language
+        answers=answers,
+        attachments=received.attachments,
+        # The day staged.publish() writes into the row, drawn once for both.
+        received_day=staged.day,
+        language=language,
     )
     chunks = staged.open_report()
     with keys.encrypting(as_binary_io(chunks), recipients=recipients) as age:

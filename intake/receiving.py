@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -20,7 +20,8 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 import keys
 from intake.chunks import ChunkWriter
-from intake.staging import StagedSubmission, as_binary_io
+from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
+from intake.staging import as_binary_io
 
 READ_SIZE = 64 * 1024
 CSRF_FIELD = "csrf_token"
@@ -34,26 +35,12 @@ MAX_PARTS = 1000
 MAX_FILENAME_CHARS = 255
 
 
-class UploadRefused(Exception):
-    """The upload cannot be accepted; nothing of it is kept."""
+class AttachmentFiles(Protocol):
+    """Where received attachments are stored: the submission they belong to."""
 
-
-class UploadTooLarge(UploadRefused):
-    """The body, a field or the number of files exceeds a configured limit."""
-
-    def __init__(self, limit: str, *, body_unread: bool = False) -> None:
-        super().__init__(limit)
-        self.limit = limit  # "total", "files" or "text"
-        # True when refused from the declared length alone, before reading anything.
-        self.body_unread = body_unread
-
-
-class MalformedUpload(UploadRefused):
-    """The body is not well-formed multipart/form-data."""
-
-
-class CsrfRefused(UploadRefused):
-    """The CSRF token is missing, invalid, or came after a file."""
+    def open_attachment(self) -> tuple[str, ChunkWriter]:
+        """Start the next attachment file; return its stored name and its writer."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +111,7 @@ def _decoder_refusals() -> Iterator[None]:
 
 
 class MultipartReceiver:
-    """Decodes one multipart body into a ReceivedForm, staging attachments encrypted."""
+    """Decodes one multipart body into a ReceivedForm, storing attachments encrypted."""
 
     def __init__(
         self,
@@ -133,12 +120,14 @@ class MultipartReceiver:
         limits: Limits,
         recipients: Sequence[keys.Recipient],
         check_csrf: Callable[[str], bool],
-        stage: Callable[[], StagedSubmission],
+        files: AttachmentFiles,
     ) -> None:
         self._limits = limits
         self._recipients = recipients
         self._check_csrf = check_csrf
-        self._stage = stage
+        # The receiver only fills attachment files; their submission's owner stages,
+        # publishes or discards them (intake/incoming.py).
+        self._files = files
         self._decoder = MultipartDecoder(
             boundary,
             # Werkzeug compares this with its whole receive buffer, file data included,
@@ -147,7 +136,6 @@ class MultipartReceiver:
             max_form_memory_size=max(limits.max_text_chars * BYTES_PER_CHAR, 2 * READ_SIZE),
             max_parts=MAX_PARTS,
         )
-        self.staged: StagedSubmission | None = None
         self.received = ReceivedForm()
         self._csrf_ok = False
         self._complete = False
@@ -204,9 +192,7 @@ class MultipartReceiver:
             return  # an empty file input, or a file field we never asked for: discarded
         if len(self.received.attachments) >= self._limits.max_files:
             raise UploadTooLarge("files")
-        if self.staged is None:
-            self.staged = self._stage()
-        name, chunks = self.staged.open_attachment()
+        name, chunks = self._files.open_attachment()
         self._sink = _FileSink(name, chunks, recipients=self._recipients)
 
     def _take(self, event: Data) -> None:
@@ -256,9 +242,3 @@ class MultipartReceiver:
                 sha256=sink.digest.hexdigest(),
             )
         )
-
-    def discard(self) -> None:
-        """Delete whatever was staged: the submission will not be published."""
-        if self.staged is not None:
-            self.staged.discard()
-            self.staged = None

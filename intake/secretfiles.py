@@ -8,14 +8,11 @@ import stat
 from pathlib import Path
 
 from intake.durable import fsync_directory
+from intake.errors import SecretFileError
 
 SESSION_KEY_FILE = "secret_key"
 RECEIPT_PEPPER_FILE = "receipt_pepper"
 SECRET_SIZE = 32
-
-
-class SecretFileError(RuntimeError):
-    """A secret file is missing, malformed, or readable by other users."""
 
 
 def create_secret_files(data_dir: Path) -> None:

@@ -10,7 +10,11 @@ from gunicorn.app.base import BaseApplication
 
 from intake.app import create_app
 from intake.config import IntakeConfig
+from intake.days import utc_today
+from intake.db import make_engine
 from intake.logconfig import logconfig_dict
+from intake.migrate import require_current_schema
+from intake.staging import collect_stale
 
 # Reporters on Tor upload slowly: threads keep one slow upload from occupying a worker.
 DEFAULT_WORKERS = 2
@@ -61,7 +65,24 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     }
 
 
+def prepare_database(config: IntakeConfig) -> None:
+    """Do the database's start-up work once, before gunicorn starts any worker.
+
+    The schema must be current (a refusal here is one line, not a traceback from
+    every worker), and staged rows of uploads that died with an earlier process
+    are collected, as `purge` also does.
+    """
+    engine = make_engine(config.database_url)
+    try:
+        require_current_schema(engine)
+        collect_stale(engine, today=utc_today())
+    finally:
+        # Forked workers must not inherit a pooled connection of this process.
+        engine.dispose()
+
+
 def serve(config: IntakeConfig, *, host: str, port: int, workers: int, threads: int) -> None:
-    """Run intake under gunicorn until interrupted."""
+    """Prepare the database, then run intake under gunicorn until interrupted."""
+    prepare_database(config)
     options = gunicorn_options(host=host, port=port, workers=workers, threads=threads)
     IntakeServer(config, options).run()

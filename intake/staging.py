@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from intake.chunks import ChunkWriter
 from intake.days import Today, utc_today
 from intake.db import writing
+from intake.errors import PublicationError
 from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, Chunk, StoredFile, Submission
 
 REPORT_NAME = "report.age"
@@ -19,10 +20,6 @@ REPORT_NAME = "report.age"
 DELETE_BATCH_CHUNKS = 16
 # A staged submission this many days old belongs to an upload that died.
 STALE_AFTER_DAYS = 2
-
-
-class PublicationError(RuntimeError):
-    """A staged submission could not be published (it was collected or already published)."""
 
 
 def attachment_name(number: int) -> str:
@@ -35,13 +32,15 @@ class StagedSubmission:
 
     def __init__(self, engine: Engine, *, today: Today = utc_today) -> None:
         self._engine = engine
-        self._today = today
         # 128 random bits: the id says nothing about time, order or content.
         self.id = secrets.token_hex(16)
+        # The submission's one day, drawn once: it is the staged day, the received day
+        # of the row and of the report document, so none can disagree across midnight.
+        self.day = today()
         self._attachments = 0
         with writing(engine) as connection:
             connection.execute(
-                insert(Submission).values(id=self.id, state=STAGED, staged_day=today())
+                insert(Submission).values(id=self.id, state=STAGED, staged_day=self.day)
             )
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
@@ -78,7 +77,7 @@ class StagedSubmission:
                 .where(Submission.id == self.id, Submission.state == STAGED)
                 .values(
                     state=PUBLISHED,
-                    received_day=self._today(),
+                    received_day=self.day,
                     receipt_lookup_id=receipt_lookup_id,
                     reply_recipient=reply_recipient,
                 )

@@ -10,17 +10,11 @@ from flask_babel import get_locale
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.forms import ReportFormBase
-from intake.publishing import publish_submission
+from intake.incoming import IncomingSubmission
 from intake.questionnaire import QUESTIONS, SECTIONS
-from intake.receiving import (
-    CsrfRefused,
-    Limits,
-    MalformedUpload,
-    MultipartReceiver,
-    UploadTooLarge,
-)
-from intake.staging import StagedSubmission
+from intake.receiving import AttachmentFiles, Limits, MultipartReceiver
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
@@ -59,33 +53,23 @@ def report_form() -> ResponseReturnValue:
 def submit_report() -> ResponseReturnValue:
     """Receive, encrypt and publish a report; show its receipt code once."""
     state = intake_state()
-    receiver = _receiver(state)
-    try:
-        received = receiver.receive(_request_body(state))
+    # Whatever goes wrong, or if the form comes back for correction, leaving this
+    # block unpublished deletes everything of the submission that was staged.
+    with IncomingSubmission(state.engine, today=state.today) as submission:
+        received = _receiver(state, submission).receive(_request_body(state))
         form = state.report_form(formdata=received.fields)
         if not form.validate_report(attachment_count=len(received.attachments)):
-            receiver.discard()
             if form.csrf_token.errors:
                 raise CsrfRefused("invalid CSRF token")
             return _render_form(form, state, files_dropped=bool(received.attachments)), 422
-        if receiver.staged is None:
-            # A report without attachments is staged only now; it must belong to the
-            # receiver so that the cleanup below removes it too if publishing fails.
-            receiver.staged = StagedSubmission(state.engine, today=state.today)
-        code = publish_submission(
-            receiver.staged,
+        code = submission.publish(
             received,
             answers=form.answers(),
             language=str(get_locale() or "en"),
-            day=state.today(),
             recipients=state.config.recipients,
             pepper=state.config.receipt_pepper,
             receipt_cost=state.config.receipt_cost,
         )
-    except BaseException:
-        # Whatever went wrong, nothing of a refused submission is left behind.
-        receiver.discard()
-        raise
     return render_template("intake/receipt.html", code=code)
 
 
@@ -109,7 +93,7 @@ def _limits(state: IntakeState) -> Limits:
     )
 
 
-def _receiver(state: IntakeState) -> MultipartReceiver:
+def _receiver(state: IntakeState, files: AttachmentFiles) -> MultipartReceiver:
     if request.mimetype != "multipart/form-data":
         raise MalformedUpload("the form must be sent as multipart/form-data")
     boundary = request.mimetype_params.get("boundary", "")
@@ -120,7 +104,7 @@ def _receiver(state: IntakeState) -> MultipartReceiver:
         limits=_limits(state),
         recipients=state.config.recipients,
         check_csrf=_csrf_token_valid,
-        stage=lambda: StagedSubmission(state.engine, today=state.today),
+        files=files,
     )
 
 

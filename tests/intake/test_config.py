@@ -9,9 +9,9 @@ import pytest
 
 import keys
 from intake import create_app
-from intake.config import ConfigError, load_config
-from intake.migrate import SchemaError
-from intake.secretfiles import SecretFileError, create_secret_files
+from intake.config import load_config
+from intake.errors import ConfigError, SchemaError, SecretFileError
+from intake.secretfiles import create_secret_files
 from tests.intake.conftest import prepare_data_dir
 
 

@@ -21,8 +21,9 @@ from sqlalchemy import create_engine, event, update
 
 import intake.pickup
 import keys
+from intake.errors import PickupError
 from intake.models import Chunk, StoredFile
-from intake.pickup import PickupError, write_pickup_bundle
+from intake.pickup import write_pickup_bundle
 from intake.purge import purge_picked_up
 from intake.staging import StagedSubmission, collect_stale
 from keys.signing import PICKUP_NAMESPACE, SigningKey

@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from intake import create_app
-from intake.config import ConfigError, load_config
+from intake.config import load_config
+from intake.errors import ConfigError
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 
 

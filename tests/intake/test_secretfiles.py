@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from intake.errors import SecretFileError
 from intake.pickup_key import PICKUP_SIGNING_KEY_FILE, ensure_pickup_signing_key
 from intake.secretfiles import (
     RECEIPT_PEPPER_FILE,
     SESSION_KEY_FILE,
-    SecretFileError,
     create_secret_files,
     read_secret_file,
 )

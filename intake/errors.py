@@ -1,0 +1,59 @@
+"""Exceptions of intake: one per kind of failure, every one an IntakeError.
+
+The command line catches IntakeError alone (intake/cli.py) and prints its
+message, so a message names the setting, file or rule at fault and never
+quotes a secret or a submitted value. Refused uploads (UploadRefused) are
+answered with error pages instead (intake/error_pages.py).
+"""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Base of every failure intake raises itself."""
+
+
+class ConfigError(IntakeError):
+    """The configuration is incomplete or invalid; the message names the variable."""
+
+
+class SecretFileError(IntakeError):
+    """A secret file is missing, malformed, or readable by other users."""
+
+
+class SchemaError(IntakeError):
+    """The database is not at the schema revision this code expects."""
+
+
+class PickupKeyError(IntakeError):
+    """The pickup signing key cannot be created or read."""
+
+
+class PickupError(IntakeError):
+    """The bundle could not be written; no submission was marked picked up."""
+
+
+class PublicationError(IntakeError):
+    """A staged submission could not be published (it was collected or already published)."""
+
+
+class UploadRefused(IntakeError):
+    """The upload cannot be accepted; nothing of it is kept."""
+
+
+class UploadTooLarge(UploadRefused):
+    """The body, a field or the number of files exceeds a configured limit."""
+
+    def __init__(self, limit: str, *, body_unread: bool = False) -> None:
+        super().__init__(limit)
+        self.limit = limit  # "total", "files" or "text"
+        # True when refused from the declared length alone, before reading anything.
+        self.body_unread = body_unread
+
+
+class MalformedUpload(UploadRefused):
+    """The body is not well-formed multipart/form-data."""
+
+
+class CsrfRefused(UploadRefused):
+    """The CSRF token is missing, invalid, or came after a file."""
