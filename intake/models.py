@@ -25,9 +25,6 @@ STAGED = "staged"
 PUBLISHED = "published"
 PICKED_UP = "picked_up"
 
-REPORT = "report"
-ATTACHMENT = "attachment"
-
 
 class Base(DeclarativeBase):
     """Declarative base with stable constraint names, so migrations can refer to them."""

@@ -15,17 +15,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import read_chunks
 from intake.db import writing
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
-from intake.models import PICKED_UP, PUBLISHED, REPORT, StoredFile, Submission
+from intake.models import PICKED_UP, PUBLISHED, StoredFile, Submission
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-
-FORMAT = "haven-pickup"
-VERSION = 2
-MANIFEST_NAME = "manifest.json"
-SIGNATURE_NAME = "manifest.json.sig"
 
 
 class _VerifyingReader(io.RawIOBase):
@@ -91,7 +87,7 @@ def write_pickup_bundle(
     # From here on the partial file is ours, and only ours is ever removed.
     try:
         with raw:
-            with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
                 _add(tar, MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
                 _add(tar, SIGNATURE_NAME, io.BytesIO(signature), len(signature))
                 _add_submissions(tar, engine, submissions, files)
@@ -123,7 +119,7 @@ def _add_submissions(
             reader = _VerifyingReader(
                 read_chunks(engine, file_id=stored.id), size=stored.size, sha256=stored.sha256
             )
-            name = f"submissions/{submission.id}/{stored.name}"
+            name = member_name(submission.id, stored.name)
             _add(tar, name, io.BufferedReader(reader), stored.size)
 
 

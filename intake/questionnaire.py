@@ -12,7 +12,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-VERSION = "1.0.0"
+from contracts.report import QUESTIONNAIRE_VERSION
+
+# This definition's version (contracts/report.py, where review's labels read it too).
+VERSION = QUESTIONNAIRE_VERSION
 SHORT_TEXT_CHARS = 300
 
 

@@ -8,11 +8,9 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from intake.questionnaire import VERSION, definition_sha256
+from contracts.report import FORMAT, QUESTIONNAIRE_VERSION, VERSION
+from intake.questionnaire import definition_sha256
 from intake.receiving import ReceivedAttachment
-
-FORMAT = "haven-report"
-FORMAT_VERSION = 1
 
 
 def build_report_document(
@@ -25,8 +23,8 @@ def build_report_document(
     """Return the report document of docs/pickup-bundle.md for these answers and files."""
     return {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "questionnaire": {"version": VERSION, "sha256": definition_sha256()},
+        "version": VERSION,
+        "questionnaire": {"version": QUESTIONNAIRE_VERSION, "sha256": definition_sha256()},
         "received_day": received_day.isoformat(),
         "language": language,
         "urgent": answers.get("danger_now") == "yes",

@@ -8,13 +8,13 @@ from typing import BinaryIO, cast
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
 from intake.chunks import ChunkWriter
 from intake.days import Today, utc_today
 from intake.db import writing
 from intake.errors import PublicationError
-from intake.models import ATTACHMENT, PUBLISHED, REPORT, STAGED, Chunk, StoredFile, Submission
+from intake.models import PUBLISHED, STAGED, Chunk, StoredFile, Submission
 
-REPORT_NAME = "report.age"
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
 # so this bounds how long a purge holds the write lock other reporters wait on.
 DELETE_BATCH_CHUNKS = 16
@@ -22,9 +22,6 @@ DELETE_BATCH_CHUNKS = 16
 STALE_AFTER_DAYS = 2
 
 
-def attachment_name(number: int) -> str:
-    """Return the stored name of the `number`th attachment (from 1): attachment-001.age."""
-    return f"attachment-{number:03d}.age"
 
 
 class StagedSubmission:
