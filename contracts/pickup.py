@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 FORMAT = "haven-pickup"
-VERSION = 2
+# Version 3 added `follows` to submission entries: a follow-up names its case.
+VERSION = 3
+# What a reader accepts: version 2 reads as version 3 with no follow-ups.
+READABLE_VERSIONS = frozenset({2, 3})
 # Version 1 bundles carried no signature; review refuses them by name.
 UNSIGNED_VERSION = 1
 # The first two tar members, in this order.

@@ -161,6 +161,8 @@ def _manifest(
                 if submission.received_day
                 else None,
                 "reply_recipient": submission.reply_recipient,
+                # Follow-ups are not stored yet; every submission is a first report.
+                "follows": None,
                 "files": [
                     {"name": f.name, "kind": f.kind, "size": f.size, "sha256": f.sha256}
                     for f in files[submission.id]

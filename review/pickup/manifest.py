@@ -14,10 +14,10 @@ from contracts.pickup import (
     ATTACHMENT_NAME,
     FORMAT,
     MAX_MANIFEST_BYTES,
+    READABLE_VERSIONS,
     REPORT,
     REPORT_NAME,
     UNSIGNED_VERSION,
-    VERSION,
     member_name,
 )
 from contracts.report import MAX_REPORT_BYTES
@@ -46,6 +46,8 @@ class SubmissionEntry:
     received_day: str
     reply_recipient: str | None
     files: tuple[FileEntry, ...]
+    # The id of the case's first submission when this one is a follow-up (version 3).
+    follows: str | None = None
 
     def member_name(self, file: FileEntry) -> str:
         """The tar member name this file must have."""
@@ -77,7 +79,7 @@ UNSIGNED_MESSAGE = (
 
 
 def parse_manifest(raw: bytes) -> Manifest:
-    """Validate `raw` as a version 2 manifest, or raise BundleError saying what is wrong."""
+    """Validate `raw` as a version 2 or 3 manifest, or raise BundleError saying what is wrong."""
     if len(raw) > MAX_MANIFEST_BYTES:
         raise BundleError("manifest.json is larger than any real manifest")
     try:
@@ -90,7 +92,7 @@ def parse_manifest(raw: bytes) -> Manifest:
         raise BundleError(f"manifest format is not {FORMAT!r}")
     if obj.get("version") == UNSIGNED_VERSION:
         raise BundleError(UNSIGNED_MESSAGE)
-    if obj.get("version") != VERSION:
+    if obj.get("version") not in READABLE_VERSIONS:
         raise BundleError(f"unsupported pickup bundle version {obj.get('version')!r}")
     submissions = tuple(_submission(s) for s in _list(obj.get("submissions"), "submissions"))
     ids = [s.id for s in submissions]
@@ -122,7 +124,13 @@ def _submission(value: Any) -> SubmissionEntry:
     reports = [f for f in files if f.kind == REPORT]
     if len(reports) != 1 or reports[0].name != REPORT_NAME:
         raise BundleError(f"submission {sid} must have exactly one report named {REPORT_NAME}")
-    return SubmissionEntry(sid, _day(obj.get("received_day"), "received_day"), reply, files)
+    follows = obj.get("follows")
+    if follows is not None:
+        follows = _hex32(follows, f"submission {sid} follows")
+        if follows == sid:
+            raise BundleError(f"submission {sid} follows itself")
+    return SubmissionEntry(sid, _day(obj.get("received_day"), "received_day"), reply, files,
+                           follows)
 
 
 def _file(value: Any, sid: str) -> FileEntry:

@@ -98,7 +98,7 @@ class BundleWriter:
             return self.manifest_override
         return {
             "format": "haven-pickup",
-            "version": 2,
+            "version": 3,
             "bundle_id": self.bundle_id,
             "created_day": "2025-03-15",
             "submissions": [
@@ -106,6 +106,7 @@ class BundleWriter:
                     "id": s.id,
                     "received_day": s.received_day,
                     "reply_recipient": s.reply_recipient,
+                    "follows": None,
                     "files": [
                         {"name": name, "kind": kind, "size": len(data),
                          "sha256": hashlib.sha256(data).hexdigest()}

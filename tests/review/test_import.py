@@ -122,7 +122,7 @@ def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
     if variant == "manifest_not_first":
         return writer.write(path, [*members[1:], members[0]])
     if variant == "unknown_version":
-        manifest = writer.manifest() | {"version": 3}
+        manifest = writer.manifest() | {"version": 4}
         return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "bad_id":
         manifest = writer.manifest()
@@ -130,6 +130,11 @@ def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
         return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "not_json":
         return writer.write(path, [*_signed(b"{not json"), *members[2:]])
+    if variant in ("follows_itself", "follows_garbage"):
+        manifest = writer.manifest()
+        entry = manifest["submissions"][0]
+        entry["follows"] = entry["id"] if variant == "follows_itself" else "../x"
+        return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "week_date":
         manifest = writer.manifest() | {"created_day": "2025-W11-5"}
         return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
@@ -182,7 +187,8 @@ HOSTILE = [
     ("symlink", "link"), ("hardlink", "link"), ("duplicate", "appears twice"),
     ("unlisted", "not listed"), ("missing", "not in the bundle"), ("size_lie", "manifest says"),
     ("hash_lie", "sha256"), ("manifest_not_first", "first member"),
-    ("unknown_version", "version 3"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("unknown_version", "version 4"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("follows_itself", "follows itself"), ("follows_garbage", "follows"),
     ("week_date", "YYYY-MM-DD"), ("bad_reply_recipient", "reply_recipient"),
     ("deep_manifest", "JSON"), ("unsigned", "unsigned bundle is refused"),
     ("unsigned_v1", "version 1 pickup bundle, which is unsigned"),
@@ -254,3 +260,16 @@ def test_a_bundle_id_never_brings_new_submissions_twice(
     with pytest.raises(BundleError, match="never reused"):
         import_bundle(workspace, reused.write(tmp_path / "reused.tar"), actor="t")
     assert (_counts(workspace), sorted(_objects(workspace))) == before
+
+
+def test_a_version_2_bundle_imports_as_first_reports(workspace: Workspace, writer: BundleWriter,
+                                                     tmp_path: Path) -> None:
+    """Bundles written before follow-ups (no `follows`) are still read."""
+    members = writer.members()
+    manifest = writer.manifest() | {"version": 2}
+    for entry in manifest["submissions"]:
+        del entry["follows"]
+    bundle = writer.write(tmp_path / "v2.tar", [*_signed(json.dumps(manifest).encode()),
+                                                *members[2:]])
+    result = import_bundle(workspace, bundle, actor="alice")
+    assert result.added == len(manifest["submissions"])
