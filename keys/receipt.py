@@ -19,6 +19,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from keys.errors import ReceiptError
 from keys.hybrid import SEED_SIZE, HybridIdentity
 
 WORDLIST_RESOURCE = "eff_large_wordlist.txt"
@@ -34,10 +35,6 @@ LOOKUP_ID_SIZE = 32
 _LOOKUP_LABEL = b"haven/receipt/v1/lookup-id"
 _REPLY_KEY_LABEL = b"haven/receipt/v1/reply-mlkem768x25519"
 _ARGON2_OUTPUT_SIZE = 32
-
-
-class ReceiptError(ValueError):
-    """A receipt code is not made of words from the list, or has too few of them."""
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,15 @@ def test_wrong_identity_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     assert result.stderr.strip() == "Error: no identity matched any of the recipients"
 
 
+def test_an_empty_passphrase_file_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
+    pw = tmp_path / "pw"
+    pw.write_text("\n")
+    result = invoke(runner, "encrypt", "--passphrase-file", str(pw), input=b"x")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: passphrase file {pw} is empty"
+    assert result.stdout_bytes == b""
+
+
 def test_console_script_with_stock_age(tmp_path: Path) -> None:
     """The installed `haven` command and the stock tool read each other's files."""
     age = require_program("age", "apt-get install -y age")
