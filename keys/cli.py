@@ -146,7 +146,7 @@ def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
     with _failures_as_errors():
         passphrase = _identity_passphrase(identity_passphrase_file)
         for identity in read_identity_file(identity_file, passphrase=passphrase):
-            click.echo(str(identity.recipient()))  # type: ignore[attr-defined]
+            click.echo(str(identity.recipient()))
 
 
 @keys_group.command("encrypt")

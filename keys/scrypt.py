@@ -58,6 +58,14 @@ class ScryptIdentity:
         self._passphrase = passphrase
         self._max_work_factor = max_work_factor
 
+    def recipient(self) -> ScryptRecipient:
+        """The same passphrase as a recipient, at a work factor this identity accepts.
+
+        RecipientError if the passphrase is empty: nothing may be encrypted to that.
+        """
+        work_factor = min(DEFAULT_WORK_FACTOR, self._max_work_factor)
+        return ScryptRecipient(self._passphrase, work_factor=work_factor)
+
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
         for stanza in stanzas:
             if stanza.type != STANZA_TYPE:

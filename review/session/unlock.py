@@ -111,8 +111,6 @@ def match_reviewer(
     """
     by_recipient = {r.recipient: r.name for r in reviewers}
     for identity in identities:
-        if not isinstance(identity, keys.X25519Identity | keys.HybridIdentity):
-            continue
         name = by_recipient.get(str(identity.recipient()))
         if name is not None:
             return Unlocked(reviewer=name, identity=identity)

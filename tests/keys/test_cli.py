@@ -33,7 +33,7 @@ def test_generate_is_post_quantum_by_default(runner: CliRunner, tmp_path: Path) 
     assert recipient.startswith("age1pq1")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert "AGE-SECRET-KEY-PQ-1" in key.read_text()
-    assert str(keys.read_identity_file(key)[0].recipient()) == recipient  # type: ignore[attr-defined]
+    assert str(keys.read_identity_file(key)[0].recipient()) == recipient
 
 
 def test_generate_refuses_to_overwrite(runner: CliRunner, tmp_path: Path) -> None:
