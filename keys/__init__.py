@@ -42,8 +42,9 @@ from keys.files import (
 )
 from keys.hybrid import HybridIdentity, HybridRecipient
 from keys.parse import parse_identity, parse_recipient
+from keys.passphrase_header import read_scrypt_parameters
 from keys.recipient import Identity, Recipient
-from keys.scrypt import ScryptIdentity, ScryptRecipient
+from keys.scrypt import ScryptIdentity, ScryptParameters, ScryptRecipient
 from keys.x25519 import X25519Identity, X25519Recipient
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "Recipient",
     "RecipientError",
     "ScryptIdentity",
+    "ScryptParameters",
     "ScryptRecipient",
     "SignatureError",
     "X25519Identity",
@@ -85,5 +87,6 @@ __all__ = [
     "parse_recipient",
     "read_identity_file",
     "read_recipients_file",
+    "read_scrypt_parameters",
     "write_identity_file",
 ]

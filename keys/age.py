@@ -139,6 +139,18 @@ def _peekable(src: BinaryIO) -> io.BufferedReader:
     return io.BufferedReader(_Borrowed(src), buffer_size=CHUNK_SIZE)
 
 
+def read_header(src: BinaryIO) -> tuple[io.BufferedReader, Header]:
+    """Parse the header of the age file in `src`, binary or armored (recognised by itself).
+
+    Also returns the reader to go on with, positioned at the payload nonce:
+    through the armor when there is armor.
+    """
+    reader = _peekable(src)
+    if looks_armored(reader.peek(DETECTION_PREFIX)[:DETECTION_PREFIX]):
+        reader = io.BufferedReader(ArmorReader(reader), buffer_size=CHUNK_SIZE)
+    return reader, parse_header(reader)
+
+
 def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.BufferedReader:
     """Verify the header of the age file in `src` and return a reader of its plaintext.
 
@@ -150,10 +162,7 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
     chosen = list(identities)
     if not chosen:
         raise NoIdentityMatchError("no identities given")
-    reader = _peekable(src)
-    if looks_armored(reader.peek(DETECTION_PREFIX)[:DETECTION_PREFIX]):
-        reader = io.BufferedReader(ArmorReader(reader), buffer_size=CHUNK_SIZE)
-    header = parse_header(reader)
+    reader, header = read_header(src)
     file_key = _unwrap_file_key(header, chosen)
     expected = header_mac(file_key=file_key, header_without_mac=header.mac_input)
     if not hmac.compare_digest(expected, header.mac):
