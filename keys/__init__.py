@@ -3,6 +3,12 @@
 Every report, attachment and reply in Haven is an age v1 file, so any holder of
 the right key can open it with the stock `age` tool as well as with Haven.
 This package depends on no other Haven package.
+
+What this module exports is the API; keys.signing, keys.receipt and keys.cli
+are public modules of their own. keys.header, keys.armor, keys.stream and
+keys.primitives are the wire format's internals: nothing outside keys/ (and its
+tests) imports them, so there is one age parser, not one per caller
+(tests/keys/test_internals.py holds the line).
 """
 
 from keys.age import (

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pytest
 
 import keys
-from keys.armor import ArmorWriter
 from tests.keys.conftest import FAST_WORK_FACTOR, PASSPHRASE
-from tests.keys.craft import AgeFile, b64
+from tests.keys.craft import AgeFile, armor, b64
 
 SALT = bytes(range(16))
-
-
-def armor(data: bytes) -> bytes:
-    out = io.BytesIO()
-    writer = ArmorWriter(out)
-    writer.write(data)
-    writer.close()
-    return out.getvalue()
 
 
 def crafted(*stanza_args: str) -> bytes:
