@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from keys.primitives import (
     FILE_KEY_SIZE,
     PAYLOAD_NONCE_SIZE,
     header_mac,
+    header_mac_verifies,
     payload_key,
     random_bytes,
 )
@@ -164,8 +164,9 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
         raise NoIdentityMatchError("no identities given")
     reader, header = read_header(src)
     file_key = _unwrap_file_key(header, chosen)
-    expected = header_mac(file_key=file_key, header_without_mac=header.mac_input)
-    if not hmac.compare_digest(expected, header.mac):
+    if not header_mac_verifies(
+        file_key=file_key, header_without_mac=header.mac_input, mac=header.mac
+    ):
         raise HeaderMACError("header MAC does not verify")
     nonce = reader.read(PAYLOAD_NONCE_SIZE)
     if len(nonce) != PAYLOAD_NONCE_SIZE:
