@@ -25,9 +25,8 @@ from keys.primitives import (
     random_bytes,
 )
 from keys.recipient import Identity, Recipient
+from keys.scrypt import scrypt_stanza
 from keys.stream import CHUNK_SIZE, StreamReader, StreamWriter, write_all
-
-_SCRYPT_STANZA = "scrypt"
 
 
 def check_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
@@ -107,9 +106,9 @@ def encrypting(
 
 
 def _unwrap_file_key(header: Header, identities: Sequence[Identity]) -> bytes:
-    types = [s.type for s in header.stanzas]
-    if _SCRYPT_STANZA in types and len(types) != 1:
-        raise HeaderError("an scrypt stanza must be the only stanza")
+    # Whatever the identities: a passphrase file that someone else could open
+    # too is refused, not merely left unopened by the passphrase.
+    scrypt_stanza(header.stanzas)
     for identity in identities:
         file_key = identity.unwrap(header.stanzas)
         if file_key is not None:

@@ -11,7 +11,7 @@ import io
 
 from keys.age import read_header
 from keys.errors import NoIdentityMatchError
-from keys.scrypt import MAX_WORK_FACTOR, ScryptParameters, only_stanza, stanza_parameters
+from keys.scrypt import MAX_WORK_FACTOR, ScryptParameters, scrypt_stanza, stanza_parameters
 
 
 def read_scrypt_parameters(
@@ -28,7 +28,7 @@ def read_scrypt_parameters(
     to a passphrase.
     """
     _, header = read_header(io.BytesIO(data))
-    stanza = only_stanza(header.stanzas)
+    stanza = scrypt_stanza(header.stanzas)
     if stanza is None:
         raise NoIdentityMatchError("the file is not encrypted to a passphrase")
     return stanza_parameters(stanza, max_work_factor=max_work_factor)

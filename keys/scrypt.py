@@ -58,7 +58,7 @@ def stanza_parameters(stanza: Stanza, *, max_work_factor: int) -> ScryptParamete
     return ScryptParameters(salt=salt, work_factor=work_factor)
 
 
-def only_stanza(stanzas: Sequence[Stanza]) -> Stanza | None:
+def scrypt_stanza(stanzas: Sequence[Stanza]) -> Stanza | None:
     """The header's scrypt stanza, None if it has none; HeaderError if it is not alone."""
     for stanza in stanzas:
         if stanza.type != STANZA_TYPE:
@@ -116,7 +116,7 @@ class ScryptIdentity:
         return ScryptRecipient(self._passphrase, work_factor=work_factor)
 
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
-        stanza = only_stanza(stanzas)
+        stanza = scrypt_stanza(stanzas)
         if stanza is None:
             return None
         parameters = stanza_parameters(stanza, max_work_factor=self._max_work_factor)
