@@ -35,7 +35,7 @@ def errors_as_one_line() -> Iterator[None]:
     """Report intake's and keys' failures as click's one line `Error: ...`, exit status 1."""
     try:
         yield
-    except (IntakeError, keys.AgeError) as error:
+    except (IntakeError, keys.KeysError) as error:
         # Their messages are written for the operator and name the setting, file or
         # rule at fault, never a secret: the message is all that is shown. Anything
         # else is a fault of ours and keeps its traceback.

@@ -3,6 +3,12 @@
 Every report, attachment and reply in Haven is an age v1 file, so any holder of
 the right key can open it with the stock `age` tool as well as with Haven.
 This package depends on no other Haven package.
+
+What this module exports is the API; keys.signing, keys.receipt and keys.cli
+are public modules of their own. keys.header, keys.armor, keys.stream and
+keys.primitives are the wire format's internals: nothing outside keys/ (and its
+tests) imports them, so there is one age parser, not one per caller
+(tests/keys/test_internals.py holds the line).
 """
 
 from keys.age import (
@@ -23,9 +29,12 @@ from keys.errors import (
     HeaderError,
     HeaderMACError,
     IdentityError,
+    KeysError,
     MixedRecipientsError,
     NoIdentityMatchError,
+    PassphraseUnavailable,
     PayloadError,
+    ReceiptError,
     RecipientError,
     SignatureError,
 )
@@ -39,8 +48,9 @@ from keys.files import (
 )
 from keys.hybrid import HybridIdentity, HybridRecipient
 from keys.parse import parse_identity, parse_recipient
+from keys.passphrase_header import read_scrypt_parameters
 from keys.recipient import Identity, Recipient
-from keys.scrypt import ScryptIdentity, ScryptRecipient
+from keys.scrypt import ScryptIdentity, ScryptParameters, ScryptRecipient
 from keys.x25519 import X25519Identity, X25519Recipient
 
 __all__ = [
@@ -54,12 +64,16 @@ __all__ = [
     "HybridRecipient",
     "Identity",
     "IdentityError",
+    "KeysError",
     "MixedRecipientsError",
     "NoIdentityMatchError",
+    "PassphraseUnavailable",
     "PayloadError",
+    "ReceiptError",
     "Recipient",
     "RecipientError",
     "ScryptIdentity",
+    "ScryptParameters",
     "ScryptRecipient",
     "SignatureError",
     "X25519Identity",
@@ -79,5 +93,6 @@ __all__ = [
     "parse_recipient",
     "read_identity_file",
     "read_recipients_file",
+    "read_scrypt_parameters",
     "write_identity_file",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,13 +20,13 @@ from keys.primitives import (
     FILE_KEY_SIZE,
     PAYLOAD_NONCE_SIZE,
     header_mac,
+    header_mac_verifies,
     payload_key,
     random_bytes,
 )
 from keys.recipient import Identity, Recipient
+from keys.scrypt import scrypt_stanza
 from keys.stream import CHUNK_SIZE, StreamReader, StreamWriter, write_all
-
-_SCRYPT_STANZA = "scrypt"
 
 
 def check_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
@@ -107,9 +106,9 @@ def encrypting(
 
 
 def _unwrap_file_key(header: Header, identities: Sequence[Identity]) -> bytes:
-    types = [s.type for s in header.stanzas]
-    if _SCRYPT_STANZA in types and len(types) != 1:
-        raise HeaderError("an scrypt stanza must be the only stanza")
+    # Whatever the identities: a passphrase file that someone else could open
+    # too is refused, not merely left unopened by the passphrase.
+    scrypt_stanza(header.stanzas)
     for identity in identities:
         file_key = identity.unwrap(header.stanzas)
         if file_key is not None:
@@ -139,6 +138,18 @@ def _peekable(src: BinaryIO) -> io.BufferedReader:
     return io.BufferedReader(_Borrowed(src), buffer_size=CHUNK_SIZE)
 
 
+def read_header(src: BinaryIO) -> tuple[io.BufferedReader, Header]:
+    """Parse the header of the age file in `src`, binary or armored (recognised by itself).
+
+    Also returns the reader to go on with, positioned at the payload nonce:
+    through the armor when there is armor.
+    """
+    reader = _peekable(src)
+    if looks_armored(reader.peek(DETECTION_PREFIX)[:DETECTION_PREFIX]):
+        reader = io.BufferedReader(ArmorReader(reader), buffer_size=CHUNK_SIZE)
+    return reader, parse_header(reader)
+
+
 def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.BufferedReader:
     """Verify the header of the age file in `src` and return a reader of its plaintext.
 
@@ -150,13 +161,11 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
     chosen = list(identities)
     if not chosen:
         raise NoIdentityMatchError("no identities given")
-    reader = _peekable(src)
-    if looks_armored(reader.peek(DETECTION_PREFIX)[:DETECTION_PREFIX]):
-        reader = io.BufferedReader(ArmorReader(reader), buffer_size=CHUNK_SIZE)
-    header = parse_header(reader)
+    reader, header = read_header(src)
     file_key = _unwrap_file_key(header, chosen)
-    expected = header_mac(file_key=file_key, header_without_mac=header.mac_input)
-    if not hmac.compare_digest(expected, header.mac):
+    if not header_mac_verifies(
+        file_key=file_key, header_without_mac=header.mac_input, mac=header.mac
+    ):
         raise HeaderMACError("header MAC does not verify")
     nonce = reader.read(PAYLOAD_NONCE_SIZE)
     if len(nonce) != PAYLOAD_NONCE_SIZE:

@@ -14,7 +14,7 @@ import click
 
 from keys import passphrase as passphrases
 from keys.age import decrypt_stream, encrypt_stream
-from keys.errors import AgeError
+from keys.errors import KeysError
 from keys.files import format_identity_file, read_identity_file, read_recipients_file
 from keys.hybrid import HybridIdentity
 from keys.parse import parse_recipient
@@ -28,9 +28,8 @@ def _failures_as_errors() -> Iterator[None]:
     """Turn every expected failure into one clear line on stderr and exit status 1."""
     try:
         yield
-    except AgeError as err:
-        raise click.ClickException(str(err)) from None
-    except passphrases.PassphraseUnavailable as err:
+    except KeysError as err:
+        # Messages of keys/ name the broken rule, never key material, so they may be shown.
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"{err.filename or ''}: {err.strerror}".lstrip(": ")) from None
@@ -147,7 +146,7 @@ def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
     with _failures_as_errors():
         passphrase = _identity_passphrase(identity_passphrase_file)
         for identity in read_identity_file(identity_file, passphrase=passphrase):
-            click.echo(str(identity.recipient()))  # type: ignore[attr-defined]
+            click.echo(str(identity.recipient()))
 
 
 @keys_group.command("encrypt")

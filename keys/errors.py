@@ -1,15 +1,22 @@
-"""One exception per way an age file, key or recipient can be bad.
+"""One exception per way an age file, key, signature, receipt code or passphrase can be bad.
 
-Callers catch `AgeError` to refuse anything unusable; the subclasses exist so
-tests and the command line can say *which* check failed, never to leak key
-material: messages name the rule that was broken, not the bytes that broke it.
+Every failure keys/ raises is a `KeysError`. Under it, `AgeError` gathers the
+age format's failures (files, headers, armor, identities and recipients), so a
+caller opening an age file catches exactly those; signatures, receipt codes and
+passphrases are siblings of it, not kinds of broken age file. The subclasses
+exist so tests and the command line can say *which* check failed, never to leak
+key material: messages name the rule that was broken, not the bytes that broke it.
 """
 
 from __future__ import annotations
 
 
-class AgeError(Exception):
+class KeysError(Exception):
     """Base class of every failure raised by keys/."""
+
+
+class AgeError(KeysError):
+    """Base class of the age format's failures: anything that makes a file or key unusable."""
 
 
 class ArmorError(AgeError):
@@ -48,5 +55,15 @@ class Bech32Error(AgeError):
     """A Bech32 string is malformed or its checksum does not verify."""
 
 
-class SignatureError(AgeError):
+class SignatureError(KeysError):
     """A signature, or a signing or verifying key, is invalid."""
+
+
+# Also a ValueError, as it was before it joined the family: a receipt code is a
+# value the reporter typed, and code that refuses bad values catches it as one.
+class ReceiptError(KeysError, ValueError):
+    """A receipt code is not made of words from the list, or has too few of them."""
+
+
+class PassphraseUnavailable(KeysError):
+    """No terminal to ask on, or the passphrase file cannot be used."""

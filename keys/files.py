@@ -100,7 +100,7 @@ def format_identity_file(identities: Iterable[Identity], *, day: datetime.date) 
     """The text of an identity file, with each public key as a comment, as age-keygen does."""
     lines: list[str] = []
     for identity in identities:
-        recipient = identity.recipient()  # type: ignore[attr-defined]
+        recipient = identity.recipient()
         lines += [f"# created: {day.isoformat()}", f"# public key: {recipient}", str(identity)]
     return "\n".join(lines) + "\n"
 

@@ -11,9 +11,7 @@ import getpass
 import os
 from pathlib import Path
 
-
-class PassphraseUnavailable(Exception):
-    """No terminal to ask on, or the passphrase file cannot be used."""
+from keys.errors import PassphraseUnavailable
 
 
 def _have_terminal() -> bool:

@@ -1,7 +1,10 @@
-"""The few cryptographic building blocks age is made of, with its labels as constants.
+"""The few cryptographic building blocks keys/ is made of, with their labels as constants.
 
-Everything else in keys/ composes these; nothing else calls HKDF, HMAC or the
-AEAD directly, so a reader can audit the whole construction on this page.
+Everything else in keys/ composes these: every HKDF derivation, HMAC and
+ChaCha20-Poly1305 call (age's header MAC, file-key wraps and payload chunks,
+and Haven's receipt derivations) is on this page, so a reader can audit the
+whole construction here. The passphrase KDFs (scrypt in scrypt.py, Argon2id in
+receipt.py) and HPKE (hybrid.py) stay with the one kind each of them serves.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ FILE_KEY_SIZE = 16
 PAYLOAD_NONCE_SIZE = 16
 HEADER_LABEL = b"header"
 PAYLOAD_LABEL = b"payload"
+# Distinct HKDF labels keep the lookup id and the reply key independent: knowing
+# one (the lookup id is stored in clear) reveals nothing about the other. The
+# reply key's label names its kind, so a later change of key type is a new label,
+# never a silent reinterpretation of the same bytes.
+RECEIPT_LOOKUP_LABEL = b"haven/receipt/v1/lookup-id"
+RECEIPT_REPLY_KEY_LABEL = b"haven/receipt/v1/reply-mlkem768x25519"
 _ZERO_NONCE = bytes(12)
 
 
@@ -41,9 +50,49 @@ def header_mac(*, file_key: bytes, header_without_mac: bytes) -> bytes:
     return hmac.new(mac_key, header_without_mac, sha256).digest()
 
 
+def header_mac_verifies(*, file_key: bytes, header_without_mac: bytes, mac: bytes) -> bool:
+    """Whether `mac` is the header's MAC, compared in constant time so timing tells nothing."""
+    expected = header_mac(file_key=file_key, header_without_mac=header_without_mac)
+    return hmac.compare_digest(expected, mac)
+
+
 def payload_key(*, file_key: bytes, nonce: bytes) -> bytes:
     """The STREAM key, bound to the per-file random nonce."""
     return hkdf_sha256(ikm=file_key, salt=nonce, info=PAYLOAD_LABEL)
+
+
+class PayloadCipher:
+    """ChaCha20-Poly1305 under one file's payload key: what STREAM seals each chunk with.
+
+    STREAM (stream.py) chooses the nonces, a chunk counter and a last-chunk
+    flag, so that no nonce repeats under a key and no chunk can be moved.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = ChaCha20Poly1305(key)
+
+    def seal(self, nonce: bytes, chunk: bytes | bytearray | memoryview) -> bytes:
+        return self._aead.encrypt(nonce, chunk, None)
+
+    def seal_into(self, nonce: bytes, chunk: memoryview, out: memoryview) -> None:
+        """Seal `chunk` into `out`, which is exactly as long as its ciphertext and tag."""
+        self._aead.encrypt_into(nonce, chunk, None, out)
+
+    def open(self, nonce: bytes, sealed: bytes) -> bytes:
+        """The chunk's plaintext; InvalidTag (cryptography's) if it fails to authenticate."""
+        return self._aead.decrypt(nonce, sealed, None)
+
+
+def receipt_lookup_id(*, master: bytes, length: int) -> bytes:
+    """The lookup id intake stores for a receipt code, from the code's Argon2id output."""
+    # No salt, which HKDF reads as all zeros: Argon2id, salted with the pepper,
+    # already made `master` uniformly random.
+    return hkdf_sha256(ikm=master, salt=b"", info=RECEIPT_LOOKUP_LABEL, length=length)
+
+
+def receipt_reply_seed(*, master: bytes, length: int) -> bytes:
+    """The seed of the reporter's reply identity, from the same Argon2id output."""
+    return hkdf_sha256(ikm=master, salt=b"", info=RECEIPT_REPLY_KEY_LABEL, length=length)
 
 
 def wrap_file_key(*, wrap_key: bytes, file_key: bytes) -> bytes:

@@ -16,28 +16,17 @@ from functools import cache
 from importlib import resources
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from keys.errors import ReceiptError
 from keys.hybrid import SEED_SIZE, HybridIdentity
+from keys.primitives import receipt_lookup_id, receipt_reply_seed
 
 WORDLIST_RESOURCE = "eff_large_wordlist.txt"
 WORDLIST_SIZE = 7776
 RECEIPT_WORDS = 7  # 7 × log2(7776) ≈ 90.5 bits
 PEPPER_SIZE = 32
 LOOKUP_ID_SIZE = 32
-
-# Distinct HKDF labels keep the lookup id and the reply key independent: knowing
-# one (the lookup id is stored in clear) reveals nothing about the other. The
-# reply key's label names its kind, so a later change of key type is a new label,
-# never a silent reinterpretation of the same bytes.
-_LOOKUP_LABEL = b"haven/receipt/v1/lookup-id"
-_REPLY_KEY_LABEL = b"haven/receipt/v1/reply-mlkem768x25519"
 _ARGON2_OUTPUT_SIZE = 32
-
-
-class ReceiptError(ValueError):
-    """A receipt code is not made of words from the list, or has too few of them."""
 
 
 @dataclass(frozen=True)
@@ -142,10 +131,8 @@ def derive_receipt_keys(
         hash_len=_ARGON2_OUTPUT_SIZE,
         type=Type.ID,
     )
-    lookup_id = _expand(master, _LOOKUP_LABEL, LOOKUP_ID_SIZE).hex()
-    reply_seed = _expand(master, _REPLY_KEY_LABEL, SEED_SIZE)
+    # The lookup id and the reply key come from one Argon2id output under distinct
+    # labels (see keys/primitives.py), so the stored id reveals nothing of the key.
+    lookup_id = receipt_lookup_id(master=master, length=LOOKUP_ID_SIZE).hex()
+    reply_seed = receipt_reply_seed(master=master, length=SEED_SIZE)
     return ReceiptKeys(lookup_id=lookup_id, reply_identity=HybridIdentity(reply_seed))
-
-
-def _expand(master: bytes, label: bytes, size: int) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=size, salt=None, info=label).derive(master)

@@ -24,6 +24,10 @@ class Recipient(Protocol):
 class Identity(Protocol):
     """Something that may unwrap a file key from a header's stanzas."""
 
+    def recipient(self) -> Recipient:
+        """What to encrypt to so that this identity opens the file."""
+        ...
+
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
         """The file key, None if no stanza is for this identity; HeaderError if one of
         this identity's own stanzas is malformed."""

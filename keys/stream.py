@@ -14,9 +14,9 @@ import io
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from keys.errors import PayloadError
+from keys.primitives import PayloadCipher
 
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
@@ -58,7 +58,7 @@ class StreamWriter(io.RawIOBase):
     def __init__(self, dst: BinaryIO, *, key: bytes) -> None:
         super().__init__()
         self._dst = dst
-        self._aead = ChaCha20Poly1305(key)
+        self._cipher = PayloadCipher(key)
         self._counter = 0
         self._buffer = bytearray()
         self._aborted = False
@@ -73,7 +73,7 @@ class StreamWriter(io.RawIOBase):
 
     def _seal(self, chunk: bytes | bytearray | memoryview, *, last: bool) -> None:
         nonce = _chunk_nonce(self._counter, last=last)
-        write_all(self._dst, self._aead.encrypt(nonce, chunk, None))
+        write_all(self._dst, self._cipher.seal(nonce, chunk))
         self._counter += 1
 
     def _seal_middle_chunks(self, view: memoryview) -> None:
@@ -82,11 +82,8 @@ class StreamWriter(io.RawIOBase):
         filled = 0
         for start in range(0, len(view), CHUNK_SIZE):
             nonce = _chunk_nonce(self._counter, last=False)
-            self._aead.encrypt_into(
-                nonce,
-                view[start : start + CHUNK_SIZE],
-                None,
-                out[filled : filled + SEALED_CHUNK_SIZE],
+            self._cipher.seal_into(
+                nonce, view[start : start + CHUNK_SIZE], out[filled : filled + SEALED_CHUNK_SIZE]
             )
             self._counter += 1
             filled += SEALED_CHUNK_SIZE
@@ -148,7 +145,7 @@ class StreamReader(io.RawIOBase):
     def __init__(self, src: BinaryIO, *, key: bytes) -> None:
         super().__init__()
         self._src = src
-        self._aead = ChaCha20Poly1305(key)
+        self._cipher = PayloadCipher(key)
         self._counter = 0
         self._plain = memoryview(b"")
         self._lookahead = b""
@@ -171,7 +168,7 @@ class StreamReader(io.RawIOBase):
         return b"".join(parts)
 
     def _open(self, sealed: bytes, *, last: bool) -> bytes:
-        return self._aead.decrypt(_chunk_nonce(self._counter, last=last), sealed, None)
+        return self._cipher.open(_chunk_nonce(self._counter, last=last), sealed)
 
     def _next_chunk(self) -> None:
         sealed = self._read_exact(SEALED_CHUNK_SIZE)

@@ -1,7 +1,7 @@
 """How `haven review` reports a failure: one line naming what was refused, exit status 1.
 
 Every command of the group runs through `ReviewCommand`, so a `ReviewError` (or
-an `AgeError` from keys, such as a recipient that does not parse) raised
+a `KeysError` from keys, such as a recipient that does not parse) raised
 anywhere below a command becomes the same kind of message, without a
 traceback and without each command catching it again.
 """
@@ -23,7 +23,7 @@ _WHAT_WAS_REFUSED: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def failure_line(error: ReviewError | keys.AgeError) -> str:
+def failure_line(error: ReviewError | keys.KeysError) -> str:
     """The one line printed for `error`."""
     for kind, refused in _WHAT_WAS_REFUSED:
         if isinstance(error, kind):
@@ -37,7 +37,7 @@ class ReviewCommand(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ReviewError, keys.AgeError) as error:
+        except (ReviewError, keys.KeysError) as error:
             raise click.ClickException(failure_line(error)) from None
 
 

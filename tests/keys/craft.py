@@ -42,6 +42,15 @@ def seal_file_key(key: bytes, file_key: bytes) -> bytes:
     return ChaCha20Poly1305(key).encrypt(bytes(12), file_key, None)
 
 
+def armor(data: bytes) -> bytes:
+    """`data` in age's ASCII armor, as `age -a` writes it: padded base64 in 64 columns."""
+    encoded = base64.b64encode(data)
+    lines = [encoded[i : i + 64] + b"\n" for i in range(0, len(encoded), 64)]
+    return b"-----BEGIN AGE ENCRYPTED FILE-----\n" + b"".join(lines) + (
+        b"-----END AGE ENCRYPTED FILE-----\n"
+    )
+
+
 def x25519_public(secret: bytes) -> bytes:
     """The X25519 public key of a 32-byte secret."""
     return X25519PrivateKey.from_private_bytes(secret).public_key().public_bytes_raw()

@@ -7,7 +7,8 @@ import io
 import pytest
 
 import keys
-from keys.armor import ArmorReader
+from keys.armor import ArmorReader, ArmorWriter
+from tests.keys import craft
 
 IDENTITY = keys.X25519Identity(bytes(range(32)))
 PLAINTEXT = bytes(range(256)) * 3
@@ -40,6 +41,16 @@ def test_writer_output_is_64_columns_with_a_short_last_line() -> None:
     assert all(len(line) == 64 for line in body[:-1])
     assert 0 < len(body[-1]) <= 64
     assert decrypt(armored()) == PLAINTEXT
+
+
+@pytest.mark.parametrize("size", [0, 1, 47, 48, 49, 1000])
+def test_the_writer_agrees_with_the_hand_built_armor(size: int) -> None:
+    data = (PLAINTEXT * 2)[:size]
+    out = io.BytesIO()
+    writer = ArmorWriter(out)
+    writer.write(data)
+    writer.close()
+    assert out.getvalue() == craft.armor(data)
 
 
 def test_crlf_line_endings_are_accepted() -> None:

@@ -33,7 +33,7 @@ def test_generate_is_post_quantum_by_default(runner: CliRunner, tmp_path: Path) 
     assert recipient.startswith("age1pq1")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert "AGE-SECRET-KEY-PQ-1" in key.read_text()
-    assert str(keys.read_identity_file(key)[0].recipient()) == recipient  # type: ignore[attr-defined]
+    assert str(keys.read_identity_file(key)[0].recipient()) == recipient
 
 
 def test_generate_refuses_to_overwrite(runner: CliRunner, tmp_path: Path) -> None:
@@ -145,6 +145,15 @@ def test_wrong_identity_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     result = invoke(runner, "decrypt", "-i", str(key), input=data)
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no identity matched any of the recipients"
+
+
+def test_an_empty_passphrase_file_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
+    pw = tmp_path / "pw"
+    pw.write_text("\n")
+    result = invoke(runner, "encrypt", "--passphrase-file", str(pw), input=b"x")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: passphrase file {pw} is empty"
+    assert result.stdout_bytes == b""
 
 
 def test_console_script_with_stock_age(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_age_encrypts_haven_decrypts(
     run(age_keygen, "-o", str(key))
     (identity,) = keys.read_identity_file(key)
     (tmp_path / "msg").write_bytes(PLAINTEXT)
-    recipient = str(identity.recipient())  # type: ignore[attr-defined]
+    recipient = str(identity.recipient())
     args = [age, "-r", recipient, *(["-a"] if armor else []), str(tmp_path / "msg")]
     ciphertext = run(*args)
     assert ciphertext.startswith(b"-----BEGIN" if armor else b"age-encryption.org/v1")
@@ -71,7 +71,7 @@ def test_age_keygen_recipient_matches_ours(age_keygen: str, tmp_path: Path) -> N
     run(age_keygen, "-o", str(key))
     (identity,) = keys.read_identity_file(key)
     published = run(age_keygen, "-y", str(key)).decode().strip()
-    assert str(identity.recipient()) == published  # type: ignore[attr-defined]
+    assert str(identity.recipient()) == published
 
 
 def test_age_encrypts_to_several_recipients_haven_decrypts(age: str, tmp_path: Path) -> None:

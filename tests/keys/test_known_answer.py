@@ -39,7 +39,7 @@ def test_spec_x25519_example_key() -> None:
     identity = keys.parse_identity(
         "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX"
     )
-    assert str(identity.recipient()) == (  # type: ignore[attr-defined]
+    assert str(identity.recipient()) == (
         "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
     )
     assert str(identity) == str(keys.X25519Identity(b"\x42" * 32))
@@ -94,6 +94,6 @@ def test_x25519_encryption_reproduces_the_testkit_file_byte_for_byte(
     meta, expected = load(TESTDATA / "testkit" / ("armor_no_eol" if armor else "x25519"))
     if armor:
         expected += b"\n"  # the vector's point is a missing final newline; ours has one
-    recipient = keys.parse_identity(meta["identity"][0]).recipient()  # type: ignore[attr-defined]
+    recipient = keys.parse_identity(meta["identity"][0]).recipient()
     pin_randomness(bytes.fromhex(meta["file key"][0]))
     assert keys.encrypt(b"age", recipients=[recipient], armor=armor) == expected

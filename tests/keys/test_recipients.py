@@ -28,6 +28,29 @@ def test_passphrase_with_another_recipient_is_refused() -> None:
         keys.encrypt(b"x", recipients=[passphrase, keys.ScryptRecipient("other", work_factor=1)])
 
 
+@pytest.mark.parametrize("kind", ["x25519", "hybrid"])
+def test_every_identity_opens_what_is_encrypted_to_its_recipient(
+    kinds: dict[str, tuple[keys.Recipient, keys.Identity]], kind: str
+) -> None:
+    recipient, identity = kinds[kind]
+    assert isinstance(identity, keys.Identity)
+    assert identity.recipient() == recipient
+    data = keys.encrypt(b"x", recipients=[identity.recipient()])
+    assert keys.decrypt(data, identities=[identity]) == b"x"
+
+
+def test_a_passphrase_identity_has_its_passphrase_as_recipient() -> None:
+    identity = keys.ScryptIdentity("pw", max_work_factor=FAST_WORK_FACTOR)
+    assert isinstance(identity, keys.Identity)
+    recipient = identity.recipient()
+    assert isinstance(recipient, keys.ScryptRecipient)
+    # At a work factor the identity accepts, or it could not open its own files.
+    data = keys.encrypt(b"x", recipients=[recipient])
+    assert keys.decrypt(data, identities=[identity]) == b"x"
+    with pytest.raises(keys.RecipientError):
+        keys.ScryptIdentity("").recipient()
+
+
 def test_no_recipients_is_refused() -> None:
     with pytest.raises(keys.RecipientError):
         keys.encrypt(b"x", recipients=[])

@@ -19,7 +19,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import keys
-from keys.armor import ArmorWriter
 from keys.signing import SigningKey
 from review.casefile.identifiers import Identifier, extract
 from review.casefile.report_reader import Report
@@ -43,6 +42,7 @@ from review.workspace.models import Bundle as BundleRow
 from review.workspace.models import Submission as SubmissionRow
 from review.workspace.store import DATABASE_NAME, Workspace
 from review.workspace.upgrade import SCHEMA_VERSION
+from tests.keys.craft import armor as _armor
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.conftest import (
     CHEAP_WORK_FACTOR,
@@ -51,16 +51,6 @@ from tests.review.conftest import (
     csrf_token,
     unlock,
 )
-
-
-def _armor(data: bytes) -> bytes:
-    """`data` in age's ASCII armor, as `age -a` writes it."""
-    out = io.BytesIO()
-    writer = ArmorWriter(out)
-    writer.write(data)
-    writer.close()
-    return out.getvalue()
-
 
 # --- 1. armored identity files unlock ---------------------------------------------
 
