@@ -27,7 +27,7 @@ from tests.browser.axe import axe_violations
 from tests.browser.conftest import START_TIMEOUT, Recorded, _wait_for, screenshot
 from tests.intake.served import free_port
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import jpeg_with_gps
+from tests.review.photos import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def _photo(browser: Browser) -> bytes:
     finally:
         page.close()
     # The APP1 (EXIF) segment of the hand-made JPEG, spliced in after the real one's SOI.
-    exif = jpeg_with_gps.__wrapped__()
+    exif = jpeg_with_gps()
     app1 = exif[2 : 4 + int.from_bytes(exif[4:6], "big")]
     assert picture[:2] == b"\xff\xd8" and app1[:2] == b"\xff\xe1"
     return picture[:2] + app1 + picture[2:]

@@ -26,7 +26,7 @@ from intake.pickup import PickupError, write_pickup_bundle
 from intake.purge import purge_picked_up
 from intake.staging import StagedSubmission, collect_stale
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-from tests.intake.conftest import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.storage import engine_of, submissions
 from tests.support import require_program
 

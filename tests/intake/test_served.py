@@ -10,9 +10,9 @@ import pytest
 
 import keys
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
+from tests.intake.headers import SECURITY_HEADERS
 from tests.intake.served import Reporter, Served, serve
-from tests.intake.test_submit import SECURITY_HEADERS
 
 MIB = 1 << 20
 CANARY = b"HAVEN-CANARY-7f3a9c1e-plaintext-must-never-touch-disk"

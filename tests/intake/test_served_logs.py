@@ -13,7 +13,7 @@ import pytest
 
 import keys
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.served import Reporter, Served, serve
 
 CANARY = "canary-5d0e2f7a-request-data"

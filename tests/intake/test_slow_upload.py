@@ -15,7 +15,7 @@ import keys
 from intake.db import make_engine
 from intake.models import Chunk, Submission
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.served import Reporter, Served, serve
 
 MIB = 1 << 20

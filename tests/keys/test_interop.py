@@ -9,7 +9,7 @@ import pexpect
 import pytest
 
 import keys
-from tests.keys.conftest import FAST_WORK_FACTOR, PASSPHRASE
+from tests.keys.passphrases import FAST_WORK_FACTOR, PASSPHRASE
 from tests.support import require_program
 
 HINT = "apt-get install age"

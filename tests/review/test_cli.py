@@ -20,7 +20,7 @@ from review.cli import review_group
 from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer
+from tests.review.reviewers import Reviewer
 
 
 def _invoke(*args: str) -> tuple[int, str]:

@@ -27,7 +27,7 @@ from review.workspace import audit
 from review.workspace.models import AuditEntry, StoredFile, Submission
 from review.workspace.store import DATABASE_NAME, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer
+from tests.review.reviewers import Reviewer
 from tests.support import require_program
 
 

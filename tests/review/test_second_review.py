@@ -42,13 +42,8 @@ from review.workspace.models import Bundle as BundleRow
 from review.workspace.models import Submission as SubmissionRow
 from review.workspace.store import DATABASE_NAME, SCHEMA_VERSION, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import (
-    CHEAP_WORK_FACTOR,
-    PASSPHRASE,
-    Reviewer,
-    csrf_token,
-    unlock,
-)
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
 
 
 def _armor(data: bytes) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 import keys
 from review.triage.record import Note, Sealed, TriageError, clean_tags, seal, unseal
 from review.web.charts import bar_chart
-from tests.review.conftest import Reviewer
+from tests.review.reviewers import Reviewer
 from tests.support import require_program
 
 

@@ -22,7 +22,7 @@ from review.session.unlock import (
 )
 from review.session.vault import ReviewerSession, Vault
 from review.workspace.models import Reviewer as ReviewerRow
-from tests.review.conftest import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
+from tests.review.reviewers import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
 
 
 def _open(data: bytes, passphrase: str = PASSPHRASE) -> list[keys.Identity]:
