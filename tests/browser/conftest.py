@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +22,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
 import keys
-from tests.intake.served import free_port
-from tests.support import require
+from tests.servers import free_port, serving
+from tests.support import WAIT_SECONDS, require
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPOSITORY / "test-artifacts" / "browser"
@@ -49,7 +47,6 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-START_TIMEOUT = 30
 # Small limits so the 413 page is reachable with tiny files.
 MAX_FILES = 3
 # One worker process is plenty for one browser; threads so a drained 413 blocks nothing.
@@ -132,45 +129,15 @@ def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) 
         "HAVEN_MAX_FILES": str(MAX_FILES),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
-    subprocess.run([*command, "init", "--data-dir", str(data_dir)], env=env, check=True)
+    subprocess.run([*command, "init", "--data-dir", str(data_dir)], env=env, check=True,
+                   timeout=WAIT_SECONDS)
     reviewer = keys.X25519Identity.generate()
     (data_dir / "recipients.txt").write_text(f"{reviewer.recipient()}\n")
     port = free_port()
-    log = workdir / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                *command,
-                "serve",
-                "--data-dir",
-                str(data_dir),
-                "--plain-http",
-                *SERVE_OPTIONS,
-                "--port",
-                str(port),
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        _wait_for(port, server, log)
-        yield Intake(url=f"http://127.0.0.1:{port}", data_dir=data_dir, reviewer=reviewer)
-    finally:
-        server.terminate()
-        server.wait(START_TIMEOUT)
-
-
-def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "intake did not start"
-            time.sleep(0.1)
+    serve = [*command, "serve", "--data-dir", str(data_dir), "--plain-http", *SERVE_OPTIONS,
+             "--port", str(port)]  # fmt: skip
+    with serving("intake", serve, port=port, log=workdir / "server.log", env=env) as server:
+        yield Intake(url=server.url, data_dir=data_dir, reviewer=reviewer)
 
 
 @pytest.fixture(scope="session")

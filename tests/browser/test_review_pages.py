@@ -24,10 +24,11 @@ from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import START_TIMEOUT, Recorded, _wait_for, screenshot
-from tests.intake.served import free_port
+from tests.browser.conftest import Recorded, screenshot
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.photos import jpeg_with_gps
+from tests.servers import free_port, serving
+from tests.support import WAIT_SECONDS
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ class Served:
 
 def _haven(*args: str) -> None:
     subprocess.run([sys.executable, "-c", "from haven.cli import main; main()", "review", *args],
-                   check=True, capture_output=True)  # fmt: skip
+                   check=True, capture_output=True, timeout=WAIT_SECONDS)  # fmt: skip
 
 
 def _photo(browser: Browser) -> bytes:
@@ -194,7 +195,6 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
     bundle = BundleWriter(list(cases.values())).write(workdir / "bundle.tar")
     _haven("import", str(bundle), "--workspace", str(workspace))
     port = free_port()
-    log = workdir / "server.log"
     command = [
         sys.executable,
         "-c",
@@ -206,19 +206,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
         "--port",
         str(port),
     ]
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(port, server, log)
+    with serving("review", command, port=port, log=workdir / "server.log") as server:
         yield Served(
-            f"http://127.0.0.1:{port}",
+            server.url,
             identity_file,
             outsider_file,
             {name: s.id for name, s in cases.items()},
         )
-    finally:
-        server.terminate()
-        server.wait(START_TIMEOUT)
 
 
 def _unlock(page: Page, identity_file: Path, passphrase: str = PASSPHRASE) -> None:
