@@ -13,20 +13,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import keys
+from tests.browser.recorded import Recorded
+from tests.browser.sites import MAX_FILES, Intake, NeutralSite
 from tests.servers import free_port, serving
 from tests.support import WAIT_SECONDS, require
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPOSITORY / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 # `npm install axe-core@4 --prefix tests/browser/.cache` (what .ci/run does), or any copy.
 AXE_CORE = Path(
@@ -47,48 +45,8 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-# Small limits so the 413 page is reachable with tiny files.
-MAX_FILES = 3
 # One worker process is plenty for one browser; threads so a drained 413 blocks nothing.
 SERVE_OPTIONS = ("--workers", "1", "--threads", "4")
-
-
-@dataclass(frozen=True)
-class Intake:
-    """intake served by `haven intake serve`, and the reviewer who can read what it stores."""
-
-    url: str
-    data_dir: Path
-    reviewer: keys.X25519Identity
-
-
-@dataclass
-class NeutralSite:
-    """A throwaway local stand-in for the quick exit's neutral site, recording what it is sent."""
-
-    url: str
-    received: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Recorded:
-    """Every request one browser context made: method, URL and posted body."""
-
-    requests: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-    def record(self, request: Request) -> None:
-        self.requests.append((request.method, request.url, request.post_data_buffer or b""))
-
-    def guard(self, route: Route) -> None:
-        # Routing every request also makes Chromium hand over multipart bodies with
-        # files, which it otherwise withholds from the request event.
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).hostname or url for _, url, _ in self.requests}
 
 
 @pytest.fixture(scope="session")
@@ -186,8 +144,3 @@ def open_context(
     # Whatever the test did, nothing left 127.0.0.1.
     assert recorded.hosts() <= {"127.0.0.1"}, recorded.hosts()
 
-
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Keep a screenshot of this step under test-artifacts/browser/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)

@@ -14,7 +14,7 @@ from typing import Any
 from playwright.sync_api import Page
 
 import keys
-from tests.browser.conftest import Intake
+from tests.browser.sites import Intake
 
 RECEIPT_CODE = re.compile(r"^([a-z]+(-[a-z]+)* ){6}[a-z]+(-[a-z]+)*$")
 

@@ -11,7 +11,8 @@ from playwright.sync_api import Page
 
 from intake.i18n import LANGUAGE_COOKIE
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import MAX_FILES, Intake, screenshot
+from tests.browser.screenshots import screenshot
+from tests.browser.sites import MAX_FILES, Intake
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import Intake, NeutralSite, Recorded, screenshot
+from tests.browser.recorded import Recorded
+from tests.browser.screenshots import screenshot
+from tests.browser.sites import Intake, NeutralSite
 from tests.browser.steps import Upload, picked_up, send_report
 
 pytestmark = pytest.mark.browser

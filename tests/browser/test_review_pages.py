@@ -24,7 +24,8 @@ from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import Recorded, screenshot
+from tests.browser.recorded import Recorded
+from tests.browser.screenshots import screenshot
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.photos import jpeg_with_gps
 from tests.servers import free_port, serving
