@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import keys
+from tests.browser.contexts import TIMEOUT_MS, new_context
 from tests.browser.recorded import Recorded
 from tests.browser.sites import MAX_FILES, Intake, NeutralSite
 from tests.servers import free_port, serving
@@ -87,8 +88,9 @@ def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) 
         "HAVEN_MAX_FILES": str(MAX_FILES),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
-    subprocess.run([*command, "init", "--data-dir", str(data_dir)], env=env, check=True,
-                   timeout=WAIT_SECONDS)
+    subprocess.run(
+        [*command, "init", "--data-dir", str(data_dir)], env=env, check=True, timeout=WAIT_SECONDS
+    )
     reviewer = keys.X25519Identity.generate()
     (data_dir / "recipients.txt").write_text(f"{reviewer.recipient()}\n")
     port = free_port()
@@ -103,7 +105,9 @@ def browser() -> Iterator[Browser]:
     """Debian's Chromium, driven by Playwright (never `playwright install`)."""
     require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install chromium)")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
         yield launched
         launched.close()
 
@@ -132,7 +136,7 @@ def open_context(
     contexts: list[BrowserContext] = []
 
     def open_(**options: Any) -> Page:
-        context = browser.new_context(**{"java_script_enabled": False, **options})
+        context = new_context(browser, **{"java_script_enabled": False, **options})
         context.on("request", recorded.record)
         context.route("**/*", recorded.guard)
         contexts.append(context)
@@ -143,4 +147,3 @@ def open_context(
         context.close()
     # Whatever the test did, nothing left 127.0.0.1.
     assert recorded.hosts() <= {"127.0.0.1"}, recorded.hosts()
-

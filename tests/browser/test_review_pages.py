@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
 from tests.browser.axe import axe_violations
+from tests.browser.contexts import new_context, patient
 from tests.browser.recorded import Recorded
 from tests.browser.screenshots import screenshot
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
@@ -62,6 +63,7 @@ def _haven(*args: str) -> None:
 def _photo(browser: Browser) -> bytes:
     """A real, decodable JPEG (Chromium encodes it) carrying the EXIF of `jpeg_with_gps`."""
     page = browser.new_page(viewport={"width": 320, "height": 200})
+    patient(page)
     try:
         page.set_content(
             "<body style='margin:0;block-size:100vh;"
@@ -276,7 +278,7 @@ def test_every_review_page_is_accessible_without_javascript(
 ) -> None:
     recorded = Recorded()
     # bypass_csp lets axe's script tag in; the pages themselves never get to run script.
-    context = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+    context = new_context(browser, viewport=LAPTOP, bypass_csp=True)
     context.on("request", recorded.record)
     context.route("**/*", recorded.guard)
     try:
@@ -305,7 +307,7 @@ def test_every_review_page_is_accessible_without_javascript(
 def test_urgent_cases_are_marked_in_words_not_colour_alone(
     browser: Browser, served: Served
 ) -> None:
-    context = browser.new_context(viewport=LAPTOP, java_script_enabled=False)
+    context = new_context(browser, viewport=LAPTOP, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(f"{served.url}/unlock")

@@ -48,4 +48,3 @@ def app(config: IntakeConfig) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client of `app`."""
     return app.test_client()
-
