@@ -22,7 +22,7 @@ from intake import create_app as create_intake_app
 from intake.config import load_config as load_intake_config
 from review.config import ReviewConfig
 from review.web.app import create_app as create_review_app
-from tests.support import require_program
+from tests.support import WAIT_SECONDS, require_program
 
 CANARY = "CANARY-whole-loop-4f1c: a grey van outside the Belleville association"
 
@@ -124,7 +124,9 @@ def test_picked_up_report_opens_with_the_stock_age_tool(
     bundle = demo / "bundle.tar"
     unpacked = tmp_path / "unpacked"
     unpacked.mkdir()
-    subprocess.run(["tar", "-xf", str(bundle), "-C", str(unpacked)], check=True)
+    subprocess.run(
+        ["tar", "-xf", str(bundle), "-C", str(unpacked)], check=True, timeout=WAIT_SECONDS
+    )
     (report,) = unpacked.glob("submissions/*/report.age")
     # The stock tool asks for the identity file's passphrase on a terminal only;
     # decrypt the identity with Haven, then hand the plain key to `age`.
@@ -132,6 +134,9 @@ def test_picked_up_report_opens_with_the_stock_age_tool(
     identities = keys.read_identity_file(demo / IDENTITY_FILE, passphrase=lambda: DEMO_PASSPHRASE)
     plain_key.write_text(str(identities[0]) + "\n")
     opened = subprocess.run(
-        [age, "-d", "-i", str(plain_key), str(report)], capture_output=True, check=True
+        [age, "-d", "-i", str(plain_key), str(report)],
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     assert CANARY.encode() in opened.stdout

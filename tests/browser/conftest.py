@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import keys
-from tests.intake.served import free_port
-from tests.support import require
+from tests.browser.contexts import TIMEOUT_MS, new_context
+from tests.browser.recorded import Recorded
+from tests.browser.sites import MAX_FILES, Intake, NeutralSite
+from tests.servers import free_port, serving
+from tests.support import WAIT_SECONDS, require
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPOSITORY / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 # `npm install axe-core@4 --prefix tests/browser/.cache` (what .ci/run does), or any copy.
 AXE_CORE = Path(
@@ -49,49 +46,8 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-START_TIMEOUT = 30
-# Small limits so the 413 page is reachable with tiny files.
-MAX_FILES = 3
 # One worker process is plenty for one browser; threads so a drained 413 blocks nothing.
 SERVE_OPTIONS = ("--workers", "1", "--threads", "4")
-
-
-@dataclass(frozen=True)
-class Intake:
-    """intake served by `haven intake serve`, and the reviewer who can read what it stores."""
-
-    url: str
-    data_dir: Path
-    reviewer: keys.X25519Identity
-
-
-@dataclass
-class NeutralSite:
-    """A throwaway local stand-in for the quick exit's neutral site, recording what it is sent."""
-
-    url: str
-    received: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Recorded:
-    """Every request one browser context made: method, URL and posted body."""
-
-    requests: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-    def record(self, request: Request) -> None:
-        self.requests.append((request.method, request.url, request.post_data_buffer or b""))
-
-    def guard(self, route: Route) -> None:
-        # Routing every request also makes Chromium hand over multipart bodies with
-        # files, which it otherwise withholds from the request event.
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).hostname or url for _, url, _ in self.requests}
 
 
 @pytest.fixture(scope="session")
@@ -132,45 +88,16 @@ def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) 
         "HAVEN_MAX_FILES": str(MAX_FILES),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
-    subprocess.run([*command, "init", "--data-dir", str(data_dir)], env=env, check=True)
+    subprocess.run(
+        [*command, "init", "--data-dir", str(data_dir)], env=env, check=True, timeout=WAIT_SECONDS
+    )
     reviewer = keys.X25519Identity.generate()
     (data_dir / "recipients.txt").write_text(f"{reviewer.recipient()}\n")
     port = free_port()
-    log = workdir / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                *command,
-                "serve",
-                "--data-dir",
-                str(data_dir),
-                "--plain-http",
-                *SERVE_OPTIONS,
-                "--port",
-                str(port),
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        _wait_for(port, server, log)
-        yield Intake(url=f"http://127.0.0.1:{port}", data_dir=data_dir, reviewer=reviewer)
-    finally:
-        server.terminate()
-        server.wait(START_TIMEOUT)
-
-
-def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "intake did not start"
-            time.sleep(0.1)
+    serve = [*command, "serve", "--data-dir", str(data_dir), "--plain-http", *SERVE_OPTIONS,
+             "--port", str(port)]  # fmt: skip
+    with serving("intake", serve, port=port, log=workdir / "server.log", env=env) as server:
+        yield Intake(url=server.url, data_dir=data_dir, reviewer=reviewer)
 
 
 @pytest.fixture(scope="session")
@@ -178,7 +105,9 @@ def browser() -> Iterator[Browser]:
     """Debian's Chromium, driven by Playwright (never `playwright install`)."""
     require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install chromium)")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
         yield launched
         launched.close()
 
@@ -207,7 +136,7 @@ def open_context(
     contexts: list[BrowserContext] = []
 
     def open_(**options: Any) -> Page:
-        context = browser.new_context(**{"java_script_enabled": False, **options})
+        context = new_context(browser, **{"java_script_enabled": False, **options})
         context.on("request", recorded.record)
         context.route("**/*", recorded.guard)
         contexts.append(context)
@@ -218,9 +147,3 @@ def open_context(
         context.close()
     # Whatever the test did, nothing left 127.0.0.1.
     assert recorded.hosts() <= {"127.0.0.1"}, recorded.hosts()
-
-
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Keep a screenshot of this step under test-artifacts/browser/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)

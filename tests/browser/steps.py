@@ -14,7 +14,8 @@ from typing import Any
 from playwright.sync_api import Page
 
 import keys
-from tests.browser.conftest import Intake
+from tests.browser.sites import Intake
+from tests.support import WAIT_SECONDS
 
 RECEIPT_CODE = re.compile(r"^([a-z]+(-[a-z]+)* ){6}[a-z]+(-[a-z]+)*$")
 
@@ -50,7 +51,7 @@ def picked_up(intake: Intake) -> list[tuple[dict[str, Any], dict[str, bytes]]]:
     subprocess.run(
         [sys.executable, "-c", "from haven.cli import main; main()", "intake", "pickup",
          "--data-dir", str(intake.data_dir), "--out", str(bundle)],
-        check=True, capture_output=True,
+        check=True, capture_output=True, timeout=WAIT_SECONDS,
     )  # fmt: skip
     with tarfile.open(bundle) as archive:
         manifest = json.load(_member(archive, "manifest.json"))

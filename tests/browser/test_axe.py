@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,11 @@ from playwright.sync_api import Page
 
 from intake.i18n import LANGUAGE_COOKIE
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import MAX_FILES, Intake, screenshot
+from tests.browser.contexts import OpenContext
+from tests.browser.screenshots import screenshot
+from tests.browser.sites import MAX_FILES, Intake
 
 pytestmark = pytest.mark.browser
-
-OpenContext = Callable[..., Page]
 
 
 def violations(page: Page, axe_core: Path, name: str) -> list[dict[str, Any]]:

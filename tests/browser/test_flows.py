@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page
 
-from tests.browser.conftest import Intake, NeutralSite, Recorded, screenshot
+from tests.browser.contexts import OpenContext
+from tests.browser.recorded import Recorded
+from tests.browser.screenshots import screenshot
+from tests.browser.sites import Intake, NeutralSite
 from tests.browser.steps import Upload, picked_up, send_report
 
 pytestmark = pytest.mark.browser
-
-OpenContext = Callable[..., Page]
 MOBILE = {"width": 360, "height": 740}
 # 1280 CSS pixels at 200% zoom lay out like 640; 320 is WCAG's reflow width.
 NARROW_WIDTHS = (360, 320, 640)

@@ -24,10 +24,13 @@ from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import START_TIMEOUT, Recorded, _wait_for, screenshot
-from tests.intake.served import free_port
+from tests.browser.contexts import new_context, patient
+from tests.browser.recorded import Recorded
+from tests.browser.screenshots import screenshot
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import jpeg_with_gps
+from tests.review.photos import jpeg_with_gps
+from tests.servers import free_port, serving
+from tests.support import WAIT_SECONDS
 
 pytestmark = pytest.mark.browser
 
@@ -54,12 +57,13 @@ class Served:
 
 def _haven(*args: str) -> None:
     subprocess.run([sys.executable, "-c", "from haven.cli import main; main()", "review", *args],
-                   check=True, capture_output=True)  # fmt: skip
+                   check=True, capture_output=True, timeout=WAIT_SECONDS)  # fmt: skip
 
 
 def _photo(browser: Browser) -> bytes:
     """A real, decodable JPEG (Chromium encodes it) carrying the EXIF of `jpeg_with_gps`."""
     page = browser.new_page(viewport={"width": 320, "height": 200})
+    patient(page)
     try:
         page.set_content(
             "<body style='margin:0;block-size:100vh;"
@@ -69,7 +73,7 @@ def _photo(browser: Browser) -> bytes:
     finally:
         page.close()
     # The APP1 (EXIF) segment of the hand-made JPEG, spliced in after the real one's SOI.
-    exif = jpeg_with_gps.__wrapped__()
+    exif = jpeg_with_gps()
     app1 = exif[2 : 4 + int.from_bytes(exif[4:6], "big")]
     assert picture[:2] == b"\xff\xd8" and app1[:2] == b"\xff\xe1"
     return picture[:2] + app1 + picture[2:]
@@ -194,7 +198,6 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
     bundle = BundleWriter(list(cases.values())).write(workdir / "bundle.tar")
     _haven("import", str(bundle), "--workspace", str(workspace))
     port = free_port()
-    log = workdir / "server.log"
     command = [
         sys.executable,
         "-c",
@@ -206,19 +209,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
         "--port",
         str(port),
     ]
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(port, server, log)
+    with serving("review", command, port=port, log=workdir / "server.log") as server:
         yield Served(
-            f"http://127.0.0.1:{port}",
+            server.url,
             identity_file,
             outsider_file,
             {name: s.id for name, s in cases.items()},
         )
-    finally:
-        server.terminate()
-        server.wait(START_TIMEOUT)
 
 
 def _unlock(page: Page, identity_file: Path, passphrase: str = PASSPHRASE) -> None:
@@ -281,7 +278,7 @@ def test_every_review_page_is_accessible_without_javascript(
 ) -> None:
     recorded = Recorded()
     # bypass_csp lets axe's script tag in; the pages themselves never get to run script.
-    context = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+    context = new_context(browser, viewport=LAPTOP, bypass_csp=True)
     context.on("request", recorded.record)
     context.route("**/*", recorded.guard)
     try:
@@ -310,7 +307,7 @@ def test_every_review_page_is_accessible_without_javascript(
 def test_urgent_cases_are_marked_in_words_not_colour_alone(
     browser: Browser, served: Served
 ) -> None:
-    context = browser.new_context(viewport=LAPTOP, java_script_enabled=False)
+    context = new_context(browser, viewport=LAPTOP, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto(f"{served.url}/unlock")

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from flask.testing import FlaskClient
 
 from intake.i18n import LANGUAGE_COOKIE
-from tests.intake.conftest import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token
 
 # Elements whose content a reporter does not read as text.
 INVISIBLE = frozenset({"head", "script", "style", "template"})

@@ -5,34 +5,31 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.intake import multipart
-
-START_TIMEOUT = 30
+from tests.servers import Server, free_port, serving
+from tests.support import WAIT_SECONDS
 
 
 @dataclass(frozen=True)
 class Served:
     """A running intake server and the places it could leave traces in."""
 
-    port: int
+    server: Server
     data_dir: Path
     tmpdir: Path
-    log: Path
 
+    @property
+    def port(self) -> int:
+        return self.server.port
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    @property
+    def log(self) -> Path:
+        return self.server.log
 
 
 def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
@@ -40,44 +37,25 @@ def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
     port = free_port()
     tmpdir = workdir / "tmp"
     tmpdir.mkdir()
-    log = workdir / "server.log"
     env = {**os.environ, "TMPDIR": str(tmpdir)}
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from haven.cli import main; main()",
-                "intake",
-                "serve",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                str(port),
-                "--plain-http",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert server.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "intake did not start"
-                    time.sleep(0.1)
-            yield Served(port=port, data_dir=data_dir, tmpdir=tmpdir, log=log)
-        finally:
-            server.terminate()
-            server.wait(START_TIMEOUT)
+    command = [
+        sys.executable,
+        "-c",
+        "from haven.cli import main; main()",
+        "intake",
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--plain-http",
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+    ]
+    with serving("intake", command, port=port, log=workdir / "server.log", env=env) as server:
+        yield Served(server=server, data_dir=data_dir, tmpdir=tmpdir)
 
 
 class Reporter:
@@ -85,7 +63,7 @@ class Reporter:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT_SECONDS)
         connection.request("GET", "/report")
         response = connection.getresponse()
         page = response.read().decode()
@@ -103,7 +81,7 @@ class Reporter:
         }
 
     def submit(self, body: bytes, *, query: str = "") -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT_SECONDS)
         connection.request("POST", "/report" + query, body=body, headers=self.headers(len(body)))
         response = connection.getresponse()
         result = response.status, response.read().decode()

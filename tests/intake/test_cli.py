@@ -14,7 +14,7 @@ from haven.demo import DEMO_PASSPHRASE
 from intake.db import make_engine
 from intake.staging import StagedSubmission
 from keys.signing import PICKUP_NAMESPACE, SigningKey, VerifyingKey
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 
 
 def test_init_creates_secrets_and_schema(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from intake import create_app
 from intake.config import load_config
 from intake.errors import ConfigError, SchemaError, SecretFileError
 from intake.secretfiles import create_secret_files
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 
 
 def environ(data_dir: Path, **extra: str) -> dict[str, str]:

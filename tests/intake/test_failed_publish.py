@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from intake.staging import StagedSubmission
-from tests.intake.conftest import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.storage import engine_of, submissions
 
 

@@ -18,7 +18,7 @@ from intake.i18n import (
     negotiate,
     text_direction,
 )
-from tests.intake.conftest import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.pages import read_page
 
 ALL = tuple(AUTONYMS)

@@ -12,7 +12,8 @@ import keys
 from intake import create_app
 from intake.config import load_config
 from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, language_tag
-from tests.intake.conftest import FAST_RECEIPT_COST, prepare_data_dir
+from tests.intake.costs import FAST_RECEIPT_COST
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.pages import Page, choose_language, every_page
 
 TRANSLATED = tuple(code for code in AUTONYMS if code != DEFAULT_LANGUAGE)

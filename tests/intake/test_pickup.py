@@ -27,9 +27,9 @@ from intake.pickup import write_pickup_bundle
 from intake.purge import purge_picked_up
 from intake.staging import StagedSubmission, collect_stale
 from keys.signing import PICKUP_NAMESPACE, SigningKey
-from tests.intake.conftest import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.storage import engine_of, submissions
-from tests.support import require_program
+from tests.support import WAIT_SECONDS, require_program
 
 DAY = date(2031, 5, 17)
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -150,12 +150,18 @@ def test_stock_age_opens_a_stored_submission(
     identity.write_text(f"{reviewer}\n")
     (report,) = (tmp_path / "out").glob("submissions/*/report.age")
     opened = subprocess.run(
-        [age, "-d", "-i", str(identity), str(report)], capture_output=True, check=True
+        [age, "-d", "-i", str(identity), str(report)],
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     assert json.loads(opened.stdout)["answers"]["narrative"] == "opened by stock age"
     attachment = report.with_name("attachment-001.age")
     opened = subprocess.run(
-        [age, "-d", "-i", str(identity), str(attachment)], capture_output=True, check=True
+        [age, "-d", "-i", str(identity), str(attachment)],
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     assert opened.stdout == b"file 0 of opened by stock age"
 
@@ -213,6 +219,7 @@ def test_the_manifest_signature_verifies_with_stock_ssh_keygen(
             [*command, "-n", PICKUP_NAMESPACE, "-s", str(signature)],
             input=manifest,
             capture_output=True,
+            timeout=WAIT_SECONDS,
         )
 
     manifest = (tmp_path / "out" / "manifest.json").read_bytes()

@@ -18,7 +18,9 @@ from intake.config import load_config
 from intake.pickup import write_pickup_bundle
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 from tests.intake import multipart
-from tests.intake.conftest import FAST_RECEIPT_COST, csrf_token, prepare_data_dir
+from tests.intake.costs import FAST_RECEIPT_COST
+from tests.intake.datadir import prepare_data_dir
+from tests.intake.forms import csrf_token
 from tests.intake.storage import engine_of, submissions
 from tests.support import require
 

@@ -20,7 +20,7 @@ from keys.receipt import (
     normalize_receipt_code,
     wordlist,
 )
-from tests.intake.conftest import FAST_RECEIPT_COST
+from tests.intake.costs import FAST_RECEIPT_COST
 
 PEPPER = bytes(range(32))
 EFF_LARGE_SHA256 = "addd35536511597a02fa0a9ff1e5284677b8883b83e986e43f15a3db996b903e"

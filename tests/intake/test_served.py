@@ -10,9 +10,10 @@ import pytest
 
 import keys
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
+from tests.intake.headers import SECURITY_HEADERS
 from tests.intake.served import Reporter, Served, serve
-from tests.intake.test_submit import SECURITY_HEADERS
+from tests.support import WAIT_SECONDS
 
 MIB = 1 << 20
 CANARY = b"HAVEN-CANARY-7f3a9c1e-plaintext-must-never-touch-disk"
@@ -57,7 +58,7 @@ def test_a_50_mib_canary_leaves_no_plaintext_on_disk(served: Served) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ["/", "/report", "/static/intake.css", "/missing"])
 def test_the_served_site_sends_every_security_header(served: Served, path: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=WAIT_SECONDS)
     connection.request("GET", path)
     response = connection.getresponse()
     response.read()
@@ -69,7 +70,7 @@ def test_the_served_site_sends_every_security_header(served: Served, path: str) 
 @pytest.mark.slow
 def test_oversize_over_the_wire_gets_the_413_page(tmp_path: Path, served: Served) -> None:
     reporter = Reporter(served.port)
-    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=WAIT_SECONDS)
     headers = reporter.headers(600 * MIB)
     connection.putrequest("POST", "/report")
     for name, value in headers.items():

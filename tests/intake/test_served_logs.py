@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +12,13 @@ import pytest
 
 import keys
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.served import Reporter, Served, serve
+from tests.support import WAIT_SECONDS
 
 CANARY = "canary-5d0e2f7a-request-data"
 CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 LOOKUP_OR_SUBMISSION_ID = re.compile(r"\b[0-9a-f]{32}(?:[0-9a-f]{32})?\b")
-LOG_WAIT_SECONDS = 10
 
 
 @pytest.fixture
@@ -39,19 +38,19 @@ def refuse_publication(database: Path) -> None:
     connection.close()
 
 
-def wait_for_log(log: Path, *needles: str) -> str:
-    deadline = time.monotonic() + LOG_WAIT_SECONDS
-    while True:
-        text = log.read_text()
-        if all(needle in text for needle in needles) or time.monotonic() > deadline:
-            return text
-        time.sleep(0.1)
+def wait_for_log(served: Served, *needles: str) -> str:
+    """The server's log, once every one of `needles` is in it."""
+    served.server.wait_until(
+        lambda: all(needle in served.log.read_text() for needle in needles),
+        failure=f"the server log did not show {needles}",
+    )
+    return served.log.read_text()
 
 
 @pytest.mark.slow
 def test_the_log_names_no_address_time_or_request_data(served: Served) -> None:
     # A request gunicorn cannot parse, quoting the canary in its request line.
-    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as raw:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=WAIT_SECONDS) as raw:
         raw.sendall(f"GET /{CANARY} HTTP/1.1 not-a-request-line\r\n\r\n".encode())
         raw.recv(4096)
 
@@ -65,7 +64,7 @@ def test_the_log_names_no_address_time_or_request_data(served: Served) -> None:
     status, _ = reporter.submit(body, query=f"?{CANARY}=1")
     assert status == 500
 
-    log = wait_for_log(served.log, "Invalid request", "Exception on /report [POST]")
+    log = wait_for_log(served, "Invalid request", "Exception on /report [POST]")
     # Both failures are on record, so the checks below look at real log lines.
     assert "Invalid request refused" in log
     assert "Exception on /report [POST]" in log

@@ -15,11 +15,11 @@ import keys
 from intake.db import make_engine
 from intake.models import Chunk, Submission
 from tests.intake import multipart
-from tests.intake.conftest import prepare_data_dir
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.served import Reporter, Served, serve
+from tests.support import WAIT_SECONDS
 
 MIB = 1 << 20
-WAIT_SECONDS = 30
 
 
 @pytest.fixture
@@ -55,10 +55,9 @@ def test_a_stalled_upload_does_not_block_another_submission(served: Served) -> N
     stalled.sendall(request.encode() + b"\r\n" + head)
 
     # The reporter's connection goes quiet with ciphertext chunks already stored.
-    deadline = time.monotonic() + WAIT_SECONDS
-    while len(count(served, Chunk.seq)) < 2:
-        assert time.monotonic() < deadline, "the slow upload stored nothing"
-        time.sleep(0.05)
+    served.server.wait_until(
+        lambda: len(count(served, Chunk.seq)) >= 2, failure="the slow upload stored nothing"
+    )
 
     started = time.monotonic()
     status, page = quick.submit(

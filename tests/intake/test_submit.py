@@ -21,7 +21,9 @@ from intake.models import Submission
 from intake.questionnaire import QUESTIONS, VERSION, definition_sha256
 from keys.receipt import derive_receipt_keys, generate_receipt_code
 from tests.intake import multipart
-from tests.intake.conftest import FAST_RECEIPT_COST, MULTIPART, csrf_token
+from tests.intake.costs import FAST_RECEIPT_COST
+from tests.intake.forms import MULTIPART, csrf_token
+from tests.intake.headers import SECURITY_HEADERS
 from tests.intake.storage import engine_of, stored_files, submissions
 
 RECEIPT = re.compile(r'<p class="receipt-code"[^>]*>([a-z -]+)</p>')
@@ -393,20 +395,6 @@ def test_the_form_asks_every_question_of_the_questionnaire(app: Flask) -> None:
         names = {field.name for field in form} - {"csrf_token"}
     assert names == {q.name for q in QUESTIONS}
     assert len(next(q for q in QUESTIONS if q.name == "categories").choices) == 14
-
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Cache-Control": "no-store, max-age=0",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
 
 
 @pytest.mark.parametrize(

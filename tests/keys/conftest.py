@@ -7,11 +7,7 @@ from collections.abc import Callable
 import pytest
 
 import keys
-
-# scrypt's default work factor (2^18) costs about a second per file; 2^10 keeps
-# the same code path at a millisecond, so passphrase tests can be numerous.
-FAST_WORK_FACTOR = 10
-PASSPHRASE = "correct horse battery staple"
+from tests.keys.passphrases import FAST_WORK_FACTOR, PASSPHRASE
 
 
 @pytest.fixture(scope="session")

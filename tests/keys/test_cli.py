@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import keys
 from haven.cli import main
-from tests.support import require_program
+from tests.support import WAIT_SECONDS, require_program
 
 
 @pytest.fixture
@@ -166,18 +166,35 @@ def test_console_script_with_stock_age(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
         text=True,
+        timeout=WAIT_SECONDS,
     ).stdout.strip()
     stock = subprocess.run(
-        [age, "-r", recipient, "-a"], input=b"from age", capture_output=True, check=True
+        [age, "-r", recipient, "-a"],
+        input=b"from age",
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     ours = subprocess.run(
-        [*haven, "decrypt", "-i", str(key)], input=stock.stdout, capture_output=True, check=True
+        [*haven, "decrypt", "-i", str(key)],
+        input=stock.stdout,
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     assert ours.stdout == b"from age"
     back = subprocess.run(
-        [*haven, "encrypt", "-r", recipient], input=b"from haven", capture_output=True, check=True
+        [*haven, "encrypt", "-r", recipient],
+        input=b"from haven",
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     opened = subprocess.run(
-        [age, "-d", "-i", str(key)], input=back.stdout, capture_output=True, check=True
+        [age, "-d", "-i", str(key)],
+        input=back.stdout,
+        capture_output=True,
+        check=True,
+        timeout=WAIT_SECONDS,
     )
     assert opened.stdout == b"from haven"

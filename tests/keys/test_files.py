@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import keys
-from tests.keys.conftest import FAST_WORK_FACTOR, PASSPHRASE
+from tests.keys.passphrases import FAST_WORK_FACTOR, PASSPHRASE
 
 
 def test_plain_identity_file_with_comments_and_blank_lines(tmp_path: Path) -> None:

@@ -6,9 +6,7 @@ import pytest
 
 import keys
 from tests.keys.craft import AgeFile, b64, not_canonical
-
-SECRET = bytes(range(32))
-IDENTITY = keys.X25519Identity(SECRET)
+from tests.keys.failures import IDENTITY, SECRET, assert_fails
 
 
 def good() -> AgeFile:
@@ -17,13 +15,6 @@ def good() -> AgeFile:
 
 def decrypt(data: bytes) -> bytes:
     return keys.decrypt(data, identities=[IDENTITY])
-
-
-def assert_fails(data: bytes, error: type[keys.AgeError]) -> None:
-    with pytest.raises(keys.AgeError) as failure:
-        decrypt(data)
-    # Exactly this class: a parse error must not surface as a MAC or key mismatch.
-    assert failure.type is error, failure.value
 
 
 def test_the_independent_encoder_and_keys_agree() -> None:

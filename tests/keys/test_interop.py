@@ -9,8 +9,8 @@ import pexpect
 import pytest
 
 import keys
-from tests.keys.conftest import FAST_WORK_FACTOR, PASSPHRASE
-from tests.support import require_program
+from tests.keys.passphrases import FAST_WORK_FACTOR, PASSPHRASE
+from tests.support import WAIT_SECONDS, require_program
 
 HINT = "apt-get install age"
 PLAINTEXT = bytes(range(256)) * 600 + b"tail"  # a few chunks, not chunk-aligned
@@ -27,12 +27,12 @@ def age_keygen() -> str:
 
 
 def run(*args: str) -> bytes:
-    return subprocess.run(args, check=True, capture_output=True, timeout=60).stdout
+    return subprocess.run(args, check=True, capture_output=True, timeout=WAIT_SECONDS).stdout
 
 
 def with_tty(command: str, args: list[str], passphrase: str, *, prompts: int) -> None:
     """Run `command`, answering its passphrase prompts on a pty (age reads only /dev/tty)."""
-    child = pexpect.spawn(command, args, timeout=60)
+    child = pexpect.spawn(command, args, timeout=WAIT_SECONDS)
     for _ in range(prompts):
         child.expect("(?i)passphrase")
         child.sendline(passphrase)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 import keys
 import keys.primitives
 from tests.keys.craft import AgeFile
-from tests.keys.test_testkit import load
+from tests.keys.vectors import load
 
 TESTDATA = Path(__file__).parent / "testdata"
 KEY_FILES = sorted(TESTDATA.glob("good_*_key.txt"))

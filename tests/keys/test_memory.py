@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import WAIT_SECONDS
+
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1 << 20
 
@@ -19,7 +21,7 @@ def probe(mode: str, mib: int) -> dict[str, int | bool]:
         check=True,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=WAIT_SECONDS,
     )
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 import keys
-from tests.keys.conftest import FAST_WORK_FACTOR, PASSPHRASE
 from tests.keys.craft import AgeFile, armor, b64
+from tests.keys.passphrases import FAST_WORK_FACTOR, PASSPHRASE
 
 SALT = bytes(range(16))
 

@@ -8,7 +8,7 @@ import pytest
 
 import keys
 from tests.keys.craft import CHUNK, AgeFile
-from tests.keys.test_header import IDENTITY, SECRET, assert_fails
+from tests.keys.failures import IDENTITY, SECRET, assert_fails
 
 SEALED = CHUNK + 16
 

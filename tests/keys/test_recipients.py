@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import keys
-from tests.keys.conftest import FAST_WORK_FACTOR
+from tests.keys.passphrases import FAST_WORK_FACTOR
 
 
 def test_mixing_post_quantum_and_classic_recipients_is_refused() -> None:

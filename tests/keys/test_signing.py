@@ -11,7 +11,7 @@ import pytest
 
 from keys import SignatureError
 from keys.signing import PICKUP_NAMESPACE, SigningKey, VerifyingKey
-from tests.support import require_program
+from tests.support import WAIT_SECONDS, require_program
 
 MESSAGE = b'{"format": "haven-pickup", "version": 2}'
 
@@ -102,6 +102,7 @@ def test_stock_ssh_keygen_verifies_ours(tmp_path: Path, key: SigningKey) -> None
             ],
             input=message,
             capture_output=True,
+            timeout=WAIT_SECONDS,
         ).returncode
 
     assert stock_verify(MESSAGE) == 0
@@ -111,7 +112,11 @@ def test_stock_ssh_keygen_verifies_ours(tmp_path: Path, key: SigningKey) -> None
 def test_we_verify_stock_ssh_keygen_signatures(tmp_path: Path) -> None:
     ssh_keygen = require_program("ssh-keygen", "apt-get install -y openssh-client")
     key_path = tmp_path / "id_ed25519"
-    subprocess.run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key_path)], check=True)
+    subprocess.run(
+        [ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key_path)],
+        check=True,
+        timeout=WAIT_SECONDS,
+    )
     (tmp_path / "data").write_bytes(MESSAGE)
     subprocess.run(
         [
@@ -127,6 +132,7 @@ def test_we_verify_stock_ssh_keygen_signatures(tmp_path: Path) -> None:
         ],
         check=True,
         capture_output=True,
+        timeout=WAIT_SECONDS,
     )
     public = VerifyingKey.parse((tmp_path / "id_ed25519.pub").read_text())
     signature = (tmp_path / "data.sig").read_text()

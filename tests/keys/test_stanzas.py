@@ -8,9 +8,9 @@ import pytest
 
 import keys
 from keys.header import Stanza, encode_header_without_mac
-from tests.keys.conftest import FAST_WORK_FACTOR
 from tests.keys.craft import FILE_KEY, AgeFile, b64, not_canonical
-from tests.keys.test_header import assert_fails
+from tests.keys.failures import assert_fails
+from tests.keys.passphrases import FAST_WORK_FACTOR
 
 SECRET = bytes(range(32))
 IDENTITY = keys.X25519Identity(SECRET)

@@ -10,8 +10,8 @@ import pytest
 
 import keys
 from keys.armor import ArmorReader
+from tests.keys.vectors import TESTKIT, load
 
-TESTKIT = Path(__file__).parent / "testdata" / "testkit"
 VERDICTS: dict[str, type[keys.AgeError] | None] = {
     "success": None,
     "armor failure": keys.ArmorError,
@@ -20,17 +20,6 @@ VERDICTS: dict[str, type[keys.AgeError] | None] = {
     "no match": keys.NoIdentityMatchError,
     "payload failure": keys.PayloadError,
 }
-
-
-def load(path: Path) -> tuple[dict[str, list[str]], bytes]:
-    """The vector's metadata (each key may repeat) and its age file."""
-    raw = path.read_bytes()
-    head, _, body = raw.partition(b"\n\n")
-    meta: dict[str, list[str]] = {}
-    for line in head.decode("utf-8").splitlines():
-        key, _, value = line.partition(": ")
-        meta.setdefault(key, []).append(value)
-    return meta, body
 
 
 def identities_of(meta: dict[str, list[str]]) -> list[keys.Identity]:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,7 +17,9 @@ from review.cli import review_group
 from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer
+from tests.review.reviewers import Reviewer
+from tests.servers import free_port, serving
+from tests.support import WAIT_SECONDS
 
 
 def _invoke(*args: str) -> tuple[int, str]:
@@ -133,48 +132,24 @@ def test_serve_refuses_non_loopback(cli_workspace: Path, host: str) -> None:
     assert code == 2 and "loopback" in output
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_on_loopback_and_stop_on_ctrl_c(tmp_path: Path) -> None:
     cli_workspace = tmp_path / "ws"
     assert _invoke("init", "--workspace", str(cli_workspace))[0] == 0
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        [sys.executable, "-m", "haven", "review", "serve", "--workspace", str(cli_workspace),
-         "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    ) as server:
-        try:
-            body, csp = _wait_for_page(server, f"http://127.0.0.1:{port}/unlock")
-            # Ctrl-C in the terminal sends SIGINT to the process.
-            server.send_signal(signal.SIGINT)
-            assert server.wait(timeout=15) == 0
-        finally:
-            if server.poll() is None:
-                server.kill()
-        assert server.stdout is not None
-        output = server.stdout.read().decode()
+    command = [sys.executable, "-m", "haven", "review", "serve", "--workspace", str(cli_workspace),
+               "--port", str(port)]  # fmt: skip
+    with serving("review", command, port=port, log=tmp_path / "server.log", env=env) as server:
+        with urllib.request.urlopen(f"{server.url}/unlock", timeout=WAIT_SECONDS) as page:
+            body, csp = page.read().decode(), page.headers["Content-Security-Policy"]
+        # Ctrl-C in the terminal sends SIGINT to the process.
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=WAIT_SECONDS) == 0
+    output = server.log.read_text()
     assert "Unlock the workspace" in body
     assert "default-src 'none'" in csp
     assert "Traceback" not in output
-
-
-def _wait_for_page(server: subprocess.Popen[bytes], url: str) -> tuple[str, str]:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as page:
-                return page.read().decode(), page.headers["Content-Security-Policy"]
-        except OSError:
-            assert server.poll() is None, "server exited early"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
 
 
 @pytest.mark.parametrize("command", [

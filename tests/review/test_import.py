@@ -26,7 +26,7 @@ from tests.review.bundles import (
     encrypted_submission,
     link_member,
 )
-from tests.review.conftest import Reviewer
+from tests.review.reviewers import Reviewer
 
 
 @pytest.fixture

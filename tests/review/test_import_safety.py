@@ -27,8 +27,8 @@ from review.workspace import audit
 from review.workspace.models import AuditEntry, StoredFile, Submission
 from review.workspace.store import DATABASE_NAME, Workspace
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer
-from tests.support import require_program
+from tests.review.reviewers import Reviewer
+from tests.support import WAIT_SECONDS, require_program
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_workspace_is_private_even_in_an_existing_open_directory(tmp_path: Path)
 def test_concurrent_audit_appends_queue_instead_of_colliding(workspace: Workspace) -> None:
     # Three inline images of one case page are three concurrent appends.
     failures: list[BaseException] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=WAIT_SECONDS)
 
     def append_many(number: int) -> None:
         barrier.wait()
@@ -238,7 +238,7 @@ def test_concurrent_audit_appends_queue_instead_of_colliding(workspace: Workspac
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(WAIT_SECONDS)
     assert failures == []
     with workspace.sessions() as session:
         verdict = audit.verify(session)
@@ -281,12 +281,13 @@ def test_bundle_signed_by_stock_ssh_keygen_imports(workspace: Workspace, writer:
     # The format promises stock OpenSSH can make and check the signature.
     ssh_keygen = require_program("ssh-keygen", "apt install openssh-client")
     key = tmp_path / "intake_key"
-    subprocess.run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    subprocess.run([ssh_keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True,
+                   timeout=WAIT_SECONDS)
     members = writer.members()
     manifest = tmp_path / "manifest.json"
     manifest.write_bytes(members[0][1])
     subprocess.run([ssh_keygen, "-q", "-Y", "sign", "-f", str(key), "-n", PICKUP_NAMESPACE,
-                    str(manifest)], check=True)
+                    str(manifest)], check=True, timeout=WAIT_SECONDS)
     signature = (tmp_path / "manifest.json.sig").read_bytes()
     bundle = writer.write(tmp_path / "b.tar", [members[0], ("manifest.json.sig", signature),
                                                *members[2:]])

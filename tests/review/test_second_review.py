@@ -44,13 +44,9 @@ from review.workspace.store import DATABASE_NAME, Workspace
 from review.workspace.upgrade import SCHEMA_VERSION
 from tests.keys.craft import armor as _armor
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import (
-    CHEAP_WORK_FACTOR,
-    PASSPHRASE,
-    Reviewer,
-    csrf_token,
-    unlock,
-)
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
+from tests.support import WAIT_SECONDS
 
 # --- 1. armored identity files unlock ---------------------------------------------
 
@@ -313,7 +309,7 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
 
     def slow_open(*args: Any, **kwargs: Any) -> list[keys.Identity]:
         entered.set()
-        assert release.wait(10)
+        assert release.wait(WAIT_SECONDS)
         return real_open(*args, **kwargs)
 
     monkeypatch.setattr(review.web.auth, "open_identities", slow_open)
@@ -333,7 +329,7 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
     )
     first.start()
     try:
-        assert entered.wait(10)
+        assert entered.wait(WAIT_SECONDS)
         # While the first attempt runs scrypt, the same file is refused at once.
         second = app.test_client()
         form = {
@@ -345,7 +341,7 @@ def test_concurrent_unlocks_with_one_file_run_one_scrypt_attempt(
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     finally:
         release.set()
-        first.join(10)
+        first.join(WAIT_SECONDS)
     assert statuses == [401]
     with workspace.sessions() as db:
         actions = [e.action for e in db.scalars(select(AuditEntry))]

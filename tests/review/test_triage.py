@@ -10,8 +10,8 @@ import pytest
 import keys
 from review.triage.record import Note, Sealed, TriageError, clean_tags, seal, unseal
 from review.web.charts import bar_chart
-from tests.review.conftest import Reviewer
-from tests.support import require_program
+from tests.review.reviewers import Reviewer
+from tests.support import WAIT_SECONDS, require_program
 
 
 def _content() -> Sealed:
@@ -43,7 +43,7 @@ def test_sealed_triage_opens_with_stock_age(tmp_path: Path) -> None:
     sealed = tmp_path / "triage.age"
     sealed.write_bytes(blob)
     plain = subprocess.run([age, "-d", "-i", str(key_file), str(sealed)], check=True,
-                           capture_output=True).stdout
+                           capture_output=True, timeout=WAIT_SECONDS).stdout
     assert Sealed.from_json(plain) == _content()
 
 

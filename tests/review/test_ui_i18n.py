@@ -20,7 +20,8 @@ from review.web.i18n import (
 )
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer, unlock
+from tests.review.forms import unlock
+from tests.review.reviewers import Reviewer
 
 HTML_TAG = re.compile(r"<html lang=\"([^\"]+)\" dir=\"(ltr|rtl)\">")
 

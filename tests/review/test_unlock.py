@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,8 @@ from review.session.unlock import (
 )
 from review.session.vault import ReviewerSession, Vault
 from review.workspace.models import Reviewer as ReviewerRow
-from tests.review.conftest import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
+from tests.review.reviewers import CHEAP_WORK_FACTOR, PASSPHRASE, Reviewer
+from tests.support import wait_until
 
 
 def _open(data: bytes, passphrase: str = PASSPHRASE) -> list[keys.Identity]:
@@ -125,9 +125,7 @@ def test_reaper_thread_drops_idle_sessions_without_any_request() -> None:
     vault.start_reaper(interval=0.01)
     try:
         now[0] = 11
-        deadline = time.monotonic() + 5
-        while len(vault) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(vault) == 0, failure="the reaper dropped no idle session")
         assert len(vault) == 0
     finally:
         vault.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import time
@@ -17,12 +18,14 @@ from sqlalchemy import select
 from review.pickup.importer import import_bundle
 from review.session.unlock import Throttle
 from review.session.vault import Vault
+from review.web.state import EXTENSION_KEY
 from review.workspace import audit
 from review.workspace.models import AuditEntry, Triage
 from review.workspace.models import Reviewer as ReviewerRow
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import PASSPHRASE, Reviewer, csrf_token, replace_state, unlock
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import PASSPHRASE, Reviewer
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
 JPEG_WITH_GPS_NAME = "photo.jpg"
@@ -31,6 +34,11 @@ JPEG_WITH_GPS_NAME = "photo.jpg"
 def _import(workspace: Workspace, tmp_path: Path, *submissions: Submission) -> None:
     bundle = BundleWriter(list(submissions)).write(tmp_path / f"{submissions[0].id}.tar")
     import_bundle(workspace, bundle, actor="test")
+
+
+def replace_state(app: Flask, **changes: object) -> None:
+    """Swap parts of the app's state (a fake-clock vault, a recording throttle)."""
+    app.extensions[EXTENSION_KEY] = dataclasses.replace(app.extensions[EXTENSION_KEY], **changes)
 
 
 @pytest.fixture

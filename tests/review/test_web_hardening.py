@@ -22,7 +22,8 @@ from review.workspace.models import AuditEntry, Triage
 from review.workspace.models import Reviewer as ReviewerRow
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
-from tests.review.conftest import CHEAP_WORK_FACTOR, Reviewer, csrf_token, unlock
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import CHEAP_WORK_FACTOR, Reviewer
 
 
 def _deep_report(depth: int, recipients: list[keys.Recipient]) -> Submission:

@@ -1,0 +1,28 @@
+"""The sites the browser tests visit: intake served for real, and the quick exit's neutral site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keys
+
+# Small limits so the 413 page is reachable with tiny files.
+MAX_FILES = 3
+
+
+@dataclass(frozen=True)
+class Intake:
+    """intake served by `haven intake serve`, and the reviewer who can read what it stores."""
+
+    url: str
+    data_dir: Path
+    reviewer: keys.X25519Identity
+
+
+@dataclass
+class NeutralSite:
+    """A throwaway local stand-in for the quick exit's neutral site, recording what it is sent."""
+
+    url: str
+    received: list[dict[str, str]] = field(default_factory=list)
