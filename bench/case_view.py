@@ -33,6 +33,7 @@ from review.config import ReviewConfig
 from review.pickup.importer import import_bundle
 from review.pickup.provenance import pin
 from review.web.app import create_app
+from review.web.state import EXTENSION_KEY
 from review.workspace.models import Reviewer
 from review.workspace.store import Workspace
 
@@ -151,8 +152,8 @@ def main() -> None:
         unlock(client, identity_file)
         figures = {name: (timed_view(client, case_id), timed_view(client, case_id))
                    for name, case_id in [("hostile", hostile[0]), ("none", plain[0])]}
-        app.extensions["haven_review"].vault.stop()
-        app.extensions["haven_review"].workspace.dispose()
+        app.extensions[EXTENSION_KEY].vault.stop()
+        app.extensions[EXTENSION_KEY].workspace.dispose()
     print(f"{args.attachments} hostile zip attachments ({len(bomb) / 2**20:.1f} MiB, "
           f"{args.entries} entries each), {args.kind} key:")
     for name, (first, second) in figures.items():
