@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 import keys
 import keys.signing
 from review.cli_errors import ReviewGroup
-from review.config import DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, ReviewConfig
+from review.config import DEFAULT_IDLE_MINUTES, HEADS_FILE_VAR, MAX_IDLE_MINUTES, ReviewConfig
 from review.errors import ReviewError
 from review.pickup.importer import import_bundle
 from review.pickup.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
 from review.pickup.removal import remove_submission
 from review.web.server import LoopbackServer, loopback_address
 from review.workspace import audit
+from review.workspace.heads import outside_workspace, publish_head, published_heads
 from review.workspace.models import Reviewer
 from review.workspace.store import Workspace
 
@@ -183,21 +184,30 @@ def add_reviewer(workspace_dir: Path, name: str, recipient: str) -> None:
 @review_group.command("import")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @workspace_option
-def import_command(bundle: Path, workspace_dir: Path) -> None:
+@click.option("--publish-heads", "heads_file", default=None, envvar=HEADS_FILE_VAR,
+              show_envvar=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the audit log's head to this file, kept outside the workspace "
+                   "(another disk, share or machine).")
+def import_command(bundle: Path, workspace_dir: Path, heads_file: Path | None) -> None:
     """Verify a pickup bundle against its manifest and import it, all or nothing."""
+    if heads_file is not None:
+        outside_workspace(heads_file, workspace_dir)  # refused before anything is imported
     columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
                TimeRemainingColumn())
-    with Workspace.open(workspace_dir) as workspace, \
-            Progress(*columns, transient=True) as progress:
-        task = progress.add_task("Verifying", total=None)
-        result = import_bundle(workspace, bundle, actor=getpass.getuser(),
-                               progress=lambda n: progress.advance(task, n))
-    click.echo(
-        f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
-        f"{result.already_present} already present"
-        + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
-           else ".")
-    )
+    with Workspace.open(workspace_dir) as workspace:
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("Verifying", total=None)
+            result = import_bundle(workspace, bundle, actor=getpass.getuser(),
+                                   progress=lambda n: progress.advance(task, n))
+        click.echo(
+            f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
+            f"{result.already_present} already present"
+            + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
+               else ".")
+        )
+        head = publish_head(workspace, heads_file, event=f"import {result.bundle_id}")
+    # Printed every time, so the head can be written down even with no heads file.
+    click.echo(f"audit head {head}" + (f" (appended to {heads_file})" if heads_file else ""))
 
 
 @review_group.command("remove")
@@ -220,7 +230,12 @@ def remove(case_id: str, workspace_dir: Path) -> None:
 @click.option("--idle-minutes", default=DEFAULT_IDLE_MINUTES, show_default=True,
               type=click.FloatRange(0, MAX_IDLE_MINUTES, min_open=True),
               help="Lock a session after this long without a request.")
-def serve(workspace_dir: Path, host: str, port: int, idle_minutes: float) -> None:
+@click.option("--publish-heads", "heads_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the audit log's head to this file on every lock, kept outside "
+                   "the workspace.")
+def serve(workspace_dir: Path, host: str, port: int, idle_minutes: float,
+          heads_file: Path | None) -> None:
     """Serve the review app on loopback until Ctrl-C."""
     try:
         loopback_address(host)
@@ -228,7 +243,10 @@ def serve(workspace_dir: Path, host: str, port: int, idle_minutes: float) -> Non
         raise click.BadParameter(str(error), param_hint="--host") from None
     # Fail now, in the terminal, rather than inside the worker.
     Workspace.open(workspace_dir).dispose()
-    config = ReviewConfig(workspace=workspace_dir, idle_seconds=idle_minutes * 60)
+    if heads_file is not None:
+        heads_file = outside_workspace(heads_file, workspace_dir)
+    config = ReviewConfig(workspace=workspace_dir, idle_seconds=idle_minutes * 60,
+                          heads_file=heads_file)
     click.echo(f"Serving {workspace_dir} on http://{loopback_address(host)}:{port}/ (Ctrl-C stops)")
     LoopbackServer(config, host=host, port=port).run()
 
@@ -240,13 +258,22 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @workspace_option
-@click.option("--expect-head", default=None, help="A head digest recorded earlier.")
-def audit_verify(workspace_dir: Path, expect_head: str | None) -> None:
-    """Check the chain; report the first entry edited, removed or reordered."""
+@click.option("--expect-head", "expected", multiple=True, metavar="SEQ:DIGEST",
+              help="A head recorded earlier (repeatable): its entry must still be there, "
+                   "unchanged; entries appended since are fine.")
+@click.option("--published-heads", "heads_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check every head in this heads file (what --publish-heads wrote).")
+def audit_verify(workspace_dir: Path, expected: tuple[str, ...], heads_file: Path | None) -> None:
+    """Check the chain and recorded heads; report the first entry that breaks either."""
+    heads = [audit.Head.parse(text) for text in expected]
+    if heads_file is not None:
+        heads += published_heads(heads_file)
     with Workspace.open(workspace_dir) as workspace, workspace.sessions() as session:
-        verdict = audit.verify(session, expected_head=expect_head)
+        verdict = audit.verify(session, expected_heads=heads)
     if not verdict.intact:
         raise click.ClickException(
             f"audit log broken at entry {verdict.first_bad_seq}: {verdict.problem}"
         )
-    click.echo(f"Audit log intact: {verdict.entries} entries, head {verdict.head}")
+    checked = f", {len(heads)} recorded heads hold" if heads else ""
+    click.echo(f"Audit log intact: {verdict.entries} entries{checked}, head {verdict.head}")

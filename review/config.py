@@ -8,9 +8,12 @@ from pathlib import Path
 
 from review.errors import ConfigError
 from review.session.unlock import MIN_WORK_FACTOR
+from review.workspace.heads import outside_workspace
 
 WORKSPACE_VAR = "HAVEN_REVIEW_WORKSPACE"
 IDLE_VAR = "HAVEN_REVIEW_IDLE_MINUTES"
+# Where imports and locks append the audit head; outside the workspace (review/workspace/heads.py).
+HEADS_FILE_VAR = "HAVEN_REVIEW_HEADS_FILE"
 DEFAULT_IDLE_MINUTES = 15
 MAX_IDLE_MINUTES = 8 * 60
 # How often idle sessions are dropped even when no request comes in.
@@ -33,6 +36,8 @@ class ReviewConfig:
     reap_seconds: float = REAP_SECONDS
     # The loopback address the server binds: its Host header is the one trusted.
     host: str = DEFAULT_HOST
+    # Each lock appends the audit log's head here, when set.
+    heads_file: Path | None = None
 
 
 def load_config(environ: Mapping[str, str]) -> ReviewConfig:
@@ -47,4 +52,11 @@ def load_config(environ: Mapping[str, str]) -> ReviewConfig:
         raise ConfigError(f"{IDLE_VAR} must be a number of minutes, not {raw_idle!r}") from None
     if not 0 < idle <= MAX_IDLE_MINUTES:
         raise ConfigError(f"{IDLE_VAR} must be between 0 and {MAX_IDLE_MINUTES} minutes")
-    return ReviewConfig(workspace=Path(workspace), idle_seconds=idle * 60)
+    raw_heads = environ.get(HEADS_FILE_VAR, "").strip()
+    heads_file = None
+    if raw_heads:
+        try:
+            heads_file = outside_workspace(Path(raw_heads), Path(workspace))
+        except ConfigError as error:
+            raise ConfigError(f"{HEADS_FILE_VAR}: {error}") from None
+    return ReviewConfig(workspace=Path(workspace), idle_seconds=idle * 60, heads_file=heads_file)

@@ -21,3 +21,7 @@ class WorkspaceError(ReviewError):
 
 class UnlockError(ReviewError):
     """The identity file or passphrase did not unlock a reviewer of this workspace."""
+
+
+class HeadFormatError(ReviewError):
+    """A recorded audit head (given, or read from a heads file) is not "SEQ:DIGEST"."""

@@ -85,6 +85,8 @@ def test_report_travels_from_intake_to_triage(
         ReviewConfig(workspace=demo / "review", idle_seconds=600, unlock_delay_seconds=0.0)
     )
     reviewer = review.test_client()
+    # A current browser on the review app's own pages says so with every request.
+    reviewer.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
     unlocked = reviewer.post(
         "/unlock",
         content_type="multipart/form-data",

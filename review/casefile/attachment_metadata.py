@@ -4,8 +4,9 @@ Originals are never altered; this only shows the reviewer, before anything is
 shared, what a file says about the person who made it. The file type is
 detected from its bytes: the content type in the report is reporter-supplied.
 The parsers read bounded slices, never follow offsets outside the data, scan
-linearly, and give up after a time budget: every attachment of a case is
-inspected on every view, so a hostile file must cost little and never raise.
+linearly, and bound their work before they start it (segments, chunks,
+candidates, archive entries), with a time budget behind those bounds: a
+hostile reporter chooses every byte, so a file must cost little and never raise.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 
+from review.casefile.zip_directory import NoEndRecord, central_directory
+
 # Metadata lives in the first few hundred KiB of images and inside small XML
 # members of documents; larger reads buy nothing and cost memory.
 MAX_XML_BYTES = 256 * 1024
@@ -25,8 +28,20 @@ MAX_FIELDS = 50
 MAX_LABEL_CHARS = 79  # the longest PNG keyword the PNG specification allows
 MAX_VALUE_CHARS = 200
 MAX_OFFICE_VALUE_CHARS = 300
-# Wall-clock budget for one file's parsers, checked between chunks and members.
+# Wall-clock budget for one file's parsers, checked between chunks and members:
+# the last resort behind the bounds below, which hold the work far under it.
 MAX_INSPECT_SECONDS = 2.0
+# Metadata comes before a JPEG's image data, in its first few dozen segments.
+MAX_JPEG_SEGMENTS = 256
+# A 32 MiB PNG written in libpng's 8 KiB IDAT chunks has 4,096 of them.
+MAX_PNG_CHUNKS = 4096
+# Places a PDF names one of the fields, each followed by at most 300 bytes.
+MAX_PDF_CANDIDATES = 1024
+# A large Office document has a few hundred members (a 200-slide deck about
+# 1,000) in well under 256 KiB of central directory; zipfile indexes every
+# entry on opening, so an archive claiming more is not opened at all.
+MAX_ARCHIVE_ENTRIES = 2000
+MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024
 
 IMAGE_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
@@ -133,7 +148,9 @@ def _printable(text: str) -> str:
 
 def _jpeg(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     position = 2
-    while position + 4 <= len(data) and data[position] == 0xFF:
+    for _ in range(MAX_JPEG_SEGMENTS):
+        if position + 4 > len(data) or data[position] != 0xFF:
+            return
         deadline.check()
         marker = data[position + 1]
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
@@ -144,18 +161,24 @@ def _jpeg(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
         if marker == 0xDA:  # start of scan: no metadata after this
             return
         position += 2 + length
+    meta.incomplete = True
 
 
 def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     position = 8
-    while position + 8 <= len(data):
+    seen_exif = False
+    for _ in range(MAX_PNG_CHUNKS):
+        if position + 8 > len(data):
+            return
         deadline.check()
         if meta.full:
             meta.incomplete = True
             return
         length, kind = struct.unpack(">I4s", data[position : position + 8])
-        body = data[position + 8 : position + 8 + length]
-        if kind == b"eXIf":
+        body = data[position + 8 : position + 8 + length] if kind in _PNG_METADATA else b""
+        if kind == b"eXIf" and not seen_exif:
+            # The specification allows one; parsing each of thousands would multiply the work.
+            seen_exif = True
             _tiff(body, meta)
         elif kind in (b"tEXt", b"iTXt"):
             keyword, _, text = body.partition(b"\x00")
@@ -168,6 +191,11 @@ def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
         elif kind == b"IEND":
             return
         position += 12 + length
+    meta.incomplete = True
+
+
+# Only these chunks are read; image data is stepped over without being copied.
+_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt"})
 
 
 def _tiff(tiff: bytes, meta: FileMetadata) -> None:
@@ -238,14 +266,29 @@ def _ascii(value: int | bytes | tuple[float, ...]) -> str:
 
 _PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Software",
                b"CreationDate": "Created", b"ModDate": "Modified"}
+_PDF_KEY = re.compile(rb"/(" + b"|".join(_PDF_FIELDS) + rb")")
+# A literal string after a key: possessive repeats, so a candidate that does
+# not close within its bound fails at once instead of backtracking through it.
+_PDF_STRING = re.compile(rb"\s{0,64}+\(((?:[^()\\]|\\.){0,300}+)\)")
 
 
 def _pdf(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
-    for key, label in _PDF_FIELDS.items():
+    """The first literal string given for each field, from at most MAX_PDF_CANDIDATES keys."""
+    found: set[bytes] = set()
+    for candidates, key in enumerate(_PDF_KEY.finditer(data)):
+        if candidates == MAX_PDF_CANDIDATES:
+            meta.incomplete = True
+            return
         deadline.check()
-        match = re.search(rb"/" + key + rb"\s*\(((?:[^()\\]|\\.){0,300})\)", data)
-        if match:
-            meta.add(label, _pdf_string(match.group(1)))
+        name = key.group(1)
+        if name in found:
+            continue
+        string = _PDF_STRING.match(data, key.end())
+        if string:
+            found.add(name)
+            meta.add(_PDF_FIELDS[name], _pdf_string(string.group(1)))
+            if len(found) == len(_PDF_FIELDS):
+                return
 
 
 def _pdf_string(raw: bytes) -> str:
@@ -268,6 +311,15 @@ _OFFICE_FIELDS = (
 
 
 def _office(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+    try:
+        directory = central_directory(data)
+    except NoEndRecord:
+        meta.add("Note", "unreadable archive")
+        return
+    if directory.entries > MAX_ARCHIVE_ENTRIES or directory.size > MAX_CENTRAL_DIRECTORY_BYTES:
+        meta.add("Note", "too many entries to inspect")
+        meta.incomplete = True
+        return
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())

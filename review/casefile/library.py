@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 import keys
 from contracts.report import MAX_REPORT_BYTES
+from review.casefile.inspections import AttachmentInspections
 from review.casefile.related import RelatedIndex
 from review.casefile.report_reader import Report, ReportFormatError, parse_report
 from review.casefile.search import SearchIndex
@@ -31,6 +32,8 @@ class CaseLibrary:
     damaged: list[str] = field(default_factory=list)
     # Cases in the workspace not encrypted to this reviewer: counted, never shown.
     not_for_me: int = 0
+    # What each viewed case's attachments reveal, inspected on its first view only.
+    inspections: AttachmentInspections = field(default_factory=AttachmentInspections)
 
     @classmethod
     def build(
@@ -89,7 +92,7 @@ class CaseLibrary:
             self.forget(gone)
 
     def forget(self, case_ids: Collection[str]) -> None:
-        """Drop `case_ids`: their decrypted reports and their entries in both indexes."""
+        """Drop `case_ids`: their decrypted reports, attachment findings and index entries."""
         gone = set(case_ids)
         # New objects swapped in whole: another request of the same session may
         # be iterating the old ones, and must not see them change size under it.
@@ -97,6 +100,7 @@ class CaseLibrary:
         self.related = self.related.without(gone)
         self.reports = {i: r for i, r in self.reports.items() if i not in gone}
         self.damaged = [i for i in self.damaged if i not in gone]
+        self.inspections.forget(gone)
 
 
 def _decrypt_report(

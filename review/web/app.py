@@ -18,7 +18,7 @@ from review.casefile.choices import CHOICE_LABELS, labelled_answer
 from review.config import ReviewConfig, load_config
 from review.session.unlock import Throttle
 from review.session.vault import Vault
-from review.web import auth, case, dashboard, inbox
+from review.web import auth, case, dashboard, inbox, same_origin
 from review.web.i18n import (
     LANGUAGES_KEY,
     TRANSLATIONS_DIR,
@@ -101,6 +101,9 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS)
     app.jinja_env.globals["category_label"] = category_label
     app.jinja_env.filters["category_label"] = category_label
+    # First of all request hooks: a request from another page is refused
+    # before anything (the CSRF check, the vault's idle timer) sees it.
+    app.before_request(same_origin.require_own_pages)
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)
@@ -123,6 +126,7 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
         return Response("Bad Request", status=400, mimetype="text/plain")
     titles = {
         400: _("Bad request"),
+        403: _("Refused"),
         404: _("Not found"),
         405: _("Not allowed"),
         413: _("Too large"),
@@ -130,6 +134,8 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     }
     messages = {
         400: _("The request was not valid. Go back and try again."),
+        403: _("This request did not come from the review app's own pages, so nothing was done."
+               " Open the page from the review app itself."),
         404: _("There is no such page, or no such case among those you can read."),
         413: _("That upload is too large."),
         429: _("Too many failed attempts with this identity file. Wait, then try again."),
@@ -137,14 +143,19 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     code = error.code or 500
     message = messages.get(code, _("Something went wrong."))
     title = titles.get(code, _("Error"))
-    return render_template("review/error.html", title=title, message=message), code
+    # A refused request ran no view, so the page cannot know the session; the
+    # inbox link is the way back for a reviewer (it locks itself if need be).
+    return render_template("review/error.html", title=title, message=message,
+                           inbox_link=code == 403), code
 
 
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     # Decrypted pages must never land in the browser's disk cache.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Our own requests carry our URL, and nobody else's do: the Referer is the
+    # proof of origin for browsers without Fetch Metadata (same_origin.py).
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"

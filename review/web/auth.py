@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from review.casefile.library import CaseLibrary
-from review.errors import UnlockError
+from review.errors import ConfigError, UnlockError
 from review.session.unlock import (
     MAX_IDENTITY_FILE_BYTES,
     identity_file_id,
@@ -19,6 +19,7 @@ from review.triage.changes import Casework
 from review.web.forms import EmptyForm, UnlockForm
 from review.web.state import HANDLE_FIELD, state
 from review.workspace import audit
+from review.workspace.heads import publish_head
 
 blueprint = Blueprint("auth", __name__)
 
@@ -69,8 +70,14 @@ def unlock() -> ResponseReturnValue:
 
 @blueprint.route("/lock", methods=["POST"])
 def lock() -> ResponseReturnValue:
-    """Forget this session's identities and decrypted cases now."""
+    """Forget this session's identities and decrypted cases now; publish the audit head."""
     if EmptyForm().validate_on_submit():
         state().vault.close(session.get(HANDLE_FIELD))
         session.clear()
+        try:
+            head = publish_head(state().workspace, state().config.heads_file, event="lock")
+            flash(_("Locked. The audit log's head is now %(head)s.", head=str(head)), "info")
+        except ConfigError as error:
+            flash(_("Locked, but the audit head was not published: %(reason)s",
+                    reason=str(error)), "error")
     return redirect(url_for("auth.unlock"))

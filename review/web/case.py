@@ -17,7 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from review.casefile.attachments import inline_image, inspect_file, stream_plaintext
+from review.casefile.attachments import inline_image, stream_plaintext
 from review.casefile.facets import CaseRow
 from review.session.vault import ReviewerSession
 from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
@@ -78,10 +78,14 @@ def show(case_id: str) -> ResponseReturnValue:
         submission = db.get(Submission, case_id)
         assert submission is not None
         files = {f.name: f for f in submission.files if f.kind == "attachment"}
-    inspected = [inspect_file(state().workspace, f, identities=current.identities)
-                 for f in files.values()]
+    # Inspected on the first view of this session only: a hostile attachment
+    # costs its bounded inspection once, never again on every later view.
+    inspection = current.library.inspections.of_case(
+        state().workspace, case_id, list(files.values()), identities=current.identities)
+    inspected = inspection.attachments
     _record(current.reviewer, "view", f"case:{case_id}",
-            f"report and {len(inspected)} attachments decrypted for viewing")
+            f"report and {len(inspected)} attachments shown, "
+            f"{inspection.decrypted} attachments decrypted to inspect them")
     described = {a.file: a for a in report.attachments}
     reviewers = [r.name for r in state().workspace.reviewers()]
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),

@@ -3,25 +3,31 @@
 An entry is appended in the same database transaction as the change it records,
 so a change without its audit entry (or the reverse) can never be committed.
 Editing, removing or reordering entries breaks the chain at the first entry
-touched. Rewriting the whole tail after an edit is only caught against a head
-digest recorded elsewhere (on paper, in a ticket): `haven review audit verify`
-prints the head, and checks against a recorded one given as `--expect-head`.
+touched. The chain is plain SHA-256 with no secret, so whoever holds the
+workspace can rewrite it whole and consistently; only a head recorded outside
+the workspace catches that. A head is "SEQ:DIGEST": entry SEQ and its digest.
+It commits to every entry up to SEQ and to nothing after, so a recorded head
+stays checkable while the chain grows (`verify(expected_heads=...)`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review.clock import WallClock, utc_now
+from review.errors import HeadFormatError
 from review.workspace.models import AuditEntry
 
 GENESIS = "0" * 64
+# ASCII digits and lower-case hex only: what `str(Head)` writes, nothing that merely looks alike.
+_HEAD = re.compile(r"([0-9]{1,18}):([0-9a-f]{64})")
 
 
 def entry_digest(
@@ -104,39 +110,85 @@ def facts_of(entry: AuditEntry) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Head:
+    """Where the chain stood: entry `seq` and its digest (entry 0 is the genesis digest)."""
+
+    seq: int
+    digest: str
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """The head written as "SEQ:DIGEST", as `str()` writes it."""
+        match = _HEAD.fullmatch(text.strip())
+        if match is None:
+            raise HeadFormatError(
+                f"{text.strip()[:80]!r} is not an audit head: it is written SEQ:DIGEST, "
+                "the entry's number and its 64 hex digits, as `audit verify` prints it")
+        return cls(int(match.group(1)), match.group(2))
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.digest}"
+
+
+def current_head(session: Session) -> Head:
+    """The head of the chain as it stands (0:GENESIS while it is empty)."""
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return Head(0, GENESIS) if last is None else Head(last.seq, last.digest)
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The outcome of verifying the chain."""
 
     entries: int
-    head: str
+    head: Head
     first_bad_seq: int | None = None
     problem: str = ""
 
     @property
     def intact(self) -> bool:
-        """True when no entry was edited, removed or reordered."""
+        """True when no entry was edited, removed or reordered, and every recorded head holds."""
         return self.first_bad_seq is None
 
 
-def verify(session: Session, *, expected_head: str | None = None) -> Verdict:
-    """Walk the chain in order and report the first entry that breaks it."""
+def verify(session: Session, *, expected_heads: Sequence[Head] = ()) -> Verdict:
+    """Walk the chain in order; report the first entry that breaks it or a recorded head.
+
+    A recorded head holds when its entry is still there with the same digest,
+    whatever was appended after it: honest growth passes, while removing
+    entries up to it, or changing any entry up to it even with every digest
+    recomputed, fails at that head's entry.
+    """
+    wanted = {head.seq for head in expected_heads}
+    found = {0: GENESIS}
     previous = GENESIS
     count = 0
     for count, entry in enumerate(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)), 1):
         if entry.seq != count:
-            return Verdict(count - 1, previous, count, "an entry before it was removed")
+            return Verdict(count - 1, Head(count - 1, previous), count,
+                           "an entry before it was removed")
         if entry.previous != previous:
-            return Verdict(count - 1, previous, entry.seq, "removed or reordered entries")
+            return Verdict(count - 1, Head(count - 1, previous), entry.seq,
+                           "removed or reordered entries")
         recomputed = entry_digest(
             seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
             subject=entry.subject, detail=entry.detail, previous=entry.previous,
             facts=entry.facts,
         )
         if recomputed != entry.digest:
-            return Verdict(count - 1, previous, entry.seq, "the entry was edited")
+            return Verdict(count - 1, Head(count - 1, previous), entry.seq,
+                           "the entry was edited")
+        if entry.seq in wanted:
+            found[entry.seq] = entry.digest
         previous = entry.digest
-    if expected_head is not None and expected_head != previous:
-        return Verdict(count, previous, count + 1 if count else 1,
-                       "the chain does not end at the recorded head (entries removed from the end"
-                       " or the chain was rewritten)")
-    return Verdict(count, previous)
+    head = Head(count, previous)
+    for expected in sorted(expected_heads, key=lambda h: h.seq):
+        if expected.seq not in found:
+            return Verdict(count, head, expected.seq,
+                           f"the chain ends at entry {count}, before the recorded head {expected}"
+                           " (entries were removed from its end, or it was rewritten)")
+        if found[expected.seq] != expected.digest:
+            return Verdict(count, head, expected.seq,
+                           f"it does not match the recorded head {expected} (it or an entry"
+                           " before it was changed, and the chain recomputed)")
+    return Verdict(count, head)

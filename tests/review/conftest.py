@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -69,6 +70,18 @@ def workspace(tmp_path: Path, alice: Reviewer, bob: Reviewer) -> Iterator[Worksp
     opened.dispose()
 
 
+class OwnPagesClient(FlaskClient):
+    """A current browser on the review app's own pages: every request says so (Fetch Metadata).
+
+    Tests of requests from elsewhere send their own `Sec-Fetch-Site`, or drop
+    this one from `environ_base` to be a browser that sends none.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+
+
 @pytest.fixture
 def app(workspace: Workspace) -> Flask:
     """The review app over `workspace`, with failed unlocks not slowed down."""
@@ -76,6 +89,7 @@ def app(workspace: Workspace) -> Flask:
                           min_work_factor=CHEAP_WORK_FACTOR, reap_seconds=0)
     created = create_app(config)
     created.config["TESTING"] = True
+    created.test_client_class = OwnPagesClient
     return created
 
 

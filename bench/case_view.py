@@ -1,0 +1,166 @@
+"""Case view time: a case of 20 hostile zip attachments, and one of none, first and second view.
+
+Each hostile attachment is the outside review's reproduction: a valid zip of
+680,000 central-directory entries in just under 32 MiB, which zipfile took
+6-8 s to index before the inspection budget was checked, on every view. Builds
+a workspace with both cases (one signed bundle, a fresh reviewer key), unlocks
+it through the review app and times each case page twice with the Flask test
+client. The first view decrypts every attachment once to inspect it; the
+second finds the outcome in the session's memory.
+
+    python bench/case_view.py [--attachments 20] [--entries 680000] [--kind hybrid]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import re
+import secrets
+import struct
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+import keys
+from keys.signing import PICKUP_NAMESPACE, SigningKey
+from review.config import ReviewConfig
+from review.pickup.importer import import_bundle
+from review.pickup.provenance import pin
+from review.web.app import create_app
+from review.web.state import EXTENSION_KEY
+from review.workspace.models import Reviewer
+from review.workspace.store import Workspace
+
+PASSPHRASE = "bench passphrase"
+CHEAP_WORK_FACTOR = 10
+# The review app's own pages send this; the bench's requests stand in for them.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+# A case id and its (stored name, ciphertext) files, the report first.
+Case = tuple[str, list[tuple[str, bytes]]]
+
+
+def directory_bomb(entries: int) -> bytes:
+    """One empty member and `entries` directory entries pointing at it (zip64 end records).
+
+    The same archive tests/review/hostile_zips.py builds for the test suite.
+    """
+    member = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, 3, 0) + b"\0\0\0"
+    entry = struct.Struct("<4s6H3I5H2I3s")
+    directory = b"".join(entry.pack(b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0,
+                                    0, 0, n.to_bytes(3, "big")) for n in range(entries))
+    offset, size = len(member), len(directory)
+    zip64 = struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size,
+                        offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, offset + size, 1)
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return member + directory + zip64 + locator + end
+
+
+def submission(attachments: list[bytes], recipient: keys.Recipient) -> Case:
+    """A case whose report describes `attachments`, encrypted with them to `recipient`."""
+    files = [(f"attachment-{n:03d}.age", keys.encrypt(data, recipients=[recipient]))
+             for n, data in enumerate(attachments, 1)]
+    described = [{"file": name, "original_name": f"statement-{n}.docx",
+                  "content_type": "application/vnd.openxmlformats-officedocument",
+                  "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                 for n, ((name, _), data) in enumerate(zip(files, attachments, strict=True), 1)]
+    document = {"format": "haven-report", "version": 1,
+                "questionnaire": {"version": "1.0.0", "sha256": "0" * 64},
+                "received_day": "2025-06-01", "language": "en", "urgent": False,
+                "answers": {"narrative": "documents attached"}, "attachments": described}
+    report = keys.encrypt(json.dumps(document).encode(), recipients=[recipient])
+    return secrets.token_hex(16), [("report.age", report), *files]
+
+
+def write_bundle(path: Path, cases: list[Case], signing_key: SigningKey) -> None:
+    """One signed pickup bundle (docs/pickup-bundle.md, version 2) holding `cases`."""
+    manifest = json.dumps({
+        "format": "haven-pickup", "version": 2, "bundle_id": secrets.token_hex(16),
+        "created_day": "2025-06-02",
+        "submissions": [{"id": case_id, "received_day": "2025-06-01", "reply_recipient": None,
+                         "files": [{"name": name, "kind": "report" if name == "report.age"
+                                    else "attachment", "size": len(data),
+                                    "sha256": hashlib.sha256(data).hexdigest()}
+                                   for name, data in files]}
+                        for case_id, files in cases],
+    }).encode()
+    signature = signing_key.sign(manifest, namespace=PICKUP_NAMESPACE).encode()
+    members = [("manifest.json", manifest), ("manifest.json.sig", signature)]
+    members += [(f"submissions/{case_id}/{name}", data)
+                for case_id, files in cases for name, data in files]
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def unlock(client: FlaskClient, identity_file: Path) -> None:
+    """Post the unlock form as a browser would."""
+    page = client.get("/unlock", headers=SAME_ORIGIN).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match is not None
+    response = client.post("/unlock", headers=SAME_ORIGIN, content_type="multipart/form-data",
+                           data={"csrf_token": match.group(1), "passphrase": PASSPHRASE,
+                                 "identity": (io.BytesIO(identity_file.read_bytes()), "id.age")})
+    assert response.status_code == 302, response.status_code
+
+
+def timed_view(client: FlaskClient, case_id: str) -> float:
+    """Seconds to render one case page."""
+    started = time.perf_counter()
+    response = client.get(f"/case/{case_id}", headers=SAME_ORIGIN)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return elapsed
+
+
+def main() -> None:
+    """Build both cases, unlock, and print the view times."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attachments", type=int, default=20)
+    parser.add_argument("--entries", type=int, default=680_000)
+    parser.add_argument("--kind", choices=["hybrid", "x25519"], default="hybrid")
+    args = parser.parse_args()
+    identity: keys.HybridIdentity | keys.X25519Identity = (
+        keys.HybridIdentity.generate() if args.kind == "hybrid" else keys.X25519Identity.generate()
+    )
+    bomb = directory_bomb(args.entries)
+    hostile = submission([bomb] * args.attachments, identity.recipient())
+    plain = submission([], identity.recipient())
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        identity_file = root / "alice.identity.age"
+        keys.write_identity_file(identity_file, [identity], passphrase=PASSPHRASE,
+                                 work_factor=CHEAP_WORK_FACTOR)
+        intake_key = SigningKey.generate()
+        write_bundle(root / "bundle.tar", [hostile, plain], intake_key)
+        with Workspace.create(root / "workspace") as workspace:
+            with workspace.transaction() as session:
+                pin(session, intake_key.public_key())
+                session.add(Reviewer(name="alice", recipient=str(identity.recipient())))
+            import_bundle(workspace, root / "bundle.tar", actor="bench")
+        app = create_app(ReviewConfig(workspace=root / "workspace", idle_seconds=600,
+                                      min_work_factor=CHEAP_WORK_FACTOR, reap_seconds=0))
+        client = app.test_client()
+        unlock(client, identity_file)
+        figures = {name: (timed_view(client, case_id), timed_view(client, case_id))
+                   for name, case_id in [("hostile", hostile[0]), ("none", plain[0])]}
+        app.extensions[EXTENSION_KEY].vault.stop()
+        app.extensions[EXTENSION_KEY].workspace.dispose()
+    print(f"{args.attachments} hostile zip attachments ({len(bomb) / 2**20:.1f} MiB, "
+          f"{args.entries} entries each), {args.kind} key:")
+    for name, (first, second) in figures.items():
+        label = f"{args.attachments} hostile attachments" if name == "hostile" else "no attachments"
+        print(f"  case view, {label + ':':<26} first {first * 1e3:8.1f} ms, "
+              f"second {second * 1e3:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
