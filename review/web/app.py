@@ -30,6 +30,7 @@ from review.web.i18n import (
     status_label,
     text_direction,
 )
+from review.web.reporter_text import reporter_text
 from review.web.state import EXTENSION_KEY, ReviewState
 from review.workspace.store import Workspace
 
@@ -101,6 +102,8 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS)
     app.jinja_env.globals["category_label"] = category_label
     app.jinja_env.filters["category_label"] = category_label
+    # Every string from a report is shown through this one filter (reporter_text.py).
+    app.jinja_env.filters["reporter_text"] = reporter_text
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)
