@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from keys.signing import SigningKey
 from review.cli import review_group
 from review.errors import BundleError
+from review.pickup.importer import import_bundle
 from review.pickup.ustar import BLOCK_SIZE, MemberHeader, UstarReader, parse_header
 from review.workspace.store import Workspace
+from tests.review.bundles import BundleWriter
 
 # The outside review's reproduction: CPython before 3.11.10 spends minutes in
 # its pax parsing of this (CVE-2024-6232), which must never see it.
@@ -153,6 +156,20 @@ def test_the_stalling_pax_header_is_refused_at_its_block(tmp_path: Path) -> None
             UstarReader(stream).next()
         # Refused from its one header block: not a byte of the pax records was read.
         assert stream.tell() == BLOCK_SIZE
+
+
+def test_no_member_after_the_signature_is_parsed_before_it_is_checked(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # Signed by a key nobody pinned, and followed by a header the reader would
+    # refuse: the signature is what refuses it, so that header was never read.
+    forged = BundleWriter([], signing_key=SigningKey.generate())
+    signed = _archive(*((_regular(name, len(data)), data) for name, data in forged.members()))
+    stalling = _stalling_bundle(tmp_path / "stall.tar").read_bytes()
+    bundle = tmp_path / "forged.tar"
+    bundle.write_bytes(signed[:-2 * BLOCK_SIZE] + stalling)
+    with pytest.raises(BundleError, match="not made by a pinned intake key"):
+        import_bundle(workspace, bundle, actor="t")
 
 
 def test_import_refuses_the_stalling_bundle_at_once_and_releases_the_lock(
