@@ -69,9 +69,14 @@ class FileMetadata:
     incomplete: bool = False
 
     def add(self, label: str, value: str) -> None:
-        """Record a field, keeping label and value short and printable, up to MAX_FIELDS."""
-        label = _printable(label)[:MAX_LABEL_CHARS]
-        value = _printable(value)[:MAX_VALUE_CHARS]
+        """Record a field, keeping label and value short, up to MAX_FIELDS.
+
+        The text is kept as the file has it: the page shows its invisible and
+        reordering characters as markers (review/web/reporter_text.py), which
+        tells the reviewer more than dropping them would.
+        """
+        label = label.strip()[:MAX_LABEL_CHARS]
+        value = value.strip()[:MAX_VALUE_CHARS]
         if not (label and value):
             return
         if len(self.fields) >= MAX_FIELDS:
@@ -142,10 +147,6 @@ class _Deadline:
             raise _OutOfTime
 
 
-def _printable(text: str) -> str:
-    return "".join(c for c in text if c.isprintable()).strip()
-
-
 def _jpeg(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     position = 2
     for _ in range(MAX_JPEG_SEGMENTS):
@@ -186,7 +187,7 @@ def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
                 text = text[2:].split(b"\x00", 2)[-1]
             # The keyword is the file's own claim: prefixed, it can never pose
             # as one of our labels ("GPS location") and fake or hide a warning.
-            keyword_text = _printable(keyword[:MAX_LABEL_CHARS].decode("latin-1"))
+            keyword_text = keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
             meta.add(f"PNG text: {keyword_text or '?'}", text.decode("utf-8", "replace"))
         elif kind == b"IEND":
             return

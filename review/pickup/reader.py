@@ -1,14 +1,17 @@
 """Reading a pickup bundle into a staging directory, trusting nothing in it.
 
-The manifest's signature is checked against the pinned intake keys before any
-other member is read. Every member is then checked against the signed manifest
-before a byte of it is kept, and copied with its size bounded by what the
-manifest declares; only plain regular files are accepted (a sparse member
-could expand far beyond its bytes in the archive), and the declared total must
-fit in the free space of the workspace's file system with room to spare. So a
-hostile bundle can neither write outside the staging directory nor make the
-import fill the disk. The caller commits the staged files only once the whole
-bundle has passed.
+The archive is read with review's own strict ustar reader (ustar.py), never
+with tarfile, whose parsing of pax and GNU headers can be made to run for
+minutes by a bundle nobody has verified yet. The manifest's signature is
+checked against the pinned intake keys before any other member's header is
+parsed. Every member is then checked against the signed manifest before a
+byte of it is kept, and copied with its size bounded by what the manifest
+declares; only plain regular files are accepted (a sparse member could expand
+far beyond its bytes in the archive), and the declared total must fit in the
+free space of the workspace's file system with room to spare. So a hostile
+bundle can neither write outside the staging directory nor make the import
+fill the disk. The caller commits the staged files only once the whole bundle
+has passed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tarfile
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +37,7 @@ from review.pickup.manifest import (
     parse_manifest,
 )
 from review.pickup.provenance import MAX_SIGNATURE_BYTES, verify_manifest
+from review.pickup.ustar import MemberHeader, UstarReader
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 # Larger than any attachment intake accepts; a member claiming more is refused unread.
@@ -42,8 +45,6 @@ DEFAULT_MAX_MEMBER_BYTES = 4 * 1024**3
 # Space left free after an import: the database, its WAL and the OS need room too.
 DISK_RESERVE_BYTES = 256 * 1024 * 1024
 _COPY_CHUNK = 1024 * 1024
-# Plain file members only: GNU sparse ("S") and contiguous ("7") types are refused.
-_PLAIN_FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
 
 FreeSpace = Callable[[Path], int]
 
@@ -102,7 +103,7 @@ def stage_bundle(
     """Verify `bundle` member by member into a fresh directory under `staging_root`."""
     directory = Path(tempfile.mkdtemp(prefix="bundle-", dir=staging_root))
     try:
-        with _plain_tar(bundle) as archive:
+        with _opened(bundle) as archive:
             report = progress or (lambda _: None)
             reader = _Reader(archive, directory, trusted, limits, free, report)
             manifest, signer, files = reader.read()
@@ -113,16 +114,13 @@ def stage_bundle(
 
 
 @contextmanager
-def _plain_tar(bundle: Path) -> Iterator[tarfile.TarFile]:
-    """The bundle as a plain tar; tar and I/O errors while reading it become BundleError."""
+def _opened(bundle: Path) -> Iterator[UstarReader]:
+    """The bundle's members; I/O errors while reading it become BundleError."""
+    # A compressed bundle is refused by the reader (its first block is no ustar
+    # header): decompressing would let a small bundle expand without bound.
     try:
-        # "r:" refuses compression: the format is a plain tar, and a compressed
-        # member stream would let a small bundle expand without bound.
-        with tarfile.open(bundle, mode="r:") as archive:
-            yield archive
-    except (tarfile.TarError, EOFError, ValueError) as error:
-        # tarfile raises ValueError too, on a malformed pax sparse map for one.
-        raise BundleError(f"not a readable tar archive: {error}") from None
+        with bundle.open("rb") as stream:
+            yield UstarReader(stream)
     except OSError as error:
         raise BundleError(f"cannot read the bundle: {error.strerror or error}") from None
 
@@ -132,7 +130,7 @@ class _Reader:
 
     def __init__(
         self,
-        archive: tarfile.TarFile,
+        archive: UstarReader,
         directory: Path,
         trusted: Sequence[VerifyingKey],
         limits: Limits,
@@ -147,10 +145,10 @@ class _Reader:
         self._progress = progress
         self._seen: set[str] = set()
 
-    def _next(self) -> tarfile.TarInfo | None:
+    def _next(self) -> MemberHeader | None:
         member = self._archive.next()
         if member is not None:
-            _check_member(member, self._seen)
+            _check_name(member.name, self._seen)
             self._seen.add(member.name)
         return member
 
@@ -173,7 +171,7 @@ class _Reader:
             raise BundleError(f"the first member must be {MANIFEST_NAME}, not {first.name!r}")
         if first.size > MAX_MANIFEST_BYTES:
             raise BundleError("manifest.json is larger than any real manifest")
-        raw = _read_all(self._archive, first)
+        raw = self._archive.read(first.size)
         second = self._next()
         if second is None or second.name != SIGNATURE_NAME:
             if _declares_unsigned_version(raw):
@@ -184,7 +182,7 @@ class _Reader:
             )
         if second.size > MAX_SIGNATURE_BYTES:
             raise BundleError(f"{SIGNATURE_NAME} is larger than any SSH signature")
-        signer = verify_manifest(raw, _read_all(self._archive, second), trusted=self._trusted)
+        signer = verify_manifest(raw, self._archive.read(second.size), trusted=self._trusted)
         # Only now, signed by a pinned intake key, is the manifest worth parsing.
         return parse_manifest(raw), signer
 
@@ -200,7 +198,7 @@ class _Reader:
 
     def _member(
         self,
-        member: tarfile.TarInfo,
+        member: MemberHeader,
         expected: dict[str, tuple[SubmissionEntry, FileEntry]],
         index: int,
     ) -> StagedFile:
@@ -228,22 +226,9 @@ def _declares_unsigned_version(raw: bytes) -> bool:
     return isinstance(document, dict) and document.get("version") == UNSIGNED_VERSION
 
 
-def _check_member(member: tarfile.TarInfo, seen: set[str]) -> None:
-    name = member.name
-    if member.issym() or member.islnk():
-        raise BundleError(f"the bundle holds a link ({name!r}); only regular files are allowed")
-    # isreg() is also true of GNU sparse and contiguous members: a sparse one
-    # expands to its full size on extraction from a few bytes in the archive.
-    sparse = member.sparse is not None or any(
-        key.startswith("GNU.sparse.") for key in member.pax_headers
-    )
-    if member.type not in _PLAIN_FILE_TYPES or sparse:
-        kind = "sparse file" if sparse or member.type == tarfile.GNUTYPE_SPARSE else (
-            "non-regular member"
-        )
-        raise BundleError(f"the bundle holds a {kind} ({name!r}); only regular files are allowed")
-    if "\\" in name or "\x00" in name:
-        raise BundleError(f"member name {name!r} holds a backslash or NUL")
+def _check_name(name: str, seen: set[str]) -> None:
+    if "\\" in name:
+        raise BundleError(f"member name {name!r} holds a backslash")
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or str(path) != name:
         raise BundleError(f"member name {name!r} is absolute, not normalised or climbs out")
@@ -251,29 +236,16 @@ def _check_member(member: tarfile.TarInfo, seen: set[str]) -> None:
         raise BundleError(f"member {name!r} appears twice")
 
 
-def _read_all(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-    source = archive.extractfile(member)
-    assert source is not None  # regular files always have a data stream
-    data = source.read(member.size + 1)
-    if len(data) != member.size:
-        raise BundleError(f"member {member.name!r} is truncated")
-    return data
-
-
 def _copy_verified(
-    archive: tarfile.TarFile,
-    member: tarfile.TarInfo,
+    archive: UstarReader,
+    member: MemberHeader,
     entry: FileEntry,
     target: Path,
     progress: Progress,
 ) -> None:
-    source = archive.extractfile(member)
-    assert source is not None  # regular files always have a data stream
     digest = hashlib.sha256()
     with target.open("xb") as sink:
-        head, copied = _copy(source, sink, digest, entry.size, progress)
-    if copied != entry.size:
-        raise BundleError(f"member {member.name!r} is truncated")
+        head = _copy(archive, sink, digest, entry.size, progress)
     if digest.hexdigest() != entry.sha256:
         raise BundleError(f"member {member.name!r} does not match its sha256 in the manifest")
     if not head.startswith(AGE_MAGIC):
@@ -281,18 +253,17 @@ def _copy_verified(
 
 
 def _copy(
-    source: IO[bytes], sink: IO[bytes], digest: hashlib._Hash, limit: int, progress: Progress
-) -> tuple[bytes, int]:
-    """Copy at most `limit` bytes; return the first chunk (for the magic check) and the count."""
+    archive: UstarReader, sink: IO[bytes], digest: hashlib._Hash, size: int, progress: Progress
+) -> bytes:
+    """Copy the member's `size` bytes; return the first chunk (for the magic check)."""
     head = b""
     copied = 0
-    while copied < limit:
-        chunk = source.read(min(_COPY_CHUNK, limit - copied))
-        if not chunk:
-            break
+    while copied < size:
+        # The reader refuses a member whose data ends early (a truncated bundle).
+        chunk = archive.read(min(_COPY_CHUNK, size - copied))
         head = head or chunk
         digest.update(chunk)
         sink.write(chunk)
         copied += len(chunk)
         progress(len(chunk))
-    return head, copied
+    return head

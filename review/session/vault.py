@@ -82,11 +82,17 @@ class Vault:
         while not self._stopping.wait(interval):
             self.reap()
 
-    def open(self, session: ReviewerSession) -> str:
-        """Keep `session` and return the unguessable token that names it."""
+    def open(self, session: ReviewerSession, *, replacing: str | None = None) -> str:
+        """Keep `session` and return the unguessable token that names it.
+
+        `replacing` is the token the browser held before (if any): that session
+        is locked in the same step. Otherwise a cookie copied before the new
+        unlock would stay unlocked, its identities in memory, until it idled out.
+        """
         token = secrets.token_urlsafe(TOKEN_BYTES)
         session.last_seen = self._clock()
         with self._lock:
+            self._sessions.pop(replacing or "", None)
             self._sessions[token] = session
         return token
 

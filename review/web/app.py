@@ -30,6 +30,7 @@ from review.web.i18n import (
     status_label,
     text_direction,
 )
+from review.web.reporter_text import reporter_text
 from review.web.state import EXTENSION_KEY, ReviewState
 from review.workspace.store import Workspace
 
@@ -104,6 +105,8 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     # First of all request hooks: a request from another page is refused
     # before anything (the CSRF check, the vault's idle timer) sees it.
     app.before_request(same_origin.require_own_pages)
+    # Every string from a report is shown through this one filter (reporter_text.py).
+    app.jinja_env.filters["reporter_text"] = reporter_text
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint):
         app.register_blueprint(blueprint)

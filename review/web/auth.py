@@ -61,7 +61,8 @@ def unlock() -> ResponseReturnValue:
         audit.append(db, actor=unlocked.reviewer, action="unlock", subject="workspace",
                      detail=f"decrypted {len(library.reports)} reports to build the index")
     token = app_state.vault.open(
-        ReviewerSession(unlocked.reviewer, unlocked.identities, library)
+        ReviewerSession(unlocked.reviewer, unlocked.identities, library),
+        replacing=session.get(HANDLE_FIELD),
     )
     session.clear()
     session[HANDLE_FIELD] = token

@@ -29,6 +29,7 @@ from review.web.forms import (
     TagsForm,
     TriageForm,
 )
+from review.web.reporter_text import reveal_hidden
 from review.web.state import casework, refresh_triage, state, unlocked
 from review.workspace import audit
 from review.workspace.models import StoredFile, Submission
@@ -222,7 +223,9 @@ def download(case_id: str, name: str) -> ResponseReturnValue:
     fallback = name.removesuffix(".age") + ".bin"
     disposition = f"attachment; filename=\"{fallback}\""
     if original:
-        disposition += f"; filename*=UTF-8''{quote(original, safe='')}"
+        # The name the reporter gave, with any character that could disguise its
+        # extension in the reviewer's file manager shown as a marker instead.
+        disposition += f"; filename*=UTF-8''{quote(reveal_hidden(original), safe='')}"
     response = Response(
         stream_plaintext(state().workspace, file, identities=current.identities),
         content_type="application/octet-stream",

@@ -1,6 +1,7 @@
 """Horizontal bar charts as SVG, rendered on the server: no JavaScript, no other origin.
 
-Labels come from reporters' answers, so every one is XML-escaped; colours and
+Labels come from reporters' answers, so every one is XML-escaped, its hidden
+characters revealed (reporter_text.py); colours and
 direction are presentation attributes, not style attributes, so the strict CSP
 holds. Each chart has a <title> and a <desc>, and mirrors on right-to-left pages.
 """
@@ -12,11 +13,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from review.web.reporter_text import reveal_hidden
+
 BAR_HEIGHT = 22
 GAP = 6
 LABEL_WIDTH = 220
 BAR_WIDTH = 360
 MAX_BARS = 25
+# Longer labels are cut with an ellipsis; the full label is in the data table.
+LABEL_CHARS = 32
 BAR_FILL = "#2f5d8a"
 
 
@@ -43,7 +48,7 @@ def bar_chart(
     height = max(len(rows), 1) * (BAR_HEIGHT + GAP) + GAP
     width = LABEL_WIDTH + BAR_WIDTH + 60
     if description is None:
-        description = "; ".join(f"{label}: {count}" for label, count in rows)
+        description = "; ".join(f"{reveal_hidden(label)}: {count}" for label, count in rows)
     # `direction` makes text-anchor start/end mean right/left, and lays labels out RTL.
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
@@ -58,7 +63,8 @@ def bar_chart(
         y = GAP + index * (BAR_HEIGHT + GAP)
         bar = round(BAR_WIDTH * count / peak)
         text_y = y + BAR_HEIGHT * 0.7
-        shown = label if len(label) <= 32 else label[:31] + "…"
+        # Cut before revealing, so no marker is cut in half.
+        shown, full = reveal_hidden(_cut(label)), reveal_hidden(label)
         # Labels end next to the bars; counts start just past each bar's far end.
         label_x = axis + 8 if rtl else axis - 8
         bar_x = axis - bar if rtl else axis
@@ -67,10 +73,14 @@ def bar_chart(
             f'<text x="{label_x}" y="{text_y:.1f}" text-anchor="end"'
             f' font-size="13">{escape(shown)}</text>'
             f'<rect x="{bar_x}" y="{y}" width="{bar}" height="{BAR_HEIGHT}"'
-            f' fill="{BAR_FILL}"><title>{escape(label)}: {count}</title></rect>'
+            f' fill="{BAR_FILL}"><title>{escape(full)}: {count}</title></rect>'
             f'<text x="{count_x}" y="{text_y:.1f}" text-anchor="start"'
             f' font-size="13">{count}</text>'
         )
     parts.append("</svg>")
     # Safe: every interpolated string above was escaped or is a number we computed.
     return Markup("".join(parts))  # noqa: S704
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"

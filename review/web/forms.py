@@ -15,6 +15,11 @@ from review.triage.record import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
 from review.web.i18n import PRIORITY_LABELS, STATUS_LABELS
 
 CASE_ID_PATTERN = r"^[0-9a-f]{32}$"
+# What a reviewer types must not be kept by the browser: autocomplete="off"
+# keeps a field out of Chromium's autofill table and out of the field state
+# its session files save for restoring tabs (docs/review.md, "The browser").
+# Every <form> of the templates says so too; this covers a field rendered elsewhere.
+NOT_REMEMBERED = {"autocomplete": "off"}
 # The longest comma-separated list of tags a form takes.
 MAX_TAGS_CHARS = 2000
 
@@ -23,7 +28,8 @@ class UnlockForm(FlaskForm):
     """Identity file and passphrase."""
 
     identity = FileField(_l("Identity file"), validators=[FileRequired()])
-    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired()])
+    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired()],
+                               render_kw=NOT_REMEMBERED)
 
 
 class TriageForm(FlaskForm):
@@ -41,25 +47,29 @@ class TriageForm(FlaskForm):
 class NoteForm(FlaskForm):
     """A new note."""
 
-    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)])
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
+                         render_kw=NOT_REMEMBERED)
 
 
 class TagsForm(FlaskForm):
     """Comma-separated tags."""
 
-    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)])
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)],
+                       render_kw=NOT_REMEMBERED)
 
 
 class CategoriesForm(FlaskForm):
     """Comma-separated corrected categories; empty returns to the reporter's choice."""
 
-    categories = StringField(_l("Categories (comma-separated)"), validators=[Length(max=2000)])
+    categories = StringField(_l("Categories (comma-separated)"), validators=[Length(max=2000)],
+                             render_kw=NOT_REMEMBERED)
 
 
 class LinkForm(FlaskForm):
     """Another case's id."""
 
-    other = StringField(_l("Case id"), validators=[DataRequired(), Regexp(CASE_ID_PATTERN)])
+    other = StringField(_l("Case id"), validators=[DataRequired(), Regexp(CASE_ID_PATTERN)],
+                        render_kw=NOT_REMEMBERED)
 
 
 class BulkForm(FlaskForm):
@@ -77,7 +87,8 @@ class BulkForm(FlaskForm):
         choices=[SelectChoice(str(p), PRIORITY_LABELS.get(p, str(p))) for p in PRIORITIES],
     )
     assignee = SelectField(_l("Reviewer"), choices=[])
-    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)])
+    tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=MAX_TAGS_CHARS)],
+                       render_kw=NOT_REMEMBERED)
 
     def set_reviewers(self, names: list[str], *, nobody: str) -> None:
         """Offer the workspace's reviewers, and nobody, as assignees."""

@@ -20,13 +20,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 import keys
-from tests.browser.contexts import TIMEOUT_MS, new_context
+from tests.browser.contexts import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, new_context
 from tests.browser.recorded import Recorded
 from tests.browser.sites import MAX_FILES, Intake, NeutralSite
 from tests.servers import free_port, serving
 from tests.support import WAIT_SECONDS, require
 
-CHROMIUM = Path("/usr/bin/chromium")
 # `npm install axe-core@4 --prefix tests/browser/.cache` (what .ci/run does), or any copy.
 AXE_CORE = Path(
     os.environ.get(
@@ -34,18 +33,6 @@ AXE_CORE = Path(
         Path(__file__).parent / ".cache" / "node_modules" / "axe-core" / "axe.min.js",
     )
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Belt and braces for "nothing leaves the machine": no proxy, and no host name
-    # resolves, so only the IP literals of the local servers can be reached.
-    "--no-proxy-server",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 # One worker process is plenty for one browser; threads so a drained 413 blocks nothing.
 SERVE_OPTIONS = ("--workers", "1", "--threads", "4")
 

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.support import WAIT_SECONDS
+
+# Debian's Chromium (apt-get install chromium); never a browser Playwright downloads.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Belt and braces for "nothing leaves the machine": no proxy, and no host name
+    # resolves, so only the IP literals of the local servers can be reached.
+    "--no-proxy-server",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 # Playwright gives every action and navigation 30 s by default, too little for
 # a loaded machine; its waits are on conditions, so the suite's bound is theirs.

@@ -25,8 +25,10 @@ from review.web.state import EXTENSION_KEY
 from review.workspace import audit
 from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
+from tests.review.app_state import replace_state
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer, csrf_token, replace_state, unlock
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import Reviewer
 
 HEAD_LINE = re.compile(r"audit head ([0-9]+:[0-9a-f]{64})")
 

@@ -24,8 +24,9 @@ from review.pickup.importer import import_bundle
 from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer, unlock
+from tests.review.forms import unlock
 from tests.review.hostile_zips import end_records, lying_zip, many_entry_zip
+from tests.review.reviewers import Reviewer
 
 # The review's reproduction: 32 MiB of central directory, 680,000 entries,
 # which zipfile took 6-8 s and 340 MB to index before any budget was checked.

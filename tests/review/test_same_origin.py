@@ -17,8 +17,10 @@ from review.pickup.importer import import_bundle
 from review.session.vault import Vault
 from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
+from tests.review.app_state import replace_state
 from tests.review.bundles import BundleWriter, encrypted_submission
-from tests.review.conftest import Reviewer, csrf_token, replace_state, unlock
+from tests.review.forms import csrf_token, unlock
+from tests.review.reviewers import Reviewer
 
 ORIGIN = "http://localhost"  # the Flask test client's own origin
 OTHER_PORT = "http://127.0.0.1:9999"

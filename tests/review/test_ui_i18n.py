@@ -166,7 +166,7 @@ def test_dashboard_charts_come_with_data_tables(
     assert page.count('role="img"') == 5 and page.count("<title>") >= 6
     assert page.count('<table class="chart-data">') == 5
     assert re.search(
-        r'<th scope="row" dir="auto">Direct threats or intimidation</th>'
+        r'<th scope="row" dir="auto"><bdi>Direct threats or intimidation</bdi></th>'
         r'<td class="num">1</td>',
         page,
     )
@@ -230,5 +230,6 @@ def test_case_view_labels_choice_answers_in_the_reviewers_words(
         assert shown in text, (shown, text)
     # Labels are the reviewer's words; the reporter's own text keeps its language.
     assert "pseudonymous" not in answers and "yes_outside_community" not in answers
-    assert '<dd lang="ug" dir="rtl"><p dir="auto" class="answer-text">signal</p>' in answers
-    assert '<dd><p dir="auto" class="answer-text">Under a name they choose</p>' in answers
+    paragraph = '<p dir="auto" class="answer-text"><bdi>{}</bdi></p>'
+    assert '<dd lang="ug" dir="rtl">' + paragraph.format("signal") in answers
+    assert "<dd>" + paragraph.format("Under a name they choose") in answers
