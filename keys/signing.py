@@ -23,7 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from keys.errors import SignatureError
 
+# One namespace per kind of signed file, so no signature can pass for another kind.
 PICKUP_NAMESPACE = "haven-pickup-v1@haven"
+# Reply bundles, signed by a reviewer's own key (docs/reply-bundle.md).
+REPLIES_NAMESPACE = "haven-replies-v1@haven"
 # Reserved for evidence packages, so no pickup signature can ever pass for one.
 EVIDENCE_NAMESPACE = "haven-evidence-v1@haven"
 
