@@ -17,6 +17,9 @@ with the stock `age` tool, which does not speak the hybrid format yet.
 
 from __future__ import annotations
 
+import errno
+import socket
+import sys
 from pathlib import Path
 
 import click
@@ -95,9 +98,14 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
     """Return the rest of the loop, step by step."""
     identity = root / IDENTITY_FILE
     decrypt = f"haven keys decrypt -i {identity}" if post_quantum else f"age -d -i {identity}"
+    # Installed in a virtual environment (as the README does), `haven` is on the
+    # PATH of another terminal only once that environment is activated.
+    activate = (f"In another terminal, first: . {Path(sys.prefix) / 'bin' / 'activate'}"
+                if sys.prefix != sys.base_prefix else "In another terminal:")
     return "\n".join(
         (
-            f"Demo reviewer passphrase: {DEMO_PASSPHRASE}",
+            activate,
+            f'Demo reviewer passphrase (all of it, between the quotes): "{DEMO_PASSPHRASE}"',
             "",
             f"1. Report:  open http://{HOST}:{port}/ and send a report with a file or two.",
             "   (Ctrl-C stops intake; run `haven demo` again to restart it.)",
@@ -126,6 +134,8 @@ def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:
     from intake.serve import serve
 
     with errors_as_one_line():
+        if not setup_only:
+            _require_free_port(port)
         data_dir = prepare_demo(DEMO_DIR, post_quantum=post_quantum)
         click.echo(f"Demo data in {DEMO_DIR}/ (intake data, reviewer key, review workspace).")
         click.echo(instructions(DEMO_DIR, port=port, post_quantum=post_quantum))
@@ -133,3 +143,18 @@ def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:
             return
         config = load_config(demo_environ(data_dir))
         serve(config, host=HOST, port=port, workers=1, threads=8)
+
+
+def _require_free_port(port: int) -> None:
+    """Stop with one line, before anything is printed, if `port` is taken on the demo's host."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            suggestion = port + 1 if port < 65535 else port - 1
+            raise click.ClickException(
+                f"port {port} on {HOST} is already in use (another `haven demo`?); "
+                f"try `haven demo --port {suggestion}`"
+            ) from None
