@@ -37,6 +37,7 @@ from keys.errors import (
     ReceiptError,
     RecipientError,
     SignatureError,
+    WrongPassphraseError,
 )
 from keys.files import (
     format_identity_file,
@@ -76,6 +77,7 @@ __all__ = [
     "ScryptParameters",
     "ScryptRecipient",
     "SignatureError",
+    "WrongPassphraseError",
     "X25519Identity",
     "X25519Recipient",
     "check_recipients",

@@ -51,6 +51,14 @@ class IdentityError(AgeError):
     """An identity string or identity file is invalid."""
 
 
+class WrongPassphraseError(IdentityError):
+    """A passphrase-protected identity file did not open with the passphrase given.
+
+    Said as such, because "no identity matched any of the recipients" (what
+    decryption alone can tell) sends a person looking in the wrong place.
+    """
+
+
 class Bech32Error(AgeError):
     """A Bech32 string is malformed or its checksum does not verify."""
 

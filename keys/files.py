@@ -9,9 +9,16 @@ from pathlib import Path
 
 from keys.age import check_recipients, decrypt, encrypt
 from keys.armor import looks_armored
-from keys.errors import AgeError, IdentityError, RecipientError
+from keys.errors import (
+    AgeError,
+    IdentityError,
+    NoIdentityMatchError,
+    RecipientError,
+    WrongPassphraseError,
+)
 from keys.header import VERSION_LINE
 from keys.parse import parse_identity, parse_recipient
+from keys.passphrase_header import read_scrypt_parameters
 from keys.recipient import Identity, Recipient
 from keys.scrypt import DEFAULT_WORK_FACTOR, ScryptIdentity, ScryptRecipient
 
@@ -88,12 +95,22 @@ def read_identity_file(
     if is_age_file(data):
         if passphrase is None:
             raise IdentityError(f"{path} is passphrase-protected and no passphrase was given")
-        data = decrypt(data, identities=[ScryptIdentity(passphrase())])
+        data = _open_with_passphrase(data, passphrase(), path=path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise IdentityError(f"{path} is not UTF-8 text") from None
     return parse_identities(text, source=str(path))
+
+
+def _open_with_passphrase(data: bytes, passphrase: str, *, path: Path) -> bytes:
+    try:
+        return decrypt(data, identities=[ScryptIdentity(passphrase)])
+    except NoIdentityMatchError:
+        # Raises NoIdentityMatchError itself when the file is not encrypted to a
+        # passphrase at all; otherwise its one scrypt stanza refused this passphrase.
+        read_scrypt_parameters(data)
+        raise WrongPassphraseError(f"wrong passphrase for {path}") from None
 
 
 def format_identity_file(identities: Iterable[Identity], *, day: datetime.date) -> str:

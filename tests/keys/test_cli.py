@@ -198,3 +198,19 @@ def test_console_script_with_stock_age(tmp_path: Path) -> None:
         timeout=WAIT_SECONDS,
     )
     assert opened.stdout == b"from haven"
+
+
+@pytest.mark.parametrize("command", [["recipient"], ["decrypt", "-i"]])
+def test_a_wrong_identity_passphrase_is_called_that(
+    runner: CliRunner, tmp_path: Path, command: list[str]
+) -> None:
+    key = tmp_path / "id.age"
+    right, wrong = tmp_path / "right", tmp_path / "wrong"
+    right.write_text("correct horse battery staple\n")
+    wrong.write_text("incorrect horse\n")
+    assert invoke(runner, "generate", "--classic", "--passphrase-file", str(right),
+                  "-o", str(key)).exit_code == 0
+    result = invoke(runner, *command, str(key), "--identity-passphrase-file", str(wrong),
+                    input=b"")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: wrong passphrase for {key}"

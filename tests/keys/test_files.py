@@ -61,7 +61,7 @@ def test_wrong_passphrase_for_identity_file(tmp_path: Path) -> None:
     keys.write_identity_file(
         path, [keys.X25519Identity.generate()], passphrase=PASSPHRASE, work_factor=FAST_WORK_FACTOR
     )
-    with pytest.raises(keys.NoIdentityMatchError):
+    with pytest.raises(keys.WrongPassphraseError, match=f"^wrong passphrase for {path}$"):
         keys.read_identity_file(path, passphrase=lambda: "wrong")
     with pytest.raises(keys.IdentityError):
         keys.read_identity_file(path)
@@ -132,3 +132,14 @@ def test_identity_file_from_age_keygen_format(tmp_path: Path) -> None:
     )
     (found,) = keys.read_identity_file(path)
     assert str(found) == str(identity)
+
+
+def test_an_age_file_not_encrypted_to_a_passphrase_is_not_called_a_wrong_passphrase(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "key.age"
+    path.write_bytes(keys.encrypt(b"AGE-SECRET-KEY-1X\n",
+                                  recipients=[keys.X25519Identity.generate().recipient()]))
+    with pytest.raises(keys.NoIdentityMatchError) as raised:
+        keys.read_identity_file(path, passphrase=lambda: "anything")
+    assert not isinstance(raised.value, keys.WrongPassphraseError)
