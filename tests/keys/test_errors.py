@@ -21,6 +21,7 @@ FORMAT_ERRORS = [
     keys.NoIdentityMatchError,
     keys.PayloadError,
     keys.RecipientError,
+    keys.WrongPassphraseError,
 ]
 
 
