@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import tarfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -124,3 +126,19 @@ def test_the_cli_skips_with_confirmation_and_sends_again(
     assert again.exit_code == 0, again.output
     assert _bundled_ids(out) == [submission]
     assert submissions(engine_of(app)) == {submission: "picked_up"}
+
+
+def test_pickup_never_writes_over_or_beside_a_device_or_fifo(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    # The keys CLI's -o /dev/null mistake, checked for bundles: pickup only ever
+    # creates a new regular file, so anything already at the path is left alone.
+    submission = _submit(client, "x")
+    (tmp_path / "dev").mkdir()
+    fifo = tmp_path / "dev" / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(PickupError, match="already exists"):
+        _pickup(app, fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in (tmp_path / "dev").iterdir()] == ["pipe"]
+    assert submissions(engine_of(app)) == {submission: "published"}
