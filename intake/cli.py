@@ -119,20 +119,48 @@ def serve_command(
 @intake_group.command("pickup")
 @DATA_DIR
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def pickup_command(data_dir: Path, out: Path) -> None:
-    """Write submissions not yet picked up into a pickup bundle at OUT."""
+@click.option(
+    "--again",
+    "again",
+    multiple=True,
+    metavar="ID",
+    help="Instead of new submissions, bundle this one (picked up or skipped before) again; "
+    "repeat for more.",
+)
+def pickup_command(data_dir: Path, out: Path, again: tuple[str, ...]) -> None:
+    """Write submissions not yet picked up (or those given by --again) into a bundle at OUT."""
     from intake.pickup import write_pickup_bundle
 
     config = _config(data_dir)
     signing_key = _signing_key(data_dir)
     count = write_pickup_bundle(
-        make_engine(config.database_url), out, today=utc_today(), signing_key=signing_key
+        make_engine(config.database_url),
+        out,
+        today=utc_today(),
+        signing_key=signing_key,
+        again=again,
     )
     if count == 0:
         click.echo("Nothing new to pick up; no bundle written.")
     else:
         click.echo(f"Wrote {count} submission(s) to {out}.")
         click.echo(f"Signed by {signing_key.public_key().fingerprint()}.")
+
+
+@intake_group.command("skip")
+@DATA_DIR
+@click.argument("submission_id", metavar="ID")
+@click.confirmation_option(prompt="Never pick this submission up again (unless by --again)?")
+def skip_command(data_dir: Path, submission_id: str) -> None:
+    """Set aside submission ID: no later pickup includes it; retention deletes it."""
+    from intake.pickup import skip_submission
+
+    config = _config(data_dir)
+    skip_submission(make_engine(config.database_url), submission_id, today=utc_today())
+    click.echo(
+        f"Submission {submission_id} will not be picked up again; "
+        f"`haven intake pickup --again {submission_id}` still sends it until it is purged."
+    )
 
 
 @intake_group.command("signing-key")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import keys
+from contracts.report import MAX_DOCUMENT_BYTES, MAX_LONG_ANSWER_CHARS, MAX_REPORT_BYTES
 from intake.errors import ConfigError, SecretFileError
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
@@ -78,6 +79,14 @@ def load_recipients(path: Path) -> tuple[keys.Recipient, ...]:
         raise ConfigError(f"HAVEN_RECIPIENTS_FILE: {path}: {error}") from None
     if not recipients:
         raise ConfigError(f"HAVEN_RECIPIENTS_FILE: {path} lists no recipient")
+    # The largest report document intake writes must still fit the report size review
+    # accepts once encrypted to all of them (its header grows with every recipient).
+    largest = len(keys.encrypt(bytes(MAX_DOCUMENT_BYTES), recipients=recipients))
+    if largest > MAX_REPORT_BYTES:
+        raise ConfigError(
+            f"HAVEN_RECIPIENTS_FILE: {path} lists {len(recipients)} recipients, too many "
+            f"for a report to stay within {MAX_REPORT_BYTES} bytes ({largest} at most)"
+        )
     return tuple(recipients)
 
 
@@ -108,6 +117,14 @@ def _positive_int(name: str, text: str) -> int:
     return value
 
 
+def _long_answer_chars(name: str, text: str) -> int:
+    value = _positive_int(name, text)
+    # Review relies on this bound (contracts/report.py).
+    if value > MAX_LONG_ANSWER_CHARS:
+        raise ConfigError(f"{name} must be at most {MAX_LONG_ANSWER_CHARS}")
+    return value
+
+
 def _quick_exit_url(name: str, text: str) -> str:
     try:
         return parse_quick_exit_url(text)
@@ -126,7 +143,7 @@ def _flag(name: str, text: str) -> bool:
 _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "max_upload_bytes": ("HAVEN_MAX_UPLOAD_BYTES", _positive_int),
     "max_files": ("HAVEN_MAX_FILES", _positive_int),
-    "max_text_chars": ("HAVEN_MAX_TEXT_CHARS", _positive_int),
+    "max_text_chars": ("HAVEN_MAX_TEXT_CHARS", _long_answer_chars),
     "retention_days": ("HAVEN_RETENTION_DAYS", _positive_int),
     "plain_http": ("HAVEN_PLAIN_HTTP", _flag),
     "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),

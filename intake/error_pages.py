@@ -7,7 +7,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from intake.errors import CsrfRefused, MalformedUpload, UploadRefused, UploadTooLarge
+from intake.errors import (
+    CsrfRefused,
+    MalformedUpload,
+    ReportTooLarge,
+    UploadRefused,
+    UploadTooLarge,
+)
+from intake.forms import NARRATIVE_FIELD
+from intake.questionnaire import QUESTIONS, SECTIONS
+from intake.receiving import Limits
+from intake.state import intake_state
 
 DRAIN_READ_SIZE = 64 * 1024
 
@@ -16,6 +26,11 @@ TOO_LARGE_MESSAGES = {
     "files": _l("You attached more files than this site accepts (%(limit)s at most)."),
     "text": _l("One of your answers is longer than this site accepts (%(limit)s characters)."),
 }
+
+REPORT_TOO_LARGE_MESSAGE = _l(
+    "Your report is too long to send in one piece. Please shorten your answers "
+    "or the names of your files, then send it again."
+)
 
 
 def register_error_pages(
@@ -49,6 +64,29 @@ def register_error_pages(
             ),
             back=True,
         )
+
+    @app.errorhandler(ReportTooLarge)
+    def report_too_large(error: ReportTooLarge) -> ResponseReturnValue:
+        # The body was read to its end already. Like any form sent back for correction,
+        # the page is the form again with everything typed, so nothing is lost.
+        state = intake_state()
+        form = state.report_form(formdata=error.fields)
+        form.validate()
+        narrative = form[NARRATIVE_FIELD]
+        narrative.errors = [*narrative.errors, REPORT_TOO_LARGE_MESSAGE]
+        page = render_template(
+            "intake/report.html",
+            form=form,
+            sections=SECTIONS,
+            questions=QUESTIONS,
+            limits=Limits(
+                max_upload_bytes=max_upload_bytes,
+                max_files=max_files,
+                max_text_chars=max_text_chars,
+            ),
+            files_dropped=error.files_dropped,
+        )
+        return page, 413
 
     @app.errorhandler(MalformedUpload)
     def malformed(_error: UploadRefused) -> ResponseReturnValue:

@@ -8,6 +8,8 @@ answered with error pages instead (intake/error_pages.py).
 
 from __future__ import annotations
 
+from werkzeug.datastructures import MultiDict
+
 
 class IntakeError(Exception):
     """Base of every failure intake raises itself."""
@@ -49,6 +51,20 @@ class UploadTooLarge(UploadRefused):
         self.limit = limit  # "total", "files" or "text"
         # True when refused from the declared length alone, before reading anything.
         self.body_unread = body_unread
+
+
+class ReportTooLarge(UploadRefused):
+    """The report document would not fit the report size review accepts (contracts/report.py).
+
+    Every value in it is bounded, but together they can still exceed it; the form
+    comes back with what was typed, so the reporter can shorten it.
+    """
+
+    def __init__(self, fields: MultiDict[str, str], *, files_dropped: bool) -> None:
+        super().__init__("report document")
+        # The typed answers, only to fill the form again: never logged or stored.
+        self.fields = fields
+        self.files_dropped = files_dropped
 
 
 class MalformedUpload(UploadRefused):

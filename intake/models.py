@@ -24,6 +24,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 STAGED = "staged"
 PUBLISHED = "published"
 PICKED_UP = "picked_up"
+# Set by `haven intake skip`: never picked up again unless sent again by id; purged
+# like a picked-up submission. A value of the state column, so no schema change.
+SKIPPED = "skipped"
 
 
 class Base(DeclarativeBase):

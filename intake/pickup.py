@@ -8,27 +8,31 @@ import json
 import os
 import secrets
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, select, update
 
 from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import read_chunks
 from intake.db import writing
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
-from intake.models import PICKED_UP, PUBLISHED, StoredFile, Submission
+from intake.models import PICKED_UP, PUBLISHED, SKIPPED, StoredFile, Submission
 from keys.signing import PICKUP_NAMESPACE, SigningKey
+
+# A damaged submission must not hold up the others for good.
+_SKIP_ADVICE = "; `haven intake skip ID` sets it aside so the others can be picked up"
 
 
 class _VerifyingReader(io.RawIOBase):
     """Reads a stored file's chunks, failing if they differ from the digest recorded at intake."""
 
-    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str, name: str) -> None:
         super().__init__()
+        self._name = name
         self._chunks = chunks
         self._pending = b""
         self._digest = hashlib.sha256()
@@ -49,7 +53,10 @@ class _VerifyingReader(io.RawIOBase):
             self._seen += len(chunk)
             if self._seen > self._size:
                 # Extra stored bytes would otherwise be cut off by tar unnoticed.
-                raise PickupError("stored ciphertext is longer than its recorded size")
+                raise PickupError(
+                    f"{self._name}: stored ciphertext is longer than its recorded size"
+                    f"{_SKIP_ADVICE}"
+                )
             self._pending = chunk
         count = min(len(buffer), len(self._pending))
         buffer[:count] = self._pending[:count]
@@ -60,14 +67,25 @@ class _VerifyingReader(io.RawIOBase):
 
     def _check(self) -> None:
         if self._seen != self._size or self._digest.hexdigest() != self._sha256:
-            raise PickupError("stored ciphertext does not match its recorded digest")
+            raise PickupError(
+                f"{self._name}: stored ciphertext does not match its recorded digest{_SKIP_ADVICE}"
+            )
 
 
 def write_pickup_bundle(
-    engine: Engine, out: Path, *, today: date, signing_key: SigningKey
+    engine: Engine,
+    out: Path,
+    *,
+    today: date,
+    signing_key: SigningKey,
+    again: Sequence[str] = (),
 ) -> int:
-    """Write every published submission into a new signed bundle at `out`; return how many."""
-    submissions, files = _published(engine)
+    """Write every published submission into a new signed bundle at `out`; return how many.
+
+    With `again`, the bundle holds exactly those submissions instead, picked up or
+    skipped before: review could not import them, and the operator sends them again.
+    """
+    submissions, files = _again(engine, again) if again else _published(engine)
     if not submissions:
         return 0
     manifest = _encode(_manifest(submissions, files, today=today))
@@ -107,6 +125,10 @@ def write_pickup_bundle(
     return len(submissions)
 
 
+# The states a submission sent again may be in.
+PICKED_UP_BEFORE = (PICKED_UP, SKIPPED)
+
+
 def _add_submissions(
     tar: tarfile.TarFile,
     engine: Engine,
@@ -117,20 +139,44 @@ def _add_submissions(
         for stored in files[submission.id]:
             assert stored.size is not None and stored.sha256 is not None
             reader = _VerifyingReader(
-                read_chunks(engine, file_id=stored.id), size=stored.size, sha256=stored.sha256
+                read_chunks(engine, file_id=stored.id),
+                size=stored.size,
+                sha256=stored.sha256,
+                name=member_name(submission.id, stored.name),
             )
             name = member_name(submission.id, stored.name)
             _add(tar, name, io.BufferedReader(reader), stored.size)
 
 
 def _published(engine: Engine) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+    return _selected(engine, Submission.state == PUBLISHED)
+
+
+def _again(
+    engine: Engine, ids: Sequence[str]
+) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+    wanted = set(ids)
+    submissions, files = _selected(
+        engine, Submission.id.in_(wanted), Submission.state.in_(PICKED_UP_BEFORE)
+    )
+    missing = sorted(wanted - {s.id for s in submissions})
+    if missing:
+        # Staged ones are not whole yet; published ones go in the next plain pickup.
+        raise PickupError(
+            f"submission {missing[0]} is not one picked up or skipped before "
+            "(unknown, purged, or not yet picked up)"
+        )
+    return submissions, files
+
+
+def _selected(
+    engine: Engine, *where: ColumnElement[bool]
+) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
     with engine.connect() as connection:
         submissions = [
             Submission(**row._mapping)
             for row in connection.execute(
-                select(*Submission.__table__.columns)
-                .where(Submission.state == PUBLISHED)
-                .order_by(Submission.id)
+                select(*Submission.__table__.columns).where(*where).order_by(Submission.id)
             )
         ]
         files: dict[str, list[StoredFile]] = {s.id: [] for s in submissions}
@@ -189,9 +235,31 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
 
 
 def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
+    # A submission sent again counts as picked up from today: its retention restarts,
+    # so it is still on intake if this bundle fails to import as well.
     with writing(engine) as connection:
         connection.execute(
             update(Submission)
-            .where(Submission.id.in_(ids), Submission.state == PUBLISHED)
+            .where(Submission.id.in_(ids), Submission.state.in_((PUBLISHED, *PICKED_UP_BEFORE)))
             .values(state=PICKED_UP, picked_up_day=today)
+        )
+
+
+def skip_submission(engine: Engine, submission_id: str, *, today: date) -> None:
+    """Mark a published or picked-up submission as never to be picked up again.
+
+    For one that intake cannot bundle (its stored ciphertext fails its digest) or
+    review cannot import: it no longer holds up the others, and retention deletes
+    it like any picked-up submission. `write_pickup_bundle(again=...)` undoes this.
+    """
+    with writing(engine) as connection:
+        changed = connection.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.state.in_((PUBLISHED, PICKED_UP)))
+            .values(state=SKIPPED, picked_up_day=today)
+        ).rowcount
+    if changed != 1:
+        raise PickupError(
+            f"submission {submission_id} is not published or picked up "
+            "(unknown, purged, still staged, or skipped already)"
         )

@@ -6,17 +6,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, select
 
-from intake.models import PICKED_UP, Submission
+from intake.models import PICKED_UP, SKIPPED, Submission
 from intake.staging import collect_stale, delete_submission
 
 
 def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
-    """Delete submissions picked up at least `retention_days` ago; return how many."""
+    """Delete submissions picked up (or skipped) at least `retention_days` ago; return how many."""
     cutoff = today - timedelta(days=retention_days)
     with engine.connect() as connection:
         expired = connection.execute(
             select(Submission.id).where(
-                Submission.state == PICKED_UP, Submission.picked_up_day <= cutoff
+                Submission.state.in_((PICKED_UP, SKIPPED)), Submission.picked_up_day <= cutoff
             )
         ).scalars().all()
     for submission_id in expired:

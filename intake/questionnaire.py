@@ -12,11 +12,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from contracts.report import QUESTIONNAIRE_VERSION
+from contracts.report import MAX_SHORT_ANSWER_CHARS, QUESTIONNAIRE_VERSION
 
 # This definition's version (contracts/report.py, where review's labels read it too).
 VERSION = QUESTIONNAIRE_VERSION
-SHORT_TEXT_CHARS = 300
+# One-line answers are bounded where review reads the bound too.
+SHORT_TEXT_CHARS = MAX_SHORT_ANSWER_CHARS
 
 
 def N_(msgid: str) -> str:

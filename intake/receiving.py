@@ -9,6 +9,7 @@ encryptor into chunk rows, so no plaintext byte is ever written anywhere.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 import keys
+from contracts.report import MAX_CONTENT_TYPE_CHARS, MAX_FILE_NAME_CHARS
 from intake.chunks import ChunkWriter
 from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.staging import as_binary_io
@@ -31,8 +33,10 @@ BYTES_PER_CHAR = 4
 # plus the short ones); with MAX_PARTS this bounds the memory one request can take.
 TEXT_TOTAL_FACTOR = 3
 MAX_PARTS = 1000
-# The longest original file name kept (inside the ciphertext).
-MAX_FILENAME_CHARS = 255
+# A content type goes into the report document as the browser sent it: printable
+# ASCII only (a control character would take six bytes as JSON), and bounded.
+_CONTENT_TYPE = re.compile(rf"[\x21-\x7e][\x20-\x7e]{{0,{MAX_CONTENT_TYPE_CHARS - 1}}}")
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 class AttachmentFiles(Protocol):
@@ -192,6 +196,8 @@ class MultipartReceiver:
             return  # an empty file input, or a file field we never asked for: discarded
         if len(self.received.attachments) >= self._limits.max_files:
             raise UploadTooLarge("files")
+        # Checked before anything is stored: no browser sends such a header.
+        _content_type(event)
         name, chunks = self._files.open_attachment()
         self._sink = _FileSink(name, chunks, recipients=self._recipients)
 
@@ -236,9 +242,21 @@ class MultipartReceiver:
         self.received.attachments.append(
             ReceivedAttachment(
                 file=sink.name,
-                original_name=part.filename[:MAX_FILENAME_CHARS],
-                content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                # Cut to the contract's bound: the name is a hint for the reviewer,
+                # the file itself is kept whole.
+                original_name=part.filename[:MAX_FILE_NAME_CHARS],
+                content_type=_content_type(part),
                 size=sink.size,
                 sha256=sink.digest.hexdigest(),
             )
         )
+
+
+def _content_type(part: File) -> str:
+    """The part's declared content type, refused unless printable ASCII within the bound."""
+    declared = part.headers.get("Content-Type")
+    if declared is None:
+        return DEFAULT_CONTENT_TYPE
+    if not _CONTENT_TYPE.fullmatch(declared):
+        raise MalformedUpload("an attachment's Content-Type is not printable or too long")
+    return declared

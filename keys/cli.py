@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -17,6 +16,7 @@ from keys.age import decrypt_stream, encrypt_stream
 from keys.errors import KeysError
 from keys.files import format_identity_file, read_identity_file, read_recipients_file
 from keys.hybrid import HybridIdentity
+from keys.output import writing_output
 from keys.parse import parse_recipient
 from keys.recipient import Identity, Recipient
 from keys.scrypt import ScryptIdentity, ScryptRecipient
@@ -46,11 +46,12 @@ def _input(path: str | None) -> Iterator[BinaryIO]:
 
 @contextlib.contextmanager
 def _output(path: str | None, *, binary: bool, input_path: str | None) -> Iterator[BinaryIO]:
-    """Standard output, or `path`, which appears only once everything succeeded.
+    """Standard output, or `path` (keys/output.py): a regular file appears only when complete.
 
-    The result is written to a private (0600) temporary file beside `path` and
+    A regular file is written to a private (0600) temporary file beside `path` and
     renamed over it at the end: a failure leaves any existing file untouched and
-    no half-written one, and decrypted output is never readable by others.
+    no half-written one, and decrypted output is never readable by others. A
+    device or FIFO is written in place, never replaced.
     """
     if path is None or path == "-":
         if binary and sys.stdout.isatty():
@@ -63,16 +64,8 @@ def _output(path: str | None, *, binary: bool, input_path: str | None) -> Iterat
     target = Path(path)
     if input_path not in (None, "-") and target.exists() and target.samefile(str(input_path)):
         raise click.ClickException("the output file is the input file")
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with writing_output(target) as handle:
+        yield handle
 
 
 def _passphrase(passphrase_file: str | None, *, prompt: str, confirm: bool = False) -> str:

@@ -75,3 +75,7 @@ class ReceiptError(KeysError, ValueError):
 
 class PassphraseUnavailable(KeysError):
     """No terminal to ask on, or the passphrase file cannot be used."""
+
+
+class OutputError(KeysError):
+    """The output path cannot be written safely (a symbolic link, a directory)."""

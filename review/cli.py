@@ -189,7 +189,7 @@ def add_reviewer(workspace_dir: Path, name: str, recipient: str) -> None:
               help="Append the audit log's head to this file, kept outside the workspace "
                    "(another disk, share or machine).")
 def import_command(bundle: Path, workspace_dir: Path, heads_file: Path | None) -> None:
-    """Verify a pickup bundle against its manifest and import it, all or nothing."""
+    """Verify a pickup bundle whole and import it; a submission review cannot take is skipped."""
     if heads_file is not None:
         outside_workspace(heads_file, workspace_dir)  # refused before anything is imported
     columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
@@ -205,6 +205,8 @@ def import_command(bundle: Path, workspace_dir: Path, heads_file: Path | None) -
             + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
                else ".")
         )
+        for skipped in result.skipped:
+            click.echo(skipped.report_line())
         head = publish_head(workspace, heads_file, event=f"import {result.bundle_id}")
     # Printed every time, so the head can be written down even with no heads file.
     click.echo(f"audit head {head}" + (f" (appended to {heads_file})" if heads_file else ""))

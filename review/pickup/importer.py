@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from review.errors import BundleError
-from review.pickup.manifest import SubmissionEntry
+from review.pickup.manifest import SkippedSubmission, SubmissionEntry
 from review.pickup.reader import (
     DEFAULT_LIMITS,
     FreeSpace,
@@ -39,6 +39,8 @@ class ImportResult:
     already_present: int
     # Submissions a reviewer removed earlier: never brought back by an import.
     removed_earlier: int = 0
+    # Submissions this bundle brought that review cannot take; the rest were imported.
+    skipped: tuple[SkippedSubmission, ...] = ()
 
 
 def import_bundle(
@@ -73,11 +75,20 @@ def _record(
     workspace: Workspace, session: Session, staged: StagedBundle, actor: str
 ) -> ImportResult:
     manifest = staged.manifest
-    removed = {s.id for s in manifest.submissions if session.get(RemovedSubmission, s.id)}
-    fresh = [s for s in manifest.submissions
-             if s.id not in removed and not _already_present(session, s)]
+    skipped_ids = {s.id for s in staged.skipped}
+    usable = [s for s in manifest.submissions if s.id not in skipped_ids]
+    removed = {s.id for s in usable if session.get(RemovedSubmission, s.id)}
+    fresh = [s for s in usable if s.id not in removed and not _already_present(session, s)]
     result = ImportResult(manifest.bundle_id, len(fresh),
-                          len(manifest.submissions) - len(fresh) - len(removed), len(removed))
+                          len(usable) - len(fresh) - len(removed), len(removed),
+                          staged.skipped)
+    if staged.skipped:
+        # Recorded even when nothing else is: a reporter's submission did not arrive.
+        audit.append(
+            session, actor=actor, action="import-skipped", subject=f"bundle:{manifest.bundle_id}",
+            detail="; ".join(s.report_line() for s in staged.skipped),
+            facts={"signer": staged.signer, "skipped": ",".join(sorted(skipped_ids))},
+        )
     if not fresh:
         # Importing the same bundle twice changes nothing, the audit log included.
         return result

@@ -55,12 +55,36 @@ class SubmissionEntry:
 
 
 @dataclass(frozen=True)
+class SkippedSubmission:
+    """A submission intake signed that review cannot take; the rest of its bundle is imported.
+
+    Only a fault of the submission itself skips it (its report is over the size both
+    apps agree on, a member is no age file). Anything that shows the bundle differs
+    from what intake signed (a bad signature, a member not matching its hash or
+    size, a missing or unlisted member) still refuses the whole bundle.
+    """
+
+    id: str
+    reason: str
+
+    def report_line(self) -> str:
+        """What the reviewer reads, and passes on to the intake operator."""
+        return (
+            f"submission {self.id} skipped: {self.reason}; ask the intake operator for "
+            f"`haven intake pickup --again {self.id}` after fixing, or to skip it "
+            f"(`haven intake skip {self.id}`)"
+        )
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated manifest."""
 
     bundle_id: str
     created_day: str
     submissions: tuple[SubmissionEntry, ...]
+    # Listed, with their members, in `submissions` too: their members are read past.
+    skipped: tuple[SkippedSubmission, ...] = ()
 
     def members(self) -> dict[str, tuple[SubmissionEntry, FileEntry]]:
         """Every expected tar member name, with the entry it must match."""
@@ -102,7 +126,19 @@ def parse_manifest(raw: bytes) -> Manifest:
         bundle_id=_hex32(obj.get("bundle_id"), "bundle_id"),
         created_day=_day(obj.get("created_day"), "created_day"),
         submissions=submissions,
+        skipped=tuple(s for s in map(_over_limit, submissions) if s is not None),
     )
+
+
+def _over_limit(entry: SubmissionEntry) -> SkippedSubmission | None:
+    # One over-limit report skips its submission alone: refusing the bundle for it
+    # would keep every other reporter in the bundle from the reviewers.
+    for file in entry.files:
+        if file.kind == REPORT and file.size > MAX_REPORT_BYTES:
+            return SkippedSubmission(
+                entry.id, f"report.age is {file.size} bytes, over the {MAX_REPORT_BYTES} limit"
+            )
+    return None
 
 
 def _submission(value: Any) -> SubmissionEntry:
@@ -146,10 +182,6 @@ def _file(value: Any, sid: str) -> FileEntry:
         raise BundleError(f"submission {sid}: bad file name {name!r} for kind {kind}")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BundleError(f"submission {sid}: {name} has no valid size")
-    if kind == REPORT and size > MAX_REPORT_BYTES:
-        raise BundleError(
-            f"submission {sid}: report.age is {size} bytes, over the {MAX_REPORT_BYTES} limit"
-        )
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise BundleError(f"submission {sid}: {name} has no valid sha256")
     assert isinstance(name, str)

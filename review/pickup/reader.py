@@ -33,6 +33,7 @@ from review.pickup.manifest import (
     UNSIGNED_MESSAGE,
     FileEntry,
     Manifest,
+    SkippedSubmission,
     SubmissionEntry,
     parse_manifest,
 )
@@ -69,6 +70,8 @@ class StagedBundle:
     directory: Path
     # Fingerprint of the pinned intake key that signed the manifest.
     signer: str
+    # Submissions not staged, with why (none of their files is in `files`).
+    skipped: tuple[SkippedSubmission, ...] = ()
 
     def discard(self) -> None:
         """Remove whatever is still staged."""
@@ -110,7 +113,12 @@ def stage_bundle(
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return StagedBundle(manifest=manifest, files=files, directory=directory, signer=signer)
+    skipped = {s.id: s for s in (*manifest.skipped, *reader.skipped)}
+    kept = tuple(f for f in files if f.submission.id not in skipped)
+    for dropped in set(files) - set(kept):
+        dropped.path.unlink()
+    return StagedBundle(manifest=manifest, files=kept, directory=directory, signer=signer,
+                        skipped=tuple(skipped.values()))
 
 
 @contextmanager
@@ -144,6 +152,8 @@ class _Reader:
         self._free = free
         self._progress = progress
         self._seen: set[str] = set()
+        # Found while reading: members intake signed that are no age file.
+        self.skipped: list[SkippedSubmission] = []
 
     def _next(self) -> MemberHeader | None:
         member = self._archive.next()
@@ -214,6 +224,12 @@ class _Reader:
             )
         target = self._directory / f"{index:08d}.age"
         _copy_verified(self._archive, member, entry, target, self._progress)
+        if not _is_age(target):
+            # Its bytes are what intake signed, so the bundle is intact: only this
+            # submission is unusable.
+            self.skipped.append(
+                SkippedSubmission(submission.id, f"{entry.name} is not a binary age v1 file")
+            )
         return StagedFile(submission=submission, file=entry, path=target)
 
 
@@ -245,25 +261,25 @@ def _copy_verified(
 ) -> None:
     digest = hashlib.sha256()
     with target.open("xb") as sink:
-        head = _copy(archive, sink, digest, entry.size, progress)
+        _copy(archive, sink, digest, entry.size, progress)
     if digest.hexdigest() != entry.sha256:
         raise BundleError(f"member {member.name!r} does not match its sha256 in the manifest")
-    if not head.startswith(AGE_MAGIC):
-        raise BundleError(f"member {member.name!r} is not a binary age v1 file")
+
+
+def _is_age(path: Path) -> bool:
+    with path.open("rb") as staged:
+        return staged.read(len(AGE_MAGIC)) == AGE_MAGIC
 
 
 def _copy(
     archive: UstarReader, sink: IO[bytes], digest: hashlib._Hash, size: int, progress: Progress
-) -> bytes:
-    """Copy the member's `size` bytes; return the first chunk (for the magic check)."""
-    head = b""
+) -> None:
+    """Copy the member's `size` bytes."""
     copied = 0
     while copied < size:
         # The reader refuses a member whose data ends early (a truncated bundle).
         chunk = archive.read(min(_COPY_CHUNK, size - copied))
-        head = head or chunk
         digest.update(chunk)
         sink.write(chunk)
         copied += len(chunk)
         progress(len(chunk))
-    return head

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import keys
+from contracts.report import MAX_LONG_ANSWER_CHARS
 from intake import create_app
 from intake.config import load_config
 from intake.errors import ConfigError, SchemaError, SecretFileError
@@ -123,3 +124,10 @@ def test_a_reviewer_private_key_is_never_accepted_as_a_recipient(
         load_config(environ(data_dir))
     assert "line 2" in str(refused.value)
     assert secret not in str(refused.value) and secret[20:40] not in str(refused.value)
+
+
+def test_long_answers_are_bounded_by_the_contract(data_dir: Path) -> None:
+    limit = str(MAX_LONG_ANSWER_CHARS)
+    assert load_config(environ(data_dir, HAVEN_MAX_TEXT_CHARS=limit)).max_text_chars == int(limit)
+    with pytest.raises(ConfigError, match=f"HAVEN_MAX_TEXT_CHARS must be at most {limit}"):
+        load_config(environ(data_dir, HAVEN_MAX_TEXT_CHARS=str(MAX_LONG_ANSWER_CHARS + 1)))

@@ -31,7 +31,7 @@ def test_every_exception_of_keys_is_a_keys_error() -> None:
         for _, value in inspect.getmembers(keys.errors, inspect.isclass)
         if issubclass(value, BaseException) and value.__module__ == "keys.errors"
     ]
-    assert len(defined) == len(FORMAT_ERRORS) + 5  # + KeysError, AgeError and the siblings
+    assert len(defined) == len(FORMAT_ERRORS) + 6  # + KeysError, AgeError and the siblings
     assert all(issubclass(error, keys.KeysError) for error in defined)
 
 

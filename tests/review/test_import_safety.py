@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+import keys
 from contracts.report import MAX_REPORT_BYTES
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 from review.cli import review_group
@@ -26,6 +27,7 @@ from review.pickup.removal import remove_submission
 from review.workspace import audit
 from review.workspace.models import AuditEntry, StoredFile, Submission
 from review.workspace.store import DATABASE_NAME, Workspace
+from tests.review import bundles
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.review.reviewers import Reviewer
 from tests.support import WAIT_SECONDS, require_program
@@ -91,13 +93,53 @@ def test_malformed_pax_sparse_map_is_refused(workspace: Workspace, writer: Bundl
         import_bundle(workspace, path, actor="t")
 
 
-def test_oversized_report_is_refused_by_the_manifest(workspace: Workspace, writer: BundleWriter,
-                                                     tmp_path: Path) -> None:
-    manifest = writer.manifest()
-    manifest["submissions"][0]["files"][0]["size"] = MAX_REPORT_BYTES + 1
-    with pytest.raises(BundleError, match="over the 1048576 limit"):
-        import_bundle(workspace, BundleWriter(writer.submissions, manifest_override=manifest)
-                      .write(tmp_path / "big.tar"), actor="t")
+def test_an_oversized_report_skips_its_submission_and_the_others_are_imported(
+        workspace: Workspace, writer: BundleWriter, alice: Reviewer, tmp_path: Path) -> None:
+    # The outside review's reproduction: one hostile submission over the report limit
+    # in the same bundle as a victim's report, which must still reach the reviewers.
+    big = keys.encrypt(bytes(MAX_REPORT_BYTES), recipients=[alice.recipient])
+    hostile = bundles.Submission("e" * 32, "2025-03-14", [("report.age", "report", big)])
+    victim = writer.submissions[0]
+    result = import_bundle(workspace, BundleWriter([hostile, victim]).write(tmp_path / "b.tar"),
+                           actor="t")
+    assert (result.added, result.already_present) == (1, 0)
+    (skipped,) = result.skipped
+    assert skipped.report_line() == (
+        f"submission {hostile.id} skipped: report.age is {len(big)} bytes, over the "
+        f"{MAX_REPORT_BYTES} limit; ask the intake operator for `haven intake pickup --again "
+        f"{hostile.id}` after fixing, or to skip it (`haven intake skip {hostile.id}`)")
+    with workspace.sessions() as session:
+        assert set(session.scalars(select(Submission.id))) == {victim.id}
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "import-skipped"))
+        assert entry.subject == f"bundle:{result.bundle_id}" and hostile.id in entry.detail
+        assert audit.verify(session).intact
+    assert not workspace.object_path(hashlib.sha256(big).hexdigest()).exists()
+    for _, _, data in victim.files:
+        assert workspace.object_path(hashlib.sha256(data).hexdigest()).exists()
+
+
+def test_a_member_that_is_no_age_file_skips_its_submission(
+        workspace: Workspace, writer: BundleWriter, tmp_path: Path) -> None:
+    plain = bundles.Submission("b" * 32, "2025-03-14",
+                               [("report.age", "report", b"plaintext, not age")])
+    result = import_bundle(workspace, BundleWriter([plain, *writer.submissions])
+                           .write(tmp_path / "p.tar"), actor="t")
+    assert result.added == 1
+    assert [(s.id, s.reason) for s in result.skipped] == [
+        (plain.id, "report.age is not a binary age v1 file")]
+    assert list(workspace.staging_dir().iterdir()) == []
+
+
+def test_the_import_command_prints_each_skipped_submission(
+        workspace: Workspace, writer: BundleWriter, alice: Reviewer, tmp_path: Path) -> None:
+    big = keys.encrypt(bytes(MAX_REPORT_BYTES), recipients=[alice.recipient])
+    hostile = bundles.Submission("e" * 32, "2025-03-14", [("report.age", "report", big)])
+    bundle = BundleWriter([hostile, *writer.submissions]).write(tmp_path / "b.tar")
+    code, output = _cli("import", str(bundle), "--workspace", str(workspace.root))
+    assert code == 0, output
+    assert "1 new submissions" in output
+    assert f"submission {hostile.id} skipped: report.age is" in output
+    assert f"haven intake pickup --again {hostile.id}" in output
 
 
 def test_bundle_larger_than_the_free_space_is_refused(workspace: Workspace, writer: BundleWriter,
