@@ -258,6 +258,24 @@ def remove(case_id: str, workspace_dir: Path) -> None:
                "importing its bundle again will not bring it back.")
 
 
+@review_group.command("check")
+@workspace_option
+@click.option("--heads-file", "heads_file", default=None, envvar=HEADS_FILE_VAR,
+              show_envvar=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where this workspace's audit heads are published.")
+def check(workspace_dir: Path, heads_file: Path | None) -> None:
+    """Report misconfigurations of the workspace; exit 1 on any error."""
+    from review.selfcheck import check_workspace
+
+    findings = check_workspace(workspace_dir, heads_file=heads_file)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(finding.error for finding in findings)
+    click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
+    if errors:
+        raise SystemExit(1)
+
+
 @review_group.command("serve")
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
