@@ -1,4 +1,4 @@
-"""`haven intake`: initialise a data directory, migrate, serve, pick up and purge."""
+"""`haven intake`: initialise a data directory, migrate, serve, pick up, purge and check."""
 
 from __future__ import annotations
 
@@ -197,3 +197,22 @@ def purge_command(data_dir: Path, retention_days: int | None) -> None:
         make_engine(config.database_url), today=utc_today(), retention_days=days
     )
     click.echo(f"Purged {count} submission(s).")
+
+
+@intake_group.command("check")
+@DATA_DIR
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address `serve` will bind.")
+@click.option("--plain-http", is_flag=True, envvar="HAVEN_PLAIN_HTTP",
+              help="Check as `serve --plain-http` would run [default: HAVEN_PLAIN_HTTP].")
+def check_command(data_dir: Path, host: str, plain_http: bool) -> None:
+    """Report misconfigurations of DATA_DIR and the HAVEN_* settings; exit 1 on any error."""
+    from intake.selfcheck import check_intake
+
+    findings = check_intake(data_dir, os.environ, host=host, plain_http=plain_http)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(finding.error for finding in findings)
+    click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
+    if errors:
+        raise SystemExit(1)

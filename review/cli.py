@@ -1,5 +1,5 @@
-"""`haven review`: init, add-reviewer, intake keys (trust, list, distrust), import, remove,
-serve, audit verify."""
+"""`haven review`: init, reviewers (add, remove), intake keys (trust, list, distrust), import,
+remove, check, serve, audit verify."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from review.errors import ReviewError
 from review.pickup.importer import import_bundle
 from review.pickup.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
 from review.pickup.removal import remove_submission
+from review.session.unlock import MAX_IDENTITY_FILE_BYTES, match_reviewer, open_identities
+from review.triage.departure import remove_reviewer
 from review.web.server import LoopbackServer, loopback_address
 from review.workspace import audit
 from review.workspace.heads import outside_workspace, publish_head, published_heads
@@ -181,6 +183,39 @@ def add_reviewer(workspace_dir: Path, name: str, recipient: str) -> None:
     click.echo(f"Added reviewer {name}")
 
 
+@review_group.command("remove-reviewer")
+@workspace_option
+@click.option("--name", required=True, help="The reviewer who leaves.")
+@click.option("--identity", "identity_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A remaining reviewer's passphrase-protected identity file: it reads the "
+                   "sealed triage so it can be sealed again without the leaving key.")
+@click.password_option("--passphrase", confirmation_prompt=False,
+                       prompt="Passphrase of that identity file",
+                       help="Prompted for when not given (never put it on a command line).")
+@click.confirmation_option("--yes", prompt="Remove this reviewer and reseal the triage without "
+                           "their key?", help="Confirm without prompting.")
+def remove_reviewer_command(workspace_dir: Path, name: str, identity_file: Path,
+                            passphrase: str) -> None:
+    """Remove a reviewer: sealed triage is resealed to the others, their cases unassigned.
+
+    Stop `haven review serve` first: a session the leaving reviewer has unlocked
+    keeps what it decrypted in memory until it locks.
+    """
+    data = identity_file.read_bytes()[:MAX_IDENTITY_FILE_BYTES + 1]
+    with Workspace.open(workspace_dir) as workspace:
+        # A reviewer's key, and (remove_reviewer checks) not the leaving one's.
+        unlocked = match_reviewer(open_identities(data, passphrase=passphrase),
+                                  workspace.reviewers())
+        departure = remove_reviewer(workspace, name, identities=unlocked.identities,
+                                    actor=getpass.getuser())
+    click.echo(f"Removed reviewer {departure.name} ({departure.recipient}); "
+               f"{departure.resealed} triage records resealed to the remaining reviewers, "
+               f"{departure.unassigned} cases unassigned.")
+    click.echo("Now remove that recipient from intake's recipients file "
+               "(docs/deploy.md, \"A reviewer leaves\").")
+
+
 @review_group.command("import")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @workspace_option
@@ -223,6 +258,24 @@ def remove(case_id: str, workspace_dir: Path) -> None:
         deleted = remove_submission(workspace, case_id, actor=getpass.getuser())
     click.echo(f"Removed submission {case_id} ({deleted} stored files deleted); "
                "importing its bundle again will not bring it back.")
+
+
+@review_group.command("check")
+@workspace_option
+@click.option("--heads-file", "heads_file", default=None, envvar=HEADS_FILE_VAR,
+              show_envvar=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where this workspace's audit heads are published.")
+def check(workspace_dir: Path, heads_file: Path | None) -> None:
+    """Report misconfigurations of the workspace; exit 1 on any error."""
+    from review.selfcheck import check_workspace
+
+    findings = check_workspace(workspace_dir, heads_file=heads_file)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(finding.error for finding in findings)
+    click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
+    if errors:
+        raise SystemExit(1)
 
 
 @review_group.command("serve")

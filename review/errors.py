@@ -25,3 +25,7 @@ class UnlockError(ReviewError):
 
 class HeadFormatError(ReviewError):
     """A recorded audit head (given, or read from a heads file) is not "SEQ:DIGEST"."""
+
+
+class ReviewerError(ReviewError):
+    """A change to the workspace's reviewers that cannot be made (unknown, last, unreadable)."""

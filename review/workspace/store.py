@@ -39,6 +39,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Imports and audit appends must survive a power cut on a laptop.
     cursor.execute("PRAGMA synchronous=FULL")
+    # Replaced rows are overwritten, not left in free pages: after a reviewer
+    # leaves, triage sealed to their key must not linger in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -117,6 +120,18 @@ class Workspace:
             writer=writer,
             _write_sessions=sessionmaker(writer, expire_on_commit=False),
         )
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it.
+
+        Until then the pages a transaction replaced are still in the main file,
+        and (with secure_delete) their zeroing only in the log.
+        """
+        connection = self.writer.raw_connection()
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
