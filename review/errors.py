@@ -25,3 +25,7 @@ class UnlockError(ReviewError):
 
 class HeadFormatError(ReviewError):
     """A recorded audit head (given, or read from a heads file) is not "SEQ:DIGEST"."""
+
+
+class ReplyError(ReviewError):
+    """A reply that cannot be written, or a reply bundle that cannot be written, as asked."""

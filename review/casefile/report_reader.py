@@ -73,6 +73,10 @@ class Report:
         """The country where the incident happened."""
         return next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), "")
 
+    def story(self) -> str:
+        """What the reporter says happened (the narrative), or "" if it has none."""
+        return next(iter(_strings(self.answers.get(contract.NARRATIVE))), "")
+
     def texts(self) -> Iterator[tuple[str, str]]:
         """Every (field, text) pair in the answers, nested values flattened."""
         for name, value in self.answers.items():
