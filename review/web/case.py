@@ -16,9 +16,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
+from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachments import inline_image, stream_plaintext
 from review.casefile.facets import CaseRow
+from review.errors import ReplyError
+from review.replies.record import ReplyContent
+from review.replies.writing import replies_of, reply_recipient, write_reply
 from review.session.vault import ReviewerSession
 from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
 from review.web.forms import (
@@ -26,6 +31,7 @@ from review.web.forms import (
     EmptyForm,
     LinkForm,
     NoteForm,
+    ReplyForm,
     TagsForm,
     TriageForm,
 )
@@ -63,6 +69,15 @@ def _stored_file(case_id: str, name: str) -> StoredFile:
     return found
 
 
+def _answerable(db: Session, case_id: str) -> bool:
+    """Whether the case's reporter can receive a reply (its first report carried a key)."""
+    try:
+        reply_recipient(db, case_id)
+    except ReplyError:
+        return False
+    return True
+
+
 def _record(reviewer: str, action: str, subject: str, detail: str = "") -> None:
     with state().workspace.transaction() as db:
         audit.append(db, actor=reviewer, action=action, subject=subject, detail=detail)
@@ -89,6 +104,8 @@ def show(case_id: str) -> ResponseReturnValue:
             f"{inspection.decrypted} attachments decrypted to inspect them")
     described = {a.file: a for a in report.attachments}
     reviewers = [r.name for r in state().workspace.reviewers()]
+    with state().workspace.sessions() as db:
+        answerable = _answerable(db, case_id)
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
@@ -108,8 +125,36 @@ def show(case_id: str) -> ResponseReturnValue:
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
         categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
         link_form=LinkForm(),
+        reply_form=ReplyForm(),
+        replies=replies_of(state().workspace, case_id, identities=current.identities),
+        answerable=answerable,
+        reply_text_limit=MAX_TEXT_CHARS,
         form=EmptyForm(),
     )
+
+
+@blueprint.route("/<case_id>/reply", methods=["POST"])
+@unlocked
+def reply(case_id: str) -> ResponseReturnValue:
+    """Write a reply to the reporter (sealed to the reviewers until `haven review replies`)."""
+    current = _readable(case_id)
+    form = ReplyForm()
+    with state().workspace.sessions() as db:
+        answerable = _answerable(db, case_id)
+    if not answerable:
+        flash(_("The reply was not saved: this case cannot be answered."), "error")
+    elif not form.validate_on_submit():
+        flash(_("The reply was not saved: choose one of the statuses, and write at most "
+                "%(limit)d characters.", limit=MAX_TEXT_CHARS), "error")
+    elif not form.status.data and not (form.text.data or "").strip():
+        flash(_("The reply was not saved: choose a status, write a message, or both."),
+              "error")
+    else:
+        content = ReplyContent.checked(status=form.status.data, text=form.text.data or "")
+        write_reply(state().workspace, case_id, content, reviewer=current.reviewer)
+        flash(_("Reply saved. It leaves with the next reply bundle (haven review replies)."),
+              "info")
+    return redirect(url_for("case.show", case_id=case_id))
 
 
 @blueprint.route("/<case_id>/triage", methods=["POST"])
