@@ -216,8 +216,21 @@ class Casework:
             sealed = unseal(row.sealed, identities=self.identities)
         except keys.NoIdentityMatchError:
             return CaseTriage(row.status, row.priority, row.assignee, row.revision,
-                              sealed_unreadable=True)
-        return CaseTriage(row.status, row.priority, row.assignee, row.revision, sealed)
+                              sealed_unreadable=True, news=row.news)
+        return CaseTriage(row.status, row.priority, row.assignee, row.revision, sealed,
+                          news=row.news)
+
+    def seen_news(self, case_id: str) -> bool:
+        """Clear a case's news flag as a reviewer opens it; True if it was set."""
+        with self.workspace.transaction() as session:
+            row = session.get(Triage, case_id)
+            if row is None or not row.news:
+                return False
+            row.news = False
+            row.revision += 1
+            audit.append(session, actor=self.reviewer, action="news-seen",
+                         subject=f"case:{case_id}", detail="follow-ups seen", clock=self.clock)
+        return True
 
     @staticmethod
     def _recipients(session: Session) -> tuple[list[keys.Recipient], str]:
