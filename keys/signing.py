@@ -164,24 +164,40 @@ class SigningKey:
             raise SignatureError(f"cannot read signing key {path}: {err.strerror}") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise SignatureError(f"{path} is accessible to other users; chmod 600 it")
+        return cls.from_private_text(data, source=str(path))
+
+    @classmethod
+    def from_private_text(cls, data: bytes, *, source: str = "the key") -> SigningKey:
+        """Read what `private_text` wrote (an unencrypted OpenSSH private key).
+
+        For keys kept inside another encryption (a reviewer's key, sealed in
+        the review workspace to that reviewer's age identity).
+        """
         try:
             key = serialization.load_ssh_private_key(data, password=None)
         except (ValueError, TypeError):
-            raise SignatureError(f"{path} is not an unencrypted OpenSSH private key") from None
+            raise SignatureError(f"{source} is not an unencrypted OpenSSH private key") from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise SignatureError(f"{path} is not an Ed25519 key")
+            raise SignatureError(f"{source} is not an Ed25519 key")
         return cls(key)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Create `path` with mode 0600; never overwrite an existing key."""
-        data = self._key.private_bytes(
+    def private_text(self) -> bytes:
+        """The private key as an unencrypted OpenSSH private key file's bytes.
+
+        Secret: the caller encrypts it before it goes anywhere (`save` writes
+        it only to a 0600 file of its own).
+        """
+        return self._key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.OpenSSH,
             serialization.NoEncryption(),
         )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Create `path` with mode 0600; never overwrite an existing key."""
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(self.private_text())
 
     def public_key(self) -> VerifyingKey:
         return VerifyingKey(self._key.public_key())

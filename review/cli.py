@@ -1,5 +1,5 @@
-"""`haven review`: init, reviewers (add, remove), intake keys (trust, list, distrust), import,
-remove, check, serve, audit verify."""
+"""`haven review`: init, reviewers (add, remove, signing-key), intake keys (trust, list,
+distrust), import, remove, cases, reply, replies, check, serve, audit verify."""
 
 from __future__ import annotations
 
@@ -12,14 +12,21 @@ from sqlalchemy.orm import Session
 
 import keys
 import keys.signing
+from contracts.replies import STATUSES as REPLY_STATUSES
+from review.casefile.library import CaseLibrary
 from review.cli_errors import ReviewGroup
 from review.config import DEFAULT_IDLE_MINUTES, HEADS_FILE_VAR, MAX_IDLE_MINUTES, ReviewConfig
-from review.errors import ReviewError
+from review.errors import ReplyError, ReviewError, UnlockError
 from review.pickup.importer import import_bundle
 from review.pickup.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
 from review.pickup.removal import remove_submission
-from review.session.unlock import MAX_IDENTITY_FILE_BYTES, match_reviewer, open_identities
+from review.replies.bundle import write_reply_bundle
+from review.replies.record import ReplyContent
+from review.replies.writing import write_reply
+from review.session.signing_keys import ensure_signing_key, public_line, unlock_signing_key
+from review.session.unlock import MAX_IDENTITY_FILE_BYTES, Unlocked, match_reviewer, open_identities
 from review.triage.departure import remove_reviewer
+from review.web.reporter_text import reveal_hidden
 from review.web.server import LoopbackServer, loopback_address
 from review.workspace import audit
 from review.workspace.heads import outside_workspace, publish_head, published_heads
@@ -27,6 +34,8 @@ from review.workspace.models import Reviewer
 from review.workspace.store import Workspace
 
 DEFAULT_PORT = 8765
+# `haven review cases` shows this much of each story's first line.
+MAX_FIRST_LINE = 80
 
 workspace_option = click.option(
     "--workspace",
@@ -177,10 +186,34 @@ def add_reviewer(workspace_dir: Path, name: str, recipient: str) -> None:
         with workspace.transaction() as session:
             if session.get(Reviewer, name) is not None:
                 raise click.ClickException(f"there is already a reviewer named {name!r}")
-            session.add(Reviewer(name=name, recipient=str(parsed)))
+            row = Reviewer(name=name, recipient=str(parsed))
+            session.add(row)
+            # Sealing needs only the recipient, so the reviewer's reply-signing key is
+            # made now, with them, and only their identity will ever open it.
+            signing = ensure_signing_key(session, row, actor=getpass.getuser(), audited=False)
             audit.append(session, actor=getpass.getuser(), action="add-reviewer",
-                         subject=f"reviewer:{name}", detail=str(parsed))
+                         subject=f"reviewer:{name}", detail=str(parsed),
+                         facts={"signing_key": signing.fingerprint()})
     click.echo(f"Added reviewer {name}")
+    click.echo(f"Their reply signing key (for `haven intake trust-reviewer`): "
+               f"{public_line(signing, name)}")
+
+
+@review_group.command("signing-key")
+@workspace_option
+@click.option("--reviewer", "name", required=True, help="The reviewer's name in this workspace.")
+def signing_key(workspace_dir: Path, name: str) -> None:
+    """Print a reviewer's reply signing key line, creating the key if the reviewer has none.
+
+    The operator gives this line to `haven intake trust-reviewer`, so intake
+    loads the reply bundles this reviewer signs.
+    """
+    with Workspace.open(workspace_dir) as workspace, workspace.transaction() as session:
+        row = session.get(Reviewer, name)
+        if row is None:
+            raise click.ClickException(f"there is no reviewer named {name!r}")
+        key = ensure_signing_key(session, row, actor=getpass.getuser())
+    click.echo(public_line(key, name))
 
 
 @review_group.command("remove-reviewer")
@@ -210,8 +243,8 @@ def remove_reviewer_command(workspace_dir: Path, name: str, identity_file: Path,
         departure = remove_reviewer(workspace, name, identities=unlocked.identities,
                                     actor=getpass.getuser())
     click.echo(f"Removed reviewer {departure.name} ({departure.recipient}); "
-               f"{departure.resealed} triage records resealed to the remaining reviewers, "
-               f"{departure.unassigned} cases unassigned.")
+               f"{departure.resealed} triage records and {departure.replies_resealed} replies "
+               f"resealed to the remaining reviewers, {departure.unassigned} cases unassigned.")
     click.echo("Now remove that recipient from intake's recipients file "
                "(docs/deploy.md, \"A reviewer leaves\").")
 
@@ -276,6 +309,122 @@ def check(workspace_dir: Path, heads_file: Path | None) -> None:
     click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
     if errors:
         raise SystemExit(1)
+
+
+identity_option = click.option(
+    "--identity", "identity_file", required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your passphrase-protected identity file.")
+passphrase_option = click.option(
+    "--passphrase-file", required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding the identity's passphrase (one line; keep it off shared disks).")
+
+
+def _unlock(workspace: Workspace, identity_file: Path, passphrase_file: Path) -> Unlocked:
+    """The reviewer an identity file and passphrase unlock, as the web unlock does."""
+    data = identity_file.read_bytes()[: MAX_IDENTITY_FILE_BYTES + 1]
+    passphrase = passphrase_file.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+    try:
+        identities = open_identities(data, passphrase=passphrase)
+        return match_reviewer(identities, workspace.reviewers())
+    except UnlockError:
+        with workspace.transaction() as session:
+            audit.append(session, actor="-", action="unlock-failed", subject="workspace",
+                         detail=f"command line, identity file {identity_file.name[:40]}")
+        raise
+
+
+def _library(workspace: Workspace, unlocked: Unlocked, purpose: str) -> CaseLibrary:
+    library = CaseLibrary.build(workspace, identities=unlocked.identities)
+    with workspace.transaction() as session:
+        audit.append(session, actor=unlocked.reviewer, action="view", subject="workspace",
+                     detail=f"decrypted {len(library.reports)} reports to {purpose} "
+                            "(command line)")
+    return library
+
+
+def _case_id(library: CaseLibrary, given: str) -> str:
+    """A case's full id from its full or short (at least 8 characters) id."""
+    given = given.strip().lower()
+    found = [c for c in library.reports if c.startswith(given)] if len(given) >= 8 else []
+    if given in library.reports:
+        return given
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise click.ClickException(f"{given} names {len(found)} cases; give more of its id")
+    raise click.ClickException(f"there is no case {given} among those you can read")
+
+
+@review_group.command("cases")
+@workspace_option
+@identity_option
+@passphrase_option
+def cases(workspace_dir: Path, identity_file: Path, passphrase_file: Path) -> None:
+    """List the cases you can read: full id, short id, day, and the first line of the story."""
+    with Workspace.open(workspace_dir) as workspace:
+        unlocked = _unlock(workspace, identity_file, passphrase_file)
+        library = _library(workspace, unlocked, "list the cases")
+    for case_id, report in sorted(library.reports.items(),
+                                  key=lambda item: (item[1].received_day, item[0])):
+        first = next(iter(report.story().strip().splitlines()), "")
+        # Reporter text reaches a terminal: no control or reordering character may act.
+        click.echo(f"{case_id}  {case_id[:8]}  {report.received_day}  "
+                   f"{reveal_hidden(first[:MAX_FIRST_LINE])}")
+
+
+@review_group.command("reply")
+@click.argument("case")
+@workspace_option
+@identity_option
+@passphrase_option
+@click.option("--status", type=click.Choice(REPLY_STATUSES), default=None,
+              help="A canned status the reporter reads in their language.")
+@click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A UTF-8 file holding the reply's text.")
+def reply(case: str, workspace_dir: Path, identity_file: Path, passphrase_file: Path,
+          status: str | None, text_file: Path | None) -> None:
+    """Write a reply to CASE (full or short id): a status, a text, or both; sent by `replies`."""
+    if status is None and text_file is None:
+        raise click.UsageError("give --status, --text-file, or both")
+    try:
+        text = text_file.read_text(encoding="utf-8") if text_file is not None else ""
+    except UnicodeDecodeError:
+        raise click.BadParameter("the text file is not UTF-8", param_hint="--text-file") from None
+    content = ReplyContent.checked(status=status, text=text)
+    with Workspace.open(workspace_dir) as workspace:
+        unlocked = _unlock(workspace, identity_file, passphrase_file)
+        case_id = _case_id(_library(workspace, unlocked, "find the case"), case)
+        reply_id = write_reply(workspace, case_id, content, reviewer=unlocked.reviewer)
+    click.echo(f"Reply {reply_id} written to case {case_id}; `haven review replies` sends it.")
+
+
+@review_group.command("replies")
+@workspace_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the reply bundle (refused if it exists).")
+@identity_option
+@passphrase_option
+@click.option("--reviewer", "only_by", default=None,
+              help="Send only the replies this reviewer wrote (default: every reply waiting).")
+def replies(workspace_dir: Path, out: Path, identity_file: Path, passphrase_file: Path,
+            only_by: str | None) -> None:
+    """Write every reply not yet sent into a reply bundle signed with your key, for intake."""
+    if out.exists() or out.is_symlink():
+        raise ReplyError(f"{out} exists; a reply bundle never replaces a file")
+    with Workspace.open(workspace_dir) as workspace:
+        unlocked = _unlock(workspace, identity_file, passphrase_file)
+        key = unlock_signing_key(workspace, reviewer=unlocked.reviewer,
+                                 identity=unlocked.identity)
+        sent = write_reply_bundle(workspace, out, reviewer=unlocked.reviewer,
+                                  identities=unlocked.identities, signing_key=key,
+                                  only_by=only_by)
+    click.echo(f"Wrote reply bundle {sent.bundle_id} to {out}: {sent.replies} replies, "
+               f"sequence {sent.sequence}, signed by {unlocked.reviewer} ({sent.signer}).")
+    if sent.left_unreadable:
+        click.echo(f"{sent.left_unreadable} replies were sealed before you joined and stay "
+                   "waiting until a reviewer who can read them unlocks.")
 
 
 @review_group.command("serve")

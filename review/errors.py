@@ -29,3 +29,7 @@ class HeadFormatError(ReviewError):
 
 class ReviewerError(ReviewError):
     """A change to the workspace's reviewers that cannot be made (unknown, last, unreadable)."""
+
+
+class ReplyError(ReviewError):
+    """A reply that cannot be written, or a reply bundle that cannot be written, as asked."""

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import keys
-from contracts.report import MAX_REPORT_BYTES
+from contracts.report import CONSENT, MAX_REPORT_BYTES, NARRATIVE
+from review.casefile.follow_up_reader import FollowUp, parse_follow_up
+from review.casefile.follow_up_reader import damaged as follow_up_damaged
 from review.casefile.inspections import AttachmentInspections
 from review.casefile.related import RelatedIndex
-from review.casefile.report_reader import Report, ReportFormatError, parse_report
+from review.casefile.report_reader import (
+    POLICE_COUNTRY,
+    Report,
+    ReportFormatError,
+    parse_report,
+)
 from review.casefile.search import SearchIndex
 from review.errors import WorkspaceError
 from review.workspace.models import Submission
@@ -51,20 +60,42 @@ class CaseLibrary:
             submissions = list(
                 session.scalars(select(Submission).options(selectinload(Submission.files)))
             )
+        follow_ups: dict[str, list[FollowUp]] = defaultdict(list)
         for done, submission in enumerate(submissions, 1):
-            # One unreadable report is that case's problem, never the unlock's:
-            # it is listed as damaged (and can be removed), every other case opens.
+            # One unreadable document is that case's (or follow-up's) problem, never the
+            # unlock's: it is listed as damaged (and can be removed), everything else opens.
             try:
                 plaintext = _decrypt_report(workspace, submission, identities)
-                reports[submission.id] = parse_report(
-                    submission.id, submission.received_day, plaintext
-                )
+                if submission.follows is None:
+                    reports[submission.id] = parse_report(
+                        submission.id, submission.received_day, plaintext
+                    )
+                else:
+                    follow_ups[submission.follows].append(parse_follow_up(
+                        submission.id, submission.follows, submission.received_day, plaintext))
             except keys.NoIdentityMatchError:
                 not_for_me += 1
             except (keys.AgeError, ReportFormatError, WorkspaceError, OSError):
-                damaged.append(submission.id)
+                if submission.follows is None:
+                    damaged.append(submission.id)
+                else:
+                    follow_ups[submission.follows].append(follow_up_damaged(
+                        submission.id, submission.follows, submission.received_day))
             if progress is not None:
                 progress(done, len(submissions))
+        arrival = {s.id: (s.received_day, s.arrival or 0, s.id) for s in submissions}
+        for case_id, items in follow_ups.items():
+            items.sort(key=lambda f: arrival[f.id])
+            if case_id in reports:
+                reports[case_id] = replace(reports[case_id], follow_ups=tuple(items))
+                continue
+            # Its case is not here to join (removed, never imported, damaged, or not
+            # encrypted to this reviewer): each follow-up is shown as a case of its own.
+            for item in items:
+                if item.readable:
+                    reports[item.id] = _case_of_its_own(item)
+                else:
+                    damaged.append(item.id)
         return cls(
             reports=reports,
             search=SearchIndex.build(reports.values()),
@@ -101,6 +132,17 @@ class CaseLibrary:
         self.reports = {i: r for i, r in self.reports.items() if i not in gone}
         self.damaged = [i for i in self.damaged if i not in gone]
         self.inspections.forget(gone)
+
+
+def _case_of_its_own(follow_up: FollowUp) -> Report:
+    """A follow-up whose case is missing, laid out as a case: its message is the story."""
+    answers: dict[str, Any] = {NARRATIVE: follow_up.message}
+    if follow_up.consent is not None:
+        answers[CONSENT] = list(follow_up.consent.consent)
+        answers[POLICE_COUNTRY] = follow_up.consent.police_country
+    return Report(id=follow_up.id, received_day=follow_up.received_day,
+                  language=follow_up.language, urgent=False, answers=answers,
+                  attachments=follow_up.attachments, missing_case=follow_up.follows)
 
 
 def _decrypt_report(

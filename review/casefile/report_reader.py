@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contracts import report as contract
 from contracts.report import FORMAT, MAX_REPORT_BYTES, VERSION
+
+if TYPE_CHECKING:
+    from review.casefile.follow_up_reader import FollowUp
 
 # Questionnaire 1.x fields the inbox filters on; a tuple so a renamed field in
 # a later questionnaire can be read next to the old.
@@ -24,6 +27,10 @@ COUNTRY_FIELDS = (contract.COUNTRY,)
 # nested values recursively, so a deeper document is refused as damaged.
 MAX_DEPTH = 16
 # Scripts written right to left among the languages Haven accepts.
+# The answer that goes with consent (questionnaire 1.0.0).
+POLICE_COUNTRY = "police_country"
+# The field name a follow-up's message is searched and scanned for identifiers under.
+FOLLOW_UP_FIELD = "follow_up"
 RTL_LANGUAGES = frozenset({"ar", "fa", "ug", "ur", "he", "ps", "ckb", "sd", "yi", "dv"})
 
 
@@ -52,6 +59,11 @@ class Report:
     urgent: bool
     answers: dict[str, Any]
     attachments: tuple[AttachmentInfo, ...] = field(default=())
+    # The case's follow-ups, in the order they came (received day, then arrival).
+    follow_ups: tuple[FollowUp, ...] = field(default=())
+    # Set when this is a follow-up shown as a case of its own: the id of its
+    # case, which the workspace does not hold (removed, or never imported).
+    missing_case: str | None = None
 
     @property
     def direction(self) -> str:
@@ -73,11 +85,50 @@ class Report:
         """The country where the incident happened."""
         return next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), "")
 
+    def story(self) -> str:
+        """What the reporter says happened (the narrative), or "" if it has none."""
+        return next(iter(_strings(self.answers.get(contract.NARRATIVE))), "")
+
+    @property
+    def news_day(self) -> str:
+        """The day of the latest follow-up, or of the report itself."""
+        return max([self.received_day, *(f.received_day for f in self.follow_ups)])
+
+    def consent_in_force(self) -> ConsentInForce:
+        """The latest consent the reporter gave: a follow-up's change replaces the report's."""
+        for follow_up in reversed(self.follow_ups):
+            if follow_up.readable and follow_up.consent is not None:
+                return ConsentInForce(list(follow_up.consent.consent),
+                                      follow_up.consent.police_country,
+                                      follow_up.received_day, follow_up.id)
+        return ConsentInForce(self.answers.get(contract.CONSENT),
+                              self.answers.get(POLICE_COUNTRY), self.received_day, None)
+
     def texts(self) -> Iterator[tuple[str, str]]:
-        """Every (field, text) pair in the answers, nested values flattened."""
+        """Every (field, text) pair in the answers and follow-up messages, nested values
+        flattened: what search and related cases read."""
         for name, value in self.answers.items():
             for text in _strings(value):
                 yield name, text
+        for follow_up in self.follow_ups:
+            if follow_up.message.strip():
+                yield FOLLOW_UP_FIELD, follow_up.message
+
+    def all_attachments(self) -> Iterator[AttachmentInfo]:
+        """What the report and its follow-ups say about their attachments."""
+        yield from self.attachments
+        for follow_up in self.follow_ups:
+            yield from follow_up.attachments
+
+
+@dataclass(frozen=True)
+class ConsentInForce:
+    """Who may receive the report, as last answered, and since when (and from which follow-up)."""
+
+    consent: Any
+    police_country: Any
+    since_day: str
+    follow_up_id: str | None
 
 
 def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Report:
@@ -106,7 +157,7 @@ def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Rep
         language=language if isinstance(language, str) and len(language) <= 16 else "und",
         urgent=document.get("urgent") is True,
         answers=answers,
-        attachments=tuple(_attachments(document.get("attachments"))),
+        attachments=tuple(attachments_of(document.get("attachments"))),
     )
 
 
@@ -124,7 +175,8 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def _attachments(value: Any) -> Iterator[AttachmentInfo]:
+def attachments_of(value: Any) -> Iterator[AttachmentInfo]:
+    """The well-formed entries of a document's `attachments` list (others are skipped)."""
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("file"), str):
             continue

@@ -19,7 +19,7 @@ class SearchIndex:
 
     @classmethod
     def build(cls, reports: Iterable[Report]) -> SearchIndex:
-        """Index every answer and attachment name of `reports`."""
+        """Index every answer, follow-up message and attachment name of `reports`."""
         index = cls()
         for report in reports:
             index.add(report)
@@ -28,7 +28,7 @@ class SearchIndex:
     def add(self, report: Report) -> None:
         """Index one report."""
         parts = [text for _, text in report.texts()]
-        parts.extend(a.original_name for a in report.attachments)
+        parts.extend(a.original_name for a in report.all_attachments())
         self._add(report.id, normalise("\n".join(parts)))
 
     def _add(self, case_id: str, text: str) -> None:

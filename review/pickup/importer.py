@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review.errors import BundleError
@@ -103,16 +104,20 @@ def _record(
     session.add(Bundle(id=manifest.bundle_id, created_day=manifest.created_day,
                        signer=staged.signer))
     fresh_ids = {s.id for s in fresh}
-    for entry in fresh:
+    last_arrival = session.scalar(select(func.max(Submission.arrival))) or 0
+    for arrival, entry in enumerate(fresh, last_arrival + 1):
         session.add(
             Submission(
                 id=entry.id,
                 bundle_id=manifest.bundle_id,
                 received_day=entry.received_day,
                 reply_recipient=entry.reply_recipient,
+                follows=entry.follows,
+                arrival=arrival,
             )
         )
-        session.add(Triage(submission_id=entry.id, status="new", priority=0, revision=0))
+        session.add(Triage(submission_id=entry.id, status="new", priority=0, revision=0,
+                           news=False))
         for file in entry.files:
             session.add(
                 StoredFile(
@@ -120,6 +125,8 @@ def _record(
                     size=file.size, sha256=file.sha256,
                 )
             )
+    session.flush()
+    follow_ups = _mark_news(session, fresh)
     for item in staged.files:
         if item.submission.id in fresh_ids:
             workspace.store_object(item.path, item.file.sha256)
@@ -129,11 +136,28 @@ def _record(
         actor=actor,
         action="import",
         subject=f"bundle:{manifest.bundle_id}",
-        detail=(f"{result.added} new submissions, {result.already_present} already present, "
+        detail=(f"{result.added} new submissions ({follow_ups} of them follow-ups), "
+                f"{result.already_present} already present, "
                 f"{result.removed_earlier} removed earlier; signed by {staged.signer}"),
         facts={"signer": staged.signer},
     )
     return result
+
+
+def _mark_news(session: Session, fresh: list[SubmissionEntry]) -> int:
+    """Flag each case that got a follow-up as having news; returns how many follow-ups came.
+
+    A follow-up whose case is not here keeps the flag on its own row: it is
+    shown as a case of its own until its case arrives.
+    """
+    follow_ups = [entry for entry in fresh if entry.follows is not None]
+    for entry in follow_ups:
+        assert entry.follows is not None
+        row = session.get(Triage, entry.follows) or session.get(Triage, entry.id)
+        if row is not None:
+            row.news = True
+            row.revision += 1
+    return len(follow_ups)
 
 
 def _already_present(session: Session, entry: SubmissionEntry) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from review.errors import WorkspaceError
 from review.workspace import audit
-from review.workspace.models import RemovedSubmission, StoredFile, Submission, Triage
+from review.workspace.models import RemovedSubmission, Reply, StoredFile, Submission, Triage
 from review.workspace.store import Workspace
 
 _CASE_ID = re.compile(r"[0-9a-f]{32}")
@@ -34,12 +34,16 @@ def remove_submission(workspace: Workspace, case_id: str, *, actor: str) -> int:
                 select(StoredFile.sha256).where(StoredFile.submission_id == case_id)))
             session.execute(delete(StoredFile).where(StoredFile.submission_id == case_id))
             session.execute(delete(Triage).where(Triage.submission_id == case_id))
+            # Its replies go with it: sent ones already left, waiting ones have no case now.
+            replies = len(session.scalars(select(Reply.id).where(Reply.case_id == case_id)).all())
+            session.execute(delete(Reply).where(Reply.case_id == case_id))
             session.execute(delete(Submission).where(Submission.id == case_id))
             session.add(RemovedSubmission(id=case_id))
             shared = set(session.scalars(
                 select(StoredFile.sha256).where(StoredFile.sha256.in_(hashes))))
             audit.append(session, actor=actor, action="remove", subject=f"case:{case_id}",
-                         detail=f"submission and its {len(hashes)} files removed")
+                         detail=f"submission and its {len(hashes)} files removed"
+                                + (f", with its {replies} replies" if replies else ""))
         unused = hashes - shared
         for sha256 in unused:
             workspace.object_path(sha256).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 import keys
+from keys.signing import SigningKey
 from review.casefile.facets import InboxView
 from review.casefile.library import CaseLibrary
 from review.clock import Monotonic, monotonic
@@ -34,6 +35,8 @@ class ReviewerSession:
     triage: dict[str, CaseTriage] = field(default_factory=dict)
     last_seen: float = 0.0
     views: dict[str, InboxView] = field(default_factory=dict)
+    # The reviewer's reply-signing key, opened with their identity at unlock.
+    signing_key: SigningKey | None = None
 
     def keep_view(self, view: InboxView) -> str:
         """Remember `view` and return the opaque id the inbox URL carries instead of it."""

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 import keys
 from review.clock import WallClock, utc_now
+from review.replies.writing import reseal_stale_replies
 from review.triage.record import (
     MAX_NOTE_LENGTH,
     PRIORITIES,
@@ -183,8 +184,8 @@ class Casework:
                      subject=f"case:{case_id}", detail=detail, clock=self.clock)
 
     def reseal_stale(self) -> int:
-        """Reseal, to today's reviewers, every sealed record this reviewer can read that
-        was sealed to an older set; returns how many were resealed."""
+        """Reseal, to today's reviewers, every sealed record and reply this reviewer can
+        read that was sealed to an older set; returns how many were resealed."""
         resealed = 0
         with self.workspace.transaction() as session:
             recipients, digest = self._recipients(session)
@@ -199,19 +200,37 @@ class Casework:
                 row.sealed_for = digest
                 row.revision += 1
                 resealed += 1
-            if resealed:
+            # Replies waiting to be sent are sealed like notes, and resealed with them.
+            replies = reseal_stale_replies(
+                session, identities=self.identities,
+                recipients=[r.recipient for r in session.scalars(select(Reviewer))])
+            if resealed or replies:
                 audit.append(session, actor=self.reviewer, action="reseal", subject="workspace",
-                             detail=f"{resealed} triage records resealed to the current reviewers",
+                             detail=f"{resealed} triage records and {replies} replies resealed "
+                                    "to the current reviewers",
                              clock=self.clock)
-        return resealed
+        return resealed + replies
 
     def _view(self, row: Triage) -> CaseTriage:
         try:
             sealed = unseal(row.sealed, identities=self.identities)
         except keys.NoIdentityMatchError:
             return CaseTriage(row.status, row.priority, row.assignee, row.revision,
-                              sealed_unreadable=True)
-        return CaseTriage(row.status, row.priority, row.assignee, row.revision, sealed)
+                              sealed_unreadable=True, news=row.news)
+        return CaseTriage(row.status, row.priority, row.assignee, row.revision, sealed,
+                          news=row.news)
+
+    def seen_news(self, case_id: str) -> bool:
+        """Clear a case's news flag as a reviewer opens it; True if it was set."""
+        with self.workspace.transaction() as session:
+            row = session.get(Triage, case_id)
+            if row is None or not row.news:
+                return False
+            row.news = False
+            row.revision += 1
+            audit.append(session, actor=self.reviewer, action="news-seen",
+                         subject=f"case:{case_id}", detail="follow-ups seen", clock=self.clock)
+        return True
 
     @staticmethod
     def _recipients(session: Session) -> tuple[list[keys.Recipient], str]:

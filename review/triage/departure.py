@@ -1,7 +1,7 @@
 """A reviewer leaving the workspace: their row goes and sealed triage is resealed without them.
 
-Sealed triage (notes, tags, links, corrected categories) is encrypted to every
-reviewer of the workspace. When one leaves, every sealed record is decrypted
+Sealed triage (notes, tags, links, corrected categories) and replies are
+encrypted to every reviewer of the workspace. When one leaves, every sealed record is decrypted
 with a remaining reviewer's identity and sealed again to those who remain, in
 the same transaction that deletes the row and records the audit entry: either
 the reviewer is gone and nothing in the workspace is sealed to their key any
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 import keys
 from review.errors import ReviewerError
+from review.replies.record import seal_reply, unseal_reply
 from review.triage.record import reviewer_set_digest, seal, unseal
 from review.workspace import audit
-from review.workspace.models import Reviewer, Triage
+from review.workspace.models import Reply, Reviewer, Triage
 from review.workspace.store import Workspace
 
 
@@ -33,6 +34,7 @@ class Departure:
     name: str
     recipient: str
     resealed: int
+    replies_resealed: int
     unassigned: int
 
 
@@ -65,19 +67,23 @@ def remove_reviewer(
         digest = reviewer_set_digest([r.recipient for r in remaining])
         resealed = _reseal_all(session, identities=identities, recipients=recipients,
                                digest=digest)
+        replies = _reseal_replies(session, identities=identities, recipients=recipients,
+                                  digest=digest)
         unassigned = _unassign(session, name, actor=actor)
         recipient = leaving.recipient
         session.delete(leaving)
         audit.append(
             session, actor=actor, action="remove-reviewer", subject=f"reviewer:{name}",
-            detail=f"{recipient}; {resealed} triage records resealed to the "
-                   f"{len(remaining)} remaining reviewers, {unassigned} cases unassigned",
-            facts={"recipient": recipient, "resealed": str(resealed)},
+            detail=f"{recipient}; {resealed} triage records and {replies} replies resealed to "
+                   f"the {len(remaining)} remaining reviewers, {unassigned} cases unassigned",
+            facts={"recipient": recipient, "resealed": str(resealed),
+                   "replies_resealed": str(replies)},
         )
     # The records sealed to the leaving key are overwritten in the file itself,
     # not only superseded in the log.
     workspace.checkpoint()
-    return Departure(name=name, recipient=recipient, resealed=resealed, unassigned=unassigned)
+    return Departure(name=name, recipient=recipient, resealed=resealed,
+                     replies_resealed=replies, unassigned=unassigned)
 
 
 def _refuse_leaving_identity(identities: Sequence[keys.Identity], leaving: Reviewer) -> None:
@@ -116,6 +122,29 @@ def _reseal_all(
         row.sealed = seal(content, recipients=recipients)
         row.sealed_for = digest
         row.revision += 1
+    return len(opened)
+
+
+def _reseal_replies(
+    session: Session,
+    *,
+    identities: Sequence[keys.Identity],
+    recipients: Sequence[keys.Recipient],
+    digest: str,
+) -> int:
+    # Replies are sealed like notes (review/replies/record.py), sent or not: a
+    # leaving reviewer's key must open none of them either.
+    rows = list(session.scalars(select(Reply)))
+    try:
+        opened = [(row, unseal_reply(row.sealed, identities=identities)) for row in rows]
+    except keys.NoIdentityMatchError:
+        raise ReviewerError(
+            "a reply was sealed before this reviewer joined and cannot be read with this "
+            "identity; remove with the identity of a reviewer who can read it"
+        ) from None
+    for row, content in opened:
+        row.sealed = seal_reply(content, recipients=recipients)
+        row.sealed_for = digest
     return len(opened)
 
 

@@ -121,6 +121,8 @@ class CaseTriage:
     sealed: Sealed = field(default_factory=Sealed)
     # True when the sealed part predates this reviewer and nobody has resealed it yet.
     sealed_unreadable: bool = False
+    # A follow-up came that no reviewer has opened the case since.
+    news: bool = False
 
     @property
     def closed(self) -> bool:

@@ -26,6 +26,7 @@ from review.web.i18n import (
     language_name,
     language_tag,
     priority_label,
+    reply_status_label,
     select_locale,
     status_label,
     text_direction,
@@ -98,6 +99,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["priority_label"] = priority_label
+    app.jinja_env.globals["reply_status_label"] = reply_status_label
     app.jinja_env.globals["labelled_answer"] = labelled_answer
     app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS)
     app.jinja_env.globals["category_label"] = category_label

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from review.casefile.library import CaseLibrary
 from review.errors import ConfigError, UnlockError
+from review.session.signing_keys import unlock_signing_key
 from review.session.unlock import (
     MAX_IDENTITY_FILE_BYTES,
     identity_file_id,
@@ -54,6 +55,9 @@ def unlock() -> ResponseReturnValue:
         flash(_("That identity file and passphrase did not unlock this workspace."), "error")
         return render_template("review/unlock.html", form=form), 401
     app_state.throttle.succeeded(file_id)
+    # Created now for a reviewer whose workspace predates reply bundles; kept in memory only.
+    signing_key = unlock_signing_key(app_state.workspace, reviewer=unlocked.reviewer,
+                                     identity=unlocked.identity)
     library = CaseLibrary.build(app_state.workspace, identities=unlocked.identities)
     # Reviewers added since a note was written can read it once anyone who can unlocks.
     Casework(app_state.workspace, unlocked.reviewer, unlocked.identities).reseal_stale()
@@ -61,7 +65,8 @@ def unlock() -> ResponseReturnValue:
         audit.append(db, actor=unlocked.reviewer, action="unlock", subject="workspace",
                      detail=f"decrypted {len(library.reports)} reports to build the index")
     token = app_state.vault.open(
-        ReviewerSession(unlocked.reviewer, unlocked.identities, library),
+        ReviewerSession(unlocked.reviewer, unlocked.identities, library,
+                        signing_key=signing_key),
         replacing=session.get(HANDLE_FIELD),
     )
     session.clear()

@@ -16,9 +16,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
+from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachments import inline_image, stream_plaintext
 from review.casefile.facets import CaseRow
+from review.errors import ReplyError
+from review.replies.record import ReplyContent
+from review.replies.writing import replies_of, reply_recipient, write_reply
 from review.session.vault import ReviewerSession
 from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
 from review.web.forms import (
@@ -26,6 +31,7 @@ from review.web.forms import (
     EmptyForm,
     LinkForm,
     NoteForm,
+    ReplyForm,
     TagsForm,
     TriageForm,
 )
@@ -54,13 +60,36 @@ def _readable(case_id: str) -> ReviewerSession:
     return current
 
 
-def _stored_file(case_id: str, name: str) -> StoredFile:
+def _parts(current: ReviewerSession, case_id: str) -> list[str]:
+    """The submissions a case is made of: its first report, then its follow-ups."""
+    return [case_id, *(f.id for f in current.library.reports[case_id].follow_ups)]
+
+
+def _stored_file(current: ReviewerSession, case_id: str, part: str | None,
+                 name: str) -> StoredFile:
+    part = part or case_id
+    if part not in _parts(current, case_id):
+        abort(404)
     with state().workspace.sessions() as db:
-        submission = db.get(Submission, case_id)
+        submission = db.get(Submission, part)
         found = next((f for f in submission.files if f.name == name), None) if submission else None
     if found is None or found.kind != "attachment":
         abort(404)
     return found
+
+
+def _answerable(db: Session, case_id: str) -> bool:
+    """Whether the case's reporter can receive a reply (its first report carried a key)."""
+    try:
+        reply_recipient(db, case_id)
+    except ReplyError:
+        return False
+    return True
+
+
+def _item(case_id: str, part: str | None, name: str) -> str:
+    """How the audit log names one file of a case: `name`, or `follow-up/ID/name`."""
+    return name if part in (None, case_id) else f"follow-up/{part}/{name}"
 
 
 def _record(reviewer: str, action: str, subject: str, detail: str = "") -> None:
@@ -75,20 +104,34 @@ def show(case_id: str) -> ResponseReturnValue:
     current = _readable(case_id)
     report = current.library.reports[case_id]
     triage = current.triage[case_id]
+    if triage.news:
+        # Opening the case is seeing its follow-ups; this page still marks them as new.
+        casework().seen_news(case_id)
+    files: list[StoredFile] = []
     with state().workspace.sessions() as db:
-        submission = db.get(Submission, case_id)
-        assert submission is not None
-        files = {f.name: f for f in submission.files if f.kind == "attachment"}
+        for part in _parts(current, case_id):
+            submission = db.get(Submission, part)
+            if submission is not None:
+                files += [f for f in submission.files if f.kind == "attachment"]
     # Inspected on the first view of this session only: a hostile attachment
     # costs its bounded inspection once, never again on every later view.
     inspection = current.library.inspections.of_case(
-        state().workspace, case_id, list(files.values()), identities=current.identities)
+        state().workspace, case_id, files, identities=current.identities)
     inspected = inspection.attachments
     _record(current.reviewer, "view", f"case:{case_id}",
             f"report and {len(inspected)} attachments shown, "
             f"{inspection.decrypted} attachments decrypted to inspect them")
-    described = {a.file: a for a in report.attachments}
+    described = {(case_id, a.file): a for a in report.attachments}
+    described.update({(f.id, a.file): a for f in report.follow_ups for a in f.attachments})
+    replies = replies_of(state().workspace, case_id, identities=current.identities)
+    # One timeline: the report, its follow-ups and the replies, by day (stable within one).
+    timeline = sorted([("report", report.received_day, report),
+                       *(("follow_up", f.received_day, f) for f in report.follow_ups),
+                       *(("reply", r.written_day, r) for r in replies)],
+                      key=lambda entry: entry[1])
     reviewers = [r.name for r in state().workspace.reviewers()]
+    with state().workspace.sessions() as db:
+        answerable = _answerable(db, case_id)
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
@@ -108,8 +151,37 @@ def show(case_id: str) -> ResponseReturnValue:
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
         categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
         link_form=LinkForm(),
+        reply_form=ReplyForm(),
+        timeline=timeline,
+        consent=report.consent_in_force(),
+        answerable=answerable,
+        reply_text_limit=MAX_TEXT_CHARS,
         form=EmptyForm(),
     )
+
+
+@blueprint.route("/<case_id>/reply", methods=["POST"])
+@unlocked
+def reply(case_id: str) -> ResponseReturnValue:
+    """Write a reply to the reporter (sealed to the reviewers until `haven review replies`)."""
+    current = _readable(case_id)
+    form = ReplyForm()
+    with state().workspace.sessions() as db:
+        answerable = _answerable(db, case_id)
+    if not answerable:
+        flash(_("The reply was not saved: this case cannot be answered."), "error")
+    elif not form.validate_on_submit():
+        flash(_("The reply was not saved: choose one of the statuses, and write at most "
+                "%(limit)d characters.", limit=MAX_TEXT_CHARS), "error")
+    elif not form.status.data and not (form.text.data or "").strip():
+        flash(_("The reply was not saved: choose a status, write a message, or both."),
+              "error")
+    else:
+        content = ReplyContent.checked(status=form.status.data, text=form.text.data or "")
+        write_reply(state().workspace, case_id, content, reviewer=current.reviewer)
+        flash(_("Reply saved. It leaves with the next reply bundle (haven review replies)."),
+              "info")
+    return redirect(url_for("case.show", case_id=case_id))
 
 
 @blueprint.route("/<case_id>/triage", methods=["POST"])
@@ -193,16 +265,19 @@ def unlink(case_id: str, other_id: str) -> ResponseReturnValue:
 
 
 @blueprint.route("/<case_id>/image/<name>")
+@blueprint.route("/<case_id>/follow-up/<part>/image/<name>")
 @unlocked
-def image(case_id: str, name: str) -> ResponseReturnValue:
-    """An image attachment, inline, only if its bytes really are a raster image."""
+def image(case_id: str, name: str, part: str | None = None) -> ResponseReturnValue:
+    """An image attachment (of the report or a follow-up), inline, only if its bytes really
+    are a raster image."""
     current = _readable(case_id)
-    file = _stored_file(case_id, name)
+    file = _stored_file(current, case_id, part, name)
     found = inline_image(state().workspace, file, identities=current.identities)
     if found is None:
         abort(404)
     data, content_type = found
-    _record(current.reviewer, "view", f"case:{case_id}/{name}", "image shown inline")
+    _record(current.reviewer, "view", f"case:{case_id}/{_item(case_id, part, name)}",
+            "image shown inline")
     response = Response(data, content_type=content_type)
     # Belt and braces: even if a browser mis-sniffed it, nothing in it may run.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -210,16 +285,20 @@ def image(case_id: str, name: str) -> ResponseReturnValue:
 
 
 @blueprint.route("/<case_id>/download/<name>", methods=["POST"])
+@blueprint.route("/<case_id>/follow-up/<part>/download/<name>", methods=["POST"])
 @unlocked
-def download(case_id: str, name: str) -> ResponseReturnValue:
+def download(case_id: str, name: str, part: str | None = None) -> ResponseReturnValue:
     """Export an attachment as an opaque download: never rendered, always recorded."""
     current = _readable(case_id)
     report = current.library.reports[case_id]
     if not EmptyForm().validate_on_submit():
         abort(400)
-    file = _stored_file(case_id, name)
-    _record(current.reviewer, "export", f"case:{case_id}/{name}", "attachment downloaded")
-    original = next((a.original_name for a in report.attachments if a.file == name), "")
+    file = _stored_file(current, case_id, part, name)
+    _record(current.reviewer, "export", f"case:{case_id}/{_item(case_id, part, name)}",
+            "attachment downloaded")
+    described = report.attachments if part in (None, case_id) else next(
+        f.attachments for f in report.follow_ups if f.id == part)
+    original = next((a.original_name for a in described if a.file == name), "")
     fallback = name.removesuffix(".age") + ".bin"
     disposition = f"attachment; filename=\"{fallback}\""
     if original:

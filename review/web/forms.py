@@ -11,8 +11,10 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
+from contracts.replies import MAX_TEXT_CHARS
+from contracts.replies import STATUSES as REPLY_STATUSES
 from review.triage.record import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
-from review.web.i18n import PRIORITY_LABELS, STATUS_LABELS
+from review.web.i18n import PRIORITY_LABELS, REPLY_STATUS_LABELS, STATUS_LABELS
 
 CASE_ID_PATTERN = r"^[0-9a-f]{32}$"
 # What a reviewer types must not be kept by the browser: autocomplete="off"
@@ -49,6 +51,17 @@ class NoteForm(FlaskForm):
 
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
                          render_kw=NOT_REMEMBERED)
+
+
+class ReplyForm(FlaskForm):
+    """A reply to the reporter: a canned status, a text, or both."""
+
+    status = SelectField(_l("Status to tell them"), choices=[
+        SelectChoice("", _l("no status")),
+        *[SelectChoice(s, REPLY_STATUS_LABELS[s]) for s in REPLY_STATUSES],
+    ])
+    text = TextAreaField(_l("Message to the reporter"),
+                         validators=[Length(max=MAX_TEXT_CHARS)], render_kw=NOT_REMEMBERED)
 
 
 class TagsForm(FlaskForm):

@@ -33,6 +33,22 @@ STATUS_LABELS: dict[str, LazyString] = {
 }
 
 
+# The canned reply statuses (contracts/replies.py), in the reviewer's words; the
+# reporter reads each in their own language from intake's catalog.
+REPLY_STATUS_LABELS: dict[str, LazyString] = {
+    "received": _l("Received"),
+    "reading": _l("We are reading it"),
+    "may_contact": _l("We may contact them as they asked"),
+    "referred_to_lawyer": _l("Referred to a lawyer"),
+    "closed": _l("Closed"),
+}
+
+
+def reply_status_label(status: str) -> str:
+    """The reviewer-facing label of a reply status, or the name itself if unknown."""
+    return display_label(REPLY_STATUS_LABELS, status)
+
+
 # 0 is the default; higher sorts first (review/triage/record.py PRIORITIES).
 PRIORITY_LABELS: dict[int, LazyString] = {
     0: _l("Normal"),

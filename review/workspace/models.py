@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -17,6 +17,12 @@ class Reviewer(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     recipient: Mapped[str] = mapped_column(Text, unique=True)
+    # The reviewer's Ed25519 key for signing reply bundles (schema 5): the public
+    # line ("ssh-ed25519 AAAA...") in the clear for the operator to trust, the
+    # private key age-encrypted to this reviewer's recipient alone, so a stolen
+    # workspace signs nothing. None until add-reviewer or their first unlock.
+    signing_key: Mapped[str | None] = mapped_column(Text)
+    sealed_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Bundle(Base):
@@ -40,6 +46,12 @@ class Submission(Base):
     bundle_id: Mapped[str] = mapped_column(ForeignKey("bundles.id"))
     received_day: Mapped[str] = mapped_column(String(10))
     reply_recipient: Mapped[str | None] = mapped_column(Text)
+    # The case's first submission when this one is a follow-up (schema 5); the
+    # case may be missing from the workspace (removed, never imported).
+    follows: Mapped[str | None] = mapped_column(String(32))
+    # Import order (schema 5): follow-ups of one day keep the order they came in.
+    # None for submissions imported before it was recorded.
+    arrival: Mapped[int | None] = mapped_column(Integer)
     files: Mapped[list[StoredFile]] = relationship(
         back_populates="submission", order_by="StoredFile.name"
     )
@@ -74,6 +86,8 @@ class Triage(Base):
     sealed_for: Mapped[str | None] = mapped_column(String(64))
     # Bumped on every change so a session's in-memory copy knows when to unseal again.
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # A follow-up arrived that no reviewer has opened the case since (schema 5).
+    news: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEntry(Base):
@@ -113,3 +127,39 @@ class RemovedSubmission(Base):
     __tablename__ = "removed_submissions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Reply(Base):
+    """A reviewer's reply to a case's reporter, sealed to every reviewer until it is sent.
+
+    What the reporter will read (status and text) is sealed like notes; the
+    clear columns say only who wrote it, on which day, and whether it left.
+    """
+
+    __tablename__ = "replies"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    written_day: Mapped[str] = mapped_column(String(10))
+    # Import-like order among replies of one day.
+    number: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_for: Mapped[str] = mapped_column(String(64))
+    # The reply bundle that carried it to intake; None while it waits.
+    bundle_id: Mapped[str | None] = mapped_column(ForeignKey("reply_bundles.id"))
+
+
+class ReplyBundle(Base):
+    """A reply bundle written from this workspace (docs/reply-bundle.md)."""
+
+    __tablename__ = "reply_bundles"
+    # Intake refuses a sequence not above the last one it loaded from a signer.
+    __table_args__ = (UniqueConstraint("signer", "sequence"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_day: Mapped[str] = mapped_column(String(10))
+    reviewer: Mapped[str] = mapped_column(String(64))
+    # The signing key's SHA-256 fingerprint, as the manifest names it.
+    signer: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer)

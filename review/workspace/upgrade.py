@@ -2,7 +2,9 @@
 
 Version 2 added pinned intake keys and removed submissions (new tables);
 version 3 added each bundle's signer and each pin's time (new nullable
-columns); version 4 added the audit entries' facts. A workspace of a version
+columns); version 4 added the audit entries' facts; version 5 added reviewers'
+signing keys, follow-ups (`follows`, `arrival`, the case's `news` flag) and
+replies with the reply bundles that carried them. A workspace of a version
 not listed here is refused by `Workspace.open`, not guessed at.
 """
 
@@ -14,13 +16,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from review.workspace.audit import facts_of
 from review.workspace.models import AuditEntry, Base, Bundle, IntakeKey
 
-SCHEMA_VERSION = 4
-UPGRADABLE = frozenset({1, 2, 3})
+SCHEMA_VERSION = 5
+UPGRADABLE = frozenset({1, 2, 3, 4})
 # Columns added after a table first appeared: (table, column, SQL type).
 _ADDED_COLUMNS = (
     ("bundles", "signer", "VARCHAR(64)"),
     ("intake_keys", "pinned_at", "VARCHAR(32)"),
     ("audit", "facts", "TEXT NOT NULL DEFAULT ''"),
+    ("reviewers", "signing_key", "TEXT"),
+    ("reviewers", "sealed_signing_key", "BLOB"),
+    ("submissions", "follows", "VARCHAR(32)"),
+    ("submissions", "arrival", "INTEGER"),
+    ("triage", "news", "BOOLEAN NOT NULL DEFAULT 0"),
 )
 # Before schema 4, the import entry named its signer only in words, as
 # "...; signed by SHA256:...", and the trust-intake entry's detail began with

@@ -54,6 +54,8 @@ class Submission:
     received_day: str
     files: list[tuple[str, str, bytes]]
     reply_recipient: str | None = None
+    # The case's first submission, for a follow-up (version 3).
+    follows: str | None = None
 
 
 def encrypted_submission(
@@ -66,6 +68,59 @@ def encrypted_submission(
     received_day: str = "2025-03-14",
 ) -> Submission:
     """A submission whose report and attachments (original name, type, bytes) are encrypted."""
+    described, files = _encrypted_attachments(attachments, recipients)
+    document = report_document(answers, language=language, urgent=urgent,
+                               attachments=described, received_day=received_day)
+    plaintext = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    report = ("report.age", "report", keys.encrypt(plaintext, recipients=recipients))
+    return Submission(secrets.token_hex(16), received_day, [report, *files])
+
+
+def follow_up_document(
+    follows: str,
+    message: str,
+    *,
+    consent: dict[str, Any] | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
+    language: str = "en",
+    received_day: str = "2025-04-01",
+) -> dict[str, Any]:
+    """A version 1 follow-up document (docs/pickup-bundle.md, "Follow-ups (version 3)")."""
+    return {
+        "format": "haven-follow-up",
+        "version": 1,
+        "follows": follows,
+        "received_day": received_day,
+        "language": language,
+        "message": message,
+        "consent": consent,
+        "attachments": list(attachments),
+    }
+
+
+def encrypted_follow_up(
+    follows: str,
+    message: str,
+    *,
+    recipients: Sequence[keys.Recipient],
+    consent: dict[str, Any] | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    received_day: str = "2025-04-01",
+    document: bytes | None = None,
+) -> Submission:
+    """A follow-up submission of case `follows`; `document` replaces its honest plaintext."""
+    described, files = _encrypted_attachments(attachments, recipients)
+    if document is None:
+        document = json.dumps(follow_up_document(
+            follows, message, consent=consent, attachments=described,
+            received_day=received_day), ensure_ascii=False).encode("utf-8")
+    report = ("report.age", "report", keys.encrypt(document, recipients=recipients))
+    return Submission(secrets.token_hex(16), received_day, [report, *files], follows=follows)
+
+
+def _encrypted_attachments(
+    attachments: Sequence[tuple[str, str, bytes]], recipients: Sequence[keys.Recipient]
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, bytes]]]:
     described = []
     files: list[tuple[str, str, bytes]] = []
     for number, (original, content_type, data) in enumerate(attachments, 1):
@@ -75,11 +130,7 @@ def encrypted_submission(
             "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
         })
         files.append((name, "attachment", keys.encrypt(data, recipients=recipients)))
-    document = report_document(answers, language=language, urgent=urgent,
-                               attachments=described, received_day=received_day)
-    plaintext = json.dumps(document, ensure_ascii=False).encode("utf-8")
-    report = ("report.age", "report", keys.encrypt(plaintext, recipients=recipients))
-    return Submission(secrets.token_hex(16), received_day, [report, *files])
+    return described, files
 
 
 @dataclass
@@ -106,7 +157,7 @@ class BundleWriter:
                     "id": s.id,
                     "received_day": s.received_day,
                     "reply_recipient": s.reply_recipient,
-                    "follows": None,
+                    "follows": s.follows,
                     "files": [
                         {"name": name, "kind": kind, "size": len(data),
                          "sha256": hashlib.sha256(data).hexdigest()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,11 +13,13 @@ from sqlalchemy import select
 import keys
 from review.cli import review_group
 from review.pickup.importer import import_bundle
+from review.replies.record import ReplyContent, unseal_reply
+from review.replies.writing import write_reply
 from review.session.unlock import MIN_WORK_FACTOR
 from review.triage.changes import Casework
 from review.triage.record import unseal
 from review.workspace import audit
-from review.workspace.models import AuditEntry, Triage
+from review.workspace.models import AuditEntry, Reply, Triage
 from review.workspace.models import Reviewer as ReviewerRow
 from review.workspace.store import DATABASE_NAME, Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
@@ -75,7 +78,8 @@ def test_leaving_reviewer_key_opens_no_sealed_record(
     code, output = _remove(workspace, "bob", _identity_file(alice, tmp_path))
 
     assert code == 0, output
-    assert "2 triage records resealed" in output and "1 cases unassigned" in output
+    assert "2 triage records and 0 replies resealed" in output
+    assert "1 cases unassigned" in output
     with workspace.sessions() as session:
         assert [r.name for r in session.scalars(select(ReviewerRow))] == ["alice"]
         rows = {t.submission_id: t for t in session.scalars(select(Triage))}
@@ -134,3 +138,24 @@ def test_the_last_reviewer_cannot_be_removed(
     code, output = _remove(workspace, "alice", _identity_file(alice, tmp_path))
     assert code == 1 and "is the last reviewer" in output, output
     assert _state(workspace) == before
+
+
+def test_replies_are_resealed_without_the_leaving_reviewer(
+    workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path
+) -> None:
+    """Replies are sealed like notes; bob's key must open none of them after he leaves."""
+    case = encrypted_submission({"narrative": "case"}, recipients=[alice.recipient, bob.recipient])
+    case = dataclasses.replace(
+        case, reply_recipient=str(keys.HybridIdentity.generate().recipient()))
+    import_bundle(workspace, BundleWriter([case]).write(tmp_path / "b.tar"), actor="test")
+    write_reply(workspace, case.id, ReplyContent.checked(status="reading", text="we read it"),
+                reviewer="alice")
+
+    code, output = _remove(workspace, "bob", _identity_file(alice, tmp_path))
+
+    assert code == 0, output
+    with workspace.sessions() as session:
+        (reply,) = session.scalars(select(Reply))
+    with pytest.raises(keys.NoIdentityMatchError):
+        unseal_reply(reply.sealed, identities=[bob.identity])
+    assert unseal_reply(reply.sealed, identities=[alice.identity]).text == "we read it"

@@ -1,0 +1,1 @@
+"""Replies to reporters: written and sealed in the workspace, sent as signed reply bundles."""
