@@ -53,6 +53,10 @@ class CapabilityRefused(IntakeError):
     """A check-back capability is missing, forged, expired, or for another case."""
 
 
+class CheckBackBusy(IntakeError):
+    """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
+
+
 class UploadRefused(IntakeError):
     """The upload cannot be accepted; nothing of it is kept."""
 

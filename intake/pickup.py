@@ -63,9 +63,7 @@ class _VerifyingReader(io.RawIOBase):
             raise PickupError("stored ciphertext does not match its recorded digest")
 
 
-def write_pickup_bundle(
-    engine: Engine, out: Path, *, today: date, signing_key: SigningKey
-) -> int:
+def write_pickup_bundle(engine: Engine, out: Path, *, today: date, signing_key: SigningKey) -> int:
     """Write every published submission into a new signed bundle at `out`; return how many."""
     submissions, files = _published(engine)
     if not submissions:

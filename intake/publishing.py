@@ -1,10 +1,12 @@
-"""Completing a submission: encrypt the report, derive the receipt, publish in one commit."""
+"""Completing a submission: encrypt its document, derive the receipt, publish in one commit."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import keys
+from intake.derivation_gate import DerivationGate
+from intake.follow_up_writer import ConsentChange, build_follow_up_document
 from intake.receiving import ReceivedForm
 from intake.report_writer import build_report_document, encode_report_document
 from intake.staging import StagedSubmission, as_binary_io
@@ -20,12 +22,14 @@ def publish_submission(
     recipients: Sequence[keys.Recipient],
     pepper: bytes,
     receipt_cost: Argon2Cost,
+    gate: DerivationGate,
 ) -> str:
     """Store the encrypted report, publish the submission, and return its new receipt code."""
     # The receipt comes first: it is the step that depends on the code drawn, so a
     # fault there is met before the report is encrypted, not after.
     code = generate_receipt_code()
-    receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
+    with gate.for_submission():
+        receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
     document = build_report_document(
         answers=answers,
         attachments=received.attachments,
@@ -33,13 +37,44 @@ def publish_submission(
         received_day=staged.day,
         language=language,
     )
-    chunks = staged.open_report()
-    with keys.encrypting(as_binary_io(chunks), recipients=recipients) as age:
-        age.write(encode_report_document(document))
-    chunks.finish()
+    _store_document(staged, encode_report_document(document), recipients=recipients)
     staged.publish(
         receipt_lookup_id=receipt.lookup_id,
         reply_recipient=str(receipt.reply_identity.recipient()),
     )
     # The code leaves the server only in this response; its private half is dropped here.
     return code
+
+
+def publish_follow_up(
+    staged: StagedSubmission,
+    received: ReceivedForm,
+    *,
+    follows: str,
+    message: str,
+    consent: ConsentChange | None,
+    language: str,
+    recipients: Sequence[keys.Recipient],
+) -> None:
+    """Store the encrypted follow-up document and publish it as a submission of `follows`."""
+    document = build_follow_up_document(
+        follows=follows,
+        message=message,
+        consent=consent,
+        attachments=received.attachments,
+        received_day=staged.day,
+        language=language,
+    )
+    _store_document(staged, encode_report_document(document), recipients=recipients)
+    # No receipt of its own: replies go to the case, whose first submission holds it.
+    staged.publish(receipt_lookup_id=None, reply_recipient=None, follows=follows)
+
+
+def _store_document(
+    staged: StagedSubmission, plaintext: bytes, *, recipients: Sequence[keys.Recipient]
+) -> None:
+    # Encrypted as it is written: the document's plaintext exists only in memory.
+    chunks = staged.open_report()
+    with keys.encrypting(as_binary_io(chunks), recipients=recipients) as age:
+        age.write(plaintext)
+    chunks.finish()

@@ -253,9 +253,7 @@ def _refuse_known_replies(connection: Connection, manifest: ReplyManifest) -> No
 def _advance_sequence(connection: Connection, manifest: ReplyManifest) -> None:
     if _last_sequence(connection, manifest.signer) is None:
         connection.execute(
-            insert(ReviewerSequence).values(
-                signer=manifest.signer, last_sequence=manifest.sequence
-            )
+            insert(ReviewerSequence).values(signer=manifest.signer, last_sequence=manifest.sequence)
         )
         return
     advanced = connection.execute(
