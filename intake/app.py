@@ -9,9 +9,13 @@ from flask import Flask, Response
 from flask_babel import Babel, get_locale
 
 import templates
+from intake.capability import CapabilityIssuer, capability_key
+from intake.checkback_forms import follow_up_form_class
+from intake.checkback_views import checkback_blueprint
 from intake.config import IntakeConfig, load_config
 from intake.days import Today, utc_today
 from intake.db import make_engine
+from intake.derivation_gate import DerivationGate, default_slots
 from intake.error_pages import register_error_pages
 from intake.forms import report_form_class
 from intake.headers import add_security_headers
@@ -67,10 +71,17 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
             config=config,
             engine=engine,
             report_form=report_form_class(max_text_chars=config.max_text_chars),
+            follow_up_form=follow_up_form_class(max_text_chars=config.max_text_chars),
             today=today,
+            gate=DerivationGate(
+                slots=default_slots(), checkbacks_per_minute=config.checkbacks_per_minute
+            ),
+            # Every worker and node sharing the data directory derives the same key.
+            capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
         ),
     )
     app.register_blueprint(blueprint)
+    app.register_blueprint(checkback_blueprint)
     register_error_pages(
         app,
         max_upload_bytes=config.max_upload_bytes,

@@ -1,4 +1,5 @@
-"""`haven intake`: initialise a data directory, migrate, serve, pick up, purge and check."""
+"""`haven intake`: initialise a data directory, migrate, serve, pick up, load replies, purge,
+check."""
 
 from __future__ import annotations
 
@@ -216,3 +217,52 @@ def check_command(data_dir: Path, host: str, plain_http: bool) -> None:
     click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
     if errors:
         raise SystemExit(1)
+
+
+@intake_group.command("trust-reviewer")
+@DATA_DIR
+@click.argument("key_line")
+def trust_reviewer_command(data_dir: Path, key_line: str) -> None:
+    """Trust a reviewer's signing key (the line `haven review signing-key` prints) for replies."""
+    from intake.trusted_reviewers import trust_reviewer
+
+    reviewer = trust_reviewer(_existing_dir(data_dir), key_line)
+    click.echo(f"Trusting {reviewer.key.fingerprint()} {reviewer.name}".rstrip() + " for replies.")
+
+
+@intake_group.command("distrust-reviewer")
+@DATA_DIR
+@click.argument("fingerprint")
+def distrust_reviewer_command(data_dir: Path, fingerprint: str) -> None:
+    """Stop trusting the reviewer key with this SHA256:... fingerprint."""
+    from intake.trusted_reviewers import distrust_reviewer
+
+    reviewer = distrust_reviewer(_existing_dir(data_dir), fingerprint)
+    click.echo(f"No longer trusting {reviewer.key.fingerprint()} {reviewer.name}".rstrip() + ".")
+
+
+@intake_group.command("load-replies")
+@DATA_DIR
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+def load_replies_command(data_dir: Path, bundle: Path) -> None:
+    """Load a signed reply bundle from review: all of its replies, or none."""
+    from intake.reply_loading import load_reply_bundle
+    from intake.trusted_reviewers import read_trusted_reviewers
+
+    config = _config(data_dir)
+    trusted = read_trusted_reviewers(data_dir)
+    engine = make_engine(config.database_url)
+    try:
+        loaded = load_reply_bundle(engine, bundle, trusted=trusted, today=utc_today())
+    finally:
+        engine.dispose()
+    if loaded.already_loaded:
+        click.echo(f"Bundle {loaded.bundle_id} was already loaded; nothing changed.")
+    else:
+        click.echo(f"Loaded {loaded.replies} reply(ies) signed by {loaded.signer}.")
+
+
+def _existing_dir(data_dir: Path) -> Path:
+    if not data_dir.is_dir():
+        raise click.ClickException(f"{data_dir} is not a directory")
+    return data_dir

@@ -37,6 +37,9 @@ class IntakeConfig:
     plain_http: bool = False
     receipt_cost: Argon2Cost = PRODUCTION_COST
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
+    # Check-back attempts each process accepts in any minute before answering "busy"
+    # (intake/derivation_gate.py and docs/intake.md say why).
+    checkbacks_per_minute: int = 300
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -147,4 +150,5 @@ _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "retention_days": ("HAVEN_RETENTION_DAYS", _positive_int),
     "plain_http": ("HAVEN_PLAIN_HTTP", _flag),
     "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),
+    "checkbacks_per_minute": ("HAVEN_CHECKBACKS_PER_MINUTE", _positive_int),
 }

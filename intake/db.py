@@ -40,6 +40,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+@contextmanager
+def reading_snapshot(engine: Engine) -> Iterator[Connection]:
+    """Open a read-only transaction whose queries all see one moment of the database."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # READ COMMITTED would let a purge land between two queries of one page.
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        # SQLite in WAL mode: a deferred transaction reads one snapshot throughout.
+        with connection.begin():
+            yield connection
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     assert isinstance(dbapi_connection, sqlite3.Connection)
     # We issue BEGIN ourselves (below), so the driver must not.

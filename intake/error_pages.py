@@ -47,13 +47,13 @@ def register_error_pages(
     def too_large(error: UploadTooLarge) -> ResponseReturnValue:
         # A body declared too large is not waited for: the client may never send it.
         if not error.body_unread:
-            _drain_request_body(max_upload_bytes)
+            drain_request_body(max_upload_bytes)
         message = TOO_LARGE_MESSAGES[error.limit] % {"limit": limits[error.limit]}
         return _page(413, _l("Too large"), message, back=True)
 
     @app.errorhandler(CsrfRefused)
     def csrf_refused(_error: CsrfRefused) -> ResponseReturnValue:
-        _drain_request_body(max_upload_bytes)
+        drain_request_body(max_upload_bytes)
         return _page(
             400,
             _l("Please send the form again"),
@@ -90,7 +90,7 @@ def register_error_pages(
 
     @app.errorhandler(MalformedUpload)
     def malformed(_error: UploadRefused) -> ResponseReturnValue:
-        _drain_request_body(max_upload_bytes)
+        drain_request_body(max_upload_bytes)
         return _page(
             400,
             _l("Something went wrong"),
@@ -117,7 +117,7 @@ def _page(
     return render_template("intake/error.html", title=title, message=message, back=back), status
 
 
-def _drain_request_body(limit: int) -> None:
+def drain_request_body(limit: int) -> None:
     # Reading what the client is still sending lets it receive this page instead of a
     # reset connection; the bytes are discarded unread, and draining stops at `limit`.
     stream = request.stream

@@ -39,6 +39,26 @@ class PublicationError(IntakeError):
     """A staged submission could not be published (it was collected or already published)."""
 
 
+class TrustedReviewersError(IntakeError):
+    """The trusted reviewers file cannot be read or changed, or a key line is invalid."""
+
+
+class ReplyBundleRefused(IntakeError):
+    """A reply bundle was refused whole; the message names the reason; nothing was stored."""
+
+
+class CaseGone(IntakeError):
+    """The case a follow-up or a hidden reply names is no longer held (purged)."""
+
+
+class CapabilityRefused(IntakeError):
+    """A check-back capability is missing, forged, expired, or for another case."""
+
+
+class CheckBackBusy(IntakeError):
+    """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
+
+
 class UploadRefused(IntakeError):
     """The upload cannot be accepted; nothing of it is kept."""
 

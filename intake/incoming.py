@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 import keys
 from intake.chunks import ChunkWriter
 from intake.days import Today
-from intake.publishing import publish_submission
+from intake.derivation_gate import DerivationGate
+from intake.follow_up_writer import ConsentChange
+from intake.publishing import publish_follow_up, publish_submission
 from intake.receiving import ReceivedForm
 from intake.staging import StagedSubmission
 from keys.receipt import Argon2Cost
@@ -55,6 +57,7 @@ class IncomingSubmission:
         recipients: Sequence[keys.Recipient],
         pepper: bytes,
         receipt_cost: Argon2Cost,
+        gate: DerivationGate,
     ) -> str:
         """Encrypt the report, publish the submission, and return its new receipt code."""
         code = publish_submission(
@@ -66,9 +69,32 @@ class IncomingSubmission:
             recipients=recipients,
             pepper=pepper,
             receipt_cost=receipt_cost,
+            gate=gate,
         )
         self._published = True
         return code
+
+    def publish_follow_up(
+        self,
+        received: ReceivedForm,
+        *,
+        follows: str,
+        message: str,
+        consent: ConsentChange | None,
+        language: str,
+        recipients: Sequence[keys.Recipient],
+    ) -> None:
+        """Encrypt the follow-up document and publish it as a submission of case `follows`."""
+        publish_follow_up(
+            self._stage(),
+            received,
+            follows=follows,
+            message=message,
+            consent=consent,
+            language=language,
+            recipients=recipients,
+        )
+        self._published = True
 
     def discard(self) -> None:
         """Delete everything staged so far: the submission will not be published."""

@@ -1,8 +1,8 @@
-"""Tables of intake: staged and published submissions, their age files, and ciphertext chunks.
+"""Tables of intake: submissions, their age files, ciphertext chunks, and replies.
 
 Nothing here is readable without a reviewer's identity: chunks hold age
 ciphertext, and the only clear metadata are random ids, sizes, digests of
-ciphertext, and days.
+ciphertext, days, and which reviewer key signed which reply bundle.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     LargeBinary,
@@ -54,6 +55,10 @@ class Submission(Base):
     picked_up_day: Mapped[date | None] = mapped_column(Date)
     receipt_lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     reply_recipient: Mapped[str | None] = mapped_column(Text)
+    # A follow-up names its case: the id of the case's first submission (never of
+    # another follow-up). Not a foreign key: a follow-up keeps its own retention and
+    # may outlive its case on intake until it is picked up.
+    follows: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class StoredFile(Base):
@@ -83,3 +88,37 @@ class Chunk(Base):
     )
     seq: Mapped[int] = mapped_column(primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Reply(Base):
+    """A reviewer's reply to a case: age ciphertext only the reporter's receipt code opens."""
+
+    __tablename__ = "replies"
+
+    # Load order: the order a reporter reads replies in.
+    row: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    loaded_day: Mapped[date] = mapped_column(Date, index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # The reporter chose not to see this reply again; it stays until purged.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReviewerSequence(Base):
+    """The last reply bundle sequence loaded from each signing key: replays are refused."""
+
+    __tablename__ = "reviewer_sequences"
+
+    signer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoadedReplyBundle(Base):
+    """A reply bundle already loaded: loading it again changes nothing."""
+
+    __tablename__ = "loaded_reply_bundles"
+
+    bundle_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,4 +1,4 @@
-"""Pickup bundles (docs/pickup-bundle.md, version 2): new ciphertext out, signed, for review."""
+"""Pickup bundles (docs/pickup-bundle.md, version 3): new ciphertext out, signed, for review."""
 
 from __future__ import annotations
 
@@ -207,8 +207,8 @@ def _manifest(
                 if submission.received_day
                 else None,
                 "reply_recipient": submission.reply_recipient,
-                # Follow-ups are not stored yet; every submission is a first report.
-                "follows": None,
+                # A follow-up names its case's first submission; a first report, null.
+                "follows": submission.follows,
                 "files": [
                     {"name": f.name, "kind": f.kind, "size": f.size, "sha256": f.sha256}
                     for f in files[submission.id]

@@ -1,12 +1,13 @@
-"""Retention: picked-up submissions are deleted once their retention period has passed."""
+"""Retention: picked-up submissions and loaded replies are deleted once their time has passed."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
-from intake.models import PICKED_UP, SKIPPED, Submission
+from intake.db import writing
+from intake.models import PICKED_UP, SKIPPED, Reply, Submission
 from intake.staging import collect_stale, delete_submission
 
 
@@ -14,13 +15,28 @@ def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
     """Delete submissions picked up (or skipped) at least `retention_days` ago; return how many."""
     cutoff = today - timedelta(days=retention_days)
     with engine.connect() as connection:
-        expired = connection.execute(
-            select(Submission.id).where(
-                Submission.state.in_((PICKED_UP, SKIPPED)), Submission.picked_up_day <= cutoff
+        expired = (
+            connection.execute(
+                select(Submission.id).where(
+                    Submission.state.in_((PICKED_UP, SKIPPED)), Submission.picked_up_day <= cutoff
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     for submission_id in expired:
+        # Its replies go with it (ON DELETE CASCADE): no reply outlives its case.
         delete_submission(engine, submission_id=submission_id)
+    purge_old_replies(engine, today=today, retention_days=retention_days)
     # Staged leftovers of uploads that died are collected on the same schedule.
     collect_stale(engine, today=today)
     return len(expired)
+
+
+def purge_old_replies(engine: Engine, *, today: date, retention_days: int) -> int:
+    """Delete replies loaded at least `retention_days` ago; return how many."""
+    cutoff = today - timedelta(days=retention_days)
+    # Replies are at most 64 KiB each, so one statement stays a short transaction.
+    with writing(engine) as connection:
+        deleted = connection.execute(delete(Reply).where(Reply.loaded_day <= cutoff)).rowcount
+    return int(deleted)

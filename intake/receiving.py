@@ -125,8 +125,12 @@ class MultipartReceiver:
         recipients: Sequence[keys.Recipient],
         check_csrf: Callable[[str], bool],
         files: AttachmentFiles,
+        admit_files: Callable[[MultiDict[str, str]], None] | None = None,
     ) -> None:
         self._limits = limits
+        # Called with the fields received so far when the first file part arrives; it
+        # raises to refuse the files (a follow-up's capability must come before them).
+        self._admit_files = admit_files
         self._recipients = recipients
         self._check_csrf = check_csrf
         # The receiver only fills attachment files; their submission's owner stages,
@@ -191,6 +195,9 @@ class MultipartReceiver:
         # Nothing is stored before the request is known to come from our own form.
         if not self._csrf_ok:
             raise CsrfRefused("file before a valid CSRF token")
+        if self._admit_files is not None:
+            self._admit_files(self.received.fields)
+            self._admit_files = None
         self._part = event
         if event.name != "attachments" or not event.filename:
             return  # an empty file input, or a file field we never asked for: discarded

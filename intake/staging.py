@@ -6,22 +6,20 @@ import secrets
 from datetime import date, timedelta
 from typing import BinaryIO, cast
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
 from intake.chunks import ChunkWriter
 from intake.days import Today, utc_today
 from intake.db import writing
-from intake.errors import PublicationError
-from intake.models import PUBLISHED, STAGED, Chunk, StoredFile, Submission
+from intake.errors import CaseGone, PublicationError
+from intake.models import PICKED_UP, PUBLISHED, STAGED, Chunk, StoredFile, Submission
 
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
 # so this bounds how long a purge holds the write lock other reporters wait on.
 DELETE_BATCH_CHUNKS = 16
 # A staged submission this many days old belongs to an upload that died.
 STALE_AFTER_DAYS = 2
-
-
 
 
 class StagedSubmission:
@@ -59,9 +57,18 @@ class StagedSubmission:
             ).scalar_one()
         return ChunkWriter(self._engine, file_id=file_id)
 
-    def publish(self, *, receipt_lookup_id: str, reply_recipient: str) -> None:
-        """Make the submission visible to pickup, with its receipt, in one commit."""
+    def publish(
+        self,
+        *,
+        receipt_lookup_id: str | None,
+        reply_recipient: str | None,
+        follows: str | None = None,
+    ) -> None:
+        """Make the submission visible to pickup, with its receipt or its case, in one commit."""
         with writing(self._engine) as connection:
+            if follows is not None and not _case_held(connection, follows):
+                # The case was purged while the reporter wrote: nothing becomes visible.
+                raise CaseGone("the case this follow-up belongs to is no longer held")
             unfinished = connection.execute(
                 select(StoredFile.id).where(
                     StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
@@ -77,6 +84,7 @@ class StagedSubmission:
                     received_day=self.day,
                     receipt_lookup_id=receipt_lookup_id,
                     reply_recipient=reply_recipient,
+                    follows=follows,
                 )
             ).rowcount
             if published != 1:
@@ -87,12 +95,27 @@ class StagedSubmission:
         delete_submission(self._engine, submission_id=self.id)
 
 
+def _case_held(connection: Connection, case_id: str) -> bool:
+    found = connection.execute(
+        select(Submission.id).where(
+            Submission.id == case_id,
+            Submission.state.in_([PUBLISHED, PICKED_UP]),
+            Submission.follows.is_(None),
+        )
+    ).first()
+    return found is not None
+
+
 def delete_submission(engine: Engine, *, submission_id: str) -> None:
     """Delete a submission with its files and chunks, in short transactions."""
     with engine.connect() as connection:
-        file_ids = connection.execute(
-            select(StoredFile.id).where(StoredFile.submission_id == submission_id)
-        ).scalars().all()
+        file_ids = (
+            connection.execute(
+                select(StoredFile.id).where(StoredFile.submission_id == submission_id)
+            )
+            .scalars()
+            .all()
+        )
     for file_id in file_ids:
         _delete_chunks(engine, file_id=file_id)
         with writing(engine) as connection:
@@ -124,9 +147,15 @@ def collect_stale(engine: Engine, *, today: date) -> int:
     """Delete staged submissions left by dead uploads; return how many."""
     cutoff = today - timedelta(days=STALE_AFTER_DAYS)
     with engine.connect() as connection:
-        stale = connection.execute(
-            select(Submission.id).where(Submission.state == STAGED, Submission.staged_day <= cutoff)
-        ).scalars().all()
+        stale = (
+            connection.execute(
+                select(Submission.id).where(
+                    Submission.state == STAGED, Submission.staged_day <= cutoff
+                )
+            )
+            .scalars()
+            .all()
+        )
     for submission_id in stale:
         delete_submission(engine, submission_id=submission_id)
     return len(stale)

@@ -1,4 +1,4 @@
-"""What one intake app holds: its configuration, database engine and form class."""
+"""What one intake app holds: configuration, database engine, form class, derivation gate."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from intake.capability import CapabilityIssuer
+from intake.checkback_forms import FollowUpFormBase
 from intake.config import IntakeConfig
 from intake.days import Today
+from intake.derivation_gate import DerivationGate
 from intake.forms import ReportFormBase
 
 EXTENSION_KEY = "haven_intake"
@@ -21,7 +24,11 @@ class IntakeState:
     config: IntakeConfig
     engine: Engine
     report_form: type[ReportFormBase]
+    follow_up_form: type[FollowUpFormBase]
     today: Today
+    # Rations Argon2 between submissions and check-backs in this process.
+    gate: DerivationGate
+    capabilities: CapabilityIssuer
 
 
 def attach_state(app: Flask, state: IntakeState) -> None:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 from flask import Blueprint, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
 
-from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
+from intake.errors import CsrfRefused
 from intake.forms import ReportFormBase
 from intake.incoming import IncomingSubmission
 from intake.questionnaire import QUESTIONS, SECTIONS
-from intake.receiving import AttachmentFiles, Limits, MultipartReceiver
+from intake.request_body import limits_of, multipart_receiver, request_body
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
@@ -56,7 +52,7 @@ def submit_report() -> ResponseReturnValue:
     # Whatever goes wrong, or if the form comes back for correction, leaving this
     # block unpublished deletes everything of the submission that was staged.
     with IncomingSubmission(state.engine, today=state.today) as submission:
-        received = _receiver(state, submission).receive(_request_body(state))
+        received = multipart_receiver(state, submission).receive(request_body(state))
         form = state.report_form(formdata=received.fields)
         if not form.validate_report(attachment_count=len(received.attachments)):
             if form.csrf_token.errors:
@@ -69,6 +65,7 @@ def submit_report() -> ResponseReturnValue:
             recipients=state.config.recipients,
             pepper=state.config.receipt_pepper,
             receipt_cost=state.config.receipt_cost,
+            gate=state.gate,
         )
     return render_template("intake/receipt.html", code=code)
 
@@ -79,47 +76,6 @@ def _render_form(form: ReportFormBase, state: IntakeState, *, files_dropped: boo
         form=form,
         sections=SECTIONS,
         questions=QUESTIONS,
-        limits=_limits(state),
+        limits=limits_of(state),
         files_dropped=files_dropped,
     )
-
-
-def _limits(state: IntakeState) -> Limits:
-    config = state.config
-    return Limits(
-        max_upload_bytes=config.max_upload_bytes,
-        max_files=config.max_files,
-        max_text_chars=config.max_text_chars,
-    )
-
-
-def _receiver(state: IntakeState, files: AttachmentFiles) -> MultipartReceiver:
-    if request.mimetype != "multipart/form-data":
-        raise MalformedUpload("the form must be sent as multipart/form-data")
-    boundary = request.mimetype_params.get("boundary", "")
-    if not boundary:
-        raise MalformedUpload("multipart body without a boundary")
-    return MultipartReceiver(
-        boundary=boundary.encode("latin-1"),
-        limits=_limits(state),
-        recipients=state.config.recipients,
-        check_csrf=_csrf_token_valid,
-        files=files,
-    )
-
-
-def _request_body(state: IntakeState) -> BinaryIO:
-    declared = request.content_length
-    if declared is not None and declared > state.config.max_upload_bytes:
-        raise UploadTooLarge("total", body_unread=True)
-    # The raw stream, never request.form or request.files: those would spool
-    # plaintext attachments to a temporary file.
-    return request.stream  # type: ignore[return-value]
-
-
-def _csrf_token_valid(token: str) -> bool:
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        return False
-    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from intake import create_app
 from intake.config import IntakeConfig, load_config
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
+from tests.support import require
+
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +52,23 @@ def app(config: IntakeConfig) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client of `app`."""
     return app.test_client()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A uniquely named database, created for this test and dropped after it."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        require(False, f"PostgreSQL at 127.0.0.1:5432 is not reachable ({error})")
+        raise
+    name = f"haven_intake_{secrets.token_hex(6)}"
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()

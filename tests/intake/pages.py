@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -127,4 +128,20 @@ def every_page(client: FlaskClient, *, max_text_chars: int) -> dict[str, Page]:
         {"csrf_token": csrf_token(client), "narrative": "x" * (5 * max_text_chars)}
     )
     pages["refused"] = post({"csrf_token": "not-the-token", "narrative": "it happened"})
+    pages.update(check_back_pages(client, pages["receipt"]))
+    return pages
+
+
+def check_back_pages(client: FlaskClient, receipt: Page) -> dict[str, Page]:
+    """The check-back pages: the code form, a wrong code, and a right one (no reply yet)."""
+    match = re.search(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>', receipt.html)
+    assert match, "the receipt page shows no code"
+    pages = {}
+    response = client.get("/check")
+    pages["check"] = read_page(response.status_code, response.get_data(as_text=True))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', pages["check"].html)
+    assert token, "the check-back form carries no CSRF token"
+    for name, code in (("check_wrong", "not the code"), ("check_results", match.group(1))):
+        response = client.post("/check", data={"csrf_token": token.group(1), "code": code})
+        pages[name] = read_page(response.status_code, response.get_data(as_text=True))
     return pages

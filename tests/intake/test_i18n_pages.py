@@ -86,6 +86,9 @@ EXPECTED_STATUS = {
     "receipt": 200,
     "too_large": 413,
     "refused": 400,
+    "check": 200,
+    "check_wrong": 200,
+    "check_results": 200,
 }
 
 

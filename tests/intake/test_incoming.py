@@ -13,6 +13,7 @@ from sqlalchemy import select
 import keys
 from intake.config import IntakeConfig
 from intake.days import utc_today
+from intake.derivation_gate import DerivationGate
 from intake.incoming import IncomingSubmission
 from intake.models import Submission
 from intake.receiving import ReceivedAttachment, ReceivedForm
@@ -64,6 +65,7 @@ def test_a_published_submission_is_kept(app: Flask, config: IntakeConfig) -> Non
             recipients=config.recipients,
             pepper=config.receipt_pepper,
             receipt_cost=config.receipt_cost,
+            gate=DerivationGate(slots=2, checkbacks_per_minute=1),
         )
     assert len(code.split()) == 7
     assert list(submissions(engine).values()) == ["published"]
@@ -98,6 +100,7 @@ def test_a_submission_has_one_day_however_often_the_clock_turns(
             recipients=config.recipients,
             pepper=config.receipt_pepper,
             receipt_cost=config.receipt_cost,
+            gate=DerivationGate(slots=2, checkbacks_per_minute=1),
         )
     with engine.connect() as connection:
         ((submission_id, staged_day, received_day),) = connection.execute(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import secrets
 import tarfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,29 +20,6 @@ from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.forms import csrf_token
 from tests.intake.storage import engine_of, submissions
-from tests.support import require
-
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    """A uniquely named database, created for this test and dropped after it."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
-        )
-    except psycopg.OperationalError as error:
-        require(False, f"PostgreSQL at 127.0.0.1:5432 is not reachable ({error})")
-        raise
-    name = f"haven_intake_{secrets.token_hex(6)}"
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
 
 
 @pytest.mark.postgres

@@ -1,0 +1,186 @@
+"""The check-back pages: enter the receipt code, read replies, add a follow-up, hide a reply."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from intake.checkback import OpenedCase, hide_reply, open_case
+from intake.checkback_forms import CheckForm, FollowUpFormBase, HideForm
+from intake.error_pages import drain_request_body
+from intake.errors import CapabilityRefused, CaseGone, CheckBackBusy, CsrfRefused
+from intake.incoming import IncomingSubmission
+from intake.receiving import BYTES_PER_CHAR
+from intake.reply_documents import STATUS_TEXTS
+from intake.request_body import limits_of, multipart_receiver, request_body
+from intake.state import IntakeState, intake_state
+
+checkback_blueprint = Blueprint("checkback", __name__)
+
+# A code is short; a carried-over message is at most one answer, percent-encoded
+# (3 bytes per byte). A larger body cannot be an honest check-back.
+BASE_BODY_BYTES = 16 * 1024
+PERCENT_ENCODING = 3
+
+NOT_FOUND = _l(
+    "We could not open a report with this code. Check each word and their order, then try again."
+)
+
+
+@checkback_blueprint.get("/check")
+def check_form() -> ResponseReturnValue:
+    """Ask for the receipt code."""
+    return render_template("intake/check.html", form=CheckForm(formdata=None))
+
+
+@checkback_blueprint.post("/check")
+def check_back() -> ResponseReturnValue:
+    """Open the case the code names and show its replies, within this request only."""
+    state = intake_state()
+    bound = BASE_BODY_BYTES + state.config.max_text_chars * BYTES_PER_CHAR * PERCENT_ENCODING
+    declared = request.content_length
+    if declared is None or declared > bound:
+        # No code is this long, so refusing before Argon2 tells nothing about codes.
+        drain_request_body(state.config.max_upload_bytes)
+        return _not_found(CheckForm(formdata=None))
+    if not request.form:
+        # Werkzeug drops a body that is not UTF-8 whole; no code is anything but ASCII,
+        # so this too is refused before Argon2 without telling anything about codes.
+        return _not_found(CheckForm(formdata=None))
+    form = CheckForm()
+    if not form.validate():
+        return _expired_page(form, status=400)
+    opened = open_case(
+        state.engine,
+        form.code.data or "",
+        pepper=state.config.receipt_pepper,
+        cost=state.config.receipt_cost,
+        gate=state.gate,
+    )
+    if opened is None:
+        return _not_found(form)
+    follow_up = state.follow_up_form(
+        formdata=None,
+        data={
+            "capability": state.capabilities.issue(case_id=opened.case_id),
+            "message": form.message.data or "",
+        },
+    )
+    return _results(state, opened, follow_up)
+
+
+@checkback_blueprint.post("/check/follow-up")
+def send_follow_up() -> ResponseReturnValue:
+    """Receive, encrypt and publish a follow-up to the case the capability names."""
+    state = intake_state()
+
+    def admit_files(fields: MultiDict[str, str]) -> None:
+        # Files are stored only for a capability already checked.
+        state.capabilities.case_of(fields.get("capability", ""))
+
+    with IncomingSubmission(state.engine, today=state.today) as submission:
+        receiver = multipart_receiver(state, submission, admit_files=admit_files)
+        try:
+            received = receiver.receive(request_body(state))
+            form = state.follow_up_form(formdata=received.fields)
+            case_id = state.capabilities.case_of(form.capability.data or "")
+        except CapabilityRefused:
+            drain_request_body(state.config.max_upload_bytes)
+            carried = receiver.received.fields.get("message", "")
+            return _expired_page(CheckForm(formdata=None, data={"message": carried}), status=403)
+        if not form.validate_follow_up(attachment_count=len(received.attachments)):
+            if form.csrf_token.errors:
+                raise CsrfRefused("invalid CSRF token")
+            page = _follow_up_page(state, form, files_dropped=bool(received.attachments))
+            return page, 422
+        try:
+            submission.publish_follow_up(
+                received,
+                follows=case_id,
+                message=form.message.data or "",
+                consent=form.consent_change(),
+                language=str(get_locale() or "en"),
+                recipients=state.config.recipients,
+            )
+        except CaseGone:
+            return _case_gone()
+    return render_template("intake/follow_up_sent.html")
+
+
+@checkback_blueprint.post("/check/hide")
+def hide() -> ResponseReturnValue:
+    """Hide one reply from the reporter's own view (nothing is deleted or read)."""
+    state = intake_state()
+    form = HideForm()
+    if not form.validate():
+        return _expired_page(CheckForm(formdata=None), status=400)
+    try:
+        case_id = state.capabilities.case_of(form.capability.data or "")
+    except CapabilityRefused:
+        return _expired_page(CheckForm(formdata=None), status=403)
+    if not hide_reply(state.engine, case_id=case_id, reply_id=form.reply_id.data or ""):
+        return _case_gone()
+    return render_template("intake/reply_hidden.html")
+
+
+@checkback_blueprint.errorhandler(CheckBackBusy)
+def busy(_error: CheckBackBusy) -> ResponseReturnValue:
+    """Too many check-backs: asked to wait before Argon2 runs; nothing was tried."""
+    drain_request_body(intake_state().config.max_upload_bytes)
+    page = render_template(
+        "intake/error.html",
+        title=_l("Busy"),
+        message=_l(
+            "Many people are checking their reports right now. "
+            "Please wait a minute, then try again."
+        ),
+        back=False,
+    )
+    return page, 429, {"Retry-After": "60"}
+
+
+def _not_found(form: CheckForm) -> ResponseReturnValue:
+    # One answer for every code that opens nothing: wrong, mistyped, purged, or not a code.
+    form.code.data = ""
+    return render_template("intake/check.html", form=form, not_found=NOT_FOUND)
+
+
+def _expired_page(form: CheckForm, *, status: int) -> ResponseReturnValue:
+    form.code.data = ""
+    return render_template("intake/check.html", form=form, expired=True), status
+
+
+def _case_gone() -> ResponseReturnValue:
+    page = render_template(
+        "intake/error.html",
+        title=_l("Nothing was saved"),
+        message=_l(
+            "We could not find this part of your report any more: it may have been closed "
+            "and deleted. Nothing was saved."
+        ),
+        back=False,
+    )
+    return page, 404
+
+
+def _results(state: IntakeState, opened: OpenedCase, follow_up: FollowUpFormBase) -> str:
+    capability = follow_up.capability.data
+    return render_template(
+        "intake/check_results.html",
+        replies=opened.replies,
+        status_text=STATUS_TEXTS[opened.status] if opened.status else None,
+        status_texts=STATUS_TEXTS,
+        hide_form=HideForm(formdata=None, data={"capability": capability}),
+        form=follow_up,
+        limits=limits_of(state),
+        files_dropped=False,
+    )
+
+
+def _follow_up_page(state: IntakeState, form: FollowUpFormBase, *, files_dropped: bool) -> str:
+    return render_template(
+        "intake/follow_up.html", form=form, limits=limits_of(state), files_dropped=files_dropped
+    )

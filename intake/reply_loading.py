@@ -1,0 +1,273 @@
+"""Loading a reply bundle (docs/reply-bundle.md, "Loading a bundle"): all of it, or nothing.
+
+The bundle came on a stick from elsewhere. Its signature is checked against
+the trusted reviewers before a byte of the manifest is parsed, every reply
+file is checked against the signed manifest, and the replies are stored (as
+the ciphertext they are) with the signer's new sequence in one transaction:
+a refused bundle changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from contracts.replies import (
+    MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
+    MAX_REPLIES,
+    MAX_REPLY_FILE_BYTES,
+    SIGNATURE_NAME,
+)
+from intake.db import writing
+from intake.errors import ReplyBundleRefused
+from intake.models import (
+    PICKED_UP,
+    PUBLISHED,
+    LoadedReplyBundle,
+    Reply,
+    ReviewerSequence,
+    Submission,
+)
+from intake.reply_manifest import ReplyManifest, parse_reply_manifest
+from intake.trusted_reviewers import TrustedReviewer
+from intake.ustar import BLOCK, UstarReader
+from keys.errors import SignatureError
+from keys.signing import REPLIES_NAMESPACE, VerifyingKey
+
+# An armored Ed25519 SSHSIG is under 300 bytes; keys.signing refuses more than 4 KiB.
+MAX_SIGNATURE_BYTES = 4096
+# The largest bundle the contract allows: both first members, MAX_REPLIES replies of
+# the largest size, each with its header and padding, and the end-of-archive blocks
+# rounded up to tar's 10 KiB records. Anything larger is refused before it is read.
+MAX_BUNDLE_BYTES = (
+    2 * BLOCK
+    + MAX_MANIFEST_BYTES
+    + MAX_SIGNATURE_BYTES
+    + MAX_REPLIES * (BLOCK + MAX_REPLY_FILE_BYTES)
+    + 3 * 10240
+)
+AGE_MAGIC = b"age-encryption.org/v1\n"
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    """What loading a bundle did."""
+
+    bundle_id: str
+    signer: str
+    replies: int
+    # True when this bundle had been loaded before: nothing changed.
+    already_loaded: bool
+
+
+def load_reply_bundle(
+    engine: Engine, path: Path, *, trusted: Sequence[TrustedReviewer], today: date
+) -> LoadedBundle:
+    """Verify and store every reply of the bundle at `path`, or raise ReplyBundleRefused."""
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        raise ReplyBundleRefused(f"cannot read {path}: {error.strerror}") from None
+    with stream:
+        _refuse_unbounded(stream)
+        reader = UstarReader(stream)
+        raw_manifest = _first_member(reader, MANIFEST_NAME, MAX_MANIFEST_BYTES)
+        raw_signature = _first_member(reader, SIGNATURE_NAME, MAX_SIGNATURE_BYTES)
+        key = _signing_reviewer(raw_manifest, raw_signature, trusted)
+        # Only now, with the bytes known to come from a trusted reviewer, is JSON parsed.
+        manifest = parse_reply_manifest(raw_manifest)
+        if manifest.signer != key.fingerprint():
+            raise ReplyBundleRefused(
+                f"the manifest names {manifest.signer} as signer, but {key.fingerprint()} signed it"
+            )
+        with engine.connect() as connection:
+            if _already_loaded(connection, manifest.bundle_id):
+                return LoadedBundle(manifest.bundle_id, manifest.signer, 0, already_loaded=True)
+            _refuse_old_sequence(connection, manifest)
+        ciphertexts = _reply_files(reader, manifest)
+    _store(engine, manifest, ciphertexts, today=today)
+    return LoadedBundle(
+        manifest.bundle_id, manifest.signer, len(manifest.replies), already_loaded=False
+    )
+
+
+def _refuse_unbounded(stream: BinaryIO) -> None:
+    status = os.fstat(stream.fileno())
+    if not stat.S_ISREG(status.st_mode):
+        raise ReplyBundleRefused("a reply bundle must be a regular file")
+    if status.st_size > MAX_BUNDLE_BYTES:
+        raise ReplyBundleRefused(
+            f"the bundle is larger ({status.st_size} bytes) than any valid one "
+            f"({MAX_BUNDLE_BYTES} bytes)"
+        )
+
+
+def _first_member(reader: UstarReader, name: str, limit: int) -> bytes:
+    member = reader.next_member()
+    if member is None or member.name != name:
+        raise ReplyBundleRefused(
+            f"the bundle does not start with {MANIFEST_NAME}, then {SIGNATURE_NAME}"
+        )
+    if member.size > limit:
+        raise ReplyBundleRefused(f"{name} is larger than {limit} bytes")
+    return reader.read_data(member)
+
+
+def _signing_reviewer(
+    manifest: bytes, signature: bytes, trusted: Sequence[TrustedReviewer]
+) -> VerifyingKey:
+    try:
+        text = signature.decode("ascii")
+    except UnicodeDecodeError:
+        raise ReplyBundleRefused(f"{SIGNATURE_NAME} is not an armored signature") from None
+    for reviewer in trusted:
+        try:
+            reviewer.key.verify(manifest, text, namespace=REPLIES_NAMESPACE)
+        except SignatureError:
+            continue
+        return reviewer.key
+    raise ReplyBundleRefused(
+        "the manifest signature does not verify with any trusted reviewer key "
+        "(unknown signer, another purpose, or altered data)"
+    )
+
+
+def _already_loaded(connection: Connection, bundle_id: str) -> bool:
+    found = connection.execute(
+        select(LoadedReplyBundle.bundle_id).where(LoadedReplyBundle.bundle_id == bundle_id)
+    ).first()
+    return found is not None
+
+
+def _last_sequence(connection: Connection, signer: str) -> int | None:
+    return connection.execute(
+        select(ReviewerSequence.last_sequence).where(ReviewerSequence.signer == signer)
+    ).scalar_one_or_none()
+
+
+def _refuse_old_sequence(connection: Connection, manifest: ReplyManifest) -> None:
+    last = _last_sequence(connection, manifest.signer)
+    if last is not None and manifest.sequence <= last:
+        raise ReplyBundleRefused(
+            f"sequence {manifest.sequence} is not above {last}, the last loaded from "
+            f"{manifest.signer}: a replayed or reordered bundle"
+        )
+
+
+def _reply_files(reader: UstarReader, manifest: ReplyManifest) -> dict[str, bytes]:
+    """Read every reply member, checked against the signed manifest; return them by reply id."""
+    expected = {entry.file: entry for entry in manifest.replies}
+    found: dict[str, bytes] = {}
+    while (member := reader.next_member()) is not None:
+        entry = expected.get(member.name)
+        if entry is None or entry.id in found:
+            raise ReplyBundleRefused(f"member {member.name} is not listed in the manifest")
+        if member.size != entry.size or member.size > MAX_REPLY_FILE_BYTES:
+            raise ReplyBundleRefused(f"{member.name} is not the size the manifest gives")
+        data = reader.read_data(member)
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise ReplyBundleRefused(f"{member.name} does not match its SHA-256 in the manifest")
+        if not data.startswith(AGE_MAGIC):
+            raise ReplyBundleRefused(f"{member.name} is not a binary age file")
+        found[entry.id] = data
+    missing = [entry.file for entry in manifest.replies if entry.id not in found]
+    if missing:
+        raise ReplyBundleRefused(f"the bundle lacks {missing[0]}, which the manifest lists")
+    return found
+
+
+def _store(
+    engine: Engine, manifest: ReplyManifest, ciphertexts: dict[str, bytes], *, today: date
+) -> None:
+    try:
+        with writing(engine) as connection:
+            # Checked again inside the transaction: another load may have run meanwhile.
+            if _already_loaded(connection, manifest.bundle_id):
+                raise ReplyBundleRefused(f"bundle {manifest.bundle_id} was loaded meanwhile")
+            _refuse_old_sequence(connection, manifest)
+            _refuse_unknown_cases(connection, manifest)
+            _refuse_known_replies(connection, manifest)
+            _advance_sequence(connection, manifest)
+            connection.execute(insert(LoadedReplyBundle).values(bundle_id=manifest.bundle_id))
+            if manifest.replies:
+                connection.execute(
+                    insert(Reply),
+                    [
+                        {
+                            "id": entry.id,
+                            "submission_id": entry.submission_id,
+                            "loaded_day": today,
+                            "data": ciphertexts[entry.id],
+                            "hidden": False,
+                        }
+                        for entry in manifest.replies
+                    ],
+                )
+    except IntegrityError:
+        # A concurrent load of the same bundle or signer won the race; ours rolled back.
+        raise ReplyBundleRefused(
+            "another load changed the same rows meanwhile; nothing stored"
+        ) from None
+
+
+def _refuse_unknown_cases(connection: Connection, manifest: ReplyManifest) -> None:
+    wanted = {entry.submission_id for entry in manifest.replies}
+    held: set[str] = set()
+    for batch in _batches(sorted(wanted)):
+        held.update(
+            connection.execute(
+                select(Submission.id).where(
+                    Submission.id.in_(batch),
+                    Submission.state.in_([PUBLISHED, PICKED_UP]),
+                    # Replies go to the case, whose first submission holds the recipient.
+                    Submission.follows.is_(None),
+                    Submission.reply_recipient.is_not(None),
+                )
+            ).scalars()
+        )
+    unknown = sorted(wanted - held)
+    if unknown:
+        raise ReplyBundleRefused(
+            f"a reply is for submission {unknown[0]}, which intake does not hold "
+            "(purged, a follow-up, or never received)"
+        )
+
+
+def _refuse_known_replies(connection: Connection, manifest: ReplyManifest) -> None:
+    for batch in _batches([entry.id for entry in manifest.replies]):
+        known = connection.execute(select(Reply.id).where(Reply.id.in_(batch))).first()
+        if known is not None:
+            raise ReplyBundleRefused(f"reply {known.id} was already loaded from another bundle")
+
+
+def _advance_sequence(connection: Connection, manifest: ReplyManifest) -> None:
+    if _last_sequence(connection, manifest.signer) is None:
+        connection.execute(
+            insert(ReviewerSequence).values(signer=manifest.signer, last_sequence=manifest.sequence)
+        )
+        return
+    advanced = connection.execute(
+        update(ReviewerSequence)
+        .where(
+            ReviewerSequence.signer == manifest.signer,
+            ReviewerSequence.last_sequence < manifest.sequence,
+        )
+        .values(last_sequence=manifest.sequence)
+    ).rowcount
+    if advanced != 1:
+        raise ReplyBundleRefused("a later bundle from the same signer was loaded meanwhile")
+
+
+def _batches(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    # Bounded IN lists: SQLite caps the number of bound parameters per statement.
+    return [values[at : at + size] for at in range(0, len(values), size)]

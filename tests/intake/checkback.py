@@ -1,0 +1,29 @@
+"""Checking back through the Flask test client: the code form, the results, the follow-up."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CAPABILITY = re.compile(r'id="capability" name="capability" type="hidden" value="([^"]+)"')
+
+
+def check_csrf(client: FlaskClient) -> str:
+    match = CSRF.search(client.get("/check").get_data(as_text=True))
+    assert match, "the check-back form carries no CSRF token"
+    return match.group(1)
+
+
+def check_back(client: FlaskClient, code: str | bytes, **extra: Any) -> TestResponse:
+    """POST a receipt code as the check-back form does."""
+    return client.post("/check", data={"csrf_token": check_csrf(client), "code": code, **extra})
+
+
+def capability_of(page: TestResponse) -> str:
+    match = CAPABILITY.search(page.get_data(as_text=True))
+    assert match, "the results page carries no capability"
+    return match.group(1)
