@@ -5,6 +5,7 @@ halves kept apart as they are in real life:
 
     haven-demo/data/                 the intake server's data directory
     haven-demo/reviewer-identity.age the reviewer's key, passphrase-protected
+    haven-demo/reviewer-passphrase   its passphrase, for the commands that take a file
     haven-demo/review/               the offline review workspace
 
 then serves intake on http://127.0.0.1:8080 and prints the rest of the loop.
@@ -30,6 +31,9 @@ DEMO_DIR = Path("haven-demo")
 HOST = "127.0.0.1"
 REVIEW_PORT = 8765
 IDENTITY_FILE = "reviewer-identity.age"
+# The demo passphrase in a file, for `haven review reply` and `replies`, which
+# read it from one (a real reviewer keeps that file off shared disks).
+PASSPHRASE_FILE = "reviewer-passphrase"  # noqa: S105 (a file name)
 REVIEWER_NAME = "demo-reviewer"
 # Printed on every run: this key protects nothing but demo data.
 DEMO_PASSPHRASE = "demo passphrase, not for real use"  # noqa: S105 (published on purpose)
@@ -60,6 +64,9 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
             keys.HybridIdentity.generate() if post_quantum else keys.X25519Identity.generate()
         )
         keys.write_identity_file(identity_path, [identity], passphrase=DEMO_PASSPHRASE)
+        passphrase_path = root / PASSPHRASE_FILE
+        passphrase_path.write_text(DEMO_PASSPHRASE + "\n")
+        passphrase_path.chmod(0o600)
         data_dir.mkdir(mode=0o700, exist_ok=True)
         recipients_file.write_text(
             f"# the demo reviewer ({identity_path})\n{identity.recipient()}\n"
@@ -70,7 +77,24 @@ def prepare_demo(root: Path, *, post_quantum: bool) -> Path:
     # The demo workspace pins the demo intake's key, as reviewers pin the real one.
     intake_key = str(ensure_pickup_signing_key(data_dir).public_key())
     _prepare_review_workspace(root / "review", recipients_file, intake_key=intake_key)
+    _trust_demo_reviewer(root / "review", data_dir)
     return data_dir
+
+
+def _trust_demo_reviewer(workspace: Path, data_dir: Path) -> None:
+    """Intake trusts the demo reviewer's reply signing key, as an operator would."""
+    from intake.trusted_reviewers import read_trusted_reviewers, trust_reviewer
+    from review.session.signing_keys import ensure_signing_key, public_line
+    from review.workspace.models import Reviewer
+    from review.workspace.store import Workspace
+
+    with Workspace.open(workspace) as opened, opened.transaction() as session:
+        reviewer = session.get(Reviewer, REVIEWER_NAME)
+        assert reviewer is not None
+        key = ensure_signing_key(session, reviewer, actor="demo")
+    trusted = {t.key.fingerprint() for t in read_trusted_reviewers(data_dir)}
+    if key.fingerprint() not in trusted:
+        trust_reviewer(data_dir, public_line(key, REVIEWER_NAME))
 
 
 def _prepare_review_workspace(workspace: Path, recipients_file: Path, *, intake_key: str) -> None:
@@ -97,6 +121,7 @@ def _prepare_review_workspace(workspace: Path, recipients_file: Path, *, intake_
 def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
     """Return the rest of the loop, step by step."""
     identity = root / IDENTITY_FILE
+    unlock = f"--identity {identity} --passphrase-file {root / PASSPHRASE_FILE}"
     decrypt = f"haven keys decrypt -i {identity}" if post_quantum else f"age -d -i {identity}"
     # Installed in a virtual environment (as the README does), `haven` is on the
     # PATH of another terminal only once that environment is activated.
@@ -115,10 +140,22 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
             f"4. Triage:  haven review serve --workspace {root}/review",
             f"   then open http://{HOST}:{REVIEW_PORT}/, unlock with {identity}",
             "   and the passphrase above: inbox, case, status, tags, notes, search, dashboard.",
-            f"5. Audit:   haven review audit verify --workspace {root}/review",
-            f"6. Stock tools: mkdir -p {root}/unpacked && tar -xf {root}/bundle.tar -C "
+            "   On the case page, write a reply to the reporter (a status, a text, or both),",
+            f"   or from the command line: haven review cases --workspace {root}/review {unlock}",
+            f"   then haven review reply CASE --status reading --workspace {root}/review {unlock}",
+            f"5. Reply:   haven review replies --workspace {root}/review {unlock} "
+            f"--out {root}/replies.tar",
+            "   (each reply encrypted to that reporter's own key, the bundle signed by you)",
+            f"6. Deliver: haven intake load-replies --data-dir {root}/data {root}/replies.tar",
+            f"7. Check back: open http://{HOST}:{port}/check, enter the receipt code, read the",
+            "   reply in the report's language, and add a message or a file to the same case.",
+            f"8. Again:   haven intake pickup --data-dir {root}/data --out {root}/bundle2.tar",
+            f"   and haven review import {root}/bundle2.tar --workspace {root}/review:",
+            "   the follow-up joins its case, marked as news in the inbox.",
+            f"9. Audit:   haven review audit verify --workspace {root}/review",
+            f"10. Stock tools: mkdir -p {root}/unpacked && tar -xf {root}/bundle.tar -C "
             f"{root}/unpacked",
-            f'   for f in {root}/unpacked/submissions/*/report.age; do {decrypt} "$f"; done',
+            f'    for f in {root}/unpacked/submissions/*/report.age; do {decrypt} "$f"; done',
         )
     )
 

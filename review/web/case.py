@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachments import inline_image, stream_plaintext
 from review.casefile.facets import CaseRow
+from review.casefile.timeline import case_timeline
 from review.errors import ReplyError
 from review.replies.record import ReplyContent
 from review.replies.writing import replies_of, reply_recipient, write_reply
@@ -124,14 +125,11 @@ def show(case_id: str) -> ResponseReturnValue:
     described = {(case_id, a.file): a for a in report.attachments}
     described.update({(f.id, a.file): a for f in report.follow_ups for a in f.attachments})
     replies = replies_of(state().workspace, case_id, identities=current.identities)
-    # One timeline: the report, its follow-ups and the replies, by day (stable within one).
-    timeline = sorted([("report", report.received_day, report),
-                       *(("follow_up", f.received_day, f) for f in report.follow_ups),
-                       *(("reply", r.written_day, r) for r in replies)],
-                      key=lambda entry: entry[1])
     reviewers = [r.name for r in state().workspace.reviewers()]
     with state().workspace.sessions() as db:
         answerable = _answerable(db, case_id)
+        timeline = case_timeline(db, case_id, report=report, received_day=report.received_day,
+                                 follow_ups=report.follow_ups, replies=replies)
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
