@@ -66,6 +66,12 @@ def _contents(workspace: Workspace) -> Iterator[Finding]:
     if classic:
         yield Finding(False, "reviewers", f"classic X25519 keys ({', '.join(classic)}): sealed "
                       "triage could be opened by a quantum computer later")
+    unsigned = [r.name for r in reviewers if r.signing_key is None]
+    if unsigned:
+        # Not an error: such a reviewer gets a key at their next unlock; until then
+        # they cannot send replies, and intake has no line of theirs to trust.
+        yield Finding(False, "reviewers", f"no reply signing key yet ({', '.join(unsigned)}): "
+                      "`haven review signing-key --reviewer NAME` makes one")
 
 
 def _heads(workspace: Workspace, heads_file: Path | None) -> Iterator[Finding]:

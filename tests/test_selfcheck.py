@@ -179,6 +179,14 @@ def test_classic_reviewers_are_a_warning(tmp_path: Path) -> None:
     assert code == 0 and any("classic X25519 keys (bob)" in line for line in lines), lines
 
 
+def test_a_reviewer_without_a_signing_key_is_a_warning(workspace: Path) -> None:
+    with sqlite3.connect(workspace / DATABASE_NAME) as db:
+        db.execute("UPDATE reviewers SET signing_key = NULL, sealed_signing_key = NULL")
+    db.close()
+    code, lines = _review_check(workspace)
+    assert code == 0 and any("no reply signing key yet (alice)" in line for line in lines), lines
+
+
 def test_the_demo_layout_has_no_error(tmp_path: Path) -> None:
     data_dir = prepare_demo(tmp_path / "haven-demo", post_quantum=True)
     code, lines = _intake_check(data_dir, environ=demo_environ(data_dir))
