@@ -15,12 +15,12 @@ from pathlib import Path
 import keys
 from intake.addresses import is_loopback
 from intake.config import DATABASE_FILE, RECIPIENTS_FILE, load_config, load_recipients
-from intake.errors import ConfigError
+from intake.errors import ConfigError, TrustedReviewersError
 from intake.pickup_key import PICKUP_SIGNING_KEY_FILE
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE
+from intake.trusted_reviewers import TRUSTED_REVIEWERS_FILE, read_trusted_reviewers
 
 # Where the replies feature keeps the reviewer keys whose reply bundles it accepts.
-TRUSTED_REVIEWERS_FILE = "trusted_reviewers"
 # Retention past this many days keeps picked-up ciphertext (and the days it
 # arrived) on the server longer than a pickup cycle needs.
 LONG_RETENTION_DAYS = 30
@@ -156,3 +156,13 @@ def _trusted_reviewers(path: Path) -> Iterator[Finding]:
     elif _mode(path) & _OTHERS_WRITE:
         yield Finding(True, str(path), f"mode {_mode(path):04o}: whoever can write it can sign "
                       "replies to reporters; chmod go-w")
+    else:
+        # The same reader load-replies uses, so what passes here loads there.
+        try:
+            trusted = read_trusted_reviewers(path.parent)
+        except TrustedReviewersError as error:
+            yield Finding(True, str(path), str(error))
+        else:
+            if not trusted:
+                yield Finding(False, str(path), "lists no reviewer key: no reply bundle can be "
+                              "loaded (`haven intake trust-reviewer`)")

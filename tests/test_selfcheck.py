@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import keys
 from haven.demo import demo_environ, prepare_demo
 from intake.cli import intake_group
+from keys.signing import SigningKey
 from review.cli import review_group
 from review.workspace.heads import publish_head
 from review.workspace.store import DATABASE_NAME, Workspace
@@ -45,7 +46,7 @@ def data_dir(tmp_path: Path) -> Path:
     path = prepare_data_dir(tmp_path / "data", [HYBRID])
     for child in path.iterdir():
         child.chmod(0o600)
-    (path / "trusted_reviewers").write_text("")
+    (path / "trusted_reviewers").write_text(f"{SigningKey.generate().public_key()} alice\n")
     return path
 
 
@@ -82,6 +83,11 @@ def _breakages() -> dict[str, tuple[Callable[[Path], object], str, bool]]:
                                       "fine until replies are in use", False),
         "writable trusted reviewers": (lambda d: (d / "trusted_reviewers").chmod(0o666),
                                        "can sign replies to reporters", True),
+        "unreadable trusted reviewer line": (
+            lambda d: (d / "trusted_reviewers").write_text("ssh-rsa AAAA not-ed25519\n"),
+            "trusted_reviewers, line 1", True),
+        "empty trusted reviewers": (lambda d: (d / "trusted_reviewers").write_text("# none\n"),
+                                    "lists no reviewer key", False),
     }
 
 
