@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,27 +65,50 @@ def neutral_site() -> Iterator[NeutralSite]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) -> Iterator[Intake]:
+@contextmanager
+def serving_intake(
+    workdir: Path, reviewer: keys.X25519Identity | keys.HybridIdentity, neutral_site: NeutralSite
+) -> Iterator[Intake]:
     """`haven intake init` and `haven intake serve --plain-http` on a free loopback port."""
-    workdir = tmp_path_factory.mktemp("browser")
     data_dir = workdir / "data"
+    # A TMPDIR of its own, so whatever intake might spool can be searched for plaintext.
+    tmpdir = workdir / "tmp"
+    tmpdir.mkdir(parents=True)
     env = {
         **os.environ,
+        "TMPDIR": str(tmpdir),
         "HAVEN_QUICK_EXIT_URL": neutral_site.url,
         "HAVEN_MAX_FILES": str(MAX_FILES),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
     subprocess.run(
-        [*command, "init", "--data-dir", str(data_dir)], env=env, check=True, timeout=WAIT_SECONDS
-    )
-    reviewer = keys.X25519Identity.generate()
+        [*command, "init", "--data-dir", str(data_dir)],
+        env=env, check=True, capture_output=True, timeout=WAIT_SECONDS,
+    )  # fmt: skip
     (data_dir / "recipients.txt").write_text(f"{reviewer.recipient()}\n")
     port = free_port()
     serve = [*command, "serve", "--data-dir", str(data_dir), "--plain-http", *SERVE_OPTIONS,
              "--port", str(port)]  # fmt: skip
-    with serving("intake", serve, port=port, log=workdir / "server.log", env=env) as server:
-        yield Intake(url=server.url, data_dir=data_dir, reviewer=reviewer)
+    log = workdir / "server.log"
+    with serving("intake", serve, port=port, log=log, env=env) as server:
+        yield Intake(url=server.url, data_dir=data_dir, reviewer=reviewer, tmpdir=tmpdir, log=log)
+
+
+@pytest.fixture(scope="session")
+def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) -> Iterator[Intake]:
+    """One intake for the session's browser tests, its reviewer a classic X25519 key."""
+    workdir = tmp_path_factory.mktemp("browser")
+    with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site) as served:
+        yield served
+
+
+@pytest.fixture
+def own_intake(tmp_path: Path, neutral_site: NeutralSite) -> Iterator[Intake]:
+    """An intake of the test's own, whose every byte at rest the test may search and pick
+    up; its reviewer holds a hybrid post-quantum key, the default for new reviewers."""
+    reviewer = keys.HybridIdentity.generate()
+    with serving_intake(tmp_path / "intake", reviewer, neutral_site) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,14 @@ MAX_FILES = 3
 
 @dataclass(frozen=True)
 class Intake:
-    """intake served by `haven intake serve`, and the reviewer who can read what it stores."""
+    """intake served by `haven intake serve`, the reviewer who can read what it stores,
+    and every place it could leave a trace: its data directory, its TMPDIR, its log."""
 
     url: str
     data_dir: Path
-    reviewer: keys.X25519Identity
+    reviewer: keys.X25519Identity | keys.HybridIdentity
+    tmpdir: Path
+    log: Path
 
 
 @dataclass
