@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from intake.errors import WalNotTruncated
+
 # How long a writer waits for another's short transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option marking a connection whose transaction will write.
@@ -50,6 +52,34 @@ def reading_snapshot(engine: Engine) -> Iterator[Connection]:
         # SQLite in WAL mode: a deferred transaction reads one snapshot throughout.
         with connection.begin():
             yield connection
+
+
+def truncate_wal(engine: Engine) -> None:
+    """On SQLite, write every committed page into the database file and empty the WAL.
+
+    secure_delete zeroes a deleted row's pages, but in WAL mode the zeroed pages
+    are new frames appended to intake.sqlite3-wal: the frames that held the
+    ciphertext stay in that file until SQLite happens to reuse them. A TRUNCATE
+    checkpoint copies the zeroed pages over the database file's and cuts the WAL
+    to zero bytes, so nothing of a purged row is left in either file. Raises
+    WalNotTruncated if a reader kept the log busy beyond the busy timeout.
+    PostgreSQL is out of scope (docs/intake.md says what remains there).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        # On the driver's connection, outside any transaction: one that is open
+        # would itself be a reader the checkpoint has to wait for.
+        dbapi_connection = connection.connection.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        busy, _frames, _copied = dbapi_connection.execute(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        ).fetchone()
+    if busy:
+        raise WalNotTruncated(
+            "the database's write-ahead log is in use by a reader and could not be "
+            "emptied; deleted ciphertext may remain in it until purge runs again"
+        )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
