@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from intake.errors import WalNotTruncated
+from intake.filemodes import create_private_file
 
 # How long a writer waits for another's short transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -19,7 +21,15 @@ _WRITES = "haven_writes"
 
 
 def make_engine(url: str) -> Engine:
-    """Return an engine for `url`, with SQLite tuned for many short writers."""
+    """Return an engine for `url`, with SQLite tuned for many short writers.
+
+    A SQLite database file that does not exist yet is created here with mode 0600
+    before SQLite opens it: SQLite would create it under the umask (0644 as a
+    rule), and its -wal and -shm files take the database file's mode.
+    """
+    database = make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:":
+        create_private_file(Path(database))
     engine = create_engine(
         url,
         pool_pre_ping=not url.startswith("sqlite"),
