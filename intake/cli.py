@@ -18,6 +18,7 @@ from intake.config import RECIPIENTS_FILE, IntakeConfig, database_url, default_o
 from intake.days import utc_today
 from intake.db import make_engine
 from intake.errors import IntakeError
+from intake.filemodes import make_directory_private
 from intake.migrate import upgrade_to_head
 from intake.pickup_key import ensure_pickup_signing_key, load_pickup_signing_key
 from intake.secretfiles import create_secret_files
@@ -75,8 +76,10 @@ def intake_group() -> None:
 @intake_group.command("init")
 @DATA_DIR
 def init_command(data_dir: Path) -> None:
-    """Create the secrets and pickup signing key (mode 0600) and the database schema in DATA_DIR."""
+    """Create the secrets, pickup signing key and database (mode 0600) in DATA_DIR (mode 0700)."""
     create_secret_files(data_dir)
+    # An existing directory keeps the mode it had (0755, as a rule): close it.
+    make_directory_private(data_dir)
     signing_key = _signing_key(data_dir, create=True)
     upgrade_to_head(_database_engine(data_dir))
     click.echo(f"Initialised {data_dir}.")

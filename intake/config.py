@@ -10,6 +10,7 @@ from typing import Any
 import keys
 from contracts.report import MAX_DOCUMENT_BYTES, MAX_LONG_ANSWER_CHARS, MAX_REPORT_BYTES
 from intake.errors import ConfigError, SecretFileError
+from intake.filemodes import refuse_writable_by_others
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
 from keys.receipt import PRODUCTION_COST, Argon2Cost
@@ -47,6 +48,12 @@ def load_config(environ: Mapping[str, str]) -> IntakeConfig:
     data_dir = Path(_required(environ, "HAVEN_DATA_DIR"))
     if not data_dir.is_dir():
         raise ConfigError(f"HAVEN_DATA_DIR: {data_dir} is not a directory")
+    refuse_writable_by_others(
+        data_dir,
+        variable="HAVEN_DATA_DIR",
+        consequence="another account could replace the database or the recipients file in it",
+        fix="chmod 700",
+    )
     recipients_path = Path(environ.get("HAVEN_RECIPIENTS_FILE", data_dir / RECIPIENTS_FILE))
     try:
         secret_key = read_secret_file(data_dir / SESSION_KEY_FILE)
@@ -75,11 +82,19 @@ def default_of(field_name: str) -> object:
 
 
 def load_recipients(path: Path) -> tuple[keys.Recipient, ...]:
-    """Read the reviewers' recipients, refusing none, an invalid one, or a PQ/classic mix."""
+    """Read the reviewers' recipients, refusing a file others may write, none, an invalid
+    one, or a PQ/classic mix."""
     try:
         recipients = keys.read_recipients_file(path)
     except keys.RecipientError as error:
         raise ConfigError(f"HAVEN_RECIPIENTS_FILE: {path}: {error}") from None
+    # Intake encrypts every report to whatever this file lists.
+    refuse_writable_by_others(
+        path,
+        variable="HAVEN_RECIPIENTS_FILE",
+        consequence="whoever can write it can add their own key and read every later report",
+        fix="chmod 600",
+    )
     if not recipients:
         raise ConfigError(f"HAVEN_RECIPIENTS_FILE: {path} lists no recipient")
     # The largest report document intake writes must still fit the report size review

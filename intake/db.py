@@ -5,10 +5,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from intake.errors import WalNotTruncated
+from intake.filemodes import create_private_file
 
 # How long a writer waits for another's short transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -17,7 +21,15 @@ _WRITES = "haven_writes"
 
 
 def make_engine(url: str) -> Engine:
-    """Return an engine for `url`, with SQLite tuned for many short writers."""
+    """Return an engine for `url`, with SQLite tuned for many short writers.
+
+    A SQLite database file that does not exist yet is created here with mode 0600
+    before SQLite opens it: SQLite would create it under the umask (0644 as a
+    rule), and its -wal and -shm files take the database file's mode.
+    """
+    database = make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:":
+        create_private_file(Path(database))
     engine = create_engine(
         url,
         pool_pre_ping=not url.startswith("sqlite"),
@@ -50,6 +62,34 @@ def reading_snapshot(engine: Engine) -> Iterator[Connection]:
         # SQLite in WAL mode: a deferred transaction reads one snapshot throughout.
         with connection.begin():
             yield connection
+
+
+def truncate_wal(engine: Engine) -> None:
+    """On SQLite, write every committed page into the database file and empty the WAL.
+
+    secure_delete zeroes a deleted row's pages, but in WAL mode the zeroed pages
+    are new frames appended to intake.sqlite3-wal: the frames that held the
+    ciphertext stay in that file until SQLite happens to reuse them. A TRUNCATE
+    checkpoint copies the zeroed pages over the database file's and cuts the WAL
+    to zero bytes, so nothing of a purged row is left in either file. Raises
+    WalNotTruncated if a reader kept the log busy beyond the busy timeout.
+    PostgreSQL is out of scope (docs/intake.md says what remains there).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        # On the driver's connection, outside any transaction: one that is open
+        # would itself be a reader the checkpoint has to wait for.
+        dbapi_connection = connection.connection.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        busy, _frames, _copied = dbapi_connection.execute(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        ).fetchone()
+    if busy:
+        raise WalNotTruncated(
+            "the database's write-ahead log is in use by a reader and could not be "
+            "emptied; deleted ciphertext may remain in it until purge runs again"
+        )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

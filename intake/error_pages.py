@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO, cast
+
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -17,7 +19,9 @@ from intake.errors import (
 from intake.forms import NARRATIVE_FIELD
 from intake.questionnaire import QUESTIONS, SECTIONS
 from intake.receiving import Limits
+from intake.request_body import read_body
 from intake.state import intake_state
+from intake.url_adapter import url_adapter
 
 DRAIN_READ_SIZE = 64 * 1024
 
@@ -114,6 +118,7 @@ def register_error_pages(
 def _page(
     status: int, title: object, message: object, *, back: bool = False
 ) -> ResponseReturnValue:
+    url_adapter()  # the page's links, even for a request whose Host was refused
     return render_template("intake/error.html", title=title, message=message, back=back), status
 
 
@@ -123,7 +128,10 @@ def drain_request_body(limit: int) -> None:
     stream = request.stream
     drained = 0
     while drained <= limit:
-        data = stream.read(DRAIN_READ_SIZE)
+        try:
+            data = read_body(cast(BinaryIO, stream), DRAIN_READ_SIZE)
+        except MalformedUpload:
+            return  # the body's framing is broken: nothing more can be read of it
         if not data:
             return
         drained += len(data)

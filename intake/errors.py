@@ -35,6 +35,10 @@ class PickupError(IntakeError):
     """The bundle could not be written; no submission was marked picked up."""
 
 
+class WalNotTruncated(IntakeError):
+    """SQLite could not empty its write-ahead log: deleted rows' old bytes may remain in it."""
+
+
 class PublicationError(IntakeError):
     """A staged submission could not be published (it was collected or already published)."""
 

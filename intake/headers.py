@@ -31,12 +31,22 @@ SECURITY_HEADERS = {
 HSTS = "max-age=63072000"
 
 
+def security_header_items(*, https: bool) -> list[tuple[str, str]]:
+    """The security headers of every response (HSTS only when served over HTTPS).
+
+    The app's responses and the HTTP server's own refusals (intake/worker.py) both
+    take them from here, so the two can never drift apart.
+    """
+    items = list(SECURITY_HEADERS.items())
+    if https:
+        items.append(("Strict-Transport-Security", HSTS))
+    return items
+
+
 def add_security_headers(response: Response, *, https: bool) -> Response:
     """Set the security headers on `response` (HSTS only when served over HTTPS)."""
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security_header_items(https=https):
         response.headers[name] = value
-    if https:
-        response.headers["Strict-Transport-Security"] = HSTS
     # No server fingerprint to help an attacker pick exploits.
     response.headers.pop("Server", None)
     return response

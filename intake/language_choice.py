@@ -13,6 +13,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE, LANGUAGE_COOKIE, language_tag, text_direction
+from intake.url_adapter import url_adapter
 
 LANGUAGE_PARAM = "lang"
 # Where a chooser link leads from a page that cannot be shown again by a plain GET.
@@ -84,8 +85,7 @@ def _this_page() -> tuple[str, list[tuple[str, str]]]:
     # The page is rebuilt from this app's own routes, never copied from the request path,
     # so a chooser link or redirect can only lead to a page of this site (a request for
     # "//elsewhere.example/" must not become a link to elsewhere.example).
-    adapter = current_app.create_url_adapter(request)
-    assert adapter is not None
+    adapter = url_adapter()
     try:
         endpoint, values = adapter.match(request.path, method="GET")
     except (HTTPException, RoutingException):

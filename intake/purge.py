@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, delete, select
 
-from intake.db import writing
+from intake.db import truncate_wal, writing
 from intake.models import PICKED_UP, SKIPPED, Reply, Submission
 from intake.staging import collect_stale, delete_submission
 
@@ -30,6 +30,8 @@ def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
     purge_old_replies(engine, today=today, retention_days=retention_days)
     # Staged leftovers of uploads that died are collected on the same schedule.
     collect_stale(engine, today=today)
+    # Deleted is not gone until the WAL frames that held the rows are gone too.
+    truncate_wal(engine)
     return len(expired)
 
 

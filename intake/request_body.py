@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from flask import request
 from flask_wtf.csrf import validate_csrf
+from gunicorn.http.errors import NoMoreData, ParseException
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from intake.errors import MalformedUpload, UploadTooLarge
 from intake.receiving import AttachmentFiles, Limits, MultipartReceiver
 from intake.state import IntakeState
+
+# RFC 2046, section 5.1.1: 1 to 70 characters from a small ASCII set, not ending
+# in a space. Anything else (a non-ASCII boundary an RFC 2231 `boundary*=`
+# parameter decodes to, say) is no multipart body a browser sends.
+BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 
 
 def limits_of(state: IntakeState) -> Limits:
@@ -37,8 +44,10 @@ def multipart_receiver(
     boundary = request.mimetype_params.get("boundary", "")
     if not boundary:
         raise MalformedUpload("multipart body without a boundary")
+    if not BOUNDARY.fullmatch(boundary):
+        raise MalformedUpload("the multipart boundary is not one RFC 2046 allows")
     return MultipartReceiver(
-        boundary=boundary.encode("latin-1"),
+        boundary=boundary.encode("ascii"),
         limits=limits_of(state),
         recipients=state.config.recipients,
         check_csrf=_csrf_token_valid,
@@ -54,7 +63,31 @@ def request_body(state: IntakeState) -> BinaryIO:
         raise UploadTooLarge("total", body_unread=True)
     # The raw stream, never request.form or request.files: those would spool
     # plaintext attachments to a temporary file.
-    return request.stream  # type: ignore[return-value]
+    return cast(BinaryIO, FramedBody(cast(BinaryIO, request.stream)))
+
+
+def read_body(stream: BinaryIO, size: int) -> bytes:
+    """Read up to `size` bytes of the request body; MalformedUpload if its framing is broken.
+
+    gunicorn decodes a chunked body as the app reads it, so an invalid chunk size
+    or a missing terminator surfaces here, mid-read, as gunicorn's parse error
+    (or NoMoreData when the body stops short): the client's fault, answered with
+    the 400 page like any other malformed body, not a 500.
+    """
+    try:
+        return stream.read(size)
+    except (ParseException, NoMoreData):
+        raise MalformedUpload("the request body's framing is invalid") from None
+
+
+class FramedBody:
+    """The request stream, reporting a body whose framing is broken as MalformedUpload."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return read_body(self._stream, size)
 
 
 def _csrf_token_valid(token: str) -> bool:

@@ -7,7 +7,6 @@ a weaker choice an operator should make on purpose. docs/deploy.md lists them.
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import keys
 from intake.addresses import is_loopback
 from intake.config import DATABASE_FILE, RECIPIENTS_FILE, load_config, load_recipients
 from intake.errors import ConfigError, TrustedReviewersError
+from intake.filemodes import OTHERS, OTHERS_WRITE, mode_of
 from intake.pickup_key import PICKUP_SIGNING_KEY_FILE
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE
 from intake.trusted_reviewers import TRUSTED_REVIEWERS_FILE, read_trusted_reviewers
@@ -24,8 +24,6 @@ from intake.trusted_reviewers import TRUSTED_REVIEWERS_FILE, read_trusted_review
 # Retention past this many days keeps picked-up ciphertext (and the days it
 # arrived) on the server longer than a pickup cycle needs.
 LONG_RETENTION_DAYS = 30
-_OTHERS = stat.S_IRWXG | stat.S_IRWXO
-_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
 _SQLITE_SUFFIXES = ("", "-wal", "-shm")
 
 
@@ -58,13 +56,9 @@ def check_intake(
     ]
 
 
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
 def _data_directory(data_dir: Path) -> Iterator[Finding]:
-    if _mode(data_dir) & _OTHERS:
-        yield Finding(True, str(data_dir), f"mode {_mode(data_dir):04o} lets other accounts in; "
+    if mode_of(data_dir) & OTHERS:
+        yield Finding(True, str(data_dir), f"mode {mode_of(data_dir):04o} lets other accounts in; "
                       f"chmod 700 {data_dir}")
 
 
@@ -74,25 +68,23 @@ def _secrets(data_dir: Path) -> Iterator[Finding]:
         if not path.is_file():
             yield Finding(True, str(path), "missing: intake will not start "
                           "(a pepper must never be recreated while receipt codes are out)")
-        elif _mode(path) & _OTHERS:
-            yield Finding(True, str(path), f"mode {_mode(path):04o}: a secret must be 0600")
+        elif mode_of(path) & OTHERS:
+            yield Finding(True, str(path), f"mode {mode_of(path):04o}: a secret must be 0600")
     key = data_dir / PICKUP_SIGNING_KEY_FILE
     if not key.is_file():
         # A node that only serves reporters needs no signing key.
         yield Finding(False, str(key), "missing: `haven intake pickup` refuses to run here "
                       "(fine on a node that only serves reporters)")
-    elif _mode(key) & _OTHERS:
-        yield Finding(True, str(key), f"mode {_mode(key):04o}: a secret must be 0600")
+    elif mode_of(key) & OTHERS:
+        yield Finding(True, str(key), f"mode {mode_of(key):04o}: a secret must be 0600")
 
 
 def _recipients(path: Path) -> Iterator[Finding]:
     if not path.is_file():
         yield Finding(True, str(path), "missing: intake will not start without recipients")
         return
-    if _mode(path) & _OTHERS_WRITE:
-        yield Finding(True, str(path), f"mode {_mode(path):04o}: whoever can write it chooses "
-                      "who can read new reports; chmod go-w")
     try:
+        # Refuses a file other accounts may write, as intake itself does at start-up.
         recipients = load_recipients(path)
     except ConfigError as error:
         yield Finding(True, str(path), str(error))
@@ -113,11 +105,11 @@ def _database(data_dir: Path, environ: Mapping[str, str]) -> Iterator[Finding]:
         path = database.with_name(database.name + suffix)
         if not path.exists():
             continue
-        mode = _mode(path)
-        if mode & _OTHERS_WRITE:
+        mode = mode_of(path)
+        if mode & OTHERS_WRITE:
             yield Finding(True, str(path), f"mode {mode:04o}: other accounts could change or "
                           "destroy submissions; chmod 600")
-        elif mode & _OTHERS:
+        elif mode & OTHERS:
             # Ciphertext, but also how many reports came in on which day.
             yield Finding(False, str(path), f"mode {mode:04o}: only the data directory's mode "
                           "keeps other accounts out (and a copy keeps this mode); chmod 600")
@@ -153,8 +145,8 @@ def _trusted_reviewers(path: Path) -> Iterator[Finding]:
     if not path.exists():
         yield Finding(False, str(path), "missing: no reply bundle can be loaded "
                       "(fine until replies are in use)")
-    elif _mode(path) & _OTHERS_WRITE:
-        yield Finding(True, str(path), f"mode {_mode(path):04o}: whoever can write it can sign "
+    elif mode_of(path) & OTHERS_WRITE:
+        yield Finding(True, str(path), f"mode {mode_of(path):04o}: whoever can write it can sign "
                       "replies to reporters; chmod go-w")
     else:
         # The same reader load-replies uses, so what passes here loads there.

@@ -35,6 +35,11 @@ class IntakeServer(BaseApplication):  # type: ignore[misc]
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
+    @property
+    def https(self) -> bool:
+        """Whether intake is served over HTTPS, so every response gets HSTS."""
+        return not self._config.plain_http
+
     def load(self) -> Flask:
         app = create_app(self._config)
         # Flask's own handler stamps the time and writes past gunicorn's logging
@@ -48,7 +53,10 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     """Return gunicorn settings that log nothing about who connects or what they send."""
     return {
         "bind": f"{host}:{port}",
-        "worker_class": "gthread",
+        # gthread, answering gunicorn's own refusals with Haven's headers and no banner.
+        "worker_class": "intake.worker.HavenWorker",
+        # HTTP/1.1 only: the worker's refusals and banner removal are HTTP/1 framing.
+        "http_protocols": "h1",
         "workers": workers,
         "threads": threads,
         "timeout": WORKER_TIMEOUT_SECONDS,

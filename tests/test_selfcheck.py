@@ -68,7 +68,7 @@ def _breakages() -> dict[str, tuple[Callable[[Path], object], str, bool]]:
         "missing signing key": (lambda d: (d / "pickup_signing_key").unlink(),
                                 "pickup` refuses to run here", False),
         "writable recipients": (lambda d: (d / "recipients.txt").chmod(0o666),
-                                "chooses who can read new reports", True),
+                                "add their own key and read every later report", True),
         "unparsable recipient": (write("recipients.txt", "age1notakey\n"), "recipients.txt", True),
         "mixed recipients": (write("recipients.txt", f"{HYBRID}\n{CLASSIC}\n"),
                              "recipients.txt", True),
@@ -197,5 +197,7 @@ def test_the_demo_layout_has_no_error(tmp_path: Path) -> None:
     data_dir = prepare_demo(tmp_path / "haven-demo", post_quantum=True)
     code, lines = _intake_check(data_dir, environ=demo_environ(data_dir))
     assert code == 0 and not [line for line in lines if line.startswith("error:")], lines
+    # Its database is created 0600, as `haven intake init` creates one.
+    assert not [line for line in lines if "intake.sqlite3" in line], lines
     code, lines = _review_check(tmp_path / "haven-demo" / "review")
     assert code == 0 and not [line for line in lines if line.startswith("error:")], lines

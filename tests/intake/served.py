@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,3 +88,36 @@ class Reporter:
         result = response.status, response.read().decode()
         connection.close()
         return result
+
+
+def exchange(port: int, request: bytes) -> bytes:
+    """Send `request` as it stands on a fresh connection; return all the server answered.
+
+    The server may close the connection with part of a refused request unread,
+    which resets it: whatever arrived before the reset is the answer.
+    """
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as connection:
+        connection.sendall(request)
+        while True:
+            try:
+                data = connection.recv(65536)
+            except ConnectionResetError:
+                break
+            if not data:
+                break
+            received += data
+    return bytes(received)
+
+
+def response_head(answer: bytes) -> tuple[int, dict[str, str]]:
+    """The status and headers (names lowercased) of the raw HTTP response `answer`."""
+    head, separator, _body = answer.partition(b"\r\n\r\n")
+    assert separator, answer[:200]
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        assert name.lower() not in headers, f"{name} sent twice"
+        headers[name.lower()] = value.strip()
+    return int(status_line.split()[1]), headers
