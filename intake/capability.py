@@ -21,7 +21,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import re
 import struct
 import time
 from collections.abc import Callable
@@ -29,13 +28,13 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from contracts import fields
 from intake.errors import CapabilityRefused
 
 CAPABILITY_SECONDS = 10 * 60
 # Domain separation: the Flask secret key also signs sessions; this key does nothing else.
 _KEY_LABEL = b"haven-intake check-back capability v1"
 _PREFIX = "c1"
-_CASE_ID = re.compile(r"[0-9a-f]{32}")
 _MAX_TOKEN_CHARS = 200
 
 
@@ -54,7 +53,7 @@ class CapabilityIssuer:
 
     def issue(self, *, case_id: str) -> str:
         """A capability for `case_id`, valid for CAPABILITY_SECONDS from now."""
-        if not _CASE_ID.fullmatch(case_id):
+        if not fields.ID.fullmatch(case_id):
             raise ValueError("a case id is 32 lower-case hex characters")
         expires = int(self._now()) + CAPABILITY_SECONDS
         payload = struct.pack(">Q", expires) + bytes.fromhex(case_id)

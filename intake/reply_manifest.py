@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from contracts import fields
 from contracts.replies import FORMAT, MAX_REPLIES, MAX_REPLY_FILE_BYTES, VERSION, reply_member_name
 from intake.errors import ReplyBundleRefused
 
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = {"format", "version", "bundle_id", "created_day", "signer", "sequence", "replies"}
 _REPLY_FIELDS = {"id", "submission_id", "file", "size", "sha256"}
 
@@ -39,9 +38,9 @@ class ReplyManifest:
     replies: tuple[ReplyEntry, ...]
 
 
-def _object(value: Any, fields: set[str], what: str) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != fields:
-        raise ReplyBundleRefused(f"{what} must have exactly the fields {', '.join(sorted(fields))}")
+def _object(value: Any, names: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != names:
+        raise ReplyBundleRefused(f"{what} must have exactly the fields {', '.join(sorted(names))}")
     return value
 
 
@@ -83,7 +82,7 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
     if len({entry.id for entry in entries}) != len(entries):
         raise ReplyBundleRefused("a reply id appears twice in the manifest")
     return ReplyManifest(
-        bundle_id=_hex(document["bundle_id"], _HEX32, "bundle_id"),
+        bundle_id=_hex(document["bundle_id"], fields.ID, "bundle_id"),
         created_day=created_day,
         signer=document["signer"],
         sequence=_positive_int(document["sequence"], "sequence"),
@@ -92,17 +91,17 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
 
 
 def _entry(item: Any) -> ReplyEntry:
-    fields = _object(item, _REPLY_FIELDS, "a reply entry")
-    reply_id = _hex(fields["id"], _HEX32, "a reply id")
-    if fields["file"] != reply_member_name(reply_id):
-        raise ReplyBundleRefused(f"reply {reply_id} names the file {fields['file']!r}")
-    size = _positive_int(fields["size"], "a reply size")
+    entry = _object(item, _REPLY_FIELDS, "a reply entry")
+    reply_id = _hex(entry["id"], fields.ID, "a reply id")
+    if entry["file"] != reply_member_name(reply_id):
+        raise ReplyBundleRefused(f"reply {reply_id} names the file {entry['file']!r}")
+    size = _positive_int(entry["size"], "a reply size")
     if size > MAX_REPLY_FILE_BYTES:
         raise ReplyBundleRefused(f"reply {reply_id} is larger than {MAX_REPLY_FILE_BYTES} bytes")
     return ReplyEntry(
         id=reply_id,
-        submission_id=_hex(fields["submission_id"], _HEX32, "a submission id"),
-        file=fields["file"],
+        submission_id=_hex(entry["submission_id"], fields.ID, "a submission id"),
+        file=entry["file"],
         size=size,
-        sha256=_hex(fields["sha256"], _HEX64, "a reply sha256"),
+        sha256=_hex(entry["sha256"], fields.SHA256, "a reply sha256"),
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import keys
+from contracts import fields
 from contracts.pickup import (
     ATTACHMENT,
     ATTACHMENT_NAME,
@@ -22,10 +22,6 @@ from contracts.pickup import (
 )
 from contracts.report import MAX_REPORT_BYTES
 from review.errors import BundleError
-
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +178,7 @@ def _file(value: Any, sid: str) -> FileEntry:
         raise BundleError(f"submission {sid}: bad file name {name!r} for kind {kind}")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BundleError(f"submission {sid}: {name} has no valid size")
-    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+    if not isinstance(digest, str) or not fields.SHA256.fullmatch(digest):
         raise BundleError(f"submission {sid}: {name} has no valid sha256")
     assert isinstance(name, str)
     return FileEntry(name=name, kind=kind, size=size, sha256=digest)
@@ -201,7 +197,7 @@ def _list(value: Any, what: str) -> list[Any]:
 
 
 def _hex32(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _HEX32.fullmatch(value):
+    if not isinstance(value, str) or not fields.ID.fullmatch(value):
         raise BundleError(f"{what} is not 32 lower-case hex characters")
     return value
 
@@ -209,7 +205,7 @@ def _hex32(value: Any, what: str) -> str:
 def _day(value: Any, what: str) -> str:
     # strptime, not date.fromisoformat: that also takes week dates ("2025-W11-5").
     try:
-        if not isinstance(value, str) or not _DAY.fullmatch(value):
+        if not isinstance(value, str) or not fields.DAY.fullmatch(value):
             raise ValueError
         datetime.strptime(value, "%Y-%m-%d")
     except ValueError:

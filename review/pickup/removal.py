@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import delete, select
 
+from contracts import fields
 from review.errors import WorkspaceError
 from review.workspace import audit
 from review.workspace.models import RemovedSubmission, Reply, StoredFile, Submission, Triage
 from review.workspace.store import Workspace
-
-_CASE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def remove_submission(workspace: Workspace, case_id: str, *, actor: str) -> int:
@@ -24,7 +21,7 @@ def remove_submission(workspace: Workspace, case_id: str, *, actor: str) -> int:
     this unlink. A crash in between leaves only orphans, which the next
     import collects.
     """
-    if not _CASE_ID.fullmatch(case_id):
+    if not fields.ID.fullmatch(case_id):
         raise WorkspaceError("a case id is 32 lower-case hexadecimal characters")
     with workspace.import_lock():
         with workspace.transaction() as session:

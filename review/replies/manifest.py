@@ -9,11 +9,11 @@ what review writes is what the contract says.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contracts import fields
 from contracts.replies import (
     DOCUMENT_FORMAT,
     DOCUMENT_VERSION,
@@ -27,12 +27,6 @@ from contracts.replies import (
     reply_member_name,
 )
 from review.errors import ReplyError
-
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# As `ssh-keygen -l` prints an SHA-256 fingerprint: unpadded base64 of 32 bytes.
-_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +100,7 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
         raise ReplyError("sequence is not a positive integer")
     signer = obj.get("signer")
-    if not isinstance(signer, str) or not _FINGERPRINT.fullmatch(signer):
+    if not isinstance(signer, str) or not fields.FINGERPRINT.fullmatch(signer):
         raise ReplyError("signer is not an SHA256: key fingerprint")
     listed = obj.get("replies")
     if not isinstance(listed, list):
@@ -147,7 +141,7 @@ def _entry(value: Any) -> ReplyEntry:
     if (not isinstance(size, int) or isinstance(size, bool)
             or not 0 < size <= MAX_REPLY_FILE_BYTES):
         raise ReplyError(f"reply {reply_id}: size is not 1 to {MAX_REPLY_FILE_BYTES} bytes")
-    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+    if not isinstance(digest, str) or not fields.SHA256.fullmatch(digest):
         raise ReplyError(f"reply {reply_id}: sha256 is not 64 lower-case hex characters")
     return ReplyEntry(reply_id, _hex32(obj.get("submission_id"), "submission_id"), size, digest)
 
@@ -166,14 +160,14 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
 
 
 def _hex32(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _HEX32.fullmatch(value):
+    if not isinstance(value, str) or not fields.ID.fullmatch(value):
         raise ReplyError(f"{what} is not 32 lower-case hex characters")
     return value
 
 
 def _day(value: Any, what: str) -> str:
     try:
-        if not isinstance(value, str) or not _DAY.fullmatch(value):
+        if not isinstance(value, str) or not fields.DAY.fullmatch(value):
             raise ValueError
         datetime.strptime(value, "%Y-%m-%d")
     except ValueError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import keys
+from contracts import fields
 from keys.signing import VerifyingKey
 from review.errors import WorkspaceError
 from review.workspace.models import Base, IntakeKey, Reviewer, StoredFile
@@ -26,7 +26,6 @@ DATABASE_NAME = "workspace.sqlite"
 OBJECTS_DIR = "objects"
 STAGING_DIR = "staging"
 IMPORT_LOCK = "import.lock"
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _HASH_CHUNK = 1024 * 1024
 
 
@@ -141,7 +140,7 @@ class Workspace:
 
     def object_path(self, sha256: str) -> Path:
         """Where the ciphertext whose SHA-256 is `sha256` is stored."""
-        if not _SHA256.fullmatch(sha256):
+        if not fields.SHA256.fullmatch(sha256):
             raise WorkspaceError("not a SHA-256 hex digest")
         return self.root / OBJECTS_DIR / sha256[:2] / sha256
 
