@@ -20,7 +20,6 @@ from intake.pickup_key import PICKUP_SIGNING_KEY_FILE
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE
 from intake.trusted_reviewers import TRUSTED_REVIEWERS_FILE, read_trusted_reviewers
 
-# Where the replies feature keeps the reviewer keys whose reply bundles it accepts.
 # Retention past this many days keeps picked-up ciphertext (and the days it
 # arrived) on the server longer than a pickup cycle needs.
 LONG_RETENTION_DAYS = 30

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import keys
@@ -22,6 +21,7 @@ from contracts.pickup import (
 )
 from contracts.report import MAX_REPORT_BYTES
 from review.errors import BundleError
+from review.json_fields import FieldChecks
 
 
 @dataclass(frozen=True)
@@ -183,31 +183,8 @@ def _file(value: Any, sid: str) -> FileEntry:
     assert isinstance(name, str)
     return FileEntry(name=name, kind=kind, size=size, sha256=digest)
 
-
-def _mapping(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BundleError(f"{what} is not a JSON object")
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise BundleError(f"{what} is not a JSON list")
-    return value
-
-
-def _hex32(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not fields.ID.fullmatch(value):
-        raise BundleError(f"{what} is not 32 lower-case hex characters")
-    return value
-
-
-def _day(value: Any, what: str) -> str:
-    # strptime, not date.fromisoformat: that also takes week dates ("2025-W11-5").
-    try:
-        if not isinstance(value, str) or not fields.DAY.fullmatch(value):
-            raise ValueError
-        datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise BundleError(f"{what} is not a YYYY-MM-DD day") from None
-    return value
+_checks = FieldChecks(BundleError)
+_mapping = _checks.mapping
+_list = _checks.json_list
+_hex32 = _checks.hex32
+_day = _checks.day

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from contracts import fields
@@ -27,6 +26,7 @@ from contracts.replies import (
     reply_member_name,
 )
 from review.errors import ReplyError
+from review.json_fields import FieldChecks
 
 
 @dataclass(frozen=True)
@@ -152,24 +152,7 @@ def _json(raw: bytes, what: str) -> Any:
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ReplyError(f"{what} is not UTF-8 JSON") from None
 
-
-def _mapping(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ReplyError(f"{what} is not a JSON object")
-    return value
-
-
-def _hex32(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not fields.ID.fullmatch(value):
-        raise ReplyError(f"{what} is not 32 lower-case hex characters")
-    return value
-
-
-def _day(value: Any, what: str) -> str:
-    try:
-        if not isinstance(value, str) or not fields.DAY.fullmatch(value):
-            raise ValueError
-        datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise ReplyError(f"{what} is not a YYYY-MM-DD day") from None
-    return value
+_checks = FieldChecks(ReplyError)
+_mapping = _checks.mapping
+_hex32 = _checks.hex32
+_day = _checks.day
