@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import ExifTags, Image, ImageOps, TiffImagePlugin, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, TiffImagePlugin
 
 from review.errors import ReviewError
 
@@ -37,6 +37,11 @@ JPEG_QUALITY = 95
 # Media type -> Pillow format. HEIC needs a plugin Debian's Pillow lacks: refused.
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
            "image/tiff": "TIFF"}
+# How each format's files begin; the rest of the header is Pillow's to read.
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "JPEG": (b"\xff\xd8\xff",), "PNG": (b"\x89PNG\r\n\x1a\n",), "WEBP": (),
+    "TIFF": (b"II*\x00", b"MM\x00*"),
+}
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
             "image/tif": "image/tiff"}
 
@@ -95,6 +100,8 @@ def strip_image_metadata(data: bytes, media_type: str) -> StrippedImage:
     pillow_format = FORMATS.get(wanted)
     if pillow_format is None:
         raise UncleanableType(f"no metadata-free copy can be made of {media_type} files")
+    if not data.startswith(_MAGIC[pillow_format]) and not _is_webp(data, pillow_format):
+        raise UncleanableType(f"the file is not a {pillow_format} image, as {media_type} says")
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own bound; here any excess is an error.
@@ -105,15 +112,21 @@ def strip_image_metadata(data: bytes, media_type: str) -> StrippedImage:
                 clean = _pixels_only(original)
     except ImageCleaningError:
         raise
-    except UnidentifiedImageError:
-        raise UncleanableType(f"the file is not a {media_type} image") from None
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise UnreadableImage(f"the image has more than the {MAX_PIXELS:,} pixels a clean "
+                              "copy may be made of") from None
     except Exception as error:
         # Hostile bytes fail inside decoders in ways no list foresees (OSError
-        # for truncation, SyntaxError, ValueError, struct.error, EOFError...):
-        # each is the same verdict for the reviewer, and nothing is passed through.
-        raise UnreadableImage(f"the {media_type} image cannot be decoded: "
+        # for truncation, SyntaxError, ValueError, struct.error, EOFError,
+        # UnidentifiedImageError for a damaged header...): each is the same
+        # verdict for the reviewer, and nothing is passed through.
+        raise UnreadableImage(f"the {pillow_format} image cannot be decoded: "
                               f"{type(error).__name__}") from error
     return StrippedImage(_encode(clean, pillow_format), wanted, removed)
+
+
+def _is_webp(data: bytes, pillow_format: str) -> bool:
+    return pillow_format == "WEBP" and data[:4] == b"RIFF" and data[8:12] == b"WEBP"
 
 
 def _check_bounds(image: Image.Image) -> None:
