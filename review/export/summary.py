@@ -15,6 +15,7 @@ leaving the reader to wonder about empty boxes.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -40,7 +41,12 @@ class SummaryRenderError(ReviewError):
 
 
 class _NoFetching(BaseException):
-    """Raised by the PDF fetcher for any URL; nothing in a summary may be fetched."""
+    """Raised by the PDF fetcher for any URL; nothing in a summary may be fetched.
+
+    A BaseException, as WeasyPrint's own FatalURLFetchingError is: WeasyPrint
+    catches every Exception a fetcher raises and renders on without the
+    resource, and a summary that asks for one is a defect to stop at.
+    """
 
 
 def render_summary_html(case: CaseSummary, *,
@@ -135,6 +141,7 @@ def paragraphs(text: str) -> Iterable[str]:
             if part.strip()]
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
