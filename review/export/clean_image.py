@@ -134,7 +134,10 @@ def _check_bounds(image: Image.Image) -> None:
     if width * height > MAX_PIXELS:
         raise UnreadableImage(f"the image is {width}×{height} pixels, more than the "
                               f"{MAX_PIXELS:,} a clean copy may be made of")
-    if getattr(image, "n_frames", 1) > 1:
+    # A phone's JPEG is often MPO: the photo, then a preview or depth map that
+    # are part of its container, not of the picture. Any other second frame is
+    # a picture of its own (animation, page), which a copy must not drop.
+    if getattr(image, "n_frames", 1) > 1 and image.format != "MPO":
         raise UnreadableImage("the image has several frames (animation or pages); "
                               "a clean copy of only the first would lose evidence")
 
@@ -183,6 +186,8 @@ def _metadata_present(image: Image.Image) -> Iterator[str]:
                     yield _exif_entry(ExifTags.TAGS.get(sub, f"tag 0x{sub:04X}"))
         elif name not in _STRUCTURE_TAGS:
             yield _exif_entry(name)
+    if image.format == "MPO":
+        yield f"MPO secondary images ({getattr(image, 'n_frames', 1) - 1}: previews, depth maps)"
     info = image.info
     if info.get("xmp") or "XML:com.adobe.xmp" in info:
         yield "XMP packet"

@@ -244,6 +244,20 @@ def test_animations_are_refused_rather_than_cut_to_one_frame() -> None:
         strip_image_metadata(out.getvalue(), "image/webp")
 
 
+def test_a_phones_multi_picture_jpeg_keeps_only_the_photo(tmp_path: Path) -> None:
+    """MPO: the photo, then a depth map or preview in the same container."""
+    out = io.BytesIO()
+    _picture().save(out, "MPO", save_all=True, append_images=[Image.new("L", (8, 8))],
+                    exif=_exif().tobytes())
+    stripped = strip_image_metadata(out.getvalue(), "image/jpeg")
+    assert "MPO secondary images (1: previews, depth maps)" in stripped.removed
+    assert "location: EXIF GPS" in " ".join(stripped.removed)
+    tags = _exiftool(stripped.data, tmp_path)
+    assert _revealing(tags) == [] and not [key for key in tags if key.startswith("MPF:")]
+    with Image.open(io.BytesIO(stripped.data)) as copy:
+        assert copy.format == "JPEG" and copy.size == (20, 40)
+
+
 def decompression_bomb(side: int = 12_000) -> bytes:
     """A grey PNG of side² pixels (144 MB decoded) in about 150 KB of zeros."""
     def chunk(kind: bytes, body: bytes) -> bytes:
