@@ -115,7 +115,15 @@ def tiff_with_everything() -> bytes:
         return path.read_bytes()
 
 
+def heic_with_everything() -> bytes:
+    """An iPhone's format; pillow-heif turns it upright on opening, as its viewers do."""
+    out = io.BytesIO()
+    _picture().save(out, "HEIF", exif=_exif().tobytes(), xmp=XMP, icc_profile=ICC, quality=90)
+    return out.getvalue()
+
+
 CASES = {
+    "image/heic": heic_with_everything,
     "image/jpeg": jpeg_with_everything,
     "image/png": png_with_everything,
     "image/webp": webp_with_everything,
@@ -210,10 +218,16 @@ def test_palette_images_keep_their_transparency() -> None:
         assert copy.mode == "RGBA"
 
 
-@pytest.mark.parametrize("media_type", ["image/heic", "image/gif", "application/pdf", "text/plain"])
+@pytest.mark.parametrize("media_type", ["image/gif", "image/avif", "application/pdf",
+                                        "text/plain"])
 def test_types_it_cannot_clean_are_refused(media_type: str) -> None:
     with pytest.raises(UncleanableType, match=media_type):
-        strip_image_metadata(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, media_type)
+        strip_image_metadata(b"GIF89a" + b"\x00" * 64, media_type)
+
+
+def test_a_damaged_heic_is_refused() -> None:
+    with pytest.raises(UnreadableImage, match="HEIF image cannot be decoded"):
+        strip_image_metadata(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, "image/heic")
 
 
 def test_bytes_of_another_type_are_refused() -> None:
