@@ -18,6 +18,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 
+from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.zip_directory import NoEndRecord, central_directory
 
 # Metadata lives in the first few hundred KiB of images and inside small XML
@@ -268,13 +269,19 @@ def _ascii(value: int | bytes | tuple[float, ...]) -> str:
 _PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Software",
                b"CreationDate": "Created", b"ModDate": "Modified"}
 _PDF_KEY = re.compile(rb"/(" + b"|".join(_PDF_FIELDS) + rb")")
-# A literal string after a key: possessive repeats, so a candidate that does
-# not close within its bound fails at once instead of backtracking through it.
-_PDF_STRING = re.compile(rb"\s{0,64}+\(((?:[^()\\]|\\.){0,300}+)\)")
+_PDF_DATES = frozenset({b"CreationDate", b"ModDate"})
+# A string after a key: literal, with escapes and one level of balanced
+# parentheses ("Mozilla/5.0 (X11; Linux)" needs no escapes), or hexadecimal.
+# Possessive repeats, so a candidate that does not close within its bound fails
+# at once instead of backtracking through it.
+_PDF_LITERAL_PART = rb"[^()\\]|\\[\s\S]"
+_PDF_STRING = re.compile(
+    rb"\s{0,64}+(?:\(((?:" + _PDF_LITERAL_PART + rb"|\((?:" + _PDF_LITERAL_PART
+    + rb"){0,64}+\)){0,300}+)\)|<(?!<)([0-9A-Fa-f\s]{0,1200}+)>)")
 
 
 def _pdf(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
-    """The first literal string given for each field, from at most MAX_PDF_CANDIDATES keys."""
+    """The first string given for each field, from at most MAX_PDF_CANDIDATES keys."""
     found: set[bytes] = set()
     for candidates, key in enumerate(_PDF_KEY.finditer(data)):
         if candidates == MAX_PDF_CANDIDATES:
@@ -287,15 +294,12 @@ def _pdf(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
         string = _PDF_STRING.match(data, key.end())
         if string:
             found.add(name)
-            meta.add(_PDF_FIELDS[name], _pdf_string(string.group(1)))
+            literal, hexadecimal = string.groups()
+            raw = unescape_literal(literal) if literal is not None else unhex(hexadecimal)
+            text = decode_text_string(raw)
+            meta.add(_PDF_FIELDS[name], readable_date(text) if name in _PDF_DATES else text)
             if len(found) == len(_PDF_FIELDS):
                 return
-
-
-def _pdf_string(raw: bytes) -> str:
-    if raw.startswith(b"\xfe\xff"):
-        return raw[2:].decode("utf-16-be", "replace")
-    return raw.decode("latin-1")
 
 
 _OFFICE_FIELDS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from flask import (
@@ -19,10 +20,22 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from contracts.replies import MAX_TEXT_CHARS
-from review.casefile.attachments import inline_image, stream_plaintext
+from review.casefile.attachment_metadata import detect_type
+from review.casefile.attachments import (
+    MAX_INSPECT_BYTES,
+    inline_image,
+    read_prefix,
+    stream_plaintext,
+)
 from review.casefile.facets import CaseRow
 from review.casefile.timeline import case_timeline
 from review.errors import ReplyError
+from review.export.derivatives import (
+    CLEANABLE_TYPES,
+    ImageCleaningError,
+    UnreadableImage,
+    strip_image_metadata,
+)
 from review.replies.record import ReplyContent
 from review.replies.writing import replies_of, reply_recipient, write_reply
 from review.session.vault import ReviewerSession
@@ -139,6 +152,7 @@ def show(case_id: str) -> ResponseReturnValue:
         report=report,
         triage=triage,
         inspected=inspected,
+        cleanable_types=CLEANABLE_TYPES,
         described=described,
         related=current.library.related.related(case_id),
         visible=current.library.reports,
@@ -288,25 +302,76 @@ def image(case_id: str, name: str, part: str | None = None) -> ResponseReturnVal
 def download(case_id: str, name: str, part: str | None = None) -> ResponseReturnValue:
     """Export an attachment as an opaque download: never rendered, always recorded."""
     current = _readable(case_id)
-    report = current.library.reports[case_id]
     if not EmptyForm().validate_on_submit():
         abort(400)
     file = _stored_file(current, case_id, part, name)
     _record(current.reviewer, "export", f"case:{case_id}/{_item(case_id, part, name)}",
-            "attachment downloaded")
+            "original attachment downloaded")
+    return _attachment_response(
+        stream_plaintext(state().workspace, file, identities=current.identities),
+        fallback=name.removesuffix(".age") + ".bin",
+        original=_original_name(current, case_id, part, name))
+
+
+@blueprint.route("/<case_id>/download-without-metadata/<name>", methods=["POST"])
+@blueprint.route("/<case_id>/follow-up/<part>/download-without-metadata/<name>",
+                 methods=["POST"])
+@unlocked
+def download_without_metadata(case_id: str, name: str,
+                              part: str | None = None) -> ResponseReturnValue:
+    """Export a copy of an image made of its pixels only: no location, device or time.
+
+    The same removal as the evidence export's derivatives. Nothing is recorded
+    or sent when no clean copy can be made; the original stays downloadable.
+    """
+    current = _readable(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    file = _stored_file(current, case_id, part, name)
+    data = read_prefix(state().workspace, file, identities=current.identities,
+                       limit=MAX_INSPECT_BYTES + 1)
+    try:
+        if len(data) > MAX_INSPECT_BYTES:
+            raise UnreadableImage("the file is too large to copy here")
+        clean = strip_image_metadata(data, detect_type(data))
+    except ImageCleaningError as error:
+        flash(_("No copy without metadata could be made: %(reason)s", reason=str(error)), "error")
+        return redirect(url_for("case.show", case_id=case_id))
+    kinds = sorted({entry.partition(":")[0] for entry in clean.removed if ":" in entry})
+    _record(current.reviewer, "export", f"case:{case_id}/{_item(case_id, part, name)}",
+            f"copy without metadata downloaded ({len(clean.removed)} items removed"
+            + (f": {', '.join(kinds)}" if kinds else "") + ")")
+    extension = _EXTENSIONS[clean.media_type]
+    original = _original_name(current, case_id, part, name)
+    stem, dot, suffix = original.rpartition(".")
+    return _attachment_response(
+        [clean.data],
+        fallback=name.removesuffix(".age") + ".without-metadata" + extension,
+        original=(f"{stem}.without-metadata.{suffix}" if dot and stem
+                  else f"{original}.without-metadata{extension}") if original else "")
+
+
+# The clean copy's extension when the reporter's name gave none to keep.
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
+               "image/tiff": ".tif"}
+
+
+def _original_name(current: ReviewerSession, case_id: str, part: str | None, name: str) -> str:
+    """The name the reporter gave the file, or "" if they gave none."""
+    report = current.library.reports[case_id]
     described = report.attachments if part in (None, case_id) else next(
         f.attachments for f in report.follow_ups if f.id == part)
-    original = next((a.original_name for a in described if a.file == name), "")
-    fallback = name.removesuffix(".age") + ".bin"
+    return next((a.original_name for a in described if a.file == name), "")
+
+
+def _attachment_response(body: Iterable[bytes], *, fallback: str, original: str) -> Response:
+    """An opaque download: never rendered, under the reporter's name with nothing hidden in it."""
     disposition = f"attachment; filename=\"{fallback}\""
     if original:
         # The name the reporter gave, with any character that could disguise its
         # extension in the reviewer's file manager shown as a marker instead.
         disposition += f"; filename*=UTF-8''{quote(reveal_hidden(original), safe='')}"
-    response = Response(
-        stream_plaintext(state().workspace, file, identities=current.identities),
-        content_type="application/octet-stream",
-    )
+    response = Response(body, content_type="application/octet-stream")
     response.headers["Content-Disposition"] = disposition
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

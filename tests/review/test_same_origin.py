@@ -97,6 +97,7 @@ def _requests(browser: Browser) -> list[tuple[str, str, dict[str, str] | None]]:
         ("GET", "/dashboard", None),
         ("POST", f"{case}/note", {**token, "text": "written by another page"}),
         ("POST", f"{case}/download/attachment-001.age", token),
+        ("POST", f"{case}/download-without-metadata/attachment-001.age", token),
     ]
 
 

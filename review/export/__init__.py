@@ -1,0 +1,1 @@
+"""Evidence export: a self-verifying package of cases for legal teams (issue 9)."""
