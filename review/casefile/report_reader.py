@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 CATEGORY_FIELDS = (contract.CATEGORIES,)
 STATE_FIELDS = (contract.STATE,)
 COUNTRY_FIELDS = (contract.COUNTRY,)
+# Answers naming a country, strongest hint first, that say which country a
+# national phone number belongs to: where it happened, where the reporter lives
+# (a later questionnaire's field), whose police may receive the report.
+COUNTRY_HINT_FIELDS = (contract.COUNTRY, "residence_country", "country_of_residence",
+                       "police_country")
 # Questionnaire answers nest two or three levels deep; the case page renders
 # nested values recursively, so a deeper document is refused as damaged.
 MAX_DEPTH = 16

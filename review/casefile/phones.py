@@ -1,0 +1,83 @@
+"""Phone numbers in reporter text, each reduced to E.164, or to its national number.
+
+A number typed with its country code ("+44 7911 123456", "0044 7911 123456")
+is read as it stands. One typed the national way ("07911 123456") is read in
+each region the report hints at, strongest first (review/casefile/regions.py);
+the first region it is a valid number of wins. When no hinted region makes it
+valid, it is kept as a national significant number (the digits after the
+trunk prefix 0, "7911123456"): that still links it to "+44 7911 123456" in
+another report, and says plainly that its country is not known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import phonenumbers
+
+# The phone matcher is slow; text without six digits in a row (allowing
+# separators) cannot hold a phone number, and most answers hold none.
+_MAYBE_PHONE = re.compile(r"[0-9](?:[ \t\-.()/]{0,3}[0-9]){5,}")
+# Candidates the phone matcher may try per answer and region: a real answer
+# holds a few numbers; a wall of digits must not cost seconds at every unlock.
+MAX_PHONE_TRIES = 1000
+# "00" is the international prefix of most of the world (ITU-T E.164 annex):
+# "0044 7911 123456" is +44. Replaced by " +", the same length, so spans stay
+# those of the reporter's text. Not inside a number: "1005" and "+86 138 0013"
+# hold no prefix.
+_INTERNATIONAL_PREFIX = re.compile(r"(?<![0-9+])(?<![0-9][ \t\-.()/])00(?=[1-9])")
+# A national number whose country is unknown: the trunk prefix 0 (most of the
+# world's plans; 8 in Russia and 1 in North America are not guessed at, since
+# they are also ordinary leading digits), then 8 to 12 digits.
+_NATIONAL = re.compile(r"(?<![0-9+])0[1-9](?:[ \t\-.()]{0,2}[0-9]){7,11}(?![0-9])")
+_WHATSAPP_LINK = re.compile(r"(?a:(?<![A-Za-z0-9_]))wa\.me/\+?([0-9]{6,15})(?a:(?![A-Za-z0-9_]))",
+                            re.IGNORECASE | re.ASCII)
+
+# (kind, canonical value, start, end): kind is "phone" (E.164) or "national_number".
+Found = tuple[str, str, int, int]
+
+
+def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
+    """Every phone number in `text` (ASCII digits), read with `regions` as hints."""
+    for match in _WHATSAPP_LINK.finditer(text):
+        number = e164("+" + match.group(1))
+        if number is not None:
+            yield "phone", number, match.start(), match.end()
+    if not _MAYBE_PHONE.search(text):
+        return
+    dialled = _INTERNATIONAL_PREFIX.sub(" +", text)
+    claimed: list[tuple[int, int]] = []
+    # Without a hint only international numbers can be read ("ZZ": no region).
+    for region in regions or ("ZZ",):
+        for found in phonenumbers.PhoneNumberMatcher(dialled, region, max_tries=MAX_PHONE_TRIES):
+            if _overlaps(claimed, found.start, found.end):
+                continue
+            claimed.append((found.start, found.end))
+            yield "phone", _format(found.number), found.start, found.end
+    for match in _NATIONAL.finditer(dialled):
+        if not _overlaps(claimed, match.start(), match.end()):
+            digits = re.sub(r"[^0-9]", "", match.group(0))
+            yield "national_number", digits[1:], match.start(), match.end()
+
+
+def e164(text: str, region: str | None = None) -> str | None:
+    """`text` as an E.164 number, if it is a valid number (in `region`, when national)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return _format(number) if phonenumbers.is_valid_number(number) else None
+
+
+def national_significant(e164_number: str) -> str:
+    """The national significant number of an E.164 number ("+447911123456" -> "7911123456")."""
+    return phonenumbers.national_significant_number(phonenumbers.parse(e164_number, None))
+
+
+def _format(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _overlaps(claimed: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start < c_end and c_start < end for c_start, c_end in claimed)
