@@ -14,6 +14,7 @@ import keys
 from contracts.report import CONSENT, MAX_REPORT_BYTES, NARRATIVE
 from review.casefile.follow_up_reader import FollowUp, parse_follow_up
 from review.casefile.follow_up_reader import damaged as follow_up_damaged
+from review.casefile.identifiers import query_identifiers
 from review.casefile.inspections import AttachmentInspections
 from review.casefile.related import RelatedIndex
 from review.casefile.report_reader import (
@@ -28,6 +29,10 @@ from review.workspace.models import Submission
 from review.workspace.store import Workspace
 
 Progress = Callable[[int, int], None]
+# Case ids are 32 hex digits; the inbox shows the first 8, and any unique
+# prefix of at least 4 opens its case.
+CASE_ID_CHARS = 32
+MIN_SHORT_ID = 4
 
 
 @dataclass
@@ -103,6 +108,24 @@ class CaseLibrary:
             damaged=damaged,
             not_for_me=not_for_me,
         )
+
+    def find(self, query: str) -> list[str]:
+        """Cases whose text holds every term of `query`, and cases holding it as an identifier
+        in any spelling ("07911 123456" finds "+44 7911 123456")."""
+        found = self.search.search(query)
+        listed = set(found)
+        found += sorted(self.related.cases_with(query_identifiers(query)) - listed)
+        return [case_id for case_id in found if case_id in self.reports]
+
+    def resolve(self, short_id: str) -> str | None:
+        """The one readable case whose id starts with `short_id` (as the inbox shows ids)."""
+        wanted = short_id.strip().lower()
+        if not MIN_SHORT_ID <= len(wanted) <= CASE_ID_CHARS or not wanted.isalnum():
+            return None
+        if wanted in self.reports:
+            return wanted
+        found = [case_id for case_id in self.reports if case_id.startswith(wanted)]
+        return found[0] if len(found) == 1 else None
 
     def forget_removed(self, workspace: Workspace, *, triaged: Collection[str]) -> None:
         """Forget the cases removed from `workspace` since this library was built.

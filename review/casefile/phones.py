@@ -54,7 +54,9 @@ def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
             if _overlaps(claimed, found.start, found.end):
                 continue
             claimed.append((found.start, found.end))
-            yield "phone", _format(found.number), found.start, found.end
+            # A "+" put in for "00" starts one character after the reporter's "00".
+            start = found.start - (dialled[found.start] == "+" != text[found.start])
+            yield "phone", _format(found.number), start, found.end
     for match in _NATIONAL.finditer(dialled):
         if not _overlaps(claimed, match.start(), match.end()):
             digits = re.sub(r"[^0-9]", "", match.group(0))

@@ -45,8 +45,8 @@ def _names() -> dict[str, str]:
             # Numeric codes are regions of the world ("419" Latin America), not countries.
             if len(code) == 2 and code.isalpha():
                 names.setdefault(_key(name), code)
-    for alias, code in ALIASES.items():
-        names.setdefault(_key(alias), code)
+    # Aliases win: "UK" is a name people write, not an ISO code (that is GB).
+    names.update({_key(alias): code for alias, code in ALIASES.items()})
     return names
 
 
@@ -57,9 +57,9 @@ def _key(text: str) -> str:
 def country_code(answer: str) -> str | None:
     """The ISO 3166 code of a country answer (a code or a name), if phone numbers have one."""
     text = answer.strip()
-    code = text.upper() if len(text) == 2 and text.isascii() and text.isalpha() else None
-    if code is None:
-        code = _names().get(_key(text))
+    code = _names().get(_key(text))
+    if code is None and len(text) == 2 and text.isascii() and text.isalpha():
+        code = text.upper()
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
