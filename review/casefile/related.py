@@ -65,6 +65,15 @@ class RelatedIndex:
             if loose is not None:
                 self.by_loose[loose].add(identifier)
 
+    def drop(self, case_id: str) -> None:
+        """Forget one report's identifiers in place (before indexing it again with `add`)."""
+        for identifier in self.by_case.pop(case_id, {}):
+            cases = self.by_identifier.get(identifier)
+            if cases is not None:
+                cases.discard(case_id)
+                if not cases:
+                    del self.by_identifier[identifier]
+
     def without(self, case_ids: Collection[str]) -> RelatedIndex:
         """A new index of every report but `case_ids`."""
         kept = RelatedIndex()
@@ -78,7 +87,7 @@ class RelatedIndex:
         loose = identifier.loose
         candidates = set(self.by_loose.get(loose, ())) if loose is not None else set()
         candidates.add(identifier)
-        return {c for c in candidates if c in self.by_identifier and identifier.matches(c)}
+        return {c for c in candidates if self.by_identifier.get(c) and identifier.matches(c)}
 
     def cases_with(self, identifiers: Iterable[Identifier]) -> set[str]:
         """Every case holding one of `identifiers` in any spelling that matches it."""

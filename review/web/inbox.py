@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from review.casefile import facets
+from review.casefile.library import Arrivals
 from review.casefile.matches import hits
 from review.triage.record import TriageError, clean_tags
 from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
-from review.web.state import casework, refresh_triage, state, unlocked
+from review.web.state import casework, refresh_triage, reviewer_session, state, unlocked
 
 blueprint = Blueprint("inbox", __name__)
 MAX_QUERY_CHARS = 200
@@ -67,7 +68,7 @@ def _bulk_form() -> BulkForm:
 @blueprint.route("/jump", methods=["POST"])
 @unlocked
 def jump() -> ResponseReturnValue:
-    """Open a case by its full id or any unique start of it, such as the short id the inbox shows."""
+    """Open a case by its full id or any unique start of it (the inbox shows eight)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     current = refresh_triage()
@@ -78,6 +79,16 @@ def jump() -> ResponseReturnValue:
               "error")
         return _to_view(_view_id())
     return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/arrivals/seen", methods=["POST"])
+@unlocked
+def arrivals_seen() -> ResponseReturnValue:
+    """Hide the banner of what arrived since unlock: the reviewer has seen it."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    reviewer_session().arrivals = Arrivals()
+    return redirect(url_for("inbox.index"))
 
 
 @blueprint.route("/view", methods=["POST"])
