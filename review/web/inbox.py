@@ -72,7 +72,7 @@ def jump() -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         abort(400)
     current = refresh_triage()
-    wanted = request.form.get("case", "")[:MAX_QUERY_CHARS]
+    wanted = request.form.get("case_id", "")[:MAX_QUERY_CHARS]
     case_id = current.library.resolve(wanted)
     if case_id is None:
         flash(_("No case you can read has an id that starts with %(id)s.", id=wanted.strip()),
