@@ -140,7 +140,7 @@ def show(case_id: str) -> ResponseReturnValue:
         triage=triage,
         inspected=inspected,
         described=described,
-        related=current.library.related.related(case_id),
+        links=current.library.related.links(case_id),
         visible=current.library.reports,
         triage_form=triage_form,
         statuses=STATUSES,
@@ -248,6 +248,32 @@ def link(case_id: str) -> ResponseReturnValue:
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.
     casework().link(case_id, form.other.data)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/suggestion", methods=["POST"])
+@unlocked
+def decide_suggestion(case_id: str) -> ResponseReturnValue:
+    """Confirm or dismiss a link the shared identifiers suggest."""
+    current = _readable(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    other_id = request.form.get("other", "")
+    kind, value = request.form.get("kind", ""), request.form.get("value", "")
+    decision = request.form.get("decision", "")
+    # Only a suggestion this page showed can be decided: the identifier is this
+    # case's, and the other case holds it in some spelling.
+    suggested = any(
+        link.identifier.kind == kind and link.identifier.value == value
+        and any(o.case_id == other_id for o in link.others)
+        for link in current.library.related.links(case_id))
+    if decision not in ("confirm", "dismiss") or not suggested:
+        abort(400)
+    casework().decide_link(case_id, other_id, kind=kind, value=value,
+                           confirmed=decision == "confirm")
+    flash(_("Link to case %(id)s confirmed.", id=other_id[:8]) if decision == "confirm"
+          else _("Suggestion dismissed: case %(id)s is no longer suggested for this "
+                 "identifier.", id=other_id[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
