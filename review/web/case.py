@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachments import inline_image, stream_plaintext
+from review.casefile.case_file import case_file
 from review.casefile.facets import CaseRow
 from review.casefile.timeline import case_timeline
 from review.errors import ReplyError
@@ -141,6 +142,7 @@ def show(case_id: str) -> ResponseReturnValue:
         inspected=inspected,
         described=described,
         links=current.library.related.links(case_id),
+        casefile=case_file(report),
         visible=current.library.reports,
         triage_form=triage_form,
         statuses=STATUSES,
