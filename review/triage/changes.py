@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import keys
+from review.casefile.categories import CATEGORY_LABELS, sort_known
 from review.clock import WallClock, utc_now
 from review.replies.writing import reseal_stale_replies
 from review.triage.record import (
@@ -99,8 +100,13 @@ class Casework:
         self._update([case_id], "tags", "set", lambda _, s: s.with_tags(tags))
 
     def set_categories(self, case_id: str, categories: Sequence[str] | None) -> None:
-        """Correct the categories, or (None) return to the reporter's own choice."""
-        corrected = None if categories is None else tuple(sorted(set(categories)))
+        """Correct the categories to some of the questionnaire's, or (None) return to the
+        reporter's own choice. Anything else is refused: a free-text category would
+        become a filter and a dashboard bar of its own."""
+        unknown = sorted(set(categories or ()) - set(CATEGORY_LABELS))
+        if unknown:
+            raise TriageError(f"not categories of the questionnaire: {', '.join(unknown)}")
+        corrected = None if categories is None else sort_known(categories)
         self._update([case_id], "categories", "corrected" if corrected is not None else "reset",
                      lambda _, s: replace(s, categories=corrected))
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachments import inline_image, stream_plaintext
 from review.casefile.case_file import case_file
+from review.casefile.categories import CATEGORY_LABELS, recognised, sort_known
 from review.casefile.facets import CaseRow
 from review.casefile.timeline import case_timeline
 from review.errors import ReplyError
@@ -149,7 +150,10 @@ def show(case_id: str) -> ResponseReturnValue:
         priorities=PRIORITIES,
         note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
-        categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
+        categories_form=CategoriesForm(),
+        category_choices=CATEGORY_LABELS,
+        category_correction=(recognised(triage.sealed.categories)
+                             if triage.sealed.categories is not None else None),
         link_form=LinkForm(),
         reply_form=ReplyForm(),
         timeline=timeline,
@@ -195,6 +199,7 @@ def update_triage(case_id: str) -> ResponseReturnValue:
         abort(400)
     casework().set_triage(case_id, status=form.status.data, priority=int(form.priority.data),
                           assignee=form.assignee.data or None)
+    flash(_("Status, priority and assignment saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -207,6 +212,7 @@ def add_note(case_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     casework().add_note(case_id, form.text.data)
+    flash(_("Note added."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -222,19 +228,34 @@ def set_tags(case_id: str) -> ResponseReturnValue:
         casework().set_tags(case_id, clean_tags((form.tags.data or "").split(",")))
     except TriageError:
         flash(_("A tag is too long."), "error")
+    else:
+        flash(_("Tags saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
 @blueprint.route("/<case_id>/categories", methods=["POST"])
 @unlocked
 def set_categories(case_id: str) -> ResponseReturnValue:
-    """Correct the categories; an empty field returns to the reporter's choice."""
+    """Correct the categories to a choice of the questionnaire's; "reset" returns to the
+    reporter's choice. Anything that is not one of the categories is refused."""
     _readable(case_id)
-    form = CategoriesForm()
-    if not form.validate_on_submit():
+    if not CategoriesForm().validate_on_submit():
         abort(400)
-    chosen = [c.strip() for c in (form.categories.data or "").split(",") if c.strip()]
-    casework().set_categories(case_id, chosen or None)
+    if request.form.get("reset"):
+        casework().set_categories(case_id, None)
+        flash(_("Categories returned to the reporter's choice."), "info")
+        return redirect(url_for("case.show", case_id=case_id))
+    chosen = request.form.getlist("category")
+    unknown = [c for c in chosen if c not in CATEGORY_LABELS]
+    if unknown:
+        # A forged or stale form: nothing is saved, and the page says why.
+        return render_template(
+            "review/error.html", title=_("Bad request"),
+            message=_("Not saved: %(values)s is not one of the questionnaire's categories. "
+                      "Go back and tick the categories instead.",
+                      values=", ".join(unknown)[:200])), 400
+    casework().set_categories(case_id, sort_known(chosen))
+    flash(_("Categories saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -250,6 +271,7 @@ def link(case_id: str) -> ResponseReturnValue:
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.
     casework().link(case_id, form.other.data)
+    flash(_("Linked to case %(id)s.", id=form.other.data[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -287,6 +309,7 @@ def unlink(case_id: str, other_id: str) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit() or other_id not in current.library.reports:
         abort(400)
     casework().link(case_id, other_id, present=False)
+    flash(_("Link to case %(id)s removed.", id=other_id[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 

@@ -72,10 +72,8 @@ class TagsForm(FlaskForm):
 
 
 class CategoriesForm(FlaskForm):
-    """Comma-separated corrected categories; empty returns to the reporter's choice."""
-
-    categories = StringField(_l("Categories (comma-separated)"), validators=[Length(max=2000)],
-                             render_kw=NOT_REMEMBERED)
+    """Corrected categories: checkboxes named "category" (the view checks each value against
+    the questionnaire's), or the "reset" button for the reporter's own choice."""
 
 
 class LinkForm(FlaskForm):
