@@ -131,7 +131,8 @@ def show(case_id: str) -> ResponseReturnValue:
     with state().workspace.sessions() as db:
         answerable = _answerable(db, case_id)
         timeline = case_timeline(db, case_id, report=report, received_day=report.received_day,
-                                 follow_ups=report.follow_ups, replies=replies)
+                                 follow_ups=report.follow_ups, replies=replies,
+                                 notes=triage.sealed.notes)
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
