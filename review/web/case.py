@@ -104,6 +104,13 @@ def _record(reviewer: str, action: str, subject: str, detail: str = "") -> None:
 @unlocked
 def show(case_id: str) -> ResponseReturnValue:
     """Lay out a case for reading; the viewing is recorded in the audit log."""
+    current = refresh_triage()
+    if case_id not in current.library.reports:
+        # A short id, as the inbox shows them, opens its case if it names one.
+        full = current.library.resolve(case_id)
+        if full is None:
+            abort(404)
+        return redirect(url_for("case.show", case_id=full))
     current = _readable(case_id)
     report = current.library.reports[case_id]
     triage = current.triage[case_id]
@@ -266,13 +273,14 @@ def link(case_id: str) -> ResponseReturnValue:
     """Link this case to another one the reviewer can read."""
     current = _readable(case_id)
     form = LinkForm()
-    if not form.validate_on_submit() or form.other.data not in current.library.reports:
+    other = current.library.resolve(form.other.data or "") if form.validate_on_submit() else None
+    if other is None:
         flash(_("There is no such case among those you can read."), "error")
         return redirect(url_for("case.show", case_id=case_id))
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.
-    casework().link(case_id, form.other.data)
-    flash(_("Linked to case %(id)s.", id=form.other.data[:8]), "info")
+    casework().link(case_id, other)
+    flash(_("Linked to case %(id)s.", id=other[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
