@@ -32,7 +32,7 @@ class SectionLayout:
 LAYOUTS: dict[str, tuple[SectionLayout, ...]] = {
     "1.0.0": (
         SectionLayout("danger", _l("Safety"), ("danger_now",)),
-        SectionLayout("incident", _l("What happened"), (
+        SectionLayout("incident", _l("The incident"), (
             "categories", "narrative", "when", "state", "country", "city")),
         SectionLayout("people", _l("Who was involved"), ("identifiers", "relatives_at_risk")),
         SectionLayout("contact", _l("Contacting the reporter"), (

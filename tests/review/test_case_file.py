@@ -70,7 +70,7 @@ def test_the_case_page_reads_in_the_questionnaires_order(
     answers = page.split('id="answers-heading"')[1].split('id="identifiers-heading"')[0]
     # The danger answer first, as a label; then the sections in order.
     order = [answers.index(t) for t in (
-        "Anyone in danger right now", "What happened", "Categories", "Direct threats",
+        "Anyone in danger right now", "The incident", "Categories", "Direct threats",
         "They came.", "State behind it", "Who was involved", "not sure",
         "About the reporter", "Under a name they choose")]
     assert order == sorted(order)
