@@ -82,12 +82,15 @@ def _account(kind: str, name: str) -> str | None:
 
 def handles(text: str) -> Iterator[Found]:
     """Every platform account and bare @handle in `text`."""
-    claimed: list[tuple[int, int]] = []
+    # Characters already part of an account found: a later, looser pattern
+    # does not read them again. A mask, so each check costs the same however
+    # many accounts an answer holds.
+    claimed = bytearray(len(text) + 1)
 
     def keep(kind: str | None, name: str, start: int, end: int) -> Iterator[Found]:
         account = _account(kind, name) if kind is not None else None
         if account is not None and name.rstrip(".").lower() not in NOT_ACCOUNTS:
-            claimed.append((start, end))
+            claimed[start:end] = b"\x01" * (end - start)
             yield kind or "handle", account, start, end
 
     for match in _URL.finditer(text):
@@ -101,9 +104,9 @@ def handles(text: str) -> Iterator[Found]:
         word = match.group("platform")
         if len(word) <= SHORT_NAME and not (match.group("sep") or match.group("at")):
             continue
-        if not any(s <= match.start("name") < e for s, e in claimed):
+        if not claimed[match.start("name")]:
             yield from keep(platform_named(word), match.group("name"),
                             match.start(), match.end())
     for match in _BARE.finditer(text):
-        if not any(s <= match.start() < e for s, e in claimed):
+        if not claimed[match.start()]:
             yield from keep("handle", match.group("name"), match.start(), match.end())

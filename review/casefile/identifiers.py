@@ -313,15 +313,15 @@ def emails(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def _from_free_text(text: str, hints: Sequence[str]) -> Iterator[tuple[Identifier, int, int]]:
-    email_spans: list[tuple[int, int]] = []
+    in_email = bytearray(len(text) + 1)
     for address, start, end in emails(text):
-        email_spans.append((start, end))
+        in_email[start:end] = b"\x01" * (end - start)
         yield Identifier("email", canonical_email(address)), start, end
     for match in _URL.finditer(text):
         yield Identifier("url", canonical_url(match.group(0))), match.start(), match.end()
     for kind, account, start, end in handles.handles(text):
         # "name@example.com" holds no "@example" account.
-        if not any(s <= start < e for s, e in email_spans):
+        if not in_email[start]:
             yield Identifier(kind, account), start, end
     for pattern in (_WECHAT, _WECHAT_LABELLED):
         for match in pattern.finditer(text):

@@ -47,18 +47,22 @@ def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
     if not _MAYBE_PHONE.search(text):
         return
     dialled = _INTERNATIONAL_PREFIX.sub(" +", text)
-    claimed: list[tuple[int, int]] = []
+    # Characters already read as a number, as a mask (constant cost per check).
+    claimed = bytearray(len(dialled) + 1)
     # Without a hint only international numbers can be read ("ZZ": no region).
-    for region in regions or ("ZZ",):
+    for number, region in enumerate(regions or ("ZZ",)):
+        # A weaker hint costs another pass only if digits are left unread.
+        if number and not _MAYBE_PHONE.search(_unread(dialled, claimed)):
+            break
         for found in phonenumbers.PhoneNumberMatcher(dialled, region, max_tries=MAX_PHONE_TRIES):
-            if _overlaps(claimed, found.start, found.end):
+            if any(claimed[found.start:found.end]):
                 continue
-            claimed.append((found.start, found.end))
+            claimed[found.start:found.end] = b"\x01" * (found.end - found.start)
             # A "+" put in for "00" starts one character after the reporter's "00".
             start = found.start - (dialled[found.start] == "+" != text[found.start])
             yield "phone", _format(found.number), start, found.end
     for match in _NATIONAL.finditer(dialled):
-        if not _overlaps(claimed, match.start(), match.end()):
+        if not any(claimed[match.start():match.end()]):
             digits = re.sub(r"[^0-9]", "", match.group(0))
             yield "national_number", digits[1:], match.start(), match.end()
 
@@ -81,5 +85,6 @@ def _format(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _overlaps(claimed: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(start < c_end and c_start < end for c_start, c_end in claimed)
+def _unread(text: str, claimed: bytearray) -> str:
+    """`text` with the characters already read as numbers blanked out."""
+    return "".join(" " if claimed[i] else c for i, c in enumerate(text))

@@ -108,6 +108,12 @@ HOSTILE_LENGTH = 20_000
         pytest.param("https://" + "a" * HOSTILE_LENGTH, id="url"),
         pytest.param("1 " * (HOSTILE_LENGTH // 2), id="digits"),
         pytest.param("t.me/" * (HOSTILE_LENGTH // 5), id="telegram-links"),
+        pytest.param("@" * HOSTILE_LENGTH, id="at-signs"),
+        pytest.param("@ab on " * (HOSTILE_LENGTH // 7), id="handles-on"),
+        pytest.param("plate " + "AB " * (HOSTILE_LENGTH // 3), id="plate-groups"),
+        pytest.param("x.com/" * (HOSTILE_LENGTH // 6), id="profile-links"),
+        pytest.param("00" * (HOSTILE_LENGTH // 2), id="zeros"),
+        pytest.param("0 1" * (HOSTILE_LENGTH // 3), id="national-digits"),
     ],
 )
 def test_hostile_answers_are_extracted_in_linear_time(text: str) -> None:
