@@ -50,9 +50,9 @@ def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
     # Characters already read as a number, as a mask (constant cost per check).
     claimed = bytearray(len(dialled) + 1)
     # Without a hint only international numbers can be read ("ZZ": no region).
-    for number, region in enumerate(regions or ("ZZ",)):
+    for attempt, region in enumerate(regions or ("ZZ",)):
         # A weaker hint costs another pass only if digits are left unread.
-        if number and not _MAYBE_PHONE.search(_unread(dialled, claimed)):
+        if attempt and not _MAYBE_PHONE.search(_unread(dialled, claimed)):
             break
         for found in phonenumbers.PhoneNumberMatcher(dialled, region, max_tries=MAX_PHONE_TRIES):
             if any(claimed[found.start:found.end]):
