@@ -111,7 +111,6 @@ def show(case_id: str) -> ResponseReturnValue:
         if full is None:
             abort(404)
         return redirect(url_for("case.show", case_id=full))
-    current = _readable(case_id)
     report = current.library.reports[case_id]
     triage = current.triage[case_id]
     if triage.news:
