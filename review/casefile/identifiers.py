@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 from review.casefile import handles, phones, regions
@@ -142,12 +142,15 @@ class Identifier:
 
     kind: str
     value: str
+    # A phone's national significant number, when the extraction knew it (parsing
+    # the E.164 form again for it would cost a parse per phone at every unlock).
+    national: str = field(default="", compare=False)
 
     @property
     def loose(self) -> tuple[str, str] | None:
         """What this identifier matches on when one side is unresolved, if anything."""
         if self.kind == "phone":
-            return "national_number", phones.national_significant(self.value)
+            return "national_number", self.national or phones.national_significant(self.value)
         if self.kind == "national_number":
             return "national_number", self.value
         if self.kind in ACCOUNT_KINDS:
@@ -329,8 +332,8 @@ def _from_free_text(text: str, hints: Sequence[str]) -> Iterator[tuple[Identifie
             yield Identifier("wechat", match.group(group).lower()), match.start(), match.end()
     for match in _WECHAT_INTERNAL.finditer(text):
         yield Identifier("wechat", match.group(0).lower()), match.start(), match.end()
-    for kind, value, start, end in phones.phones(text, hints):
-        yield Identifier(kind, value), start, end
+    for kind, value, national, start, end in phones.phones(text, hints):
+        yield Identifier(kind, value, national), start, end
 
 
 def canonical_url(url: str) -> str:

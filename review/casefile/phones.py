@@ -34,16 +34,18 @@ _NATIONAL = re.compile(r"(?<![0-9+])0[1-9](?:[ \t\-.()]{0,2}[0-9]){7,11}(?![0-9]
 _WHATSAPP_LINK = re.compile(r"(?a:(?<![A-Za-z0-9_]))wa\.me/\+?([0-9]{6,15})(?a:(?![A-Za-z0-9_]))",
                             re.IGNORECASE | re.ASCII)
 
-# (kind, canonical value, start, end): kind is "phone" (E.164) or "national_number".
-Found = tuple[str, str, int, int]
+# (kind, canonical value, national significant number, start, end): kind is
+# "phone" (E.164) or "national_number" (whose value is that number already).
+Found = tuple[str, str, str, int, int]
 
 
 def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
     """Every phone number in `text` (ASCII digits), read with `regions` as hints."""
     for match in _WHATSAPP_LINK.finditer(text):
-        number = e164("+" + match.group(1))
-        if number is not None:
-            yield "phone", number, match.start(), match.end()
+        parsed = _valid("+" + match.group(1))
+        if parsed is not None:
+            yield ("phone", _format(parsed), phonenumbers.national_significant_number(parsed),
+                   match.start(), match.end())
     if not _MAYBE_PHONE.search(text):
         return
     dialled = _INTERNATIONAL_PREFIX.sub(" +", text)
@@ -60,20 +62,26 @@ def phones(text: str, regions: Sequence[str]) -> Iterator[Found]:
             claimed[found.start:found.end] = b"\x01" * (found.end - found.start)
             # A "+" put in for "00" starts one character after the reporter's "00".
             start = found.start - (dialled[found.start] == "+" != text[found.start])
-            yield "phone", _format(found.number), start, found.end
+            yield ("phone", _format(found.number),
+                   phonenumbers.national_significant_number(found.number), start, found.end)
     for match in _NATIONAL.finditer(dialled):
         if not any(claimed[match.start():match.end()]):
             digits = re.sub(r"[^0-9]", "", match.group(0))
-            yield "national_number", digits[1:], match.start(), match.end()
+            yield "national_number", digits[1:], digits[1:], match.start(), match.end()
 
 
 def e164(text: str, region: str | None = None) -> str | None:
     """`text` as an E.164 number, if it is a valid number (in `region`, when national)."""
+    number = _valid(text, region)
+    return _format(number) if number is not None else None
+
+
+def _valid(text: str, region: str | None = None) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    return _format(number) if phonenumbers.is_valid_number(number) else None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def national_significant(e164_number: str) -> str:
