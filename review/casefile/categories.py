@@ -8,6 +8,8 @@ correction) is shown as it is rather than hidden.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
@@ -34,3 +36,34 @@ CATEGORY_LABELS: dict[str, LazyString] = {
 def category_label(value: str) -> str:
     """The reviewer-facing label of a category value, or the value itself if unknown."""
     return display_label(CATEGORY_LABELS, value)
+
+
+def _key(text: str) -> str:
+    return "_".join(text.casefold().replace("-", " ").split())
+
+
+def sort_known(values: Iterable[str]) -> tuple[str, ...]:
+    """Known category values, de-duplicated, in the questionnaire's order."""
+    chosen = set(values)
+    return tuple(v for v in CATEGORY_LABELS if v in chosen)
+
+
+def recognised(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A correction split into known categories and what is not one.
+
+    Corrections were once free text: "threats", "Family pressure" and
+    "family-pressure" are read as the category they spell; "Threats, 威胁" left
+    behind "威胁", which is kept apart as unrecognised for a reviewer to fix,
+    and never counted in the filters or the dashboard as a category.
+    """
+    by_key = {_key(v): v for v in CATEGORY_LABELS}
+    by_key.update({_key(str(label)): v for v, label in CATEGORY_LABELS.items()})
+    known: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        found = by_key.get(_key(value))
+        if found is not None:
+            known.append(found)
+        elif value.strip() and value not in unknown:
+            unknown.append(value)
+    return sort_known(known), tuple(unknown)

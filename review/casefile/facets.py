@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from review.casefile.categories import recognised
 from review.casefile.report_reader import Report
 from review.triage.record import CLOSED_STATUSES, OPEN_STATUSES, CaseTriage
 
@@ -14,6 +15,10 @@ FACETS = ("status", "category", "state", "country", "assignee", "tag")
 STATUS_GROUPS = {"open": OPEN_STATUSES, "closed": CLOSED_STATUSES}
 ALL = "all"
 UNASSIGNED = "-"
+# The narrative's first line as the inbox shows it.
+FIRST_LINE_CHARS = 120
+# Questionnaire 1.x: "Could this report endanger relatives in your home country?"
+RELATIVES_AT_RISK = "relatives_at_risk"
 
 
 @dataclass(frozen=True)
@@ -25,9 +30,25 @@ class CaseRow:
 
     @property
     def categories(self) -> tuple[str, ...]:
-        """The reviewer's corrected categories, else the reporter's own."""
+        """The reviewer's corrected categories (only those that are categories), else the
+        reporter's own."""
         corrected = self.triage.sealed.categories
-        return corrected if corrected is not None else self.report.categories
+        return recognised(corrected)[0] if corrected is not None else self.report.categories
+
+    def first_line(self) -> str:
+        """The narrative's first non-empty line, cut to FIRST_LINE_CHARS."""
+        line = next((t.strip() for t in self.report.story().splitlines() if t.strip()), "")
+        return line if len(line) <= FIRST_LINE_CHARS else line[:FIRST_LINE_CHARS].rstrip() + "…"
+
+    @property
+    def attachment_count(self) -> int:
+        """How many files the report and its follow-ups carry."""
+        return sum(1 for _ in self.report.all_attachments())
+
+    @property
+    def relatives_at_risk(self) -> object:
+        """The reporter's answer to "could this endanger relatives?" (None if unanswered)."""
+        return self.report.answers.get(RELATIVES_AT_RISK)
 
     def values(self, facet: str) -> set[str]:
         """The values this case has for `facet`."""
@@ -111,11 +132,15 @@ def apply(
     """
     counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
     kept: list[CaseRow] = []
+    # A status group (open, closed) is the view, not one value of the facet: the
+    # status counts follow it, so "Open cases" never counts closed ones.
+    grouped = filters.get("status") in STATUS_GROUPS
     for row in rows:
         failed = [f for f, wanted in filters.items() if not row.matches(f, wanted)]
         if not failed:
             kept.append(row)
         for facet in FACETS:
-            if not failed or failed == [facet]:
+            own_filter_only = failed == [facet] and not (facet == "status" and grouped)
+            if not failed or own_filter_only:
                 counts[facet].update(row.values(facet))
     return ordered(kept), counts

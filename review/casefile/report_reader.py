@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 CATEGORY_FIELDS = (contract.CATEGORIES,)
 STATE_FIELDS = (contract.STATE,)
 COUNTRY_FIELDS = (contract.COUNTRY,)
+# Answers naming a country, strongest hint first, that say which country a
+# national phone number belongs to: where it happened, where the reporter lives
+# (a later questionnaire's field), whose police may receive the report.
+COUNTRY_HINT_FIELDS = (contract.COUNTRY, "residence_country", "country_of_residence",
+                       "police_country")
 # Questionnaire answers nest two or three levels deep; the case page renders
 # nested values recursively, so a deeper document is refused as damaged.
 MAX_DEPTH = 16
@@ -64,6 +69,9 @@ class Report:
     # Set when this is a follow-up shown as a case of its own: the id of its
     # case, which the workspace does not hold (removed, or never imported).
     missing_case: str | None = None
+    # The questionnaire version the answers are to (the document's
+    # "questionnaire" object); "" when the document does not say.
+    questionnaire_version: str = ""
 
     @property
     def direction(self) -> str:
@@ -158,7 +166,13 @@ def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Rep
         urgent=document.get("urgent") is True,
         answers=answers,
         attachments=tuple(attachments_of(document.get("attachments"))),
+        questionnaire_version=_questionnaire_version(document.get("questionnaire")),
     )
+
+
+def _questionnaire_version(value: Any) -> str:
+    version = value.get("version") if isinstance(value, dict) else None
+    return version if isinstance(version, str) and len(version) <= 32 else ""
 
 
 def depth(value: Any) -> int:

@@ -42,9 +42,20 @@ class SearchIndex:
         """A new index of every report but `case_ids`, whose text it no longer holds."""
         kept = SearchIndex()
         for case_id, text in zip(self._ids, self._texts, strict=True):
-            if case_id not in case_ids:
+            if case_id and case_id not in case_ids:
                 kept._add(case_id, text)
         return kept
+
+    def drop(self, case_id: str) -> None:
+        """Forget one report's text in place (before indexing it again with `add`).
+
+        Its slot is emptied rather than removed, so positions in the postings
+        stay valid: an empty text matches no term, and `without` skips it.
+        """
+        for position, indexed in enumerate(self._ids):
+            if indexed == case_id:
+                self._ids[position] = ""
+                self._texts[position] = ""
 
     def search(self, query: str) -> list[str]:
         """Ids of the reports that contain every whitespace-separated term of `query`."""
@@ -53,7 +64,8 @@ class SearchIndex:
             return []
         candidates = self._candidates(query_tokens(" ".join(terms)))
         return [
-            self._ids[p] for p in candidates if all(term in self._texts[p] for term in terms)
+            self._ids[p] for p in candidates
+            if self._ids[p] and all(term in self._texts[p] for term in terms)
         ]
 
     def _candidates(self, wanted: set[str]) -> list[int]:
@@ -69,4 +81,4 @@ class SearchIndex:
         return sorted(result)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return sum(1 for case_id in self._ids if case_id)

@@ -1,13 +1,18 @@
-"""A case's timeline: its first report, follow-ups and replies, in the order they happened.
+"""A case's timeline: its first report, follow-ups, replies, status changes, notes and link
+decisions, in the order they happened.
 
-Haven keeps days, never times. Within one day, the order is the order in which
-each event reached this workspace, which the audit chain records: a reply when
-it was written here, a follow-up when the bundle that carried it was imported.
+Haven keeps days, never times, for what reporters send. Within one day, the
+order is the order in which each event reached this workspace, which the audit
+chain records: a reply when it was written here, a follow-up when the bundle
+that carried it was imported, a status change or link decision when it was
+made, a note when it was added (its text is sealed; the chain holds only that
+a note was added, and the nth such entry is the nth note).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -15,11 +20,25 @@ from sqlalchemy.orm import Session
 
 from review.casefile.follow_up_reader import FollowUp
 from review.replies.writing import ReplyView
+from review.triage.record import Note
 from review.workspace.audit import facts_of
 from review.workspace.models import AuditEntry, Submission
 
-# (kind, day, item): kind is "report", "follow_up" or "reply".
+# (kind, day, item): kind is "report", "follow_up", "reply", "status", "note" or "link".
 Entry = tuple[str, str, Any]
+# Audit actions of a case shown in its timeline, and the kind each is shown as.
+REVIEW_ACTIONS = {"status": "status", "link": "link", "unlink": "link",
+                  "link-confirmed": "link", "link-dismissed": "link"}
+
+
+@dataclass(frozen=True)
+class ReviewEvent:
+    """A reviewer's change to the case: who, what (a status, or a link decision), which case."""
+
+    actor: str
+    action: str
+    value: str
+    other_case: str = ""
 
 
 def case_timeline(
@@ -30,6 +49,7 @@ def case_timeline(
     received_day: str,
     follow_ups: Sequence[FollowUp],
     replies: Sequence[ReplyView],
+    notes: Sequence[Note] = (),
 ) -> list[Entry]:
     """Every event of the case by day, and within a day by its place in the audit chain."""
     written = {
@@ -45,7 +65,23 @@ def case_timeline(
         submission = session.get(Submission, submission_id)
         return imported.get(submission.bundle_id, 0) if submission is not None else 0
 
+    changes = list(session.scalars(select(AuditEntry).where(
+        AuditEntry.subject == f"case:{case_id}",
+        AuditEntry.action.in_([*REVIEW_ACTIONS, "note"])).order_by(AuditEntry.seq)))
+    note_seqs = [entry.seq for entry in changes if entry.action == "note"]
+
     events = [(received_day, 0, ("report", received_day, report))]
+    for entry in changes:
+        if entry.action == "note":
+            continue
+        day = entry.at[:10]
+        other = entry.detail.split(" ", 1)[0] if entry.action != "status" else ""
+        event = ReviewEvent(entry.actor, entry.action, entry.detail if not other else "", other)
+        events.append((day, entry.seq, (REVIEW_ACTIONS[entry.action], day, event)))
+    for number, note in enumerate(notes):
+        day = note.at[:10]
+        seq = note_seqs[number] if number < len(note_seqs) else 0
+        events.append((day, seq, ("note", day, note)))
     events += [(f.received_day, import_seq(f.id), ("follow_up", f.received_day, f))
                for f in follow_ups]
     events += [(r.written_day, written.get(r.id, 0), ("reply", r.written_day, r))

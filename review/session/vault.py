@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import keys
 from keys.signing import SigningKey
 from review.casefile.facets import InboxView
-from review.casefile.library import CaseLibrary
+from review.casefile.library import Arrivals, CaseLibrary
 from review.clock import Monotonic, monotonic
 from review.triage.record import CaseTriage
 
@@ -37,6 +37,8 @@ class ReviewerSession:
     views: dict[str, InboxView] = field(default_factory=dict)
     # The reviewer's reply-signing key, opened with their identity at unlock.
     signing_key: SigningKey | None = None
+    # What imports brought since unlock that the reviewer has not marked as seen.
+    arrivals: Arrivals = field(default_factory=Arrivals)
 
     def keep_view(self, view: InboxView) -> str:
         """Remember `view` and return the opaque id the inbox URL carries instead of it."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import keys
+from review.casefile.categories import CATEGORY_LABELS, sort_known
 from review.clock import WallClock, utc_now
 from review.replies.writing import reseal_stale_replies
 from review.triage.record import (
@@ -99,10 +100,15 @@ class Casework:
         self._update([case_id], "tags", "set", lambda _, s: s.with_tags(tags))
 
     def set_categories(self, case_id: str, categories: Sequence[str] | None) -> None:
-        """Correct the categories, or (None) return to the reporter's own choice."""
-        corrected = None if categories is None else tuple(sorted(set(categories)))
+        """Correct the categories to some of the questionnaire's, or (None) return to the
+        reporter's own choice. Anything else is refused: a free-text category would
+        become a filter and a dashboard bar of its own."""
+        unknown = sorted(set(categories or ()) - set(CATEGORY_LABELS))
+        if unknown:
+            raise TriageError(f"not categories of the questionnaire: {', '.join(unknown)}")
+        corrected = None if categories is None else sort_known(categories)
         self._update([case_id], "categories", "corrected" if corrected is not None else "reset",
-                     lambda _, s: Sealed(s.notes, s.tags, s.links, corrected))
+                     lambda _, s: replace(s, categories=corrected))
 
     def set_triage(self, case_id: str, *, status: str, priority: int,
                    assignee: str | None) -> None:
@@ -140,6 +146,30 @@ class Casework:
                         lambda _, s: s.with_link(other_id, present=present))
             self._apply(session, sealing, other_id, verb, case_id,
                         lambda _, s: s.with_link(case_id, present=present))
+
+    def decide_link(self, case_id: str, other_id: str, *, kind: str, value: str,
+                    confirmed: bool) -> None:
+        """Confirm (link the two cases) or dismiss a suggested link by a shared identifier.
+
+        Both cases record the decision, sealed, in one transaction; the audit
+        log says who decided what about which cases and the identifier's kind,
+        never its value (that is the reporter's text).
+        """
+        if case_id == other_id:
+            raise TriageError("a case cannot be linked to itself")
+        action = "link-confirmed" if confirmed else "link-dismissed"
+
+        def decide(other: str) -> Callable[[Triage, Sealed], Sealed]:
+            if confirmed:
+                return lambda _, s: s.with_link(other, present=True)
+            return lambda _, s: s.with_dismissed(other, kind, value)
+
+        with self.workspace.transaction() as session:
+            sealing = self._recipients(session)
+            self._apply(session, sealing, case_id, action, f"{other_id} ({kind})",
+                        decide(other_id))
+            self._apply(session, sealing, other_id, action, f"{case_id} ({kind})",
+                        decide(case_id))
 
     def _update(
         self,

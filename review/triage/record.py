@@ -47,6 +47,10 @@ class Sealed:
     links: tuple[str, ...] = ()
     # None means "as the reporter chose"; a tuple is the reviewer's correction.
     categories: tuple[str, ...] | None = None
+    # Suggested links a reviewer dismissed: (other case, identifier kind, value).
+    # A confirmed suggestion is a link in `links`. Kept sealed: an identifier is
+    # what the reporter wrote, and which cases share it reveals content.
+    dismissed: tuple[tuple[str, str, str], ...] = ()
 
     def with_note(self, note: Note) -> Sealed:
         """A copy with `note` appended."""
@@ -61,6 +65,15 @@ class Sealed:
         links = set(self.links) | {case_id} if present else set(self.links) - {case_id}
         return replace(self, links=tuple(sorted(links)))
 
+    def with_dismissed(self, case_id: str, kind: str, value: str) -> Sealed:
+        """A copy in which the suggestion "shares `kind` `value` with `case_id`" is dismissed."""
+        dismissed = set(self.dismissed) | {(case_id, kind, value)}
+        return replace(self, dismissed=tuple(sorted(dismissed)))
+
+    def is_dismissed(self, case_id: str, kind: str, value: str) -> bool:
+        """Whether a reviewer dismissed the suggestion to link `case_id` by this identifier."""
+        return (case_id, kind, value) in self.dismissed
+
     def to_json(self) -> bytes:
         """The canonical JSON that is sealed."""
         body: dict[str, Any] = {
@@ -68,6 +81,7 @@ class Sealed:
             "tags": list(self.tags),
             "links": list(self.links),
             "categories": None if self.categories is None else list(self.categories),
+            "dismissed": [list(entry) for entry in self.dismissed],
         }
         return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -81,6 +95,8 @@ class Sealed:
             tags=tuple(body.get("tags", [])),
             links=tuple(body.get("links", [])),
             categories=None if categories is None else tuple(categories),
+            # Absent from records sealed before suggestions could be dismissed.
+            dismissed=tuple((str(o), str(k), str(v)) for o, k, v in body.get("dismissed", [])),
         )
 
 

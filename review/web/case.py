@@ -27,6 +27,8 @@ from review.casefile.attachments import (
     read_prefix,
     stream_plaintext,
 )
+from review.casefile.case_file import case_file
+from review.casefile.categories import CATEGORY_LABELS, recognised, sort_known
 from review.casefile.facets import CaseRow
 from review.casefile.timeline import case_timeline
 from review.errors import ReplyError
@@ -115,7 +117,13 @@ def _record(reviewer: str, action: str, subject: str, detail: str = "") -> None:
 @unlocked
 def show(case_id: str) -> ResponseReturnValue:
     """Lay out a case for reading; the viewing is recorded in the audit log."""
-    current = _readable(case_id)
+    current = refresh_triage()
+    if case_id not in current.library.reports:
+        # A short id, as the inbox shows them, opens its case if it names one.
+        full = current.library.resolve(case_id)
+        if full is None:
+            abort(404)
+        return redirect(url_for("case.show", case_id=full))
     report = current.library.reports[case_id]
     triage = current.triage[case_id]
     if triage.news:
@@ -142,7 +150,8 @@ def show(case_id: str) -> ResponseReturnValue:
     with state().workspace.sessions() as db:
         answerable = _answerable(db, case_id)
         timeline = case_timeline(db, case_id, report=report, received_day=report.received_day,
-                                 follow_ups=report.follow_ups, replies=replies)
+                                 follow_ups=report.follow_ups, replies=replies,
+                                 notes=triage.sealed.notes)
     triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
                              assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
@@ -154,14 +163,18 @@ def show(case_id: str) -> ResponseReturnValue:
         inspected=inspected,
         cleanable_types=CLEANABLE_TYPES,
         described=described,
-        related=current.library.related.related(case_id),
+        links=current.library.related.links(case_id),
+        casefile=case_file(report),
         visible=current.library.reports,
         triage_form=triage_form,
         statuses=STATUSES,
         priorities=PRIORITIES,
         note_form=NoteForm(),
         tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
-        categories_form=CategoriesForm(categories=", ".join(triage.sealed.categories or ())),
+        categories_form=CategoriesForm(),
+        category_choices=CATEGORY_LABELS,
+        category_correction=(recognised(triage.sealed.categories)
+                             if triage.sealed.categories is not None else None),
         link_form=LinkForm(),
         reply_form=ReplyForm(),
         timeline=timeline,
@@ -207,6 +220,7 @@ def update_triage(case_id: str) -> ResponseReturnValue:
         abort(400)
     casework().set_triage(case_id, status=form.status.data, priority=int(form.priority.data),
                           assignee=form.assignee.data or None)
+    flash(_("Status, priority and assignment saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -219,6 +233,7 @@ def add_note(case_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     casework().add_note(case_id, form.text.data)
+    flash(_("Note added."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -234,19 +249,34 @@ def set_tags(case_id: str) -> ResponseReturnValue:
         casework().set_tags(case_id, clean_tags((form.tags.data or "").split(",")))
     except TriageError:
         flash(_("A tag is too long."), "error")
+    else:
+        flash(_("Tags saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
 @blueprint.route("/<case_id>/categories", methods=["POST"])
 @unlocked
 def set_categories(case_id: str) -> ResponseReturnValue:
-    """Correct the categories; an empty field returns to the reporter's choice."""
+    """Correct the categories to a choice of the questionnaire's; "reset" returns to the
+    reporter's choice. Anything that is not one of the categories is refused."""
     _readable(case_id)
-    form = CategoriesForm()
-    if not form.validate_on_submit():
+    if not CategoriesForm().validate_on_submit():
         abort(400)
-    chosen = [c.strip() for c in (form.categories.data or "").split(",") if c.strip()]
-    casework().set_categories(case_id, chosen or None)
+    if request.form.get("reset"):
+        casework().set_categories(case_id, None)
+        flash(_("Categories returned to the reporter's choice."), "info")
+        return redirect(url_for("case.show", case_id=case_id))
+    chosen = request.form.getlist("category")
+    unknown = [c for c in chosen if c not in CATEGORY_LABELS]
+    if unknown:
+        # A forged or stale form: nothing is saved, and the page says why.
+        return render_template(
+            "review/error.html", title=_("Bad request"),
+            message=_("Not saved: %(values)s is not one of the questionnaire's categories. "
+                      "Go back and tick the categories instead.",
+                      values=", ".join(unknown)[:200])), 400
+    casework().set_categories(case_id, sort_known(chosen))
+    flash(_("Categories saved."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -256,12 +286,40 @@ def link(case_id: str) -> ResponseReturnValue:
     """Link this case to another one the reviewer can read."""
     current = _readable(case_id)
     form = LinkForm()
-    if not form.validate_on_submit() or form.other.data not in current.library.reports:
+    other = current.library.resolve(form.other.data or "") if form.validate_on_submit() else None
+    if other is None:
         flash(_("There is no such case among those you can read."), "error")
         return redirect(url_for("case.show", case_id=case_id))
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.
-    casework().link(case_id, form.other.data)
+    casework().link(case_id, other)
+    flash(_("Linked to case %(id)s.", id=other[:8]), "info")
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/<case_id>/suggestion", methods=["POST"])
+@unlocked
+def decide_suggestion(case_id: str) -> ResponseReturnValue:
+    """Confirm or dismiss a link the shared identifiers suggest."""
+    current = _readable(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    other_id = request.form.get("other", "")
+    kind, value = request.form.get("kind", ""), request.form.get("value", "")
+    decision = request.form.get("decision", "")
+    # Only a suggestion this page showed can be decided: the identifier is this
+    # case's, and the other case holds it in some spelling.
+    suggested = any(
+        link.identifier.kind == kind and link.identifier.value == value
+        and any(o.case_id == other_id for o in link.others)
+        for link in current.library.related.links(case_id))
+    if decision not in ("confirm", "dismiss") or not suggested:
+        abort(400)
+    casework().decide_link(case_id, other_id, kind=kind, value=value,
+                           confirmed=decision == "confirm")
+    flash(_("Link to case %(id)s confirmed.", id=other_id[:8]) if decision == "confirm"
+          else _("Suggestion dismissed: case %(id)s is no longer suggested for this "
+                 "identifier.", id=other_id[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 
@@ -273,6 +331,7 @@ def unlink(case_id: str, other_id: str) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit() or other_id not in current.library.reports:
         abort(400)
     casework().link(case_id, other_id, present=False)
+    flash(_("Link to case %(id)s removed.", id=other_id[:8]), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
 

@@ -16,7 +16,8 @@ from contracts.replies import STATUSES as REPLY_STATUSES
 from review.triage.record import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
 from review.web.i18n import PRIORITY_LABELS, REPLY_STATUS_LABELS, STATUS_LABELS
 
-CASE_ID_PATTERN = r"^[0-9a-f]{32}$"
+# A whole case id or a unique start of it (review/casefile/library.py, resolve).
+SHORT_ID_PATTERN = r"^\s*[0-9a-fA-F]{4,32}\s*$"
 # What a reviewer types must not be kept by the browser: autocomplete="off"
 # keeps a field out of Chromium's autofill table and out of the field state
 # its session files save for restoring tabs (docs/review.md, "The browser").
@@ -72,16 +73,14 @@ class TagsForm(FlaskForm):
 
 
 class CategoriesForm(FlaskForm):
-    """Comma-separated corrected categories; empty returns to the reporter's choice."""
-
-    categories = StringField(_l("Categories (comma-separated)"), validators=[Length(max=2000)],
-                             render_kw=NOT_REMEMBERED)
+    """Corrected categories: checkboxes named "category" (the view checks each value against
+    the questionnaire's), or the "reset" button for the reporter's own choice."""
 
 
 class LinkForm(FlaskForm):
-    """Another case's id."""
+    """Another case's id, whole or its first characters (as the inbox shows it)."""
 
-    other = StringField(_l("Case id"), validators=[DataRequired(), Regexp(CASE_ID_PATTERN)],
+    other = StringField(_l("Case id"), validators=[DataRequired(), Regexp(SHORT_ID_PATTERN)],
                         render_kw=NOT_REMEMBERED)
 
 

@@ -7,9 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from review.casefile import facets
+from review.casefile.library import Arrivals
+from review.casefile.matches import hits
 from review.triage.record import TriageError, clean_tags
 from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
-from review.web.state import casework, refresh_triage, state, unlocked
+from review.web.state import casework, refresh_triage, reviewer_session, state, unlocked
 
 blueprint = Blueprint("inbox", __name__)
 MAX_QUERY_CHARS = 200
@@ -34,13 +36,17 @@ def index() -> ResponseReturnValue:
     library = current.library
     view_id = _view_id()
     view = current.views.get(view_id, facets.InboxView())
-    ids = library.search.search(view.query) if view.query else list(library.reports)
+    ids = library.find(view.query) if view.query else list(library.reports)
     rows = [facets.CaseRow(library.reports[i], current.triage[i]) for i in ids]
     filters = view.active_filters()
     shown, counts = facets.apply(rows, filters)
+    # Where the search matched each case shown: the answer and the words around it.
+    found_where = ({row.report.id: hits(row.report, view.query, library.related)
+                    for row in shown} if view.query else {})
     return render_template(
         "review/inbox.html",
         rows=shown,
+        found_where=found_where,
         counts=counts,
         filters=filters,
         query=view.query,
@@ -57,6 +63,32 @@ def _bulk_form() -> BulkForm:
     form = BulkForm()
     form.set_reviewers([r.name for r in state().workspace.reviewers()], nobody=_("nobody"))
     return form
+
+
+@blueprint.route("/jump", methods=["POST"])
+@unlocked
+def jump() -> ResponseReturnValue:
+    """Open a case by its full id or any unique start of it (the inbox shows eight)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    current = refresh_triage()
+    wanted = request.form.get("case_id", "")[:MAX_QUERY_CHARS]
+    case_id = current.library.resolve(wanted)
+    if case_id is None:
+        flash(_("No case you can read has an id that starts with %(id)s.", id=wanted.strip()),
+              "error")
+        return _to_view(_view_id())
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@blueprint.route("/arrivals/seen", methods=["POST"])
+@unlocked
+def arrivals_seen() -> ResponseReturnValue:
+    """Hide the banner of what arrived since unlock: the reviewer has seen it."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    reviewer_session().arrivals = Arrivals()
+    return redirect(url_for("inbox.index"))
 
 
 @blueprint.route("/view", methods=["POST"])

@@ -15,6 +15,7 @@ from review.config import ReviewConfig
 from review.session.unlock import Throttle
 from review.session.vault import ReviewerSession, Vault
 from review.triage.changes import Casework
+from review.workspace import audit
 from review.workspace.store import Workspace
 
 EXTENSION_KEY = "haven_review"
@@ -57,6 +58,15 @@ def casework() -> Casework:
 def refresh_triage() -> ReviewerSession:
     """The session with its triage brought up to date with the database."""
     current = reviewer_session()
+    # A bundle imported while this session is unlocked shows on the next page.
+    arrived = current.library.take_in_new(state().workspace, identities=current.identities)
+    if arrived:
+        current.arrivals = current.arrivals + arrived
+        with state().workspace.transaction() as db:
+            audit.append(db, actor=current.reviewer, action="index", subject="workspace",
+                         detail=f"decrypted {len(arrived.reports)} new reports and "
+                                f"{len(arrived.follow_ups)} cases' follow-ups imported "
+                                "since unlock, to add them to the index")
     current.triage = casework().load(current.triage, set(current.library.reports))
     # A case removed (`haven review remove`) while the app runs has no triage row now.
     current.library.forget_removed(state().workspace, triaged=current.triage)

@@ -97,8 +97,11 @@ def _triage_session(page: Page, served: Served, canaries: dict[str, str]) -> Non
     page.locator("form", has=page.locator("#tags")).locator("button").click()
     page.fill("#note", canaries["note"])
     page.locator("form", has=page.locator("#note")).locator("button").click()
-    page.fill("#categories", canaries["category"])
-    page.locator("form", has=page.locator("#categories")).locator("button").click()
+    # Categories are ticked, not typed: nothing of them is text a form field could keep.
+    page.check("#category-informant")
+    page.locator("form", has=page.locator("#category-informant")).locator(
+        "button", has_text="Save categories").click()
+    assert page.locator("#category-informant").is_checked()
     assert canaries["note"] in page.content() and canaries["tag"] in page.content()
     page.fill("#other", canaries["link"])
     page.locator("form", has=page.locator("#other")).locator("button").click()
@@ -127,7 +130,7 @@ def test_a_triage_session_leaves_no_case_data_in_the_browser_profile(
 ) -> None:
     profile = tmp_path / "profile"
     canaries = {kind: _canary(kind) for kind in
-                ("search", "tag", "note", "category", "link", "bulk_tag")}  # fmt: skip
+                ("search", "tag", "note", "link", "bulk_tag")}  # fmt: skip
     context = browser.browser_type.launch_persistent_context(
         str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, java_script_enabled=False,
         timeout=TIMEOUT_MS)

@@ -65,3 +65,12 @@ def test_chart_escapes_labels() -> None:
     svg = str(bar_chart("<t>", Counter({"<script>x</script>": 3, "ok": 1})))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert svg.count("<rect") == 2
+
+
+def test_records_sealed_before_link_decisions_read_as_none_dismissed() -> None:
+    old = b'{"categories": null, "links": [], "notes": [], "tags": ["van"]}'
+    assert Sealed.from_json(old).dismissed == ()
+    decided = Sealed.from_json(old).with_dismissed("b" * 32, "phone", "+447911123456")
+    assert Sealed.from_json(decided.to_json()) == decided
+    assert decided.is_dismissed("b" * 32, "phone", "+447911123456")
+    assert not decided.is_dismissed("b" * 32, "phone", "+447911000000")

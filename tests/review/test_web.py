@@ -400,7 +400,7 @@ def test_triage_changes_are_sealed_at_rest(
     assert unlock(client, alice) == 302
     _post(client, f"/case/{case}/note", {"text": "Harasser drives a grey van SENTINEL-NOTE"})
     _post(client, f"/case/{case}/tags", {"tags": "SENTINEL-TAG, van"})
-    _post(client, f"/case/{case}/categories", {"categories": "threats, SENTINEL-CAT"})
+    _post(client, f"/case/{case}/categories", {"category": ["threats", "informant"]})
     _post(client, f"/case/{case}/link", {"other": cases["urgent"]})
     _post(
         client,
@@ -408,11 +408,14 @@ def test_triage_changes_are_sealed_at_rest(
         {"status": "needs_information", "priority": "2", "assignee": "bob"},
     )
     page = client.get(f"/case/{case}").get_data(as_text=True)
-    assert "SENTINEL-NOTE" in page and "SENTINEL-TAG" in page and "SENTINEL-CAT" in page
+    assert "SENTINEL-NOTE" in page and "SENTINEL-TAG" in page
+    assert "Corrected by a reviewer" in page
+    assert 'value="informant" id="category-informant" checked' in page
     assert f"/case/{cases['urgent']}" in page
     for path in workspace.root.rglob("*"):
         if path.is_file():
             assert b"SENTINEL" not in path.read_bytes(), path
+            assert b"informant" not in path.read_bytes(), path
     with workspace.sessions() as session:
         row = session.get(Triage, case)
         assert row is not None
