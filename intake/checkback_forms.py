@@ -32,7 +32,10 @@ class CheckForm(FlaskForm):  # type: ignore[misc]
 
     code = StringField(
         _l("Your receipt code"),
-        description=_l("The words you were given when you sent your report, in order."),
+        description=_l(
+            "The words or the groups of digits you were given when you sent your report, "
+            "in order."
+        ),
         render_kw=CODE_FIELD_ATTRIBUTES,
     )
     # A message typed on a page that expired, carried over to the follow-up form.
