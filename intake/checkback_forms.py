@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.follow_up_writer import ConsentChange
+from intake.form_translations import IntakeForm
 from intake.forms import CheckboxesField
 from intake.questionnaire import CONSENT, SHORT_TEXT_CHARS
 
@@ -27,7 +27,7 @@ CODE_FIELD_ATTRIBUTES = {
 }
 
 
-class CheckForm(FlaskForm):  # type: ignore[misc]
+class CheckForm(IntakeForm):
     """The receipt code, POSTed with CSRF; never in a URL or a cookie."""
 
     code = StringField(
@@ -42,14 +42,14 @@ class CheckForm(FlaskForm):  # type: ignore[misc]
     message = TextAreaField(_l("Your message"), validators=[Optional()])
 
 
-class HideForm(FlaskForm):  # type: ignore[misc]
+class HideForm(IntakeForm):
     """Hide one reply from the reporter's own view."""
 
     capability = HiddenField()
     reply_id = HiddenField()
 
 
-class FollowUpFormBase(FlaskForm):  # type: ignore[misc]
+class FollowUpFormBase(IntakeForm):
     """A follow-up: a message, files, and perhaps a new answer about consent."""
 
     def validate_follow_up(self, *, attachment_count: int) -> bool:

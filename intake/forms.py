@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     MultipleFileField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from intake.form_translations import IntakeForm
 from intake.questionnaire import QUESTIONS, SHORT_TEXT_CHARS, Question
 
 ATTACHMENTS_FIELD = "attachments"
@@ -31,7 +31,7 @@ class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
     option_widget = widgets.CheckboxInput()
 
 
-class ReportFormBase(FlaskForm):  # type: ignore[misc]
+class ReportFormBase(IntakeForm):
     """Base of the generated report form: adds the narrative-or-attachment rule."""
 
     def validate_report(self, *, attachment_count: int) -> bool:
