@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, MultipleFileField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.follow_up_writer import ConsentChange
 from intake.form_translations import IntakeForm
 from intake.forms import CheckboxesField
-from intake.questionnaire import CONSENT, SHORT_TEXT_CHARS
+from intake.places import COMMON_COUNTRIES, place_choices
+from intake.questionnaire import CONSENT
 
 # Attributes that keep the code out of the browser's memory: no autofill, no saved
 # "password" (a text field, so no password manager offers to keep it), no spelling
@@ -93,9 +101,10 @@ def follow_up_form_class(*, max_text_chars: int) -> type[FollowUpFormBase]:
             choices=[SelectChoice(c.value, _l(c.label)) for c in CONSENT],
             validators=[Optional()],
         ),
-        "police_country": StringField(
+        "police_country": SelectField(
             _l("Police of which country?"),
-            validators=[Optional(), Length(max=SHORT_TEXT_CHARS)],
+            choices=place_choices(common=COMMON_COUNTRIES),
+            validators=[Optional()],
         ),
         "attachments": MultipleFileField(
             _l("Photos, recordings, documents"),

@@ -9,6 +9,7 @@ from wtforms import (
     Field,
     MultipleFileField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -18,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.form_translations import IntakeForm
+from intake.places import place_choices
 from intake.questionnaire import QUESTIONS, SHORT_TEXT_CHARS, Question
 
 ATTACHMENTS_FIELD = "attachments"
@@ -71,6 +73,13 @@ def _field(question: Question, *, max_text_chars: int) -> Field:
         return RadioField(label, description=hint, choices=choices, validators=[Optional()])
     if question.kind == "any_of":
         return CheckboxesField(label, description=hint, choices=choices, validators=[Optional()])
+    if question.kind == "place":
+        return SelectField(
+            label,
+            description=hint,
+            choices=place_choices(common=question.common_places, other=question.allows_other),
+            validators=[Optional()],
+        )
     if question.kind == "files":
         # Files never pass through WTForms: intake/receiving.py encrypts them as they
         # arrive. The field exists only to render the <input type="file">.
