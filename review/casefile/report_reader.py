@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contracts import places as places_contract
 from contracts import report as contract
 from contracts.report import FORMAT, MAX_REPORT_BYTES, VERSION
+from review.casefile.places import place_of
 
 if TYPE_CHECKING:
     from review.casefile.follow_up_reader import FollowUp
@@ -77,13 +79,18 @@ class Report:
 
     @property
     def state(self) -> str:
-        """The state the reporter says is behind the incident."""
-        return next(iter(_strings(_first(self.answers, STATE_FIELDS))), "")
+        """The state the reporter says is behind the incident, as a place (places.py)."""
+        named = next(iter(_strings(_first(self.answers, STATE_FIELDS))), "")
+        if named == places_contract.OTHER:
+            # Questionnaire 2.0.0: "another state or group", named in words beside it.
+            other = next(iter(_strings(self.answers.get(places_contract.STATE_OTHER))), "")
+            return place_of(other) if other else named
+        return place_of(named)
 
     @property
     def country(self) -> str:
-        """The country where the incident happened."""
-        return next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), "")
+        """The country where the incident happened, as a place (places.py)."""
+        return place_of(next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), ""))
 
     def story(self) -> str:
         """What the reporter says happened (the narrative), or "" if it has none."""
