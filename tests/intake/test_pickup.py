@@ -48,7 +48,7 @@ def submit(client: FlaskClient, narrative: str, files: int = 0) -> None:
 
 def pickup(app: Flask, out: Path, *, key: SigningKey = PICKUP_KEY) -> int:
     """Write a bundle as `haven intake pickup` would, signed with the suite's key."""
-    return write_pickup_bundle(engine_of(app), out, today=DAY, signing_key=key)
+    return write_pickup_bundle(engine_of(app), out, today=DAY, signing_key=key).submissions
 
 
 def open_bundle(path: Path) -> tuple[dict[str, Any], dict[str, bytes], list[str]]:
@@ -311,7 +311,9 @@ def test_a_submission_published_during_pickup_waits_for_the_next(
             submit(client, "second")
 
     event.listen(engine, "before_cursor_execute", publish_another)
-    count = write_pickup_bundle(engine, tmp_path / "bundle.tar", today=DAY, signing_key=PICKUP_KEY)
+    count = write_pickup_bundle(
+        engine, tmp_path / "bundle.tar", today=DAY, signing_key=PICKUP_KEY
+    ).submissions
     engine.dispose()
     assert published_between and count == 1
     manifest, contents, _ = open_bundle(tmp_path / "bundle.tar")
