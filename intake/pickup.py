@@ -251,6 +251,9 @@ def _manifest(
                 "reply_recipient": submission.reply_recipient,
                 # A follow-up names its case's first submission; a first report, null.
                 "follows": submission.follows,
+                # Signed with the rest, so review can raise the case's priority on
+                # import without decrypting (docs/pickup-bundle.md, version 4).
+                "urgent": bool(submission.urgent),
                 "files": [
                     {"name": f.name, "kind": f.kind, "size": f.size, "sha256": f.sha256}
                     for f in files[submission.id]
