@@ -308,7 +308,7 @@ def test_a_follow_up_with_a_file_and_a_consent_change_reaches_the_reviewers(
     )
     with tarfile.open(bundle) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        assert manifest["version"] == 3
+        assert manifest["version"] == 4
         entries = {entry["id"]: entry for entry in manifest["submissions"]}
         (follow_up_id,) = set(entries) - {case.id}
         assert entries[case.id]["follows"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from intake.i18n import LANGUAGE_COOKIE
 from intake.places import COMMON_COUNTRIES, COMMON_STATES, place_name
 from intake.questionnaire import QUESTIONS, VERSION
 from tests.intake.forms import MULTIPART, csrf_token
-from tests.intake.test_submit import only_submission
+from tests.intake.storage import engine_of, stored_files, submissions
 
 LANGUAGES = ("en", "zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
 OPTION = re.compile(r'<option (?:selected )?value="([^"]*)">([^<]*)</option>')
@@ -103,7 +104,9 @@ def test_the_report_stores_the_codes(
         },
     )
     assert response.status_code == 200
-    _, report, _ = only_submission(app, reviewer)
+    (submission_id,) = submissions(engine_of(app))
+    stored = stored_files(engine_of(app), submission_id)
+    report = json.loads(keys.decrypt(stored["report.age"], identities=[reviewer]))
     assert report["questionnaire"]["version"] == "2.0.0"
     answers = report["answers"]
     assert (answers["state"], answers["state_other"]) == (OTHER, "a gang paid by a consulate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,12 @@ from intake.db import make_engine
 from intake.migrate import _alembic_config
 from intake.models import Submission
 from intake.pickup import waiting_for_pickup, write_pickup_bundle
+from keys.signing import SigningKey
 from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.storage import engine_of
-from tests.intake.test_pickup import DAY, PICKUP_KEY
+
+DAY = date(2031, 5, 17)
+PICKUP_KEY = SigningKey.generate()
 
 
 def report(client: FlaskClient, *, danger: str) -> str:
