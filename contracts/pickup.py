@@ -6,9 +6,11 @@ import re
 
 FORMAT = "haven-pickup"
 # Version 3 added `follows` to submission entries: a follow-up names its case.
-VERSION = 3
-# What a reader accepts: version 2 reads as version 3 with no follow-ups.
-READABLE_VERSIONS = frozenset({2, 3})
+# Version 4 added `urgent`: the reporter said someone is in danger now.
+VERSION = 4
+# What a reader accepts: version 2 reads as version 3 with no follow-ups, and
+# versions 2 and 3 as version 4 with nothing urgent.
+READABLE_VERSIONS = frozenset({2, 3, 4})
 # Version 1 bundles carried no signature; review refuses them by name.
 UNSIGNED_VERSION = 1
 # The first two tar members, in this order.

@@ -31,8 +31,10 @@ MAX_FILE_NAME_CHARS = 255
 MAX_SHORT_ANSWER_CHARS = 300
 MAX_LONG_ANSWER_CHARS = 50_000
 # The questionnaire whose answers these documents carry (intake/questionnaire.py);
-# review's labels (review/casefile/choices.py) are written for it.
-QUESTIONNAIRE_VERSION = "1.0.0"
+# review's labels (review/casefile/choices.py) are written for it. 2.0.0 asks
+# the places (state, country, police country) as codes (contracts/places.py);
+# review still reads 1.0.0's free-text places.
+QUESTIONNAIRE_VERSION = "2.0.0"
 
 # Answers review reads by name: the danger check, the inbox filters, the story.
 DANGER_NOW = "danger_now"

@@ -29,6 +29,7 @@ from intake.i18n import (
 )
 from intake.language_choice import install_language_chooser
 from intake.migrate import require_current_schema
+from intake.receipt_display import receipt_rows
 from intake.state import IntakeState, attach_state
 from intake.views import blueprint
 
@@ -64,6 +65,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     app.jinja_env.globals.update(
         get_locale=get_locale, text_direction=text_direction, language_tag=language_tag
     )
+    app.jinja_env.filters["receipt_rows"] = receipt_rows
     install_language_chooser(app, secure_cookie=not config.plain_http)
     attach_state(
         app,

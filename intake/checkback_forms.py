@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, MultipleFileField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.follow_up_writer import ConsentChange
+from intake.form_translations import IntakeForm
 from intake.forms import CheckboxesField
-from intake.questionnaire import CONSENT, SHORT_TEXT_CHARS
+from intake.places import COMMON_COUNTRIES, place_choices
+from intake.questionnaire import CONSENT
 
 # Attributes that keep the code out of the browser's memory: no autofill, no saved
 # "password" (a text field, so no password manager offers to keep it), no spelling
@@ -27,26 +35,29 @@ CODE_FIELD_ATTRIBUTES = {
 }
 
 
-class CheckForm(FlaskForm):  # type: ignore[misc]
+class CheckForm(IntakeForm):
     """The receipt code, POSTed with CSRF; never in a URL or a cookie."""
 
     code = StringField(
         _l("Your receipt code"),
-        description=_l("The words you were given when you sent your report, in order."),
+        description=_l(
+            "The words or the groups of digits you were given when you sent your report, "
+            "in order."
+        ),
         render_kw=CODE_FIELD_ATTRIBUTES,
     )
     # A message typed on a page that expired, carried over to the follow-up form.
     message = TextAreaField(_l("Your message"), validators=[Optional()])
 
 
-class HideForm(FlaskForm):  # type: ignore[misc]
+class HideForm(IntakeForm):
     """Hide one reply from the reporter's own view."""
 
     capability = HiddenField()
     reply_id = HiddenField()
 
 
-class FollowUpFormBase(FlaskForm):  # type: ignore[misc]
+class FollowUpFormBase(IntakeForm):
     """A follow-up: a message, files, and perhaps a new answer about consent."""
 
     def validate_follow_up(self, *, attachment_count: int) -> bool:
@@ -90,9 +101,10 @@ def follow_up_form_class(*, max_text_chars: int) -> type[FollowUpFormBase]:
             choices=[SelectChoice(c.value, _l(c.label)) for c in CONSENT],
             validators=[Optional()],
         ),
-        "police_country": StringField(
+        "police_country": SelectField(
             _l("Police of which country?"),
-            validators=[Optional(), Length(max=SHORT_TEXT_CHARS)],
+            choices=place_choices(common=COMMON_COUNTRIES),
+            validators=[Optional()],
         ),
         "attachments": MultipleFileField(
             _l("Photos, recordings, documents"),

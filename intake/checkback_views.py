@@ -8,11 +8,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from intake.checkback import OpenedCase, hide_reply, open_case
+from intake.checkback import MAX_CODE_CHARS, OpenedCase, hide_reply, open_case
 from intake.checkback_forms import CheckForm, FollowUpFormBase, HideForm
 from intake.error_pages import drain_request_body
 from intake.errors import CapabilityRefused, CaseGone, CheckBackBusy, CsrfRefused
 from intake.incoming import IncomingSubmission
+from intake.receipt_typos import digit_typo_message
 from intake.receiving import BYTES_PER_CHAR
 from intake.reply_documents import STATUS_TEXTS
 from intake.request_body import limits_of, multipart_receiver, request_body
@@ -53,9 +54,13 @@ def check_back() -> ResponseReturnValue:
     form = CheckForm()
     if not form.validate():
         return _expired_page(form, status=400)
+    code = form.code.data or ""
+    typo = digit_typo_message(code) if len(code) <= MAX_CODE_CHARS else None
+    if typo is not None:
+        return _not_found(form, message=typo)
     opened = open_case(
         state.engine,
-        form.code.data or "",
+        code,
         pepper=state.config.receipt_pepper,
         cost=state.config.receipt_cost,
         gate=state.gate,
@@ -142,10 +147,11 @@ def busy(_error: CheckBackBusy) -> ResponseReturnValue:
     return page, 429, {"Retry-After": "60"}
 
 
-def _not_found(form: CheckForm) -> ResponseReturnValue:
-    # One answer for every code that opens nothing: wrong, mistyped, purged, or not a code.
+def _not_found(form: CheckForm, *, message: str | None = None) -> ResponseReturnValue:
+    # One answer for every code that opens nothing: wrong, mistyped, purged, or not a code;
+    # only a typo a code in digits shows by itself is named (intake/receipt_typos.py).
     form.code.data = ""
-    return render_template("intake/check.html", form=form, not_found=NOT_FOUND)
+    return render_template("intake/check.html", form=form, not_found=message or NOT_FOUND)
 
 
 def _expired_page(form: CheckForm, *, status: int) -> ResponseReturnValue:

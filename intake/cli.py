@@ -131,24 +131,52 @@ def serve_command(
     help="Instead of new submissions, bundle this one (picked up or skipped before) again; "
     "repeat for more.",
 )
-def pickup_command(data_dir: Path, out: Path, again: tuple[str, ...]) -> None:
-    """Write submissions not yet picked up (or those given by --again) into a bundle at OUT."""
-    from intake.pickup import write_pickup_bundle
+@click.option(
+    "--urgent-only",
+    is_flag=True,
+    help="Bundle only the urgent submissions (someone in danger now); the others wait.",
+)
+def pickup_command(
+    data_dir: Path, out: Path, again: tuple[str, ...], urgent_only: bool
+) -> None:
+    """Write submissions not yet picked up (or those given by --again) into a bundle at OUT.
 
+    Urgent submissions come first in the bundle.
+    """
+    from intake.pickup import waiting_for_pickup, write_pickup_bundle
+
+    if again and urgent_only:
+        raise click.UsageError("--again and --urgent-only do not go together")
     config = _config(data_dir)
     signing_key = _signing_key(data_dir)
-    count = write_pickup_bundle(
-        make_engine(config.database_url),
-        out,
-        today=utc_today(),
-        signing_key=signing_key,
-        again=again,
+    engine = make_engine(config.database_url)
+    picked = write_pickup_bundle(
+        engine, out, today=utc_today(), signing_key=signing_key, again=again,
+        urgent_only=urgent_only,
     )
-    if count == 0:
-        click.echo("Nothing new to pick up; no bundle written.")
+    if picked.submissions == 0:
+        click.echo("Nothing urgent to pick up; no bundle written." if urgent_only
+                   else "Nothing new to pick up; no bundle written.")
     else:
-        click.echo(f"Wrote {count} submission(s) to {out}.")
+        click.echo(f"Wrote {picked.submissions} submission(s) to {out}, "
+                   f"{picked.urgent} of them urgent (first in the bundle).")
         click.echo(f"Signed by {signing_key.public_key().fingerprint()}.")
+    if urgent_only:
+        left = waiting_for_pickup(engine)
+        click.echo(f"{left.submissions} other submission(s) wait for the next pickup.")
+
+
+@intake_group.command("status")
+@DATA_DIR
+def status_command(data_dir: Path) -> None:
+    """Say how many submissions wait for pickup, and how many of them are urgent."""
+    from intake.pickup import waiting_for_pickup
+
+    waiting = waiting_for_pickup(make_engine(_config(data_dir).database_url))
+    click.echo(f"{waiting.submissions} submission(s) wait for pickup, "
+               f"{waiting.urgent} of them urgent (someone in danger now).")
+    if waiting.urgent:
+        click.echo("Pick the urgent ones up first: `haven intake pickup --urgent-only --out FILE`.")
 
 
 @intake_group.command("skip")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     MultipleFileField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -18,6 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from intake.form_translations import IntakeForm
+from intake.places import place_choices
 from intake.questionnaire import QUESTIONS, SHORT_TEXT_CHARS, Question
 
 ATTACHMENTS_FIELD = "attachments"
@@ -31,7 +33,7 @@ class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
     option_widget = widgets.CheckboxInput()
 
 
-class ReportFormBase(FlaskForm):  # type: ignore[misc]
+class ReportFormBase(IntakeForm):
     """Base of the generated report form: adds the narrative-or-attachment rule."""
 
     def validate_report(self, *, attachment_count: int) -> bool:
@@ -71,6 +73,13 @@ def _field(question: Question, *, max_text_chars: int) -> Field:
         return RadioField(label, description=hint, choices=choices, validators=[Optional()])
     if question.kind == "any_of":
         return CheckboxesField(label, description=hint, choices=choices, validators=[Optional()])
+    if question.kind == "place":
+        return SelectField(
+            label,
+            description=hint,
+            choices=place_choices(common=question.common_places, other=question.allows_other),
+            validators=[Optional()],
+        )
     if question.kind == "files":
         # Files never pass through WTForms: intake/receiving.py encrypts them as they
         # arrive. The field exists only to render the <input type="file">.

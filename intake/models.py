@@ -59,6 +59,10 @@ class Submission(Base):
     # another follow-up). Not a foreign key: a follow-up keeps its own retention and
     # may outlive its case on intake until it is picked up.
     follows: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Whether the reporter said someone is in danger now, in the clear so pickup can
+    # take urgent reports first and the operator can count them (docs/threat-model.md,
+    # "Urgency in the clear"); cleared when the submission is picked up.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class StoredFile(Base):

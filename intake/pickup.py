@@ -9,11 +9,12 @@ import os
 import secrets
 import tarfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, select, update
+from sqlalchemy import ColumnElement, Engine, func, select, update
 
 from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import read_chunks
@@ -72,6 +73,33 @@ class _VerifyingReader(io.RawIOBase):
             )
 
 
+@dataclass(frozen=True)
+class PickedUp:
+    """How many submissions a pickup bundle holds, and how many of them are urgent."""
+
+    submissions: int
+    urgent: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Published submissions not yet picked up, and how many of them are urgent."""
+
+    submissions: int
+    urgent: int
+
+
+def waiting_for_pickup(engine: Engine) -> Waiting:
+    """Count the submissions the next pickup would take; only the urgent flag is read."""
+    with engine.connect() as connection:
+        total, urgent = connection.execute(
+            select(func.count(), func.count().filter(Submission.urgent.is_(True))).where(
+                Submission.state == PUBLISHED
+            )
+        ).one()
+    return Waiting(submissions=int(total), urgent=int(urgent))
+
+
 def write_pickup_bundle(
     engine: Engine,
     out: Path,
@@ -79,15 +107,22 @@ def write_pickup_bundle(
     today: date,
     signing_key: SigningKey,
     again: Sequence[str] = (),
-) -> int:
-    """Write every published submission into a new signed bundle at `out`; return how many.
+    urgent_only: bool = False,
+) -> PickedUp:
+    """Write every published submission into a new signed bundle at `out`; say how many.
 
-    With `again`, the bundle holds exactly those submissions instead, picked up or
+    Urgent submissions come first in the bundle; with `urgent_only`, the bundle
+    holds only those, for a quick run to review while the others wait. With
+    `again`, the bundle holds exactly those submissions instead, picked up or
     skipped before: review could not import them, and the operator sends them again.
     """
-    submissions, files = _again(engine, again) if again else _published(engine)
+    if again:
+        submissions, files = _again(engine, again)
+    else:
+        submissions, files = _published(engine, urgent_only=urgent_only)
     if not submissions:
-        return 0
+        return PickedUp(submissions=0, urgent=0)
+    urgent = sum(1 for s in submissions if s.urgent)
     manifest = _encode(_manifest(submissions, files, today=today))
     signature = signing_key.sign(manifest, namespace=PICKUP_NAMESPACE).encode("ascii")
     if out.exists():
@@ -122,7 +157,7 @@ def write_pickup_bundle(
     finally:
         partial.unlink(missing_ok=True)
     _mark_picked_up(engine, [s.id for s in submissions], today=today)
-    return len(submissions)
+    return PickedUp(submissions=len(submissions), urgent=urgent)
 
 
 # The states a submission sent again may be in.
@@ -148,7 +183,11 @@ def _add_submissions(
             _add(tar, name, io.BufferedReader(reader), stored.size)
 
 
-def _published(engine: Engine) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+def _published(
+    engine: Engine, *, urgent_only: bool
+) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+    if urgent_only:
+        return _selected(engine, Submission.state == PUBLISHED, Submission.urgent.is_(True))
     return _selected(engine, Submission.state == PUBLISHED)
 
 
@@ -176,7 +215,10 @@ def _selected(
         submissions = [
             Submission(**row._mapping)
             for row in connection.execute(
-                select(*Submission.__table__.columns).where(*where).order_by(Submission.id)
+                select(*Submission.__table__.columns)
+                .where(*where)
+                # Urgent first: a reviewer importing a long bundle meets them first.
+                .order_by(Submission.urgent.desc(), Submission.id)
             )
         ]
         files: dict[str, list[StoredFile]] = {s.id: [] for s in submissions}
@@ -209,6 +251,9 @@ def _manifest(
                 "reply_recipient": submission.reply_recipient,
                 # A follow-up names its case's first submission; a first report, null.
                 "follows": submission.follows,
+                # Signed with the rest, so review can raise the case's priority on
+                # import without decrypting (docs/pickup-bundle.md, version 4).
+                "urgent": bool(submission.urgent),
                 "files": [
                     {"name": f.name, "kind": f.kind, "size": f.size, "sha256": f.sha256}
                     for f in files[submission.id]
@@ -236,12 +281,14 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
 
 def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
     # A submission sent again counts as picked up from today: its retention restarts,
-    # so it is still on intake if this bundle fails to import as well.
+    # so it is still on intake if this bundle fails to import as well. Its urgency is
+    # forgotten: review reads it from the encrypted document, and a seized server
+    # should say it only of what is still waiting.
     with writing(engine) as connection:
         connection.execute(
             update(Submission)
             .where(Submission.id.in_(ids), Submission.state.in_((PUBLISHED, *PICKED_UP_BEFORE)))
-            .values(state=PICKED_UP, picked_up_day=today)
+            .values(state=PICKED_UP, picked_up_day=today, urgent=False)
         )
 
 
@@ -256,7 +303,7 @@ def skip_submission(engine: Engine, submission_id: str, *, today: date) -> None:
         changed = connection.execute(
             update(Submission)
             .where(Submission.id == submission_id, Submission.state.in_((PUBLISHED, PICKED_UP)))
-            .values(state=SKIPPED, picked_up_day=today)
+            .values(state=SKIPPED, picked_up_day=today, urgent=False)
         ).rowcount
     if changed != 1:
         raise PickupError(

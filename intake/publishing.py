@@ -31,15 +31,14 @@ def publish_submission(
     Raises ReportTooLarge, before anything more is stored, when the report document
     would be larger than review accepts: a report review refuses is a report lost.
     """
-    document = encode_report_document(
-        build_report_document(
-            answers=answers,
-            attachments=received.attachments,
-            # The day staged.publish() writes into the row, drawn once for both.
-            received_day=staged.day,
-            language=language,
-        )
+    report = build_report_document(
+        answers=answers,
+        attachments=received.attachments,
+        # The day staged.publish() writes into the row, drawn once for both.
+        received_day=staged.day,
+        language=language,
     )
+    document = encode_report_document(report)
     if len(document) > MAX_DOCUMENT_BYTES:
         raise ReportTooLarge(received.fields, files_dropped=bool(received.attachments))
     # The receipt comes first: it is the step that depends on the code drawn, so a
@@ -51,6 +50,8 @@ def publish_submission(
     staged.publish(
         receipt_lookup_id=receipt.lookup_id,
         reply_recipient=str(receipt.reply_identity.recipient()),
+        # The one answer stored in the clear, until pickup (docs/threat-model.md).
+        urgent=report["urgent"] is True,
     )
     # The code leaves the server only in this response; its private half is dropped here.
     return code

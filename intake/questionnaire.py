@@ -12,7 +12,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from contracts.places import STATE_OTHER
 from contracts.report import MAX_SHORT_ANSWER_CHARS, QUESTIONNAIRE_VERSION
+from intake.places import COMMON_COUNTRIES, COMMON_STATES
 
 # This definition's version (contracts/report.py, where review's labels read it too).
 VERSION = QUESTIONNAIRE_VERSION
@@ -35,7 +37,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class Question:
-    """One question: `kind` is text, long_text, one_of, any_of or files."""
+    """One question: `kind` is text, long_text, one_of, any_of, place or files.
+
+    A place question's answer is a country code (contracts/places.py), its
+    `common_places` offered first; `allows_other` adds "another", named in the
+    text question that follows it.
+    """
 
     name: str
     section: str
@@ -43,6 +50,8 @@ class Question:
     label: str
     hint: str = ""
     choices: tuple[Choice, ...] = ()
+    common_places: tuple[str, ...] = ()
+    allows_other: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,8 +164,22 @@ QUESTIONS = (
         N_("When did it happen?"),
         N_("A date, or an approximate period such as “spring 2023”."),
     ),
-    Question("state", "incident", "text", N_("Which state do you believe is behind it?")),
-    Question("country", "incident", "text", N_("In which country did it happen?")),
+    Question(
+        "state",
+        "incident",
+        "place",
+        N_("Which state do you believe is behind it?"),
+        common_places=COMMON_STATES,
+        allows_other=True,
+    ),
+    Question(STATE_OTHER, "incident", "text", N_("If it is another state or group: which one?")),
+    Question(
+        "country",
+        "incident",
+        "place",
+        N_("In which country did it happen?"),
+        common_places=COMMON_COUNTRIES,
+    ),
     Question("city", "incident", "text", N_("In which city or area?")),
     Question(
         "identifiers",
@@ -204,7 +227,13 @@ QUESTIONS = (
         N_("A court may sometimes reveal a witness's identity to the other side."),
         choices=CONSENT,
     ),
-    Question("police_country", "consent", "text", N_("Police of which country?")),
+    Question(
+        "police_country",
+        "consent",
+        "place",
+        N_("Police of which country?"),
+        common_places=COMMON_COUNTRIES,
+    ),
     Question(
         "anonymity", "about_you", "one_of", N_("How known do you want to be?"), choices=ANONYMITY
     ),

@@ -63,6 +63,7 @@ class StagedSubmission:
         receipt_lookup_id: str | None,
         reply_recipient: str | None,
         follows: str | None = None,
+        urgent: bool = False,
     ) -> None:
         """Make the submission visible to pickup, with its receipt or its case, in one commit."""
         with writing(self._engine) as connection:
@@ -85,6 +86,7 @@ class StagedSubmission:
                     receipt_lookup_id=receipt_lookup_id,
                     reply_recipient=reply_recipient,
                     follows=follows,
+                    urgent=urgent,
                 )
             ).rowcount
             if published != 1:

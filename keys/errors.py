@@ -73,6 +73,28 @@ class ReceiptError(KeysError, ValueError):
     """A receipt code is not made of words from the list, or has too few of them."""
 
 
+class ReceiptDigitCountError(ReceiptError):
+    """A receipt code in digits has a number of digits no code has (one dropped or doubled)."""
+
+    def __init__(self, message: str, *, digit_count: int) -> None:
+        super().__init__(message)
+        self.digit_count = digit_count
+
+
+class ReceiptCheckDigitError(ReceiptError):
+    """A group of a receipt code in digits fails its check digit: a typo, caught before Argon2.
+
+    `groups` numbers the failing groups from 1, as the receipt page numbers them,
+    so the reporter is sent to the group to correct. The check digits are a
+    public function of the code's own digits, so saying which group fails tells
+    nothing about any code that exists.
+    """
+
+    def __init__(self, message: str, *, groups: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.groups = groups
+
+
 class PassphraseUnavailable(KeysError):
     """No terminal to ask on, or the passphrase file cannot be used."""
 

@@ -4,6 +4,16 @@ A reporter keeps only the code. The server keeps only what Argon2id derives
 from it with an instance-wide secret pepper, so a seized database alone does
 not let anyone test guesses, and even with the pepper every guess costs one
 Argon2id evaluation against a 90-bit space.
+
+The same secret has two written forms. The words are the code itself. The
+digits are for reporters to whom English words are a foreign script: each word
+becomes one group of five digits, its 0-based index in the published list
+(0000-7775) followed by a Damm check digit (keys/damm.py). Seven groups, 35
+digits, carry exactly the seven words' 90.5 bits: 28 digits could hold 90 bits
+of data alone (10^28 > 7776^7), but not a check digit per group as well, and a
+group per word keeps the two forms side by side, number for number, so that a
+typo is caught in the group where it was made before Argon2 runs. Either form
+normalises to the words, so both derive the same lookup id and reply key.
 """
 
 from __future__ import annotations
@@ -17,13 +27,19 @@ from importlib import resources
 
 from argon2.low_level import Type, hash_secret_raw
 
-from keys.errors import ReceiptError
+from keys.damm import damm_check_digit, damm_is_valid
+from keys.errors import ReceiptCheckDigitError, ReceiptDigitCountError, ReceiptError
 from keys.hybrid import SEED_SIZE, HybridIdentity
 from keys.primitives import receipt_lookup_id, receipt_reply_seed
 
 WORDLIST_RESOURCE = "eff_large_wordlist.txt"
 WORDLIST_SIZE = 7776
 RECEIPT_WORDS = 7  # 7 × log2(7776) ≈ 90.5 bits
+# Each word of the code is written as its index in the list (4 digits: the list
+# has 7,776 < 10^4 words) and one Damm check digit.
+DIGIT_GROUP_DATA = 4
+DIGIT_GROUP_SIZE = DIGIT_GROUP_DATA + 1
+RECEIPT_DIGITS = RECEIPT_WORDS * DIGIT_GROUP_SIZE
 PEPPER_SIZE = 32
 LOOKUP_ID_SIZE = 32
 _ARGON2_OUTPUT_SIZE = 32
@@ -80,14 +96,71 @@ def generate_receipt_code(
     return " ".join(choose(vocabulary) for _ in range(words))
 
 
+def receipt_code_digit_groups(code: str) -> tuple[str, ...]:
+    """Return the digit form of `code`: one group of five ASCII digits per word, in order."""
+    index = _word_indices()
+    groups = []
+    for word in normalize_receipt_code(code).split():
+        data = f"{index[word]:0{DIGIT_GROUP_DATA}d}"
+        groups.append(data + damm_check_digit(data))
+    return tuple(groups)
+
+
+@cache
+def _word_indices() -> dict[str, int]:
+    return {word: at for at, word in enumerate(wordlist())}
+
+
 def normalize_receipt_code(text: str) -> str:
-    """Return `text` as the canonical code: lower case, single spaces, words checked."""
+    """Return `text` as the canonical code: lower case, single spaces, words checked.
+
+    `text` may be the words or the digits of a code; the digits are checked
+    group by group and turned into their words.
+    """
+    if any(unicodedata.category(char) == "Nd" for char in text):
+        return _words_of_digits(text)
     # Reporters retype codes on phones: forgive case and extra spaces.
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = [word for token in folded.split() for word in _split_token(token, _known_words())]
     if len(words) < RECEIPT_WORDS:
         raise ReceiptError(f"a receipt code has at least {RECEIPT_WORDS} words")
     return " ".join(words)
+
+
+def _words_of_digits(text: str) -> str:
+    """Return the words a code written in digits stands for, every group checked."""
+    digits = []
+    for char in text:
+        if unicodedata.category(char) == "Nd":
+            # Any script's decimal digits: full-width, Arabic-Indic, Persian, Tibetan,
+            # whatever keyboard the reporter has, all read as the same digit.
+            digits.append(str(unicodedata.decimal(char)))
+        elif not (char.isspace() or unicodedata.category(char) == "Pd"):
+            # Spaces and dashes of any kind separate groups; anything else (a letter
+            # among the digits) means the text is no code in either form.
+            raise ReceiptError("a receipt code in digits is made only of digits, spaces and dashes")
+    count = len(digits)
+    if count < RECEIPT_DIGITS or count % DIGIT_GROUP_SIZE:
+        raise ReceiptDigitCountError(
+            f"a receipt code in digits has {RECEIPT_DIGITS} digits or more, "
+            f"in groups of {DIGIT_GROUP_SIZE}",
+            digit_count=count,
+        )
+    # Groups are read by position, not by where the reporter put the spaces: a
+    # space typed one digit too early must not turn into two typos.
+    groups = [
+        "".join(digits[at : at + DIGIT_GROUP_SIZE]) for at in range(0, count, DIGIT_GROUP_SIZE)
+    ]
+    failing = tuple(number for number, group in enumerate(groups, 1) if not damm_is_valid(group))
+    if failing:
+        raise ReceiptCheckDigitError(
+            "a group of the receipt code fails its check digit", groups=failing
+        )
+    vocabulary = wordlist()
+    indices = [int(group[:DIGIT_GROUP_DATA]) for group in groups]
+    if any(index >= WORDLIST_SIZE for index in indices):
+        raise ReceiptError("a receipt code in digits names only words of the list")
+    return " ".join(vocabulary[index] for index in indices)
 
 
 def _split_token(token: str, known: frozenset[str]) -> list[str]:

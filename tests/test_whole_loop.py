@@ -64,7 +64,7 @@ def _demo_with_one_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
             "csrf_token": _csrf(reporter, "/report"),
             "narrative": CANARY,
             "categories": ["surveillance"],
-            "country": "France",
+            "country": "FR",
             "attachments": [(io.BytesIO(b"%PDF-1.4 evidence"), "letter.pdf", "application/pdf")],
         },
     )

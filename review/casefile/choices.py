@@ -10,11 +10,12 @@ questionnaire, a hand-made report) is shown as it is rather than hidden.
 
 from __future__ import annotations
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from review.casefile.categories import CATEGORY_LABELS
 from review.casefile.labels import display_label
+from review.casefile.places import place_label, place_of
 
 # The same words as a boolean answer (templates/review/_macros.html).
 YES_NO: dict[str, LazyString] = {"yes": _l("yes"), "no": _l("no")}
@@ -52,8 +53,14 @@ CHOICE_LABELS: dict[str, dict[str, LazyString]] = {
 }
 
 
+# Answers that name a place: a code since questionnaire 2.0.0, free text before.
+PLACE_FIELDS = frozenset({"state", "country", "police_country"})
+
+
 def choice_label(field: str, value: str) -> str:
     """The reviewer-facing label of a choice value of `field`, or the value itself if unknown."""
+    if field in PLACE_FIELDS:
+        return place_label(place_of(value), get_locale())
     return display_label(CHOICE_LABELS.get(field, {}), value)
 
 

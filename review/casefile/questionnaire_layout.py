@@ -27,13 +27,12 @@ class SectionLayout:
     fields: tuple[str, ...]
 
 
-# Version -> sections in order. The "files" section holds no answer (the
-# attachments are listed under their own heading), so it is not laid out.
-LAYOUTS: dict[str, tuple[SectionLayout, ...]] = {
-    "1.0.0": (
+
+def _sections(incident: tuple[str, ...]) -> tuple[SectionLayout, ...]:
+    """A version's sections; the versions so far differ only in the incident's questions."""
+    return (
         SectionLayout("danger", _l("Safety"), ("danger_now",)),
-        SectionLayout("incident", _l("The incident"), (
-            "categories", "narrative", "when", "state", "country", "city")),
+        SectionLayout("incident", _l("The incident"), incident),
         SectionLayout("people", _l("Who was involved"), ("identifiers", "relatives_at_risk")),
         SectionLayout("contact", _l("Contacting the reporter"), (
             "contact_wanted", "contact_channels", "contact_details", "safe_times",
@@ -41,9 +40,19 @@ LAYOUTS: dict[str, tuple[SectionLayout, ...]] = {
         SectionLayout("consent", _l("Who may see this report"), ("consent", "police_country")),
         SectionLayout("about_you", _l("About the reporter"), (
             "anonymity", "language", "interpreter")),
-    ),
+    )
+
+
+# Version -> sections in order. The "files" section holds no answer (the
+# attachments are listed under their own heading), so it is not laid out.
+LAYOUTS: dict[str, tuple[SectionLayout, ...]] = {
+    # Places as free text.
+    "1.0.0": _sections(("categories", "narrative", "when", "state", "country", "city")),
+    # Places as ISO 3166 choices; a state the list does not name in state_other.
+    "2.0.0": _sections(("categories", "narrative", "when", "state", "state_other", "country",
+                        "city")),
 }
-LATEST = "1.0.0"
+LATEST = "2.0.0"
 # The answer shown above all others: whether someone is in danger now.
 DANGER_FIELD = DANGER_NOW
 

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contracts import places as places_contract
 from contracts import report as contract
 from contracts.report import FORMAT, MAX_REPORT_BYTES, VERSION
+from review.casefile.places import place_of
 
 if TYPE_CHECKING:
     from review.casefile.follow_up_reader import FollowUp
@@ -24,10 +26,9 @@ CATEGORY_FIELDS = (contract.CATEGORIES,)
 STATE_FIELDS = (contract.STATE,)
 COUNTRY_FIELDS = (contract.COUNTRY,)
 # Answers naming a country, strongest hint first, that say which country a
-# national phone number belongs to: where it happened, where the reporter lives
-# (a later questionnaire's field), whose police may receive the report.
-COUNTRY_HINT_FIELDS = (contract.COUNTRY, "residence_country", "country_of_residence",
-                       "police_country")
+# national phone number belongs to: where it happened, whose police may
+# receive the report. (The questionnaire does not ask where the reporter lives.)
+COUNTRY_HINT_FIELDS = (contract.COUNTRY, "police_country")
 # Questionnaire answers nest two or three levels deep; the case page renders
 # nested values recursively, so a deeper document is refused as damaged.
 MAX_DEPTH = 16
@@ -85,13 +86,18 @@ class Report:
 
     @property
     def state(self) -> str:
-        """The state the reporter says is behind the incident."""
-        return next(iter(_strings(_first(self.answers, STATE_FIELDS))), "")
+        """The state the reporter says is behind the incident, as a place (places.py)."""
+        named = next(iter(_strings(_first(self.answers, STATE_FIELDS))), "")
+        if named == places_contract.OTHER:
+            # Questionnaire 2.0.0: "another state or group", named in words beside it.
+            other = next(iter(_strings(self.answers.get(places_contract.STATE_OTHER))), "")
+            return place_of(other) if other else named
+        return place_of(named)
 
     @property
     def country(self) -> str:
-        """The country where the incident happened."""
-        return next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), "")
+        """The country where the incident happened, as a place (places.py)."""
+        return place_of(next(iter(_strings(_first(self.answers, COUNTRY_FIELDS))), ""))
 
     def story(self) -> str:
         """What the reporter says happened (the narrative), or "" if it has none."""

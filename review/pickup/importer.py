@@ -26,9 +26,13 @@ from review.pickup.reader import (
     free_space,
     stage_bundle,
 )
+from review.triage.record import PRIORITIES
 from review.workspace import audit
 from review.workspace.models import Bundle, RemovedSubmission, StoredFile, Submission, Triage
 from review.workspace.store import Workspace
+
+# The top priority a reviewer can set: an urgent case starts there, not just flagged.
+URGENT_PRIORITY = max(PRIORITIES)
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ def _record(
                 arrival=arrival,
             )
         )
-        session.add(Triage(submission_id=entry.id, status="new", priority=0, revision=0,
+        session.add(Triage(submission_id=entry.id, status="new",
+                           priority=URGENT_PRIORITY if entry.urgent else 0, revision=0,
                            news=False))
         for file in entry.files:
             session.add(
@@ -126,6 +131,17 @@ def _record(
                 )
             )
     session.flush()
+    for entry in fresh:
+        if entry.urgent:
+            # Recorded per case, so the case's history says why it starts at the top.
+            audit.append(
+                session,
+                actor=actor,
+                action="priority",
+                subject=f"case:{entry.id}",
+                detail=f"urgent on arrival (someone in danger now): priority {URGENT_PRIORITY}",
+                facts={"priority": str(URGENT_PRIORITY), "reason": "urgent"},
+            )
     follow_ups = _mark_news(session, fresh)
     for item in staged.files:
         if item.submission.id in fresh_ids:

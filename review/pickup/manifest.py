@@ -44,6 +44,8 @@ class SubmissionEntry:
     files: tuple[FileEntry, ...]
     # The id of the case's first submission when this one is a follow-up (version 3).
     follows: str | None = None
+    # The reporter said someone is in danger now (version 4; false before).
+    urgent: bool = False
 
     def member_name(self, file: FileEntry) -> str:
         """The tar member name this file must have."""
@@ -161,8 +163,11 @@ def _submission(value: Any) -> SubmissionEntry:
         follows = _hex32(follows, f"submission {sid} follows")
         if follows == sid:
             raise BundleError(f"submission {sid} follows itself")
+    urgent = obj.get("urgent", False)
+    if not isinstance(urgent, bool):
+        raise BundleError(f"submission {sid}: urgent must be true or false")
     return SubmissionEntry(sid, _day(obj.get("received_day"), "received_day"), reply, files,
-                           follows)
+                           follows, urgent)
 
 
 def _file(value: Any, sid: str) -> FileEntry:

@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 import templates
 from review.casefile.categories import category_label
-from review.casefile.choices import CHOICE_LABELS, labelled_answer
+from review.casefile.choices import CHOICE_LABELS, PLACE_FIELDS, labelled_answer
+from review.casefile.places import place_label
 from review.config import ReviewConfig, load_config
 from review.session.unlock import Throttle
 from review.session.vault import Vault
@@ -101,7 +102,8 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["priority_label"] = priority_label
     app.jinja_env.globals["reply_status_label"] = reply_status_label
     app.jinja_env.globals["labelled_answer"] = labelled_answer
-    app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS)
+    app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS) | PLACE_FIELDS
+    app.jinja_env.filters["place_label"] = lambda place: place_label(place, get_locale())
     app.jinja_env.globals["category_label"] = category_label
     app.jinja_env.filters["category_label"] = category_label
     # First of all request hooks: a request from another page is refused

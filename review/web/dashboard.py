@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from review.casefile.categories import category_label
 from review.casefile.facets import CaseRow
+from review.casefile.places import place_label
 from review.web.charts import bar_chart
 from review.web.i18n import status_label, text_direction
 from review.web.state import refresh_triage, unlocked
@@ -25,8 +26,13 @@ def index() -> ResponseReturnValue:
     current = refresh_triage()
     rows = [CaseRow(report, current.triage[i]) for i, report in current.library.reports.items()]
     per_category: Counter[str] = Counter(category_label(c) for row in rows for c in row.categories)
-    per_state = Counter(row.report.state or _("(not given)") for row in rows)
-    per_country = Counter(row.report.country or _("(not given)") for row in rows)
+    # Report.state and .country are places (review/casefile/places.py): one per
+    # country whatever language the report named it in, labelled in the reviewer's.
+    locale = get_locale()
+    per_state = Counter(place_label(row.report.state, locale) or _("(not given)") for row in rows)
+    per_country = Counter(
+        place_label(row.report.country, locale) or _("(not given)") for row in rows
+    )
     per_month = Counter(row.report.received_day[:7] for row in rows)
     per_status = Counter(status_label(row.triage.status) for row in rows)
     titled = [

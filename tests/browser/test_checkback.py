@@ -5,7 +5,7 @@ The reporter submits through the form (JavaScript off, as Tor Browser at
 review command line, the operator trusts her signing key and loads the signed
 reply bundle; back in the browser the reporter opens /check from the front
 page, reads both replies in Persian and sends a follow-up with a file and a
-consent change; a second pickup (version 3) carries it to the same case.
+consent change; a second pickup (version 4) carries it to the same case.
 After every step nothing intake keeps (data directory, TMPDIR, log) holds a
 plaintext canary or the code, and no request has left 127.0.0.1. Script runs
 only for axe-core's own checks, switched on for it alone.
@@ -198,10 +198,10 @@ def test_a_persian_reporter_reads_replies_and_adds_a_follow_up_without_javascrip
     every_secret = (report_secret, reply_secret, follow_up_secret, code)
     assert_nothing_in_the_clear(intake, recorded, *every_secret)
 
-    # 4. The second pickup is version 3, and the follow-up joins the same case.
+    # 4. The second pickup (version 4) carries the follow-up, which joins the same case.
     second_pickup = operator.pickup(tmp_path / "pickup-2.tar")
     manifest = bundle_manifest(second_pickup)
-    assert manifest["version"] == 3
+    assert manifest["version"] == 4
     (entry,) = manifest["submissions"]
     assert (entry["follows"], entry["reply_recipient"]) == (case_id, None)
     prefix = f"submissions/{entry['id']}/"

@@ -52,7 +52,9 @@ def ids(message: Message) -> list[str]:
 
 def translations(catalog: Catalog) -> dict[object, object]:
     """msgid -> msgstr of every message that a compiled catalog would carry."""
-    return {m.id: m.string for m in messages(catalog) if not m.fuzzy}
+    # Plural messages (WTForms' own, intake/form_translations.py) come back from .mo
+    # files as lists: made tuples, so they key and compare like the rest.
+    return {tuple(ids(m)): tuple(strings(m)) for m in messages(catalog) if not m.fuzzy}
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ def submit(client: FlaskClient, narrative: str, files: int = 0) -> None:
 
 def pickup(app: Flask, out: Path, *, key: SigningKey = PICKUP_KEY) -> int:
     """Write a bundle as `haven intake pickup` would, signed with the suite's key."""
-    return write_pickup_bundle(engine_of(app), out, today=DAY, signing_key=key)
+    return write_pickup_bundle(engine_of(app), out, today=DAY, signing_key=key).submissions
 
 
 def open_bundle(path: Path) -> tuple[dict[str, Any], dict[str, bytes], list[str]]:
@@ -74,7 +74,7 @@ def test_bundle_follows_the_documented_format(
 
     manifest, contents, names = open_bundle(bundle)
     assert names[:2] == ["manifest.json", "manifest.json.sig"]
-    assert manifest["format"] == "haven-pickup" and manifest["version"] == 3
+    assert manifest["format"] == "haven-pickup" and manifest["version"] == 4
     assert HEX32.match(manifest["bundle_id"])
     assert manifest["created_day"] == DAY.isoformat()
     expected_names = ["manifest.json", "manifest.json.sig"]
@@ -84,6 +84,7 @@ def test_bundle_follows_the_documented_format(
         assert re.match(r"^\d{4}-\d{2}-\d{2}$", entry["received_day"])
         assert entry["reply_recipient"].startswith("age1pq1")
         assert entry["follows"] is None
+        assert entry["urgent"] is False
         assert [f["kind"] for f in entry["files"]].count("report") == 1
         assert entry["files"][0]["name"] == "report.age"
         for described in entry["files"]:
@@ -224,7 +225,7 @@ def test_the_manifest_signature_verifies_with_stock_ssh_keygen(
 
     manifest = (tmp_path / "out" / "manifest.json").read_bytes()
     assert verify(manifest).returncode == 0
-    assert verify(manifest.replace(b'"version": 3', b'"version": 4')).returncode != 0
+    assert verify(manifest.replace(b'"version": 4', b'"version": 5')).returncode != 0
 
 
 def test_a_bundle_signed_by_another_key_does_not_verify(
@@ -311,7 +312,9 @@ def test_a_submission_published_during_pickup_waits_for_the_next(
             submit(client, "second")
 
     event.listen(engine, "before_cursor_execute", publish_another)
-    count = write_pickup_bundle(engine, tmp_path / "bundle.tar", today=DAY, signing_key=PICKUP_KEY)
+    count = write_pickup_bundle(
+        engine, tmp_path / "bundle.tar", today=DAY, signing_key=PICKUP_KEY
+    ).submissions
     engine.dispose()
     assert published_between and count == 1
     manifest, contents, _ = open_bundle(tmp_path / "bundle.tar")

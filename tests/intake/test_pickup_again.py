@@ -45,7 +45,7 @@ def _submit(client: FlaskClient, narrative: str) -> str:
 def _pickup(app: Flask, out: Path, again: tuple[str, ...] = ()) -> int:
     return write_pickup_bundle(
         engine_of(app), out, today=DAY, signing_key=PICKUP_KEY, again=again
-    )
+    ).submissions
 
 
 def _bundled_ids(path: Path) -> list[str]:

@@ -52,7 +52,8 @@ def test_submission_and_pickup_on_postgresql(
 
     bundle = tmp_path / "bundle.tar"
     signing_key = SigningKey.generate()
-    assert write_pickup_bundle(engine, bundle, today=date(2031, 1, 2), signing_key=signing_key) == 1
+    picked = write_pickup_bundle(engine, bundle, today=date(2031, 1, 2), signing_key=signing_key)
+    assert picked.submissions == 1
     with tarfile.open(bundle) as tar:
         raw_manifest = tar.extractfile("manifest.json").read()  # type: ignore[union-attr]
         signature = tar.extractfile("manifest.json.sig").read()  # type: ignore[union-attr]

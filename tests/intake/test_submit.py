@@ -54,7 +54,7 @@ def test_a_report_is_stored_encrypted_with_its_attachments(
             "csrf_token": csrf_token(client),
             "narrative": "Two men from the “service station” came to my flat.",
             "categories": ["state_bodies", "threats"],
-            "country": "France",
+            "country": "FR",
             "anonymity": "pseudonymous",
             "attachments": [
                 (io.BytesIO(photo), "photo.jpg", "image/jpeg"),
@@ -71,7 +71,7 @@ def test_a_report_is_stored_encrypted_with_its_attachments(
     assert report["format"] == "haven-report" and report["version"] == 1
     assert report["questionnaire"] == {"version": VERSION, "sha256": definition_sha256()}
     assert report["answers"]["categories"] == ["state_bodies", "threats"]
-    assert report["answers"]["country"] == "France"
+    assert report["answers"]["country"] == "FR"
     assert report["urgent"] is False
     assert report["language"] == "en"
     assert files == {"attachment-001.age": photo, "attachment-002.age": b"note"}

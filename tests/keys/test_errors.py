@@ -24,6 +24,8 @@ FORMAT_ERRORS = [
     keys.WrongPassphraseError,
 ]
 
+RECEIPT_DIGIT_ERRORS = [keys.ReceiptCheckDigitError, keys.ReceiptDigitCountError]
+
 
 def test_every_exception_of_keys_is_a_keys_error() -> None:
     defined = [
@@ -31,7 +33,8 @@ def test_every_exception_of_keys_is_a_keys_error() -> None:
         for _, value in inspect.getmembers(keys.errors, inspect.isclass)
         if issubclass(value, BaseException) and value.__module__ == "keys.errors"
     ]
-    assert len(defined) == len(FORMAT_ERRORS) + 6  # + KeysError, AgeError and the siblings
+    # + KeysError, AgeError, the siblings and the two kinds of receipt ReceiptError has
+    assert len(defined) == len(FORMAT_ERRORS) + 6 + len(RECEIPT_DIGIT_ERRORS)
     assert all(issubclass(error, keys.KeysError) for error in defined)
 
 
@@ -48,6 +51,11 @@ def test_the_format_errors_are_age_errors(error: type[keys.KeysError]) -> None:
 def test_the_siblings_are_keys_errors_but_not_age_errors(error: type[keys.KeysError]) -> None:
     assert issubclass(error, keys.KeysError)
     assert not issubclass(error, keys.AgeError)
+
+
+@pytest.mark.parametrize("error", RECEIPT_DIGIT_ERRORS, ids=lambda error: error.__name__)
+def test_a_code_in_digits_fails_as_a_receipt_error(error: type[keys.KeysError]) -> None:
+    assert issubclass(error, keys.ReceiptError)
 
 
 def test_receipt_errors_stay_value_errors() -> None:

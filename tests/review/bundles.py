@@ -56,6 +56,8 @@ class Submission:
     reply_recipient: str | None = None
     # The case's first submission, for a follow-up (version 3).
     follows: str | None = None
+    # The reporter said someone is in danger now (version 4).
+    urgent: bool = False
 
 
 def encrypted_submission(
@@ -73,7 +75,7 @@ def encrypted_submission(
                                attachments=described, received_day=received_day)
     plaintext = json.dumps(document, ensure_ascii=False).encode("utf-8")
     report = ("report.age", "report", keys.encrypt(plaintext, recipients=recipients))
-    return Submission(secrets.token_hex(16), received_day, [report, *files])
+    return Submission(secrets.token_hex(16), received_day, [report, *files], urgent=urgent)
 
 
 def follow_up_document(
@@ -149,7 +151,7 @@ class BundleWriter:
             return self.manifest_override
         return {
             "format": "haven-pickup",
-            "version": 3,
+            "version": 4,
             "bundle_id": self.bundle_id,
             "created_day": "2025-03-15",
             "submissions": [
@@ -158,6 +160,7 @@ class BundleWriter:
                     "received_day": s.received_day,
                     "reply_recipient": s.reply_recipient,
                     "follows": s.follows,
+                    "urgent": s.urgent,
                     "files": [
                         {"name": name, "kind": kind, "size": len(data),
                          "sha256": hashlib.sha256(data).hexdigest()}

@@ -122,7 +122,7 @@ def _hostile(writer: BundleWriter, tmp_path: Path, variant: str) -> Path:
     if variant == "manifest_not_first":
         return writer.write(path, [*members[1:], members[0]])
     if variant == "unknown_version":
-        manifest = writer.manifest() | {"version": 4}
+        manifest = writer.manifest() | {"version": 5}
         return writer.write(path, [*_signed(json.dumps(manifest).encode()), *members[2:]])
     if variant == "bad_id":
         manifest = writer.manifest()
@@ -187,7 +187,7 @@ HOSTILE = [
     ("symlink", "link"), ("hardlink", "link"), ("duplicate", "appears twice"),
     ("unlisted", "not listed"), ("missing", "not in the bundle"), ("size_lie", "manifest says"),
     ("hash_lie", "sha256"), ("manifest_not_first", "first member"),
-    ("unknown_version", "version 4"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
+    ("unknown_version", "version 5"), ("bad_id", "32 lower-case hex"), ("not_json", "JSON"),
     ("follows_itself", "follows itself"), ("follows_garbage", "follows"),
     ("week_date", "YYYY-MM-DD"), ("bad_reply_recipient", "reply_recipient"),
     ("deep_manifest", "JSON"), ("unsigned", "unsigned bundle is refused"),
