@@ -19,8 +19,8 @@ def _alembic_config() -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every pending migration to the database behind `engine`."""
+def upgrade_to_head(engine: Engine, *, revision: str = "head") -> None:
+    """Apply every pending migration (up to `revision`) to the database behind `engine`."""
     config = _alembic_config()
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -32,7 +32,7 @@ def upgrade_to_head(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
