@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
+from contextlib import ExitStack
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -14,10 +16,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
 from intake.chunks import ChunkWriter
+from intake.derivation_gate import DerivationGate
 from intake.errors import PublicationError
 from intake.leases import LeaseKeeper
 from intake.models import Chunk, StoredFile, Submission
 from intake.staging import FLUSH_BYTES, StagedSubmission, collect_expired
+from intake.state import attach_state
 from intake.write_census import WriteCensus, counting_writes
 from tests.intake import multipart
 from tests.intake.forms import csrf_token
@@ -203,3 +207,29 @@ def test_an_upload_whose_lease_ran_out_cannot_write_again(app: Flask) -> None:
     assert submissions(engine) == {}
     with engine.connect() as connection:
         assert connection.execute(select(Chunk.id)).first() is None
+
+
+def test_a_submission_that_finds_no_argon2_slot_in_time_gets_its_form_back(
+    app: Flask, client: FlaskClient
+) -> None:
+    state = app.extensions["haven_intake"]
+    gate = DerivationGate(slots=2, checkbacks_per_minute=1, submission_wait_seconds=0.01)
+    attach_state(app, dataclasses.replace(state, gate=gate))
+    body = report_body(client, b"evidence")
+    with ExitStack() as held:
+        # Every slot taken, and kept for as long as the request runs.
+        for _ in range(gate.slots):
+            held.enter_context(gate.for_submission())
+        response = client.post(
+            "/report",
+            input_stream=io.BytesIO(body),
+            content_type=multipart.CONTENT_TYPE,
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "Many people are sending reports right now" in page
+    assert "what happened" in page  # the narrative, typed again for the reporter
+    assert "the files you attached were not kept" in page
+    assert submissions(engine_of(app)) == {}
