@@ -114,13 +114,16 @@ class Reply(Base):
     """A reviewer's reply to a case: age ciphertext only the reporter's receipt code opens."""
 
     __tablename__ = "replies"
+    # No hidden rowid on SQLite: it would count replies across cases in load order.
+    __table_args__ = (UniqueConstraint("submission_id", "seq"), {"sqlite_with_rowid": False})
 
-    # Load order: the order a reporter reads replies in.
-    row: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(32), unique=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
     submission_id: Mapped[str] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
+    # The order the reporter reads this case's replies in (1, 2, ...): counted per
+    # case, so nothing orders replies, or the cases they answer, across cases.
+    seq: Mapped[int] = mapped_column()
     loaded_day: Mapped[date] = mapped_column(Date, index=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     # The reporter chose not to see this reply again; it stays until purged.

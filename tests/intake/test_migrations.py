@@ -39,7 +39,9 @@ def test_postgresql_migrations_match_the_models(database_url: str) -> None:
 # attachment of two chunks, a staged upload cut off, and a reply.
 PUBLISHED_ID = "a" * 32
 STAGED_ID = "b" * 32
-REPLY_ID = "c" * 32
+REPLY_ID = "e" * 32
+# Loaded second, though its id sorts first: the reporter must still read it second.
+SECOND_REPLY_ID = "c" * 32
 FILES_AT_0002 = [
     (1, STAGED_ID, "attachment-001.age", "attachment", None, None),
     (2, PUBLISHED_ID, "attachment-001.age", "attachment", 11, "1" * 64),
@@ -80,7 +82,10 @@ def fill_0002(engine: Engine) -> None:
                 "INSERT INTO replies (id, submission_id, loaded_day, data, hidden)"
                 " VALUES (:id, :submission, '2031-05-18', :data, false)"
             ),
-            {"id": REPLY_ID, "submission": PUBLISHED_ID, "data": b"reply ciphertext"},
+            [
+                {"id": REPLY_ID, "submission": PUBLISHED_ID, "data": b"first reply"},
+                {"id": SECOND_REPLY_ID, "submission": PUBLISHED_ID, "data": b"second reply"},
+            ],
         )
 
 
@@ -104,7 +109,9 @@ def contents(engine: Engine) -> dict[str, object]:
             select(Submission.id, Submission.state, Submission.receipt_lookup_id,
                    Submission.reply_recipient)
         ).all()
-        replies = connection.execute(select(Reply.id, Reply.submission_id, Reply.data)).all()
+        replies = connection.execute(
+            select(Reply.id, Reply.submission_id, Reply.data).order_by(Reply.seq)
+        ).all()
     return {
         "submissions": sorted(tuple(row) for row in rows),
         "files": by_file,
@@ -148,7 +155,9 @@ def contents_0002(engine: Engine) -> dict[str, object]:
         rows = connection.execute(
             text("SELECT id, state, receipt_lookup_id, reply_recipient FROM submissions")
         ).all()
-        replies = connection.execute(text("SELECT id, submission_id, data FROM replies")).all()
+        replies = connection.execute(
+            text('SELECT id, submission_id, data FROM replies ORDER BY "row"')
+        ).all()
     return {
         "submissions": sorted(tuple(row) for row in rows),
         "files": by_file,

@@ -11,6 +11,9 @@ Revises: 0002
   follow it. chunks get a random id of their own as primary key, since SQLite
   keys a table without an integer key by a hidden rowid that counts up.
 - On SQLite, submissions becomes a WITHOUT ROWID table for the same reason.
+- replies.row was a sequence across every case (load order); replies are now
+  numbered within their case (seq 1, 2, ... in the old order), keyed by their
+  random id, and WITHOUT ROWID on SQLite.
 
 Nothing is lost: every row is kept, only renumbered (tests/intake/test_migrations.py).
 """
@@ -92,12 +95,60 @@ def upgrade() -> None:
         op.create_foreign_key(
             _CHUNKS_FILE_FK, "chunks", "stored_files", ["file_id"], ["id"], ondelete="CASCADE"
         )
+    _number_replies_per_case(connection, sqlite=sqlite)
+
+
+def _number_replies_per_case(connection: sa.Connection, *, sqlite: bool) -> None:
+    op.add_column("replies", sa.Column("seq", sa.Integer(), nullable=True))
+    replies = connection.execute(
+        sa.text('SELECT "row", submission_id FROM replies ORDER BY submission_id, "row"')
+    ).all()
+    last: dict[str, int] = {}
+    for row, submission_id in replies:
+        last[submission_id] = last.get(submission_id, 0) + 1
+        connection.execute(
+            sa.text('UPDATE replies SET seq = :seq WHERE "row" = :row'),
+            {"seq": last[submission_id], "row": row},
+        )
+    with op.batch_alter_table(
+        "replies",
+        recreate="always" if sqlite else "auto",
+        table_kwargs={"sqlite_with_rowid": False},
+    ) as batch:
+        batch.drop_constraint("uq_replies_id", type_="unique")
+        batch.drop_constraint("pk_replies", type_="primary")
+        batch.drop_column("row")
+        batch.create_primary_key("pk_replies", ["id"])
+        batch.alter_column("seq", existing_type=sa.Integer(), nullable=False)
+        batch.create_unique_constraint("uq_replies_submission_id", ["submission_id", "seq"])
 
 
 def downgrade() -> None:
     """Back to 0002's shape; ids stay as drawn (0002 reads them as plain integers)."""
     connection = op.get_bind()
     sqlite = connection.dialect.name == "sqlite"
+    with op.batch_alter_table(
+        "replies",
+        recreate="always" if sqlite else "auto",
+        table_kwargs={"sqlite_with_rowid": True},
+    ) as batch:
+        batch.drop_constraint("uq_replies_submission_id", type_="unique")
+        batch.drop_constraint("pk_replies", type_="primary")
+        batch.add_column(sa.Column("row", sa.Integer(), autoincrement=True, nullable=True))
+    # Back in the order the reporter reads them, case by case.
+    replies = connection.execute(
+        sa.text("SELECT id FROM replies ORDER BY submission_id, seq")
+    ).scalars().all()
+    for number, reply_id in enumerate(replies, start=1):
+        connection.execute(
+            sa.text('UPDATE replies SET "row" = :row WHERE id = :id'),
+            {"row": number, "id": reply_id},
+        )
+    with op.batch_alter_table("replies", recreate="always" if sqlite else "auto") as batch:
+        batch.alter_column("row", existing_type=sa.Integer(), nullable=False)
+        batch.create_primary_key("pk_replies", ["row"])
+        batch.create_unique_constraint("uq_replies_id", ["id"])
+        batch.drop_column("seq")
     with op.batch_alter_table("chunks", recreate="always" if sqlite else "auto") as batch:
         batch.drop_constraint("uq_chunks_file_id", type_="unique")
         batch.drop_constraint("pk_chunks", type_="primary")
