@@ -234,3 +234,13 @@ def test_a_submission_that_finds_no_argon2_slot_in_time_gets_its_form_back(
     assert "what happened" in page  # the narrative, typed again for the reporter
     assert "the files you attached were not kept" in page
     assert submissions(engine_of(app)) == {}
+
+
+def test_every_lease_round_sets_the_file_times_back(app: Flask, data_dir: Path) -> None:
+    """The rounds run whatever happens: they also keep the files' times at the day."""
+    engine = engine_of(app)
+    database = data_dir / "intake.sqlite3"
+    os.utime(database, (1_000_000_000, 1_000_000_000))
+    leases_at(engine, 1_000_000.0).renew_and_collect()
+    midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC).timestamp()
+    assert database.stat().st_mtime == midnight
