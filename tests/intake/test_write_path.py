@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -15,7 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
-from intake.chunks import ChunkWriter
+import keys
+from intake import create_app
+from intake.chunks import ChunkWriter, read_chunks
+from intake.config import load_config
 from intake.derivation_gate import DerivationGate
 from intake.errors import PublicationError
 from intake.leases import LeaseKeeper
@@ -24,6 +28,8 @@ from intake.staging import FLUSH_BYTES, StagedSubmission, collect_expired
 from intake.state import attach_state
 from intake.write_census import WriteCensus, counting_writes
 from tests.intake import multipart
+from tests.intake.costs import FAST_RECEIPT_COST
+from tests.intake.datadir import prepare_data_dir
 from tests.intake.forms import csrf_token
 from tests.intake.storage import engine_of, leases_at, submissions
 
@@ -244,3 +250,61 @@ def test_every_lease_round_sets_the_file_times_back(app: Flask, data_dir: Path) 
     leases_at(engine, 1_000_000.0).renew_and_collect()
     midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC).timestamp()
     assert database.stat().st_mtime == midnight
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path, reviewer: keys.X25519Identity, database_url: str) -> Iterator[Flask]:
+    data_dir = prepare_data_dir(tmp_path / "pg-data", [str(reviewer.recipient())], database_url)
+    config = load_config(
+        {
+            "HAVEN_DATA_DIR": str(data_dir),
+            "HAVEN_DATABASE_URL": database_url,
+            "HAVEN_PLAIN_HTTP": "1",
+        }
+    )
+    app = create_app(dataclasses.replace(config, receipt_cost=FAST_RECEIPT_COST))
+    yield app
+    app.extensions["haven_intake"].leases.stop()
+    engine_of(app).dispose()
+
+
+@pytest.mark.postgres
+def test_the_write_path_on_postgresql(pg_app: Flask, reviewer: keys.X25519Identity) -> None:
+    engine = engine_of(pg_app)
+    client = pg_app.test_client()
+    with counting_writes(engine) as census:
+        post(client, io.BytesIO(report_body(client)))
+    assert (census.committed, census.rolled_back) == (1, 0)
+
+    data = os.urandom(2 * FLUSH_BYTES + MIB)
+    with counting_writes(engine) as census:
+        body = WatchedBody(report_body(client, data), census)
+        post(client, body)
+    assert 3 <= census.committed <= 4 and body.open_at_a_read == 0
+    with engine.connect() as connection:
+        ids = connection.execute(select(StoredFile.id)).scalars().all()
+        (attachment_id,) = connection.execute(
+            select(StoredFile.id).where(StoredFile.name == "attachment-001.age")
+        ).scalars()
+    # 63-bit random ids: a 32-bit column would have refused almost every one.
+    assert max(ids) > 1 << 31
+    ciphertext = b"".join(read_chunks(engine, file_id=attachment_id))
+    assert keys.decrypt(ciphertext, identities=[reviewer]) == data
+
+
+@pytest.mark.postgres
+def test_two_nodes_collect_only_a_dead_nodes_upload_on_postgresql(pg_app: Flask) -> None:
+    engine = engine_of(pg_app)
+    clock = [1_000_000.0]
+    live_node = LeaseKeeper(engine, clock=lambda: clock[0], background=False)
+    dead_node = LeaseKeeper(engine, clock=lambda: clock[0], background=False)
+    other_node = LeaseKeeper(engine, clock=lambda: clock[0], background=False)
+    live, _ = stage_one_batch(engine, live_node)
+    dead, _ = stage_one_batch(engine, dead_node)
+    # The dead node renews nothing from now on; the others go on with their rounds.
+    for _ in range(8):
+        clock[0] += live_node.renew_seconds
+        live_node.renew_and_collect()
+        other_node.renew_and_collect()
+    assert submissions(engine) == {live.id: "staged"}
+    assert dead.id not in submissions(engine)
