@@ -15,7 +15,12 @@ commit, e.g. main's unpacked by `git archive`), in one run:
 3. the Argon2-only ceiling measured in the same run: cores divided by one
    receipt derivation's time at production cost (median of several).
 
-    python bench/intake_write.py [--clients 40] [--submissions 400] [--before /tmp/main-tree]
+    python bench/intake_write.py [--clients 40] [--submissions 400] [--rounds 1]
+                                 [--before /tmp/main-tree]
+
+With --rounds N the trees' load runs alternate N times (before, after, before,
+after...), so a change in the machine's other load is not taken for a change
+of the code.
 
 The machine is shared: say how loaded it was when quoting the figures.
 """
@@ -265,21 +270,25 @@ def load(tree: Path, data_dir: Path, *, clients: int, submissions: int) -> dict[
     }
 
 
-def measure(tree: Path, *, clients: int, submissions: int) -> dict[str, object]:
+def census_of(tree: Path) -> dict[str, dict[str, int]]:
     with tempfile.TemporaryDirectory() as work:
         data_dir = make_data_dir(tree, Path(work))
         env = {**os.environ, "HAVEN_DATA_DIR": str(data_dir)}
-        census = json.loads(run_in(tree, CENSUS, env))
+        counts: dict[str, dict[str, int]] = json.loads(run_in(tree, CENSUS, env))
+        return counts
+
+
+def load_of(tree: Path, *, clients: int, submissions: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as work:
         data_dir = make_data_dir(tree, Path(work))
-        under_load = load(tree, data_dir, clients=clients, submissions=submissions)
-    return {"census": census, "load": under_load}
+        return load(tree, data_dir, clients=clients, submissions=submissions)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=40)
     parser.add_argument("--submissions", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=1, help="alternating load runs per tree")
     parser.add_argument("--before", type=Path, help="tree of the commit to compare with")
     arguments = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
@@ -290,27 +299,34 @@ def main() -> None:
     derivation = json.loads(run_in(here, ARGON2_ONLY, dict(os.environ)))
     cores = os.cpu_count() or 1
     ceiling = cores / derivation
-    results = {
-        label: measure(tree, clients=arguments.clients, submissions=arguments.submissions)
-        for label, tree in trees.items()
-    }
+    censuses = {label: census_of(tree) for label, tree in trees.items()}
+    loads: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
+    for _ in range(arguments.rounds):
+        for label, tree in trees.items():
+            under_load = load_of(tree, clients=arguments.clients, submissions=arguments.submissions)
+            # The ceiling again right after the run, under the machine's load of the moment.
+            under_load["ceiling"] = cores / json.loads(run_in(here, ARGON2_ONLY, dict(os.environ)))
+            loads[label].append(under_load)
 
     print(f"Argon2 at production cost: {derivation * 1000:.0f} ms a derivation; "
           f"ceiling {cores} cores / that = {ceiling:.2f} submissions/s")  # fmt: skip
-    for label, result in results.items():
-        census: dict[str, dict[str, int]] = result["census"]  # type: ignore[assignment]
-        under_load: dict[str, float] = result["load"]  # type: ignore[assignment]
+    for label in trees:
         print(f"\n{label}")
         print("  write transactions (= WAL fsyncs) per submission:")
-        for case, counts in census.items():
+        for case, counts in censuses[label].items():
             print(f"    {case:20} {counts['committed']:4}")
         print(f"  {arguments.clients} clients, {arguments.submissions} text-only submissions, "
               "SQLite, production Argon2:")  # fmt: skip
-        print(f"    throughput {under_load['throughput']:.2f}/s = "
-              f"{under_load['throughput'] / ceiling:.2f}x the Argon2-only ceiling")  # fmt: skip
-        print(f"    latency p50 {under_load['p50']:.2f} s, p99 {under_load['p99']:.2f} s")
-        print(f"    errors {under_load['errors']:.0f}, "
-              f"peak RSS of an intake process {under_load['peak_rss_mib']:.0f} MiB")  # fmt: skip
+        for number, under_load in enumerate(loads[label], start=1):
+            throughput = under_load["throughput"]
+            print(f"    round {number}: throughput {throughput:.2f}/s = "
+                  f"{throughput / ceiling:.2f}x the first ceiling, "
+                  f"{throughput / under_load['ceiling']:.2f}x the ceiling measured right after "
+                  f"({under_load['ceiling']:.2f}/s)")  # fmt: skip
+            p50, p99 = under_load["p50"], under_load["p99"]
+            print(f"      latency p50 {p50:.2f} s, p99 {p99:.2f} s; "
+                  f"errors {under_load['errors']:.0f}; "
+                  f"peak RSS of an intake process {under_load['peak_rss_mib']:.0f} MiB")  # fmt: skip
 
 
 if __name__ == "__main__":
