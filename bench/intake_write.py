@@ -323,10 +323,10 @@ def main() -> None:
                   f"{throughput / ceiling:.2f}x the first ceiling, "
                   f"{throughput / under_load['ceiling']:.2f}x the ceiling measured right after "
                   f"({under_load['ceiling']:.2f}/s)")  # fmt: skip
-            p50, p99 = under_load["p50"], under_load["p99"]
+            p50, p99, peak = under_load["p50"], under_load["p99"], under_load["peak_rss_mib"]
             print(f"      latency p50 {p50:.2f} s, p99 {p99:.2f} s; "
                   f"errors {under_load['errors']:.0f}; "
-                  f"peak RSS of an intake process {under_load['peak_rss_mib']:.0f} MiB")  # fmt: skip
+                  f"peak RSS of an intake process {peak:.0f} MiB")  # fmt: skip
 
 
 if __name__ == "__main__":
