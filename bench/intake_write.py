@@ -208,6 +208,18 @@ def peak_rss_mib(pids: list[int]) -> float:
     return max(peaks)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load(tree: Path, data_dir: Path, *, clients: int, submissions: int) -> dict[str, float]:
     port = free_port()
     haven = [sys.executable, "-c", "from haven.cli import main; main()"]
@@ -220,6 +232,7 @@ def load(tree: Path, data_dir: Path, *, clients: int, submissions: int) -> dict[
     try:
         wait_for(port, server)
         sessions = [form_session(port) for _ in range(clients)]
+        cpu_before = cpu_seconds(process_tree(server.pid))
         latencies: list[float] = []
         errors: list[int] = []
         lock = threading.Lock()
@@ -257,6 +270,8 @@ def load(tree: Path, data_dir: Path, *, clients: int, submissions: int) -> dict[
             thread.join()
         wall = time.monotonic() - started
         peak = peak_rss_mib(process_tree(server.pid))
+        # CPU per submission hardly depends on what else the machine runs; rates do.
+        cpu = cpu_seconds(process_tree(server.pid)) - cpu_before
     finally:
         server.terminate()
         server.wait(60)
@@ -267,6 +282,7 @@ def load(tree: Path, data_dir: Path, *, clients: int, submissions: int) -> dict[
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "errors": float(len(errors)),
         "peak_rss_mib": peak,
+        "cpu_ms": cpu * 1000 / submissions,
     }
 
 
@@ -326,7 +342,8 @@ def main() -> None:
             p50, p99, peak = under_load["p50"], under_load["p99"], under_load["peak_rss_mib"]
             print(f"      latency p50 {p50:.2f} s, p99 {p99:.2f} s; "
                   f"errors {under_load['errors']:.0f}; "
-                  f"peak RSS of an intake process {peak:.0f} MiB")  # fmt: skip
+                  f"peak RSS of an intake process {peak:.0f} MiB; "
+                  f"server CPU {under_load['cpu_ms']:.0f} ms a submission")  # fmt: skip
 
 
 if __name__ == "__main__":
