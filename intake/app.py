@@ -28,6 +28,7 @@ from intake.i18n import (
     text_direction,
 )
 from intake.language_choice import install_language_chooser
+from intake.leases import LeaseKeeper
 from intake.migrate import require_current_schema
 from intake.receipt_display import receipt_rows
 from intake.state import IntakeState, attach_state
@@ -80,6 +81,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
             ),
             # Every worker and node sharing the data directory derives the same key.
             capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
+            leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds),
         ),
     )
     app.register_blueprint(blueprint)

@@ -65,7 +65,7 @@ def open_case(
         rows = connection.execute(
             select(Reply.id, Reply.loaded_day, Reply.data, Reply.hidden)
             .where(Reply.submission_id == case_id)
-            .order_by(Reply.row)
+            .order_by(Reply.seq)
         ).all()
     opened = [
         (

@@ -86,7 +86,7 @@ def send_follow_up() -> ResponseReturnValue:
         # Files are stored only for a capability already checked.
         state.capabilities.case_of(fields.get("capability", ""))
 
-    with IncomingSubmission(state.engine, today=state.today) as submission:
+    with IncomingSubmission(state.engine, today=state.today, leases=state.leases) as submission:
         receiver = multipart_receiver(state, submission, admit_files=admit_files)
         try:
             received = receiver.receive(request_body(state))

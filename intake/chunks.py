@@ -1,27 +1,39 @@
-"""Ciphertext in and out of chunk rows, one short transaction per chunk."""
+"""Ciphertext in and out of chunk rows: a file's writer cuts, its submission stores in batches."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 from collections.abc import Iterator
+from typing import Protocol
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select
 
-from intake.db import writing
-from intake.models import Chunk, StoredFile
+from intake.models import Chunk
 
 # 1 MiB of ciphertext per row: large enough to keep row overhead low, small enough
-# that each write transaction (and so each lock another reporter may wait on) is brief.
+# that reading a file back holds only one in memory.
 CHUNK_SIZE = 1 << 20
 
 
-class ChunkWriter(io.RawIOBase):
-    """A write-only file that stores ciphertext as chunk rows of one stored file."""
+class ChunkStore(Protocol):
+    """Where a file's chunks go: the staged submission, which writes them in batches."""
 
-    def __init__(self, engine: Engine, *, file_id: int, chunk_size: int = CHUNK_SIZE) -> None:
+    def add_chunk(self, *, file_id: int, seq: int, data: bytes) -> None:
+        """Queue one chunk of ciphertext (stored by the next batch or by publication)."""
+        ...
+
+    def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
+        """Record that the file is whole: its ciphertext size and SHA-256."""
+        ...
+
+
+class ChunkWriter(io.RawIOBase):
+    """A write-only file that cuts ciphertext into chunks of one stored file."""
+
+    def __init__(self, store: ChunkStore, *, file_id: int, chunk_size: int = CHUNK_SIZE) -> None:
         super().__init__()
-        self._engine = engine
+        self._store_to = store
         self._file_id = file_id
         self._chunk_size = chunk_size
         self._buffer = bytearray()
@@ -42,7 +54,7 @@ class ChunkWriter(io.RawIOBase):
         return len(data)
 
     def finish(self) -> None:
-        """Store what is buffered and record the file's ciphertext size and SHA-256."""
+        """Queue what is buffered and record the file's ciphertext size and SHA-256."""
         # After close() (an aborted upload) the buffer is gone: recording a size and
         # digest now would mark an incomplete file as complete.
         if self.closed:
@@ -50,12 +62,9 @@ class ChunkWriter(io.RawIOBase):
         if self._buffer:
             self._store(bytes(self._buffer))
             self._buffer.clear()
-        with writing(self._engine) as connection:
-            connection.execute(
-                update(StoredFile)
-                .where(StoredFile.id == self._file_id)
-                .values(size=self._size, sha256=self._digest.hexdigest())
-            )
+        self._store_to.complete_file(
+            file_id=self._file_id, size=self._size, sha256=self._digest.hexdigest()
+        )
         super().close()
 
     def close(self) -> None:
@@ -65,10 +74,7 @@ class ChunkWriter(io.RawIOBase):
         super().close()
 
     def _store(self, chunk: bytes) -> None:
-        with writing(self._engine) as connection:
-            connection.execute(
-                insert(Chunk).values(file_id=self._file_id, seq=self._seq, data=chunk)
-            )
+        self._store_to.add_chunk(file_id=self._file_id, seq=self._seq, data=chunk)
         self._seq += 1
         self._size += len(chunk)
         self._digest.update(chunk)

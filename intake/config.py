@@ -41,6 +41,9 @@ class IntakeConfig:
     # Check-back attempts each process accepts in any minute before answering "busy"
     # (intake/derivation_gate.py and docs/intake.md say why).
     checkbacks_per_minute: int = 300
+    # How long a staged upload's rows outlive its process before they are collected
+    # (intake/leases.py; docs/intake.md bounds the dead ciphertext a crash loop leaves).
+    staged_lease_seconds: int = 60
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -143,6 +146,14 @@ def _long_answer_chars(name: str, text: str) -> int:
     return value
 
 
+def _lease_seconds(name: str, text: str) -> int:
+    value = _positive_int(name, text)
+    # Renewed four times a lease, at whole seconds: shorter would renew constantly.
+    if value < 4:
+        raise ConfigError(f"{name} must be at least 4")
+    return value
+
+
 def _quick_exit_url(name: str, text: str) -> str:
     try:
         return parse_quick_exit_url(text)
@@ -166,4 +177,5 @@ _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "plain_http": ("HAVEN_PLAIN_HTTP", _flag),
     "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),
     "checkbacks_per_minute": ("HAVEN_CHECKBACKS_PER_MINUTE", _positive_int),
+    "staged_lease_seconds": ("HAVEN_STAGED_LEASE_SECONDS", _lease_seconds),
 }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from intake.filemodes import create_private_file
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option marking a connection whose transaction will write.
 _WRITES = "haven_writes"
+# What SQLite keeps beside the database file while it is open.
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def make_engine(url: str) -> Engine:
@@ -50,6 +54,36 @@ def writing(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_WRITES: True})
         with connection.begin():
             yield connection
+    touch_database_files(engine)
+
+
+def is_writing(connection: Connection) -> bool:
+    """Whether `connection` runs a transaction opened by writing() (for instrumentation)."""
+    return bool(connection.get_execution_options().get(_WRITES))
+
+
+def touch_database_files(engine: Engine) -> None:
+    """Set the SQLite files' access and modification times back to the start of the UTC day.
+
+    Every commit sets the database's and its WAL's mtime to the second it
+    happened: the time of the latest submission, to anyone who sees the data
+    directory. After each write transaction they are set back to midnight UTC,
+    so they tell the day, as the rows do. Their change time (ctime) cannot be
+    set; the lease keeper calls this every few seconds whatever happens
+    (intake/leases.py), so it tells only that intake was running then
+    (docs/threat-model.md). PostgreSQL keeps its files elsewhere: out of scope.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    midnight = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC).timestamp()
+    for path in (database, *(database + suffix for suffix in _SQLITE_SIDE_FILES)):
+        try:
+            os.utime(path, (midnight, midnight))
+        except FileNotFoundError:
+            continue
 
 
 @contextmanager
@@ -85,6 +119,7 @@ def truncate_wal(engine: Engine) -> None:
         busy, _frames, _copied = dbapi_connection.execute(
             "PRAGMA wal_checkpoint(TRUNCATE)"
         ).fetchone()
+    touch_database_files(engine)
     if busy:
         raise WalNotTruncated(
             "the database's write-ahead log is in use by a reader and could not be "

@@ -1,4 +1,4 @@
-"""Argon2 derivations, rationed per process: submissions always get a slot, floods get a 429.
+"""Argon2 derivations, rationed per process: submissions wait a bounded time, floods get a 429.
 
 Every receipt derivation costs Argon2id's memory and a core for a while. A
 submission derives one code; a check-back derives one per attempt, and a
@@ -9,7 +9,14 @@ address to slow one guesser down, so it rations instead:
 - check-backs may hold at most `checkback_slots` of them (fewer than `slots`),
   so at least one slot is always left for a reporter submitting;
 - past `checkbacks_per_minute` attempts in the last minute, a check-back is
-  answered "busy, try again in a minute" before Argon2 runs at all.
+  answered "busy, try again in a minute" before Argon2 runs at all;
+- a submission waits for a slot at most `submission_wait_seconds`, then gets
+  its form back with "busy, send again in a minute": more derivations at once
+  than cores would buy nothing but Argon2's memory (19 MiB each), and an
+  unbounded queue only turns a burst into timeouts.
+
+Follow-ups derive nothing (their capability is an HMAC, intake/capability.py),
+so receipts and check-backs are the only derivations there are.
 
 The counter is per process and in memory only: it holds times, not who.
 """
@@ -23,11 +30,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from intake.errors import CheckBackBusy
+from intake.errors import CheckBackBusy, DerivationsBusy
 
 WINDOW_SECONDS = 60.0
 # How long a check-back waits for a free slot before it is told to come back.
 CHECKBACK_WAIT_SECONDS = 10.0
+# How long a submission waits: a few derivations' worth at production cost, far
+# beyond a normal queue, well within a patient reporter's wait.
+SUBMISSION_WAIT_SECONDS = 30.0
 
 
 def default_slots() -> int:
@@ -45,6 +55,7 @@ class DerivationGate:
         checkbacks_per_minute: int,
         clock: Callable[[], float] = time.monotonic,
         checkback_wait_seconds: float = CHECKBACK_WAIT_SECONDS,
+        submission_wait_seconds: float = SUBMISSION_WAIT_SECONDS,
     ) -> None:
         if slots < 2:
             raise ValueError("a gate needs two slots: one is always kept for submissions")
@@ -55,12 +66,17 @@ class DerivationGate:
         self._checkbacks = threading.BoundedSemaphore(self.checkback_slots)
         self._ceiling = AttemptCeiling(checkbacks_per_minute, clock=clock)
         self._wait = checkback_wait_seconds
+        self._submission_wait = submission_wait_seconds
 
     @contextmanager
     def for_submission(self) -> Iterator[None]:
-        """Hold a slot for a submission's derivation; waits for one, never refused."""
-        with self._all:
+        """Hold a slot for a submission's derivation; raise DerivationsBusy after a bounded wait."""
+        if not self._all.acquire(timeout=self._submission_wait):
+            raise DerivationsBusy("every derivation slot stayed taken")
+        try:
             yield
+        finally:
+            self._all.release()
 
     @contextmanager
     def for_check_back(self) -> Iterator[None]:

@@ -7,12 +7,14 @@ from typing import BinaryIO, cast
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import (
     CsrfRefused,
     MalformedUpload,
     ReportTooLarge,
+    SubmissionBusy,
     UploadRefused,
     UploadTooLarge,
 )
@@ -35,6 +37,13 @@ REPORT_TOO_LARGE_MESSAGE = _l(
     "Your report is too long to send in one piece. Please shorten your answers "
     "or the names of your files, then send it again."
 )
+
+SUBMISSION_BUSY_MESSAGE = _l(
+    "Many people are sending reports right now, so yours was not saved. Nothing was "
+    "stored. Your answers are below: please wait a minute, then send it again."
+)
+# Seconds a client is asked to wait after a busy answer.
+BUSY_RETRY_AFTER = "60"
 
 
 def register_error_pages(
@@ -69,16 +78,19 @@ def register_error_pages(
             back=True,
         )
 
-    @app.errorhandler(ReportTooLarge)
-    def report_too_large(error: ReportTooLarge) -> ResponseReturnValue:
+    def form_again(
+        fields: MultiDict[str, str], *, files_dropped: bool, narrative_error: str | None = None,
+        notice: str | None = None,
+    ) -> str:
         # The body was read to its end already. Like any form sent back for correction,
         # the page is the form again with everything typed, so nothing is lost.
         state = intake_state()
-        form = state.report_form(formdata=error.fields)
+        form = state.report_form(formdata=fields)
         form.validate()
-        narrative = form[NARRATIVE_FIELD]
-        narrative.errors = [*narrative.errors, REPORT_TOO_LARGE_MESSAGE]
-        page = render_template(
+        if narrative_error is not None:
+            narrative = form[NARRATIVE_FIELD]
+            narrative.errors = [*narrative.errors, narrative_error]
+        return render_template(
             "intake/report.html",
             form=form,
             sections=SECTIONS,
@@ -88,9 +100,25 @@ def register_error_pages(
                 max_files=max_files,
                 max_text_chars=max_text_chars,
             ),
+            files_dropped=files_dropped,
+            notice=notice,
+        )
+
+    @app.errorhandler(ReportTooLarge)
+    def report_too_large(error: ReportTooLarge) -> ResponseReturnValue:
+        page = form_again(
+            error.fields,
             files_dropped=error.files_dropped,
+            narrative_error=str(REPORT_TOO_LARGE_MESSAGE),
         )
         return page, 413
+
+    @app.errorhandler(SubmissionBusy)
+    def submission_busy(error: SubmissionBusy) -> ResponseReturnValue:
+        page = form_again(
+            error.fields, files_dropped=error.files_dropped, notice=str(SUBMISSION_BUSY_MESSAGE)
+        )
+        return page, 503, {"Retry-After": BUSY_RETRY_AFTER}
 
     @app.errorhandler(MalformedUpload)
     def malformed(_error: UploadRefused) -> ResponseReturnValue:

@@ -63,6 +63,10 @@ class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 
 
+class DerivationsBusy(IntakeError):
+    """Every Argon2 slot of this process stayed taken for as long as a submission waits."""
+
+
 class UploadRefused(IntakeError):
     """The upload cannot be accepted; nothing of it is kept."""
 
@@ -86,6 +90,16 @@ class ReportTooLarge(UploadRefused):
 
     def __init__(self, fields: MultiDict[str, str], *, files_dropped: bool) -> None:
         super().__init__("report document")
+        # The typed answers, only to fill the form again: never logged or stored.
+        self.fields = fields
+        self.files_dropped = files_dropped
+
+
+class SubmissionBusy(UploadRefused):
+    """A submission found no Argon2 slot in time; nothing was stored, the form comes back."""
+
+    def __init__(self, fields: MultiDict[str, str], *, files_dropped: bool) -> None:
+        super().__init__("busy")
         # The typed answers, only to fill the form again: never logged or stored.
         self.fields = fields
         self.files_dropped = files_dropped

@@ -14,7 +14,7 @@ from intake.derivation_gate import DerivationGate
 from intake.follow_up_writer import ConsentChange
 from intake.publishing import publish_follow_up, publish_submission
 from intake.receiving import ReceivedForm
-from intake.staging import StagedSubmission
+from intake.staging import Leases, StagedSubmission
 from keys.receipt import Argon2Cost
 
 
@@ -26,9 +26,10 @@ class IncomingSubmission:
     correction, or a failure part-way through publishing.
     """
 
-    def __init__(self, engine: Engine, *, today: Today) -> None:
+    def __init__(self, engine: Engine, *, today: Today, leases: Leases) -> None:
         self._engine = engine
         self._today = today
+        self._leases = leases
         self._staged: StagedSubmission | None = None
         self._published = False
 
@@ -45,7 +46,7 @@ class IncomingSubmission:
             self.discard()
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
-        """Start the next attachment file (staging the submission first); return name and writer."""
+        """Start the next attachment file; return its stored name and its writer."""
         return self._stage().open_attachment()
 
     def publish(
@@ -61,7 +62,6 @@ class IncomingSubmission:
     ) -> str:
         """Encrypt the report, publish the submission, and return its new receipt code."""
         code = publish_submission(
-            # A report without attachments is staged only now.
             self._stage(),
             received,
             answers=answers,
@@ -104,5 +104,5 @@ class IncomingSubmission:
 
     def _stage(self) -> StagedSubmission:
         if self._staged is None:
-            self._staged = StagedSubmission(self._engine, today=self._today)
+            self._staged = StagedSubmission(self._engine, leases=self._leases, today=self._today)
         return self._staged

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -28,6 +29,8 @@ PICKED_UP = "picked_up"
 # Set by `haven intake skip`: never picked up again unless sent again by id; purged
 # like a picked-up submission. A value of the state column, so no schema change.
 SKIPPED = "skipped"
+# A staged submission whose lease ran out, claimed by the collector deleting it.
+COLLECTING = "collecting"
 
 
 class Base(DeclarativeBase):
@@ -47,6 +50,9 @@ class Submission(Base):
     """One report with its attachments; invisible to pickup until published."""
 
     __tablename__ = "submissions"
+    # SQLite would otherwise number the rows 1, 2, 3... in a hidden rowid: the
+    # order reports arrived in (migration 0003).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
@@ -63,6 +69,10 @@ class Submission(Base):
     # take urgent reports first and the operator can count them (docs/threat-model.md,
     # "Urgency in the clear"); cleared when the submission is picked up.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # While staged only: until when (seconds of the epoch) its upload is known to be
+    # alive (intake/leases.py). Publication clears it, so no stored submission keeps
+    # a time finer than its day.
+    lease_expires: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class StoredFile(Base):
@@ -71,7 +81,10 @@ class StoredFile(Base):
     __tablename__ = "stored_files"
     __table_args__ = (UniqueConstraint("submission_id", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # Drawn at random (intake/staging.py): a sequence would give arrival order.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     submission_id: Mapped[str] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
@@ -83,14 +96,21 @@ class StoredFile(Base):
 
 
 class Chunk(Base):
-    """A slice of a stored file's ciphertext, written in its own short transaction."""
+    """A slice of a stored file's ciphertext, written with others in one batch."""
 
     __tablename__ = "chunks"
+    __table_args__ = (UniqueConstraint("file_id", "seq"),)
 
-    file_id: Mapped[int] = mapped_column(
-        ForeignKey("stored_files.id", ondelete="CASCADE"), primary_key=True
+    # Random like the file's id. SQLite keys a table without an integer key by a
+    # hidden rowid counting up: the order chunks, and so submissions, arrived in.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
     )
-    seq: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("stored_files.id", ondelete="CASCADE"),
+    )
+    seq: Mapped[int] = mapped_column()
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -98,13 +118,16 @@ class Reply(Base):
     """A reviewer's reply to a case: age ciphertext only the reporter's receipt code opens."""
 
     __tablename__ = "replies"
+    # No hidden rowid on SQLite: it would count replies across cases in load order.
+    __table_args__ = (UniqueConstraint("submission_id", "seq"), {"sqlite_with_rowid": False})
 
-    # Load order: the order a reporter reads replies in.
-    row: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(32), unique=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
     submission_id: Mapped[str] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
+    # The order the reporter reads this case's replies in (1, 2, ...): counted per
+    # case, so nothing orders replies, or the cases they answer, across cases.
+    seq: Mapped[int] = mapped_column()
     loaded_day: Mapped[date] = mapped_column(Date, index=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     # The reporter chose not to see this reply again; it stays until purged.

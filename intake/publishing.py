@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keys
 from contracts.report import MAX_DOCUMENT_BYTES
 from intake.derivation_gate import DerivationGate
-from intake.errors import ReportTooLarge
+from intake.errors import DerivationsBusy, ReportTooLarge, SubmissionBusy
 from intake.follow_up_writer import ConsentChange, build_follow_up_document
 from intake.receiving import ReceivedForm
 from intake.report_writer import build_report_document, encode_report_document
@@ -44,8 +44,12 @@ def publish_submission(
     # The receipt comes first: it is the step that depends on the code drawn, so a
     # fault there is met before the report is encrypted, not after.
     code = generate_receipt_code()
-    with gate.for_submission():
-        receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
+    try:
+        with gate.for_submission():
+            receipt = derive_receipt_keys(code, pepper=pepper, cost=receipt_cost)
+    except DerivationsBusy:
+        # Before anything is published: the staged rows go with the submission's owner.
+        raise SubmissionBusy(received.fields, files_dropped=bool(received.attachments)) from None
     _store_document(staged, document, recipients=recipients)
     staged.publish(
         receipt_lookup_id=receipt.lookup_id,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, delete, select
 
 from intake.db import truncate_wal, writing
 from intake.models import PICKED_UP, SKIPPED, Reply, Submission
-from intake.staging import collect_stale, delete_submission
+from intake.staging import collect_expired, delete_submission
 
 
 def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
@@ -28,8 +29,9 @@ def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
         # Its replies go with it (ON DELETE CASCADE): no reply outlives its case.
         delete_submission(engine, submission_id=submission_id)
     purge_old_replies(engine, today=today, retention_days=retention_days)
-    # Staged leftovers of uploads that died are collected on the same schedule.
-    collect_stale(engine, today=today)
+    # Staged leftovers whose lease ran out are collected here too (every running
+    # intake process also does it, intake/leases.py).
+    collect_expired(engine, now=int(time.time()))
     # Deleted is not gone until the WAL frames that held the rows are gone too.
     truncate_wal(engine)
     return len(expired)

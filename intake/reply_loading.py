@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from contracts.replies import (
@@ -200,24 +200,41 @@ def _store(
             _advance_sequence(connection, manifest)
             connection.execute(insert(LoadedReplyBundle).values(bundle_id=manifest.bundle_id))
             if manifest.replies:
-                connection.execute(
-                    insert(Reply),
-                    [
+                last = _last_seq_of_cases(connection, manifest)
+                rows = []
+                for entry in manifest.replies:
+                    last[entry.submission_id] = last.get(entry.submission_id, 0) + 1
+                    rows.append(
                         {
                             "id": entry.id,
                             "submission_id": entry.submission_id,
+                            "seq": last[entry.submission_id],
                             "loaded_day": today,
                             "data": ciphertexts[entry.id],
                             "hidden": False,
                         }
-                        for entry in manifest.replies
-                    ],
-                )
+                    )
+                connection.execute(insert(Reply), rows)
     except IntegrityError:
         # A concurrent load of the same bundle or signer won the race; ours rolled back.
         raise ReplyBundleRefused(
             "another load changed the same rows meanwhile; nothing stored"
         ) from None
+
+
+def _last_seq_of_cases(connection: Connection, manifest: ReplyManifest) -> dict[str, int]:
+    # Replies are numbered within their case only. Two loads for one case at once on
+    # PostgreSQL would draw the same number: the unique constraint refuses the later.
+    cases = sorted({entry.submission_id for entry in manifest.replies})
+    last: dict[str, int] = {}
+    for batch in _batches(cases):
+        for case_id, seq in connection.execute(
+            select(Reply.submission_id, func.max(Reply.seq))
+            .where(Reply.submission_id.in_(batch))
+            .group_by(Reply.submission_id)
+        ):
+            last[case_id] = seq
+    return last
 
 
 def _refuse_unknown_cases(connection: Connection, manifest: ReplyManifest) -> None:

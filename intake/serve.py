@@ -10,11 +10,11 @@ from gunicorn.app.base import BaseApplication
 
 from intake.app import create_app
 from intake.config import IntakeConfig
-from intake.days import utc_today
 from intake.db import make_engine
+from intake.leases import LeaseKeeper
 from intake.logconfig import logconfig_dict
 from intake.migrate import require_current_schema
-from intake.staging import collect_stale
+from intake.state import state_of
 
 # Reporters on Tor upload slowly: threads keep one slow upload from occupying a worker.
 DEFAULT_WORKERS = 2
@@ -46,6 +46,8 @@ class IntakeServer(BaseApplication):  # type: ignore[misc]
         # straight to the error stream; without it, the app logs through the
         # redacting root handler of logconfig_dict.
         app.logger.removeHandler(default_handler)
+        # In the worker, after the fork: renewal runs for as long as the worker lives.
+        state_of(app).leases.start()
         return app
 
 
@@ -78,12 +80,13 @@ def prepare_database(config: IntakeConfig) -> None:
 
     The schema must be current (a refusal here is one line, not a traceback from
     every worker), and staged rows of uploads that died with an earlier process
-    are collected, as `purge` also does.
+    whose lease has run out are collected, as every worker's lease keeper and
+    `purge` also do.
     """
     engine = make_engine(config.database_url)
     try:
         require_current_schema(engine)
-        collect_stale(engine, today=utc_today())
+        LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds).renew_and_collect()
     finally:
         # Forked workers must not inherit a pooled connection of this process.
         engine.dispose()

@@ -1,42 +1,111 @@
-"""Staged submissions: ciphertext accumulates unseen, then is published in one commit."""
+"""Staged submissions: ciphertext is written in a few batches unseen, then published in one commit.
+
+A submission's rows are queued in memory (ciphertext only, bounded by
+FLUSH_BYTES) and written by as few write transactions as its bytes need:
+
+- nothing at all is written while the request body is still arriving unless
+  the queued ciphertext reaches FLUSH_BYTES; then one transaction stores the
+  batch (and, the first time, the staged submission row with its lease);
+- publication is one transaction that stores whatever is still queued and
+  makes the submission visible to pickup, so a text-only report, or one with
+  small files, is one write transaction in all.
+
+A transaction is only ever opened on data already received: no write lock is
+held while the network is read. Until publication every stored row belongs to
+a `staged` submission whose lease its process renews (intake/leases.py); a
+crash leaves only such rows, collected once the lease has run out.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
-from typing import BinaryIO, cast
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
-from intake.chunks import ChunkWriter
+from intake.chunks import CHUNK_SIZE, ChunkWriter
 from intake.days import Today, utc_today
 from intake.db import writing
 from intake.errors import CaseGone, PublicationError
-from intake.models import PICKED_UP, PUBLISHED, STAGED, Chunk, StoredFile, Submission
+from intake.models import (
+    COLLECTING,
+    PICKED_UP,
+    PUBLISHED,
+    STAGED,
+    Chunk,
+    StoredFile,
+    Submission,
+)
 
+# Queued ciphertext is written once it reaches this much: few transactions for a
+# large file, and a bound on the memory one upload holds (about this plus a chunk).
+FLUSH_BYTES = 4 << 20
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
 # so this bounds how long a purge holds the write lock other reporters wait on.
 DELETE_BATCH_CHUNKS = 16
-# A staged submission this many days old belongs to an upload that died.
-STALE_AFTER_DAYS = 2
+# A collector's claim on the rows it deletes: should it die part-way, another takes
+# the claim over once this has passed.
+CLAIM_SECONDS = 60
+
+
+class Leases(Protocol):
+    """What a staged submission needs of its process's lease keeper (intake/leases.py)."""
+
+    def expiry(self) -> int:
+        """The lease expiry to write now."""
+        ...
+
+    def hold(self, submission_id: str) -> None:
+        """Keep the lease of `submission_id` renewed."""
+        ...
+
+    def release(self, submission_id: str) -> None:
+        """Stop renewing it."""
+        ...
+
+
+def random_row_id() -> int:
+    """A positive 63-bit id drawn at random: it says nothing about time or order."""
+    return 1 + secrets.randbelow((1 << 63) - 1)
+
+
+@dataclass
+class _QueuedFile:
+    id: int
+    name: str
+    kind: str
+    size: int | None = None
+    sha256: str | None = None
 
 
 class StagedSubmission:
     """A submission being received: its files fill up, invisible to pickup until publish()."""
 
-    def __init__(self, engine: Engine, *, today: Today = utc_today) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        leases: Leases,
+        today: Today = utc_today,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
         self._engine = engine
+        self._chunk_size = chunk_size
+        self._leases = leases
         # 128 random bits: the id says nothing about time, order or content.
         self.id = secrets.token_hex(16)
         # The submission's one day, drawn once: it is the staged day, the received day
         # of the row and of the report document, so none can disagree across midnight.
         self.day = today()
         self._attachments = 0
-        with writing(engine) as connection:
-            connection.execute(
-                insert(Submission).values(id=self.id, state=STAGED, staged_day=self.day)
-            )
+        # Whether the staged row exists in the database (a batch was written).
+        self._stored = False
+        self._new_files: list[_QueuedFile] = []
+        self._completed: list[_QueuedFile] = []
+        self._chunks: list[dict[str, Any]] = []
+        self._queued_bytes = 0
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
         """Start the next attachment file; return its stored name and its writer."""
@@ -49,13 +118,46 @@ class StagedSubmission:
         return self._open(REPORT_NAME, kind=REPORT)
 
     def _open(self, name: str, *, kind: str) -> ChunkWriter:
+        queued = _QueuedFile(id=random_row_id(), name=name, kind=kind)
+        self._new_files.append(queued)
+        return ChunkWriter(self, file_id=queued.id, chunk_size=self._chunk_size)
+
+    # The ChunkStore protocol of intake/chunks.py.
+
+    def add_chunk(self, *, file_id: int, seq: int, data: bytes) -> None:
+        """Queue a chunk; write the batch once FLUSH_BYTES of ciphertext are queued."""
+        self._chunks.append({"id": random_row_id(), "file_id": file_id, "seq": seq, "data": data})
+        self._queued_bytes += len(data)
+        if self._queued_bytes >= FLUSH_BYTES:
+            self.flush()
+
+    def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
+        """Record a finished file's ciphertext size and digest (written with the next batch)."""
+        for queued in self._new_files:
+            if queued.id == file_id:
+                queued.size, queued.sha256 = size, sha256
+                return
+        self._completed.append(_QueuedFile(id=file_id, name="", kind="", size=size, sha256=sha256))
+
+    def flush(self) -> None:
+        """Write everything queued, staged and unseen, in one transaction."""
+        if not self._stored:
+            # Held before the row exists, so no renewal round can miss it.
+            self._leases.hold(self.id)
         with writing(self._engine) as connection:
-            file_id = connection.execute(
-                insert(StoredFile)
-                .values(submission_id=self.id, name=name, kind=kind)
-                .returning(StoredFile.id)
-            ).scalar_one()
-        return ChunkWriter(self._engine, file_id=file_id)
+            if self._stored:
+                self._renew_or_fail(connection)
+            else:
+                connection.execute(
+                    insert(Submission).values(
+                        id=self.id,
+                        state=STAGED,
+                        staged_day=self.day,
+                        lease_expires=self._leases.expiry(),
+                    )
+                )
+            self._write_queued(connection)
+        self._stored = True
 
     def publish(
         self,
@@ -65,11 +167,27 @@ class StagedSubmission:
         follows: str | None = None,
         urgent: bool = False,
     ) -> None:
-        """Make the submission visible to pickup, with its receipt or its case, in one commit."""
+        """Write what is queued and make the submission visible to pickup, in one commit."""
+        published = {
+            "state": PUBLISHED,
+            "received_day": self.day,
+            "receipt_lookup_id": receipt_lookup_id,
+            "reply_recipient": reply_recipient,
+            "follows": follows,
+            "urgent": urgent,
+            "lease_expires": None,
+        }
         with writing(self._engine) as connection:
             if follows is not None and not _case_held(connection, follows):
                 # The case was purged while the reporter wrote: nothing becomes visible.
                 raise CaseGone("the case this follow-up belongs to is no longer held")
+            if self._stored:
+                self._renew_or_fail(connection)
+            else:
+                connection.execute(
+                    insert(Submission).values(id=self.id, staged_day=self.day, **published)
+                )
+            self._write_queued(connection)
             unfinished = connection.execute(
                 select(StoredFile.id).where(
                     StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
@@ -77,24 +195,64 @@ class StagedSubmission:
             ).first()
             if unfinished is not None:
                 raise PublicationError("a file of this submission was not finished")
-            published = connection.execute(
-                update(Submission)
-                .where(Submission.id == self.id, Submission.state == STAGED)
-                .values(
-                    state=PUBLISHED,
-                    received_day=self.day,
-                    receipt_lookup_id=receipt_lookup_id,
-                    reply_recipient=reply_recipient,
-                    follows=follows,
-                    urgent=urgent,
+            if self._stored:
+                connection.execute(
+                    update(Submission).where(Submission.id == self.id).values(**published)
                 )
-            ).rowcount
-            if published != 1:
-                raise PublicationError("the staged submission no longer exists")
+        self._leases.release(self.id)
+        self._stored = True
 
     def discard(self) -> None:
         """Delete everything staged so far (the upload failed or was refused)."""
-        delete_submission(self._engine, submission_id=self.id)
+        self._new_files.clear()
+        self._completed.clear()
+        self._chunks.clear()
+        self._queued_bytes = 0
+        if self._stored:
+            delete_submission(self._engine, submission_id=self.id)
+        self._leases.release(self.id)
+
+    def _renew_or_fail(self, connection: Connection) -> None:
+        # Renews the lease and proves, in the same transaction, that the rows are still
+        # ours: a submission a collector claimed is never written to again.
+        renewed = connection.execute(
+            update(Submission)
+            .where(Submission.id == self.id, Submission.state == STAGED)
+            .values(lease_expires=self._leases.expiry())
+        ).rowcount
+        if renewed != 1:
+            raise PublicationError("the staged submission no longer exists")
+
+    def _write_queued(self, connection: Connection) -> None:
+        if self._new_files:
+            connection.execute(
+                insert(StoredFile),
+                [
+                    {
+                        "id": queued.id,
+                        "submission_id": self.id,
+                        "name": queued.name,
+                        "kind": queued.kind,
+                        "size": queued.size,
+                        "sha256": queued.sha256,
+                    }
+                    for queued in self._new_files
+                ],
+            )
+            # A file written unfinished gets its size and digest later, through
+            # complete_file() and the update below in a later transaction.
+            self._new_files = []
+        if self._chunks:
+            connection.execute(insert(Chunk), self._chunks)
+            self._chunks = []
+            self._queued_bytes = 0
+        for completed in self._completed:
+            connection.execute(
+                update(StoredFile)
+                .where(StoredFile.id == completed.id)
+                .values(size=completed.size, sha256=completed.sha256)
+            )
+        self._completed = []
 
 
 def _case_held(connection: Connection, case_id: str) -> bool:
@@ -145,22 +303,40 @@ def _delete_chunks(engine: Engine, *, file_id: int) -> None:
             )
 
 
-def collect_stale(engine: Engine, *, today: date) -> int:
-    """Delete staged submissions left by dead uploads; return how many."""
-    cutoff = today - timedelta(days=STALE_AFTER_DAYS)
+def collect_expired(engine: Engine, *, now: int, claim_seconds: int = CLAIM_SECONDS) -> int:
+    """Delete staged submissions whose lease ran out (their upload died); return how many.
+
+    Each is first claimed in its own transaction (state `collecting`, with a
+    lease of the collector's): its owner, should it still be alive after all,
+    then fails its next write instead of writing into rows being deleted, and a
+    collector that dies part-way leaves a claim the next one takes over.
+    """
     with engine.connect() as connection:
-        stale = (
+        expired = (
             connection.execute(
                 select(Submission.id).where(
-                    Submission.state == STAGED, Submission.staged_day <= cutoff
+                    Submission.state.in_((STAGED, COLLECTING)), Submission.lease_expires < now
                 )
             )
             .scalars()
             .all()
         )
-    for submission_id in stale:
-        delete_submission(engine, submission_id=submission_id)
-    return len(stale)
+    collected = 0
+    for submission_id in expired:
+        with writing(engine) as connection:
+            claimed = connection.execute(
+                update(Submission)
+                .where(
+                    Submission.id == submission_id,
+                    Submission.state.in_((STAGED, COLLECTING)),
+                    Submission.lease_expires < now,
+                )
+                .values(state=COLLECTING, lease_expires=now + claim_seconds)
+            ).rowcount
+        if claimed == 1:
+            delete_submission(engine, submission_id=submission_id)
+            collected += 1
+    return collected
 
 
 def as_binary_io(writer: ChunkWriter) -> BinaryIO:

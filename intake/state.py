@@ -13,6 +13,7 @@ from intake.config import IntakeConfig
 from intake.days import Today
 from intake.derivation_gate import DerivationGate
 from intake.forms import ReportFormBase
+from intake.leases import LeaseKeeper
 
 EXTENSION_KEY = "haven_intake"
 
@@ -29,11 +30,20 @@ class IntakeState:
     # Rations Argon2 between submissions and check-backs in this process.
     gate: DerivationGate
     capabilities: CapabilityIssuer
+    # Renews this process's staged uploads and collects dead ones.
+    leases: LeaseKeeper
 
 
 def attach_state(app: Flask, state: IntakeState) -> None:
     """Store `state` on `app` for the views of this app."""
     app.extensions[EXTENSION_KEY] = state
+
+
+def state_of(app: Flask) -> IntakeState:
+    """Return the state attached to `app`."""
+    state = app.extensions[EXTENSION_KEY]
+    assert isinstance(state, IntakeState)
+    return state
 
 
 def intake_state() -> IntakeState:

@@ -51,7 +51,7 @@ def submit_report() -> ResponseReturnValue:
     state = intake_state()
     # Whatever goes wrong, or if the form comes back for correction, leaving this
     # block unpublished deletes everything of the submission that was staged.
-    with IncomingSubmission(state.engine, today=state.today) as submission:
+    with IncomingSubmission(state.engine, today=state.today, leases=state.leases) as submission:
         received = multipart_receiver(state, submission).receive(request_body(state))
         form = state.report_form(formdata=received.fields)
         if not form.validate_report(attachment_count=len(received.attachments)):

@@ -29,6 +29,7 @@ from gunicorn.http.errors import (
 from gunicorn.workers.gthread import ThreadWorker
 
 from intake.headers import security_header_items
+from intake.memory import share_malloc_arena
 
 # The statuses gunicorn gives its refusals; any other parse failure is a 400, and
 # anything that is not a parse failure is the server's fault, a 500.
@@ -89,6 +90,8 @@ class HavenWorker(ThreadWorker):  # type: ignore[misc]
         # the one place that reaches every response the worker writes. It runs in
         # the worker process only, after the fork.
         wsgi.Response = BannerlessResponse
+        # Before any thread starts: freed Argon2 blocks are reused, not kept per thread.
+        share_malloc_arena()
         super().init_process()
 
     @property

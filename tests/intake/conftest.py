@@ -45,6 +45,7 @@ def app(config: IntakeConfig) -> Iterator[Flask]:
     """The intake app for `config`."""
     app = create_app(config)
     yield app
+    app.extensions["haven_intake"].leases.stop()
     app.extensions["haven_intake"].engine.dispose()
 
 

@@ -33,12 +33,14 @@ class Served:
         return self.server.log
 
 
-def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
-    """Run `haven intake serve` until the generator is closed."""
+def serve(
+    data_dir: Path, workdir: Path, *, settings: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """Run `haven intake serve` (with HAVEN_* `settings`) until the generator is closed."""
     port = free_port()
     tmpdir = workdir / "tmp"
-    tmpdir.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    tmpdir.mkdir(exist_ok=True)
+    env = {**os.environ, **(settings or {}), "TMPDIR": str(tmpdir)}
     command = [
         sys.executable,
         "-c",
@@ -55,7 +57,8 @@ def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
         "--threads",
         "4",
     ]
-    with serving("intake", command, port=port, log=workdir / "server.log", env=env) as server:
+    log = workdir / f"server-{port}.log"
+    with serving("intake", command, port=port, log=log, env=env) as server:
         yield Served(server=server, data_dir=data_dir, tmpdir=tmpdir)
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import Engine, select
 
 from intake.chunks import read_chunks
+from intake.leases import LeaseKeeper
 from intake.models import StoredFile, Submission
 
 
@@ -33,3 +34,15 @@ def stored_files(engine: Engine, submission_id: str) -> dict[str, bytes]:
 def chunk_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return len(connection.execute(select(StoredFile.id)).all())
+
+
+def leases_at(engine: Engine, instant: float) -> LeaseKeeper:
+    """A lease keeper whose clock stands at `instant` and that renews only when told to."""
+    return LeaseKeeper(engine, clock=lambda: instant, background=False)
+
+
+def leases_of(app: Flask) -> LeaseKeeper:
+    """The lease keeper of `app`'s process."""
+    leases = app.extensions["haven_intake"].leases
+    assert isinstance(leases, LeaseKeeper)
+    return leases

@@ -12,6 +12,7 @@ import keys
 from haven.cli import main
 from haven.demo import DEMO_PASSPHRASE
 from intake.db import make_engine
+from intake.leases import LeaseKeeper
 from intake.staging import StagedSubmission
 from keys.signing import PICKUP_NAMESPACE, SigningKey, VerifyingKey
 from tests.intake.datadir import prepare_data_dir
@@ -81,7 +82,8 @@ def test_pickup_never_signs_with_a_key_nobody_pinned(
     monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
     data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
     (data_dir / "pickup_signing_key").unlink()
-    staged = StagedSubmission(make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}"))
+    engine = make_engine(f"sqlite:///{data_dir / 'intake.sqlite3'}")
+    staged = StagedSubmission(engine, leases=LeaseKeeper(engine, background=False))
     staged.open_report().finish()
     staged.publish(receipt_lookup_id="0" * 64, reply_recipient="age1pq1test")
     out = tmp_path / "bundle.tar"

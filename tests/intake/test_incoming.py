@@ -17,7 +17,8 @@ from intake.derivation_gate import DerivationGate
 from intake.incoming import IncomingSubmission
 from intake.models import Submission
 from intake.receiving import ReceivedAttachment, ReceivedForm
-from tests.intake.storage import engine_of, stored_files, submissions
+from intake.staging import FLUSH_BYTES
+from tests.intake.storage import engine_of, leases_of, stored_files, submissions
 
 NEW_YEARS_EVE = date(2031, 12, 31)
 
@@ -28,7 +29,7 @@ class Refused(Exception):
 
 def test_nothing_is_staged_before_something_is_stored(app: Flask) -> None:
     engine = engine_of(app)
-    with IncomingSubmission(engine, today=utc_today):
+    with IncomingSubmission(engine, today=utc_today, leases=leases_of(app)):
         assert submissions(engine) == {}
     assert submissions(engine) == {}
 
@@ -36,9 +37,10 @@ def test_nothing_is_staged_before_something_is_stored(app: Flask) -> None:
 def test_leaving_unpublished_deletes_what_was_staged(app: Flask) -> None:
     """The way out of a form sent back for correction: no exception, no publication."""
     engine = engine_of(app)
-    with IncomingSubmission(engine, today=utc_today) as submission:
+    with IncomingSubmission(engine, today=utc_today, leases=leases_of(app)) as submission:
         name, chunks = submission.open_attachment()
-        chunks.write(b"ciphertext of a file the reporter must send again")
+        # As much as a batch holds, so it is written: staged, not yet published.
+        chunks.write(bytes(FLUSH_BYTES))
         chunks.finish()
         assert name == "attachment-001.age"
         assert list(submissions(engine).values()) == ["staged"]
@@ -49,7 +51,10 @@ def test_leaving_unpublished_deletes_what_was_staged(app: Flask) -> None:
 
 def test_a_failure_deletes_what_was_staged_and_goes_on(app: Flask) -> None:
     engine = engine_of(app)
-    with pytest.raises(Refused), IncomingSubmission(engine, today=utc_today) as submission:
+    leases = leases_of(app)
+    with pytest.raises(Refused), IncomingSubmission(
+        engine, today=utc_today, leases=leases
+    ) as submission:
         submission.open_attachment()[1].write(b"part of an upload")
         raise Refused
     assert submissions(engine) == {}
@@ -57,7 +62,7 @@ def test_a_failure_deletes_what_was_staged_and_goes_on(app: Flask) -> None:
 
 def test_a_published_submission_is_kept(app: Flask, config: IntakeConfig) -> None:
     engine = engine_of(app)
-    with IncomingSubmission(engine, today=utc_today) as submission:
+    with IncomingSubmission(engine, today=utc_today, leases=leases_of(app)) as submission:
         code = submission.publish(
             ReceivedForm(),
             answers={"narrative": "what happened"},
@@ -86,7 +91,9 @@ def test_a_submission_has_one_day_however_often_the_clock_turns(
     engine = engine_of(app)
     clock = a_day_passing_at_every_look()
     received = ReceivedForm()
-    with IncomingSubmission(engine, today=lambda: next(clock)) as submission:
+    with IncomingSubmission(
+        engine, today=lambda: next(clock), leases=leases_of(app)
+    ) as submission:
         if with_file:
             name, chunks = submission.open_attachment()
             chunks.finish()

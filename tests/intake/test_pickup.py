@@ -25,10 +25,10 @@ from intake.errors import PickupError
 from intake.models import Chunk, StoredFile
 from intake.pickup import write_pickup_bundle
 from intake.purge import purge_picked_up
-from intake.staging import StagedSubmission, collect_stale
+from intake.staging import StagedSubmission, collect_expired
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 from tests.intake.forms import MULTIPART, csrf_token
-from tests.intake.storage import engine_of, submissions
+from tests.intake.storage import engine_of, leases_at, submissions
 from tests.support import WAIT_SECONDS, require_program
 
 DAY = date(2031, 5, 17)
@@ -182,22 +182,27 @@ def test_purge_removes_only_picked_up_past_retention(
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM chunks").scalar_one() == 1
 
 
-def test_stale_staged_submissions_are_collected(app: Flask) -> None:
+def test_staged_submissions_are_collected_once_their_lease_runs_out(app: Flask) -> None:
     engine = engine_of(app)
-    staged = StagedSubmission(engine, today=lambda: DAY)
+    leases = leases_at(engine, 1_000_000.0)
+    staged = StagedSubmission(engine, leases=leases, today=lambda: DAY)
     _, writer = staged.open_attachment()
     writer.write(b"ciphertext of an upload that died")
     writer.finish()
-    assert collect_stale(engine, today=DAY + timedelta(days=1)) == 0
-    assert collect_stale(engine, today=DAY + timedelta(days=2)) == 1
+    staged.flush()
+    expires = 1_000_000 + leases.lease_seconds
+    assert collect_expired(engine, now=expires) == 0
+    assert collect_expired(engine, now=expires + 1) == 1
     assert submissions(engine) == {}
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM chunks").scalar_one() == 0
 
 
 def test_staged_submissions_are_invisible_to_pickup(app: Flask, tmp_path: Path) -> None:
-    staged = StagedSubmission(engine_of(app), today=lambda: DAY)
+    engine = engine_of(app)
+    staged = StagedSubmission(engine, leases=leases_at(engine, 0.0), today=lambda: DAY)
     staged.open_report().finish()
+    staged.flush()
     assert pickup(app, tmp_path / "b.tar") == 0
 
 

@@ -57,7 +57,9 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
     """Everything loading may change."""
     with engine.connect() as connection:
         return (
-            connection.execute(select(Reply.id, Reply.hidden).order_by(Reply.row)).all(),
+            connection.execute(
+                select(Reply.id, Reply.hidden).order_by(Reply.submission_id, Reply.seq)
+            ).all(),
             connection.execute(
                 select(ReviewerSequence.signer, ReviewerSequence.last_sequence)
             ).all(),

@@ -28,10 +28,13 @@ def served(tmp_path: Path, reviewer: keys.X25519Identity) -> Iterator[Served]:
 
 
 def refuse_publication(database: Path) -> None:
-    """Make every publish UPDATE fail inside the server, as a broken database would."""
+    """Make every publication fail inside the server, as a broken database would.
+
+    A text-only report is published by one INSERT of its row (intake/staging.py).
+    """
     connection = sqlite3.connect(database)
     connection.execute(
-        "CREATE TRIGGER refuse_publication BEFORE UPDATE ON submissions "
+        "CREATE TRIGGER refuse_publication BEFORE INSERT ON submissions "
         "BEGIN SELECT RAISE(ABORT, 'publication refused by the test'); END"
     )
     connection.commit()
@@ -55,7 +58,7 @@ def test_the_log_names_no_address_time_or_request_data(served: Served) -> None:
         raw.recv(4096)
 
     # A request that makes the view fail after the receipt is derived: the failed
-    # UPDATE's bound values are the lookup id, the reply recipient and the id.
+    # INSERT's bound values are the lookup id, the reply recipient and the id.
     refuse_publication(served.data_dir / "intake.sqlite3")
     reporter = Reporter(served.port)
     body = multipart.body(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from haven.cli import main
 from intake.config import IntakeConfig, default_of, load_config
+from intake.errors import ConfigError
 
 
 def test_every_variable_sets_its_field(data_dir: Path) -> None:
@@ -22,6 +24,7 @@ def test_every_variable_sets_its_field(data_dir: Path) -> None:
             "HAVEN_RETENTION_DAYS": "7",
             "HAVEN_PLAIN_HTTP": "1",
             "HAVEN_QUICK_EXIT_URL": "https://weather.example/",
+            "HAVEN_STAGED_LEASE_SECONDS": "30",
         }
     )
     assert config.database_url == "sqlite:///elsewhere.sqlite3"
@@ -29,6 +32,12 @@ def test_every_variable_sets_its_field(data_dir: Path) -> None:
     assert config.retention_days == 7
     assert config.plain_http is True
     assert config.quick_exit_url == "https://weather.example/"
+    assert config.staged_lease_seconds == 30
+
+
+def test_a_lease_shorter_than_four_seconds_is_refused(data_dir: Path) -> None:
+    with pytest.raises(ConfigError, match="HAVEN_STAGED_LEASE_SECONDS must be at least 4"):
+        load_config({"HAVEN_DATA_DIR": str(data_dir), "HAVEN_STAGED_LEASE_SECONDS": "3"})
 
 
 def test_an_unset_variable_leaves_the_default_intake_config_declares(data_dir: Path) -> None:

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 import keys
+from intake.chunks import CHUNK_SIZE
 from intake.db import make_engine
 from intake.models import Chunk, Submission
+from intake.staging import FLUSH_BYTES
 from tests.intake import multipart
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.served import Reporter, Served, serve
@@ -44,10 +46,11 @@ def test_a_stalled_upload_does_not_block_another_submission(served: Served) -> N
         [
             multipart.field("csrf_token", slow.token),
             multipart.field("narrative", "slow"),
-            multipart.file_part(b"video.mp4", b"v" * (4 * MIB)),
+            # More than one batch of ciphertext (FLUSH_BYTES), so some is stored early.
+            multipart.file_part(b"video.mp4", b"v" * (FLUSH_BYTES + 2 * MIB)),
         ]
     )
-    head, tail = body[: 3 * MIB], body[3 * MIB :]
+    head, tail = body[: FLUSH_BYTES + MIB], body[FLUSH_BYTES + MIB :]
     stalled = socket.create_connection(("127.0.0.1", served.port), timeout=WAIT_SECONDS)
     request = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in slow.headers(len(body)).items()
@@ -56,7 +59,8 @@ def test_a_stalled_upload_does_not_block_another_submission(served: Served) -> N
 
     # The reporter's connection goes quiet with ciphertext chunks already stored.
     served.server.wait_until(
-        lambda: len(count(served, Chunk.seq)) >= 2, failure="the slow upload stored nothing"
+        lambda: len(count(served, Chunk.seq)) >= FLUSH_BYTES // CHUNK_SIZE,
+        failure="the slow upload stored nothing",
     )
 
     started = time.monotonic()

@@ -14,7 +14,7 @@ from intake import create_app
 from intake.config import IntakeConfig
 from intake.db import make_engine
 from intake.staging import StagedSubmission
-from tests.intake.storage import submissions
+from tests.intake.storage import leases_at, submissions
 
 # Long past: whatever was staged then belongs to an upload that died.
 LONG_AGO = date(2000, 1, 1)
@@ -22,7 +22,10 @@ LONG_AGO = date(2000, 1, 1)
 
 def stage_a_leftover(config: IntakeConfig) -> str:
     engine = make_engine(config.database_url)
-    leftover = StagedSubmission(engine, today=lambda: LONG_AGO).id
+    # Staged by a process whose lease ran out long ago.
+    staged = StagedSubmission(engine, leases=leases_at(engine, 0.0), today=lambda: LONG_AGO)
+    staged.flush()
+    leftover = staged.id
     engine.dispose()
     return leftover
 

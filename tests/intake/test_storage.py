@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from intake.chunks import ChunkWriter
 from intake.db import make_engine, writing
+from intake.leases import LeaseKeeper
 from intake.migrate import upgrade_to_head
-from intake.models import Chunk, StoredFile, Submission
+from intake.models import Chunk, Submission
 from intake.staging import DELETE_BATCH_CHUNKS, StagedSubmission, delete_submission
 
 SENTINEL = "c0ffee5e9d1e0ffe4a1b2c3d4e5f6071"
@@ -58,18 +58,13 @@ def test_a_writer_takes_the_write_lock_at_begin(engine: Engine, database: Path) 
 
 
 def test_large_deletes_run_in_short_batches(engine: Engine) -> None:
-    staged = StagedSubmission(engine)
-    with writing(engine) as connection:
-        file_id = connection.execute(
-            insert(StoredFile)
-            .values(submission_id=staged.id, name="attachment-001.age", kind="attachment")
-            .returning(StoredFile.id)
-        ).scalar_one()
     # Tiny chunks stand in for 1 MiB ones: the batching, not the bytes, is under test.
-    small = ChunkWriter(engine, file_id=file_id, chunk_size=16)
+    staged = StagedSubmission(engine, leases=LeaseKeeper(engine), chunk_size=16)
+    _, small = staged.open_attachment()
     chunk_count = DELETE_BATCH_CHUNKS * 3 + 5
     small.write(b"x" * 16 * chunk_count)
     small.finish()
+    staged.flush()
 
     deleted: list[int] = []
 
@@ -98,7 +93,7 @@ def test_database_errors_do_not_quote_bound_values(engine: Engine) -> None:
 
 
 def test_a_closed_chunk_writer_cannot_be_finished(engine: Engine) -> None:
-    staged = StagedSubmission(engine)
+    staged = StagedSubmission(engine, leases=LeaseKeeper(engine))
     _, chunks = staged.open_attachment()
     chunks.write(b"part of an aborted upload")
     chunks.close()

@@ -1,7 +1,7 @@
 """Urgency in the clear until pickup: submissions.urgent (docs/threat-model.md).
 
-Revision ID: 0003_urgency
-Revises: 0002
+Revision ID: 0004_urgency
+Revises: 0003_write_path
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_urgency"
-down_revision = "0002"
+revision = "0004_urgency"
+down_revision = "0003_write_path"
 branch_labels = None
 depends_on = None
 

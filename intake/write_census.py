@@ -1,0 +1,74 @@
+"""Counting an engine's write transactions, and seeing whether one is open (bench and tests).
+
+Every write goes through intake.db.writing(), which marks its connection; the
+engine's begin, commit and rollback events then tell how many write
+transactions ran and which are open right now. On SQLite in WAL mode with
+synchronous=FULL each committed write transaction is one fsync of the WAL
+(checkpoints aside), so the count of commits is also the count of fsyncs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, event
+
+from intake.db import is_writing
+
+
+@dataclass
+class WriteCensus:
+    """What the engine's write transactions did while the census was taken."""
+
+    committed: int = 0
+    rolled_back: int = 0
+    _open: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def open(self) -> int:
+        """How many write transactions are open at this moment."""
+        with self._lock:
+            return len(self._open)
+
+    def _begin(self, connection: Connection) -> None:
+        if is_writing(connection):
+            with self._lock:
+                self._open.add(id(connection))
+
+    def _end(self, connection: Connection, *, committed: bool) -> None:
+        with self._lock:
+            if id(connection) not in self._open:
+                return
+            self._open.discard(id(connection))
+            if committed:
+                self.committed += 1
+            else:
+                self.rolled_back += 1
+
+
+@contextmanager
+def counting_writes(engine: Engine) -> Iterator[WriteCensus]:
+    """Count the write transactions `engine` runs inside the block."""
+    census = WriteCensus()
+
+    def begin(connection: Connection) -> None:
+        census._begin(connection)
+
+    def commit(connection: Connection) -> None:
+        census._end(connection, committed=True)
+
+    def rollback(connection: Connection) -> None:
+        census._end(connection, committed=False)
+
+    hooks = (("begin", begin), ("commit", commit), ("rollback", rollback))
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    try:
+        yield census
+    finally:
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
