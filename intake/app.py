@@ -30,6 +30,7 @@ from intake.i18n import (
 from intake.language_choice import install_language_chooser
 from intake.migrate import require_current_schema
 from intake.state import IntakeState, attach_state
+from intake.upload_slots import install_upload_slots
 from intake.views import blueprint
 
 SESSION_COOKIE_NAME = "haven_intake"
@@ -80,6 +81,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
             capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
         ),
     )
+    install_upload_slots(app, config.max_concurrent_uploads)
     app.register_blueprint(blueprint)
     app.register_blueprint(checkback_blueprint)
     register_error_pages(

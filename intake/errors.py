@@ -63,6 +63,10 @@ class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 
 
+class UploadsBusy(IntakeError):
+    """As many uploads as this process receives at once are in progress; try again later."""
+
+
 class UploadRefused(IntakeError):
     """The upload cannot be accepted; nothing of it is kept."""
 

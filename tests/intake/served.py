@@ -7,7 +7,7 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +33,18 @@ class Served:
         return self.server.log
 
 
-def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
-    """Run `haven intake serve` until the generator is closed."""
+def serve(
+    data_dir: Path,
+    workdir: Path,
+    *,
+    threads: int = 4,
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[Served]:
+    """Run `haven intake serve` (with HAVEN_* `settings`) until the generator is closed."""
     port = free_port()
     tmpdir = workdir / "tmp"
     tmpdir.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    env = {**os.environ, **(settings or {}), "TMPDIR": str(tmpdir)}
     command = [
         sys.executable,
         "-c",
@@ -53,7 +59,7 @@ def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
         "--workers",
         "1",
         "--threads",
-        "4",
+        str(threads),
     ]
     with serving("intake", command, port=port, log=workdir / "server.log", env=env) as server:
         yield Served(server=server, data_dir=data_dir, tmpdir=tmpdir)
