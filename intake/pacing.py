@@ -98,7 +98,9 @@ class PacedReceiver:
             raise ClientTooSlow("the request's header block was not complete in time")
         if self._window_bytes < self._pace.bytes_per_window:
             raise ClientTooSlow("the request body arrived below the minimum rate")
-        self._open_window(self._window_end)
+        # From now, not from the window's end: time the app spent not reading (the
+        # client's bytes waiting in the socket buffers) is not the client's to pay.
+        self._open_window(self._clock())
 
     def _open_window(self, start: float) -> None:
         self._window_end = start + self._pace.window_seconds
