@@ -88,8 +88,8 @@ class PacedReceiver:
         if self._in_body:
             return self._window_end
         if self._header_deadline is None:
-            # gunicorn hands a connection to a thread once its first bytes are there
-            # (until then it waits in gunicorn's poller, holding no thread).
+            # The first read of a request: gunicorn's thread has already waited
+            # (5 s at most) for its first bytes to arrive before parsing.
             self._header_deadline = self._clock() + self._pace.header_seconds
         return self._header_deadline
 
