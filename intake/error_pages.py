@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import (
+    ClientTooSlow,
     CsrfRefused,
     MalformedUpload,
     ReportTooLarge,
@@ -18,7 +19,6 @@ from intake.errors import (
     UploadTooLarge,
 )
 from intake.forms import NARRATIVE_FIELD
-from intake.pacing import ClientTooSlow
 from intake.questionnaire import QUESTIONS, SECTIONS
 from intake.receiving import Limits
 from intake.request_body import read_body

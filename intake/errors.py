@@ -63,6 +63,10 @@ class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 
 
+class ClientTooSlow(IntakeError):
+    """The client sent its request more slowly than the server allows (intake/pacing.py)."""
+
+
 class UploadsBusy(IntakeError):
     """As many uploads as this process receives at once are in progress; try again later."""
 

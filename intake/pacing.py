@@ -24,9 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-
-class ClientTooSlow(Exception):
-    """The client sent its request more slowly than the server allows."""
+from intake.errors import ClientTooSlow
 
 
 @dataclass(frozen=True)

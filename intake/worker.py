@@ -29,8 +29,9 @@ from gunicorn.http.errors import (
 )
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from intake.errors import ClientTooSlow
 from intake.headers import security_header_items
-from intake.pacing import ClientTooSlow, Pace, PacedReceiver
+from intake.pacing import Pace, PacedReceiver
 
 # The statuses gunicorn gives its refusals; any other parse failure is a 400, and
 # anything that is not a parse failure is the server's fault, a 500.

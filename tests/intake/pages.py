@@ -9,9 +9,8 @@ from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 
-from intake.errors import UploadsBusy
+from intake.errors import ClientTooSlow, UploadsBusy
 from intake.i18n import LANGUAGE_COOKIE
-from intake.pacing import ClientTooSlow
 from intake.upload_slots import EXTENSION_KEY as UPLOAD_SLOTS_KEY
 from tests.intake.forms import MULTIPART, csrf_token
 

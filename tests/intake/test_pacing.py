@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from intake.pacing import ClientTooSlow, Pace, PacedReceiver
+from intake.errors import ClientTooSlow
+from intake.pacing import Pace, PacedReceiver
 
 PACE = Pace(header_seconds=10, min_bytes_per_second=100, window_seconds=10)
 
