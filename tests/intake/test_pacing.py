@@ -83,8 +83,9 @@ def test_a_body_at_the_minimum_rate_goes_on_window_after_window(
     for _window in range(5):
         client.sendall(b"x" * 1000)
         assert len(receiver.recv(4096)) == 1000
-        # The window ends with its 1000 bytes received; the next opens, and the
-        # client's next bytes arrive within it.
+        # The window ends with its 1000 bytes received, and the next opens. The
+        # receiver's two steps are called directly: through recv, the new window
+        # would be waited out on the real clock that poll(2) uses.
         clock.now += 10
         assert receiver._readable_before(clock.now) is False
         receiver._deadline_passed()
