@@ -121,18 +121,14 @@ def timed_view(client: FlaskClient, case_id: str) -> float:
     return elapsed
 
 
-def main() -> None:
-    """Build both cases, unlock, and print the view times."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attachments", type=int, default=20)
-    parser.add_argument("--entries", type=int, default=680_000)
-    parser.add_argument("--kind", choices=["hybrid", "x25519"], default="hybrid")
-    args = parser.parse_args()
+def measure(attachments: int = 20, entries: int = 680_000, kind: str = "hybrid"
+            ) -> tuple[int, dict[str, tuple[float, float]]]:
+    """Build both cases, unlock, and time each case page twice: (bomb size, figures)."""
     identity: keys.HybridIdentity | keys.X25519Identity = (
-        keys.HybridIdentity.generate() if args.kind == "hybrid" else keys.X25519Identity.generate()
+        keys.HybridIdentity.generate() if kind == "hybrid" else keys.X25519Identity.generate()
     )
-    bomb = directory_bomb(args.entries)
-    hostile = submission([bomb] * args.attachments, identity.recipient())
+    bomb = directory_bomb(entries)
+    hostile = submission([bomb] * attachments, identity.recipient())
     plain = submission([], identity.recipient())
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
@@ -154,12 +150,27 @@ def main() -> None:
                    for name, case_id in [("hostile", hostile[0]), ("none", plain[0])]}
         app.extensions[EXTENSION_KEY].vault.stop()
         app.extensions[EXTENSION_KEY].workspace.dispose()
-    print(f"{args.attachments} hostile zip attachments ({len(bomb) / 2**20:.1f} MiB, "
-          f"{args.entries} entries each), {args.kind} key:")
+    return len(bomb), figures
+
+
+def report(attachments: int, entries: int, kind: str) -> None:
+    """Measure and print the view times (bench/slow_connections.py prints them too)."""
+    bomb_size, figures = measure(attachments, entries, kind)
+    print(f"{attachments} hostile zip attachments ({bomb_size / 2**20:.1f} MiB, "
+          f"{entries} entries each), {kind} key:")
     for name, (first, second) in figures.items():
-        label = f"{args.attachments} hostile attachments" if name == "hostile" else "no attachments"
+        label = f"{attachments} hostile attachments" if name == "hostile" else "no attachments"
         print(f"  case view, {label + ':':<26} first {first * 1e3:8.1f} ms, "
               f"second {second * 1e3:8.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attachments", type=int, default=20)
+    parser.add_argument("--entries", type=int, default=680_000)
+    parser.add_argument("--kind", choices=["hybrid", "x25519"], default="hybrid")
+    args = parser.parse_args()
+    report(args.attachments, args.entries, args.kind)
 
 
 if __name__ == "__main__":

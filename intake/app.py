@@ -32,6 +32,7 @@ from intake.leases import LeaseKeeper
 from intake.migrate import require_current_schema
 from intake.receipt_display import receipt_rows
 from intake.state import IntakeState, attach_state
+from intake.upload_slots import install_upload_slots
 from intake.views import blueprint
 
 SESSION_COOKIE_NAME = "haven_intake"
@@ -84,6 +85,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
             leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds),
         ),
     )
+    install_upload_slots(app, config.max_concurrent_uploads)
     app.register_blueprint(blueprint)
     app.register_blueprint(checkback_blueprint)
     register_error_pages(

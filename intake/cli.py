@@ -101,7 +101,9 @@ def migrate_command(data_dir: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+# The defaults are intake.serve's DEFAULT_WORKERS and DEFAULT_THREADS (imported
+# lazily below: gunicorn is not loaded for the other commands).
+@click.option("--threads", default=160, show_default=True, type=click.IntRange(1, 1024))
 @click.option(
     "--plain-http",
     is_flag=True,

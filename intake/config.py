@@ -44,6 +44,17 @@ class IntakeConfig:
     # How long a staged upload's rows outlive its process before they are collected
     # (intake/leases.py; docs/intake.md bounds the dead ciphertext a crash loop leaves).
     staged_lease_seconds: int = 60
+    # Slow connections (intake/pacing.py, intake/upload_slots.py; docs/intake.md,
+    # "Slow connections"): a request's header block must be complete this many
+    # seconds after its first byte...
+    header_timeout_seconds: int = 30
+    # ...and its body must average this many bytes a second over every window of
+    # the next setting's seconds (an honest upload over Tor runs at 20 to 1000 KiB/s).
+    min_upload_bytes_per_second: int = 1024
+    upload_rate_window_seconds: int = 60
+    # Uploads one process receives at once; more are answered "busy, try again".
+    # `haven intake serve` keeps it below its thread count (intake/serve.py).
+    max_concurrent_uploads: int = 128
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -178,4 +189,8 @@ _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),
     "checkbacks_per_minute": ("HAVEN_CHECKBACKS_PER_MINUTE", _positive_int),
     "staged_lease_seconds": ("HAVEN_STAGED_LEASE_SECONDS", _lease_seconds),
+    "header_timeout_seconds": ("HAVEN_HEADER_TIMEOUT_SECONDS", _positive_int),
+    "min_upload_bytes_per_second": ("HAVEN_MIN_UPLOAD_BYTES_PER_SECOND", _positive_int),
+    "upload_rate_window_seconds": ("HAVEN_UPLOAD_RATE_WINDOW_SECONDS", _positive_int),
+    "max_concurrent_uploads": ("HAVEN_MAX_CONCURRENT_UPLOADS", _positive_int),
 }

@@ -11,11 +11,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import (
+    ClientTooSlow,
     CsrfRefused,
     MalformedUpload,
     ReportTooLarge,
     SubmissionBusy,
     UploadRefused,
+    UploadsBusy,
     UploadTooLarge,
 )
 from intake.forms import NARRATIVE_FIELD
@@ -26,6 +28,8 @@ from intake.state import intake_state
 from intake.url_adapter import url_adapter
 
 DRAIN_READ_SIZE = 64 * 1024
+# What a reporter told "busy" is asked to wait, in seconds.
+BUSY_RETRY_AFTER_SECONDS = 120
 
 TOO_LARGE_MESSAGES = {
     "total": _l("The files you attached are larger than this site accepts (%(limit)s in all)."),
@@ -133,6 +137,37 @@ def register_error_pages(
             back=True,
         )
 
+    @app.errorhandler(UploadsBusy)
+    def uploads_busy(_error: UploadsBusy) -> ResponseReturnValue:
+        # Nothing of the body is read: the point is to free this thread at once.
+        page, status = _page(
+            503,
+            _l("Busy"),
+            _l(
+                "Many people are sending reports right now, and yours could not be "
+                "received. Nothing was saved. Please wait a few minutes, then go back "
+                "and send it again."
+            ),
+            back=True,
+        )
+        return page, status, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS), "Connection": "close"}
+
+    @app.errorhandler(ClientTooSlow)
+    def too_slow(_error: ClientTooSlow) -> ResponseReturnValue:
+        # The connection fell below the minimum rate (intake/pacing.py); what was
+        # staged is gone with the submission. The reporter may still be reading.
+        page, status = _page(
+            408,
+            _l("The connection was too slow"),
+            _l(
+                "Your report arrived too slowly and the connection was closed. "
+                "Nothing was saved. Please go back and send it again, "
+                "perhaps with fewer or smaller files."
+            ),
+            back=True,
+        )
+        return page, status, {"Connection": "close"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
@@ -145,7 +180,7 @@ def register_error_pages(
 
 def _page(
     status: int, title: object, message: object, *, back: bool = False
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     url_adapter()  # the page's links, even for a request whose Host was refused
     return render_template("intake/error.html", title=title, message=message, back=back), status
 
@@ -158,8 +193,8 @@ def drain_request_body(limit: int) -> None:
     while drained <= limit:
         try:
             data = read_body(cast(BinaryIO, stream), DRAIN_READ_SIZE)
-        except MalformedUpload:
-            return  # the body's framing is broken: nothing more can be read of it
+        except (MalformedUpload, ClientTooSlow):
+            return  # the body's framing is broken, or it stalled: nothing more to read
         if not data:
             return
         drained += len(data)

@@ -67,6 +67,14 @@ class DerivationsBusy(IntakeError):
     """Every Argon2 slot of this process stayed taken for as long as a submission waits."""
 
 
+class ClientTooSlow(IntakeError):
+    """The client sent its request more slowly than the server allows (intake/pacing.py)."""
+
+
+class UploadsBusy(IntakeError):
+    """As many uploads as this process receives at once are in progress; try again later."""
+
+
 class UploadRefused(IntakeError):
     """The upload cannot be accepted; nothing of it is kept."""
 

@@ -15,6 +15,7 @@ from wtforms.validators import ValidationError
 from intake.errors import MalformedUpload, UploadTooLarge
 from intake.receiving import AttachmentFiles, Limits, MultipartReceiver
 from intake.state import IntakeState
+from intake.upload_slots import take_upload_slot
 
 # RFC 2046, section 5.1.1: characters from a small ASCII set, not ending in a
 # space. Anything else (a non-ASCII boundary an RFC 2231 `boundary*=` parameter
@@ -67,6 +68,8 @@ def request_body(state: IntakeState) -> BinaryIO:
     declared = request.content_length
     if declared is not None and declared > state.config.max_upload_bytes:
         raise UploadTooLarge("total", body_unread=True)
+    # Beyond the cap, "busy, try again" at once rather than a thread held for minutes.
+    take_upload_slot()
     # The raw stream, never request.form or request.files: those would spool
     # plaintext attachments to a temporary file.
     return cast(BinaryIO, FramedBody(cast(BinaryIO, request.stream)))

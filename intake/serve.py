@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -16,9 +17,11 @@ from intake.logconfig import logconfig_dict
 from intake.migrate import require_current_schema
 from intake.state import state_of
 
-# Reporters on Tor upload slowly: threads keep one slow upload from occupying a worker.
+# Reporters on Tor upload slowly, and each upload holds a thread while its body
+# arrives: 2 x 160 threads hold 200 slow connections with room to spare
+# (docs/intake.md, "Slow connections", gives the figures and the reasons).
 DEFAULT_WORKERS = 2
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 160
 # Long enough for a large upload over Tor between two reads of the body.
 WORKER_TIMEOUT_SECONDS = 300
 
@@ -34,6 +37,11 @@ class IntakeServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+
+    @property
+    def intake_config(self) -> IntakeConfig:
+        """The configuration the worker's pacing of slow clients reads."""
+        return self._config
 
     @property
     def https(self) -> bool:
@@ -61,6 +69,12 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "http_protocols": "h1",
         "workers": workers,
         "threads": threads,
+        # A worker accepts no more connections than it has threads, so no accepted
+        # connection waits behind slow uploads for a thread; the others wait in the
+        # kernel's backlog, where the other worker may take them. With no spare
+        # connection slot there is no keep-alive: every response closes.
+        "worker_connections": threads,
+        "keepalive": 0,
         "timeout": WORKER_TIMEOUT_SECONDS,
         # No access log at all: it would record addresses, user agents and instants.
         "accesslog": None,
@@ -92,8 +106,15 @@ def prepare_database(config: IntakeConfig) -> None:
         engine.dispose()
 
 
+def upload_cap(config: IntakeConfig, *, threads: int) -> int:
+    """Uploads each worker receives at once: the setting, leaving one thread at least
+    free to answer the form and the "busy" page."""
+    return max(1, min(config.max_concurrent_uploads, threads - 1))
+
+
 def serve(config: IntakeConfig, *, host: str, port: int, workers: int, threads: int) -> None:
     """Prepare the database, then run intake under gunicorn until interrupted."""
     prepare_database(config)
+    config = replace(config, max_concurrent_uploads=upload_cap(config, threads=threads))
     options = gunicorn_options(host=host, port=port, workers=workers, threads=threads)
     IntakeServer(config, options).run()

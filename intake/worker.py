@@ -10,6 +10,7 @@ the same header set, whoever generates it.
 
 from __future__ import annotations
 
+import errno
 import socket
 from typing import Any
 
@@ -26,14 +27,17 @@ from gunicorn.http.errors import (
     ParseException,
     UnsupportedTransferCoding,
 )
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from intake.errors import ClientTooSlow
 from intake.headers import security_header_items
 from intake.memory import share_malloc_arena
+from intake.pacing import Pace, PacedReceiver
 
 # The statuses gunicorn gives its refusals; any other parse failure is a 400, and
 # anything that is not a parse failure is the server's fault, a 500.
 _REFUSALS: tuple[tuple[type[Exception], int, str], ...] = (
+    (ClientTooSlow, 408, "Request Timeout"),
     (LimitRequestLine, 414, "URI Too Long"),
     (LimitRequestHeaders, 431, "Request Header Fields Too Large"),
     (UnsupportedTransferCoding, 501, "Not Implemented"),
@@ -82,8 +86,75 @@ class BannerlessResponse(wsgi.Response):  # type: ignore[misc]
         return [line for line in headers if not line.lower().startswith("server:")]
 
 
+class PacedConnection(TConn):  # type: ignore[misc]
+    """gunicorn's connection, whose HTTP/1 parser reads through a PacedReceiver."""
+
+    def __init__(self, *args: Any, pace: Pace) -> None:
+        super().__init__(*args)
+        self.pace = pace
+        self.receiver: PacedReceiver | None = None
+        self.closed = False
+
+    def init(self) -> None:
+        super().init()
+        if self.receiver is None:
+            # Only reads are paced: gunicorn writes responses to the socket itself.
+            self.receiver = PacedReceiver(self.sock, self.pace)
+            self.parser.unreader.sock = self.receiver
+
+    def close(self, graceful: bool = False) -> None:
+        # Once only: the thread that served the last request closes it (see
+        # HavenWorker.handle), and gunicorn's main loop then finds it closed.
+        if not self.closed:
+            self.closed = True
+            super().close(graceful)
+
+
 class HavenWorker(ThreadWorker):  # type: ignore[misc]
-    """gunicorn's threaded worker, answering its own refusals with Haven's headers."""
+    """gunicorn's threaded worker, answering its own refusals with Haven's headers,
+    and cutting off clients that send a request too slowly (intake/pacing.py)."""
+
+    @property
+    def pace(self) -> Pace:
+        config = self.app.intake_config
+        return Pace(
+            header_seconds=config.header_timeout_seconds,
+            min_bytes_per_second=config.min_upload_bytes_per_second,
+            window_seconds=config.upload_rate_window_seconds,
+        )
+
+    def accept(self, listener: socket.socket) -> None:
+        # gunicorn's accept, building a PacedConnection instead of its TConn.
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        client_sock.setblocking(True)
+        conn = PacedConnection(
+            self.cfg, client_sock, client_addr, listener.getsockname(), pace=self.pace
+        )
+        self.enqueue_req(conn)
+
+    def handle(self, conn: PacedConnection) -> Any:
+        if conn.receiver is not None:
+            conn.receiver.start_request()
+        result = super().handle(conn)
+        if result is False:
+            # A graceful close lingers up to 2 s reading what the client still
+            # sends. gunicorn does it on its main loop, where a client that never
+            # closes its side would stall every accept for those 2 s; here it
+            # costs this thread alone.
+            conn.close(graceful=True)
+        return result
+
+    def handle_request(self, req: Any, conn: PacedConnection) -> bool:
+        # The header block is parsed: the body's minimum rate applies from here.
+        if conn.receiver is not None:
+            conn.receiver.start_body()
+        return bool(super().handle_request(req, conn))
 
     def init_process(self) -> None:
         # wsgi.create looks Response up in its module on every request, so this is

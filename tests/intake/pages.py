@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 
+from intake.errors import ClientTooSlow, UploadsBusy
 from intake.i18n import LANGUAGE_COOKIE
+from intake.upload_slots import EXTENSION_KEY as UPLOAD_SLOTS_KEY
 from tests.intake.forms import MULTIPART, csrf_token
 
 # Elements whose content a reporter does not read as text.
@@ -129,6 +131,42 @@ def every_page(client: FlaskClient, *, max_text_chars: int) -> dict[str, Page]:
     )
     pages["refused"] = post({"csrf_token": "not-the-token", "narrative": "it happened"})
     pages.update(check_back_pages(client, pages["receipt"]))
+    pages.update(slow_client_pages(client))
+    return pages
+
+
+class StalledBody(io.BytesIO):
+    """A request body whose client falls below the minimum rate at its first read."""
+
+    def read(self, _size: int | None = -1) -> bytes:
+        raise ClientTooSlow("the request body arrived below the minimum rate")
+
+    def readinto(self, _buffer: object) -> int:
+        raise ClientTooSlow("the request body arrived below the minimum rate")
+
+
+def slow_client_pages(client: FlaskClient) -> dict[str, Page]:
+    """The pages of a body cut off for its rate, and of an upload beyond the cap ("busy")."""
+    pages = {}
+    response = client.post(
+        "/report",
+        data=b"x" * 1000,
+        content_type=f"{MULTIPART}; boundary=b",
+        environ_overrides={"wsgi.input": StalledBody()},
+    )
+    pages["too_slow"] = read_page(response.status_code, response.get_data(as_text=True))
+    slots = client.application.extensions[UPLOAD_SLOTS_KEY]
+    taken = 0
+    try:
+        while True:
+            slots.take()
+            taken += 1
+    except UploadsBusy:
+        response = client.post("/report", content_type=MULTIPART, data={"narrative": "x"})
+        pages["busy"] = read_page(response.status_code, response.get_data(as_text=True))
+    finally:
+        for _ in range(taken):
+            slots.give_back()
     return pages
 
 

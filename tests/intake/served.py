@@ -7,7 +7,7 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,11 @@ class Served:
 
 
 def serve(
-    data_dir: Path, workdir: Path, *, settings: dict[str, str] | None = None
+    data_dir: Path,
+    workdir: Path,
+    *,
+    threads: int = 4,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Served]:
     """Run `haven intake serve` (with HAVEN_* `settings`) until the generator is closed."""
     port = free_port()
@@ -55,7 +59,7 @@ def serve(
         "--workers",
         "1",
         "--threads",
-        "4",
+        str(threads),
     ]
     log = workdir / f"server-{port}.log"
     with serving("intake", command, port=port, log=log, env=env) as server:

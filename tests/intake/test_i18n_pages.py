@@ -89,6 +89,8 @@ EXPECTED_STATUS = {
     "check": 200,
     "check_wrong": 200,
     "check_results": 200,
+    "too_slow": 408,
+    "busy": 503,
 }
 
 
