@@ -149,9 +149,11 @@ def test_a_submission_gets_its_receipt_while_40_slow_clients_hold_connections(
 
 def test_a_stalled_upload_is_cut_off_with_its_staged_rows(served: Served) -> None:
     reporter = Reporter(served.port)
-    body = upload_body(reporter, 3 * 1024 * KIB)
+    # Past intake's first 4 MiB batch of ciphertext (intake/staging.py), so that
+    # staged rows exist when the upload stalls.
+    body = upload_body(reporter, 8 * 1024 * KIB)
     with socket.create_connection(("127.0.0.1", served.port), timeout=WAIT_SECONDS) as client:
-        client.sendall(request_head(reporter, len(body)) + body[: 2 * 1024 * KIB])
+        client.sendall(request_head(reporter, len(body)) + body[: 6 * 1024 * KIB])
         served.server.wait_until(
             lambda: rows(served, Chunk.seq) >= 1, failure="the upload stored nothing"
         )
