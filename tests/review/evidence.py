@@ -1,0 +1,83 @@
+"""Evidence-export test helpers: a workspace case with attachments, and packages of it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review.casefile.library import CaseLibrary
+from review.export.package import ExportRequest, Exported, export_cases
+from review.pickup.importer import import_bundle
+from review.session.signing_keys import unlock_signing_key
+from review.workspace.store import Workspace
+from tests.review.bundles import BundleWriter, encrypted_submission
+from tests.review.reviewers import Reviewer
+from tests.review.test_derivatives import jpeg_with_everything
+
+CONTACT = "+44 7700 900123"
+ANSWERS: dict[str, Any] = {
+    "narrative": "他们在伦敦跟踪我。 ཁོང་ཚོས་ང་ལ་རྗེས་འདེད་བྱས། Ular meni kuzetti.",
+    "categories": ["surveillance"],
+    "consent": ["lawyers", "ngos"],
+    "police_country": "",
+    "contact_details": CONTACT,
+}
+NOTES = b"Notes the reporter typed on the bus.\n"
+
+
+def need_tool(name: str) -> str:
+    """The path of a stock tool; a missing one skips unless HAVEN_STRICT_TESTS is set."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("HAVEN_STRICT_TESTS"):
+            pytest.fail(f"{name} is required (HAVEN_STRICT_TESTS is set)")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def run(*args: str | Path, cwd: Path | None = None, stdin: bytes | None = None
+        ) -> subprocess.CompletedProcess[bytes]:
+    """A stock tool's run, its output kept for the assertion message."""
+    return subprocess.run([str(a) for a in args], cwd=cwd, input=stdin, capture_output=True,
+                          check=False, timeout=300)
+
+
+@dataclass
+class EvidenceCase:
+    """A workspace holding one case (a photo, a text file), readable by alice and bob."""
+
+    workspace: Workspace
+    case_id: str
+    alice: Reviewer
+    bob: Reviewer
+
+    def library(self, reviewer: Reviewer) -> CaseLibrary:
+        return CaseLibrary.build(self.workspace, identities=[reviewer.identity])
+
+    def export(self, out: Path, *, by: Reviewer | None = None, **changes: Any) -> Exported:
+        reviewer = by or self.alice
+        fields: dict[str, Any] = {"case_ids": (self.case_id,), "recipient": "Counsel for A.",
+                                  "recipient_kind": "lawyers", "purpose": "court filing"}
+        fields.update(changes)
+        key = unlock_signing_key(self.workspace, reviewer=reviewer.name,
+                                 identity=reviewer.identity)
+        return export_cases(self.workspace, self.library(reviewer), ExportRequest(**fields),
+                            out=out, reviewer=reviewer.name, identities=[reviewer.identity],
+                            signing_key=key)
+
+
+def make_case(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path,
+              answers: dict[str, Any] | None = None) -> EvidenceCase:
+    submission = encrypted_submission(
+        answers or ANSWERS, recipients=[alice.recipient, bob.recipient], language="zh-Hans",
+        attachments=[("IMG_0001.jpg", "image/jpeg", jpeg_with_everything()),
+                     ("notes.txt", "text/plain", NOTES)])
+    bundle = BundleWriter([submission]).write(tmp_path / "bundle.tar")
+    import_bundle(workspace, bundle, actor="operator")
+    return EvidenceCase(workspace, submission.id, alice, bob)

@@ -1,0 +1,78 @@
+"""The evidence package: a signed BagIt bag that stock tools and `haven review verify` check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from review.export.verify import verify_bag
+from review.workspace.store import Workspace
+from tests.review.evidence import CONTACT, NOTES, EvidenceCase, make_case, need_tool, run
+from tests.review.reviewers import Reviewer
+
+
+@pytest.fixture
+def case(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path) -> EvidenceCase:
+    return make_case(workspace, alice, bob, tmp_path)
+
+
+def test_an_untouched_package_holds(case: EvidenceCase, tmp_path: Path) -> None:
+    out = tmp_path / "package"
+    done = case.export(out)
+    assert done.items == 2
+    verdict = verify_bag(out)
+    assert verdict.holds, verdict.failures
+    originals = sorted((out / "data" / "originals").iterdir())
+    assert NOTES in [p.read_bytes() for p in originals]
+    info = (out / "bag-info.txt").read_text(encoding="utf-8")
+    for field in ("Source-Organization", "Bagging-Date", f"External-Identifier: {done.export_id}",
+                  "External-Description", "court filing", "Counsel for A.", "Payload-Oxum",
+                  "Bag-Software-Agent: Haven"):
+        assert field in info
+    for record in (out / "data" / "metadata").glob("*.json"):
+        item = json.loads(record.read_text(encoding="utf-8"))
+        assert item["sha256"] == item["sha256_at_receipt"]
+        assert (out / item["original"]).is_file()
+    consent = json.loads((out / "data" / "consent.json").read_text(encoding="utf-8"))
+    assert consent["cases"][case.case_id]["consent"] == ["lawyers", "ngos"]
+    custody = (out / "data" / "custody.jsonl").read_text(encoding="utf-8").splitlines()
+    actions = [json.loads(line)["action"] for line in custody]
+    assert actions[0] == "received" and "import" in actions and actions[-1] == "export"
+    redacted = next((out / "data" / "derivatives").glob("*.redacted.txt")).read_text("utf-8")
+    assert CONTACT not in redacted and "他们在伦敦跟踪我" in redacted
+    assert (out / "data" / "reports" / f"{case.case_id}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_stock_tools_check_an_untouched_package(case: EvidenceCase, tmp_path: Path) -> None:
+    bagit_tool = need_tool("bagit.py")
+    need_tool("sha256sum")
+    need_tool("ssh-keygen")
+    out = tmp_path / "package"
+    case.export(out)
+    checked = run(bagit_tool, "--validate", out)
+    assert checked.returncode == 0, checked.stderr
+    summed = run("sha256sum", "--strict", "-c", "manifest-sha256.txt", cwd=out)
+    assert summed.returncode == 0, summed.stdout + summed.stderr
+    signed = run("ssh-keygen", "-Y", "verify", "-f", out / "allowed_signers", "-I", "alice",
+                 "-n", "haven-evidence-v1@haven", "-s", out / "tagmanifest-sha256.txt.sig",
+                 stdin=(out / "tagmanifest-sha256.txt").read_bytes())
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+
+
+def test_the_derivative_photo_keeps_no_location_device_or_time(case: EvidenceCase,
+                                                               tmp_path: Path) -> None:
+    exiftool = need_tool("exiftool")
+    out = tmp_path / "package"
+    case.export(out)
+    clean = next((out / "data" / "derivatives").glob("*.clean"))
+    log = json.loads(clean.with_name(clean.name + ".json").read_text(encoding="utf-8"))
+    assert log["removed"] and all(r["by"] == "alice" for r in log["removed"])
+    original = out / log["parent"]
+    import hashlib
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == log["parent_sha256"]
+    found = run(exiftool, "-j", "-G", "-a", clean).stdout.decode()
+    for revealing in ("GPS", "Make", "Model", "DateTimeOriginal"):
+        assert revealing not in found
+    assert "GPS" in run(exiftool, "-j", "-G", original).stdout.decode()
