@@ -12,6 +12,7 @@ hash against its file, and the custody log's chain.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import tarfile
 import tempfile
@@ -103,6 +104,7 @@ def verify_bag(bag_dir: Path, *, pinned: VerifyingKey | None = None) -> Verdict:
     failures: list[Failure] = []
     failures += _bagit_failures(bag_dir)
     failures += _tag_file_failures(bag_dir)
+    failures += _manifest_failures(bag_dir, SIGNED_FILE)
     signer, signature_failures = _signature_failures(bag_dir, pinned)
     failures += signature_failures
     failures += _receipt_failures(bag_dir)
@@ -122,10 +124,14 @@ def _bagit_failures(bag_dir: Path) -> list[Failure]:
     except bagit.BagValidationError as error:
         details = getattr(error, "details", None) or []
         if not details:
-            return [Failure(".", f"not a valid bag: {error.message}")]
+            # bagit stopped at its first, bag-wide check: name the files ourselves.
+            return [Failure(".", f"not a valid bag: {error.message}"),
+                    *_manifest_failures(bag_dir, "manifest-sha256.txt"),
+                    *_unlisted_payload(bag_dir)]
         return [Failure(str(getattr(d, "path", ".")), _reason(d)) for d in details]
     except bagit.BagError as error:
-        return [Failure(".", f"not a valid bag: {error}")]
+        return [Failure(".", f"not a valid bag: {error}"),
+                *_manifest_failures(bag_dir, "manifest-sha256.txt"), *_unlisted_payload(bag_dir)]
     return []
 
 
@@ -150,6 +156,44 @@ def _tag_file_failures(bag_dir: Path) -> list[Failure]:
         if relative not in (SIGNED_FILE, SIGNATURE_FILE):
             failures.append(Failure(relative, "a tag file no manifest covers (added since export)"))
     return failures
+
+
+def _manifest_failures(bag_dir: Path, manifest: str) -> list[Failure]:
+    """Each file a manifest lists against its hash, read here too: when bagit stops at the
+    first thing wrong (a Payload-Oxum that no longer adds up, a bagit.txt it cannot parse),
+    each file at fault is still named."""
+    failures = []
+    try:
+        lines = (bag_dir / manifest).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return [Failure(manifest, "missing or unreadable")]
+    for line in lines:
+        digest, _, name = line.partition(" ")
+        name = name.strip()
+        path = bag_dir / name
+        if not name or ".." in Path(name).parts or not path.is_file():
+            failures.append(Failure(name or manifest, f"listed in {manifest} but missing "
+                                    "(removed since export)"))
+        elif _sha256(path) != digest:
+            failures.append(Failure(name, f"its SHA-256 is not the one {manifest} lists "
+                                    "(changed since export)"))
+    return failures
+
+
+def _unlisted_payload(bag_dir: Path) -> list[Failure]:
+    listed = _listed(bag_dir / "manifest-sha256.txt")
+    return [Failure(p.relative_to(bag_dir).as_posix(),
+                    "in the payload but in no manifest (added since export)")
+            for p in sorted((bag_dir / "data").rglob("*"))
+            if p.is_file() and p.relative_to(bag_dir).as_posix() not in listed]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _listed(manifest: Path) -> set[str]:

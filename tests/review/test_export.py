@@ -76,3 +76,74 @@ def test_the_derivative_photo_keeps_no_location_device_or_time(case: EvidenceCas
     for revealing in ("GPS", "Make", "Model", "DateTimeOriginal"):
         assert revealing not in found
     assert "GPS" in run(exiftool, "-j", "-G", original).stdout.decode()
+
+
+@pytest.fixture
+def package(case: EvidenceCase, tmp_path: Path) -> Path:
+    out = tmp_path / "package"
+    case.export(out)
+    return out
+
+
+def _copy(package: Path, into: Path) -> Path:
+    import shutil
+    return Path(shutil.copytree(package, into))
+
+
+def _named(bag: Path) -> set[str]:
+    verdict = verify_bag(bag)
+    assert not verdict.holds
+    return {failure.path for failure in verdict.failures}
+
+
+def test_any_changed_byte_of_any_file_is_named(package: Path, tmp_path: Path) -> None:
+    files = sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file())
+    assert len(files) >= 15
+    for number, name in enumerate(files):
+        copy = _copy(package, tmp_path / f"changed-{number}")
+        target = copy / name
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        target.write_bytes(bytes(data))
+        named = _named(copy)
+        # The tag manifest is what the signature covers: a change to it is the signature's.
+        expected = "tagmanifest-sha256.txt.sig" if name == "tagmanifest-sha256.txt" else name
+        assert expected in named, (name, named)
+
+
+def test_an_added_file_is_named(package: Path, tmp_path: Path) -> None:
+    for number, name in enumerate(("data/originals/extra.jpg", "data/note.txt", "README")):
+        copy = _copy(package, tmp_path / f"added-{number}")
+        (copy / name).write_bytes(b"slipped in later\n")
+        assert name in _named(copy)
+
+
+def test_a_removed_file_is_named(package: Path, tmp_path: Path) -> None:
+    originals = next((package / "data" / "originals").iterdir()).relative_to(package).as_posix()
+    for number, name in enumerate((originals, "data/custody.jsonl", "data/consent.json",
+                                   "allowed_signers", "bag-info.txt", "manifest-sha256.txt")):
+        copy = _copy(package, tmp_path / f"removed-{number}")
+        (copy / name).unlink()
+        assert name in _named(copy), name
+    copy = _copy(package, tmp_path / "unsigned")
+    (copy / "tagmanifest-sha256.txt.sig").unlink()
+    assert "tagmanifest-sha256.txt.sig" in _named(copy)
+
+
+def test_a_reordered_custody_log_is_named_for_its_chain(package: Path, tmp_path: Path) -> None:
+    copy = _copy(package, tmp_path / "reordered")
+    log = copy / "data" / "custody.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    assert len(lines) >= 3
+    lines[1], lines[2] = lines[2], lines[1]
+    log.write_bytes(b"".join(lines))
+    verdict = verify_bag(copy)
+    reasons = [f.reason for f in verdict.failures if f.path == "data/custody.jsonl"]
+    assert any("does not follow" in r or "says it is line" in r for r in reasons), reasons
+
+
+def test_a_pinned_signer_must_be_the_shipped_one(package: Path) -> None:
+    from keys.signing import SigningKey
+    stranger = SigningKey.generate().public_key()
+    verdict = verify_bag(package, pinned=stranger)
+    assert [f.path for f in verdict.failures] == ["allowed_signers"]
