@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from review.casefile.library import CaseLibrary
-from review.export.package import ExportRequest, Exported, export_cases
+from review.export.package import Exported, ExportRequest, export_cases
 from review.pickup.importer import import_bundle
 from review.session.signing_keys import unlock_signing_key
 from review.workspace.store import Workspace
