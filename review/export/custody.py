@@ -27,7 +27,7 @@ FILE = "custody.jsonl"
 PURPOSES = {
     "received": "the reporter sent it to intake",
     "import": "carried from intake to this offline workspace in a signed pickup bundle",
-    "view": "case review",
+    "view": "case review (decrypted to read)",
     "reply": "a reply to the reporter written",
     "replies": "replies carried to intake for the reporter",
 }
@@ -64,6 +64,8 @@ def _concerns(entry: AuditEntry, case_ids: Sequence[str], bundles: set[str],
               reply_ids: set[str]) -> bool:
     if entry.action == "import":
         return entry.subject in bundles
+    if entry.action == "view" and entry.subject == "workspace":
+        return True  # every readable report was decrypted, these cases among them
     if entry.subject.startswith("case:"):
         return entry.subject.removeprefix("case:").split("/")[0] in case_ids
     if entry.action == "replies":

@@ -108,6 +108,11 @@ class Exported:
     fonts_missing: tuple[str, ...] = field(default=())
 
 
+def new_export_id() -> str:
+    """A fresh export id: 32 hex digits, as Haven's other ids."""
+    return secrets.token_hex(16)
+
+
 def check_output(out: Path) -> None:
     """Refuse an output that exists (a symbolic link included) or whose folder does not."""
     if os.path.lexists(out):
@@ -135,15 +140,18 @@ def consent_decisions(library: CaseLibrary, request: ExportRequest) -> list[Cons
 def export_cases(
     workspace: Workspace, library: CaseLibrary, request: ExportRequest, *, out: Path,
     reviewer: str, identities: Sequence[keys.Identity], signing_key: SigningKey,
-    progress: Progress | None = None, clock: WallClock = utc_now,
+    progress: Progress | None = None, clock: WallClock = utc_now, export_id: str | None = None,
 ) -> Exported:
-    """Write the evidence package of `request` at `out` (a directory, or an age file)."""
+    """Write the evidence package of `request` at `out` (a directory, or an age file).
+
+    `export_id` is fresh unless given (the web app names the package by it first).
+    """
     started = time.monotonic()
     check_output(out)
     decisions = consent_decisions(library, request)
     if request.override is not None and request.override.reviewer == reviewer:
         raise OverrideError("the override must come from a second reviewer, not the exporter")
-    export_id = secrets.token_hex(16)
+    export_id = export_id or new_export_id()
     _record_export(workspace, request, export_id, reviewer, decisions, clock)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
     try:
