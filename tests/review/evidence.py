@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from review.casefile.library import CaseLibrary
 from review.export.package import Exported, ExportRequest, export_cases
@@ -14,7 +17,6 @@ from review.session.signing_keys import unlock_signing_key
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
 from tests.review.reviewers import Reviewer
-from tests.review.test_derivatives import jpeg_with_everything
 from tests.support import require_program
 
 CONTACT = "+44 7700 900123"
@@ -26,6 +28,19 @@ ANSWERS: dict[str, Any] = {
     "contact_details": CONTACT,
 }
 NOTES = b"Notes the reporter typed on the bus.\n"
+
+
+def photo_with_location() -> bytes:
+    """A small JPEG whose EXIF names the phone, the time and a place (the Eiffel Tower)."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 15"
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:30 10:00:00"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 29.88)
+    gps[3], gps[4] = "E", (2.0, 17.0, 40.2)
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (200, 30, 30)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
 
 
 # How each stock tool the evidence tests call is installed (.ci/run installs them all).
@@ -78,7 +93,7 @@ def make_case(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Pa
               answers: dict[str, Any] | None = None) -> EvidenceCase:
     submission = encrypted_submission(
         answers or ANSWERS, recipients=[alice.recipient, bob.recipient], language="zh-Hans",
-        attachments=[("IMG_0001.jpg", "image/jpeg", jpeg_with_everything()),
+        attachments=[("IMG_0001.jpg", "image/jpeg", photo_with_location()),
                      ("notes.txt", "text/plain", NOTES)])
     bundle = BundleWriter([submission]).write(tmp_path / "bundle.tar")
     import_bundle(workspace, bundle, actor="operator")
