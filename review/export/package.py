@@ -34,6 +34,7 @@ from review.casefile.report_reader import AttachmentInfo, Report
 from review.clock import WallClock, utc_now
 from review.errors import ReviewError
 from review.export import custody
+from review.export.bagging import make_bag_apart
 from review.export.consent import ConsentDecision, decide
 from review.export.derivatives import (
     CLEANABLE_TYPES,
@@ -153,7 +154,8 @@ def export_cases(
         raise OverrideError("the override must come from a second reviewer, not the exporter")
     export_id = export_id or new_export_id()
     _record_export(workspace, request, export_id, reviewer, decisions, clock)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part"))
+    staging = Path(tempfile.mkdtemp(dir=out.parent.absolute(), prefix=f".{out.name}.",
+                                    suffix=".part"))
     try:
         items, fonts = _write_payload(workspace, library, request, staging, export_id=export_id,
                                       reviewer=reviewer, identities=identities,
@@ -335,7 +337,7 @@ def _make_bag(staging: Path, request: ExportRequest, export_id: str, reviewer: s
               signing_key: SigningKey, clock: WallClock) -> None:
     """Turn `staging` into a bag (bagit moves the payload into data/), add the signer, sign."""
     now = clock()
-    bag = bagit.make_bag(str(staging), {
+    make_bag_apart(staging, {
         "Source-Organization": SOURCE_ORGANIZATION,
         "Bagging-Date": now.date().isoformat(),
         "External-Identifier": export_id,
@@ -345,12 +347,7 @@ def _make_bag(staging: Path, request: ExportRequest, export_id: str, reviewer: s
                                  f"at {now.isoformat()}"),
         "Bag-Software-Agent": SOFTWARE_AGENT.format(bagit=bagit.VERSION),
         "Haven-Consent-Record": "data/consent.json",
-    }, checksums=["sha256"], processes=1)
-    principal = principal_of(reviewer)
-    (staging / ALLOWED_SIGNERS).write_text(
-        allowed_signers_line(principal, signing_key.public_key()), encoding="utf-8")
-    # Rewrites bag-info.txt and the tag manifest (now listing allowed_signers), not the payload.
-    bag.save(manifests=False)
+    }, {ALLOWED_SIGNERS: allowed_signers_line(principal_of(reviewer), signing_key.public_key())})
     signature = sign_tag_manifest((staging / SIGNED_FILE).read_bytes(), signing_key)
     (staging / SIGNATURE_FILE).write_text(signature, encoding="ascii")
     # bagit's own check before anything takes the output name.

@@ -147,3 +147,18 @@ def test_a_pinned_signer_must_be_the_shipped_one(package: Path) -> None:
     stranger = SigningKey.generate().public_key()
     verdict = verify_bag(package, pinned=stranger)
     assert [f.path for f in verdict.failures] == ["allowed_signers"]
+
+
+@pytest.mark.parametrize("key_kind", ["x25519"], indirect=True)
+def test_the_export_never_changes_this_process_working_directory(
+        case: EvidenceCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # bagit changes directory while it bags; `serve` answers other requests in
+    # threads of this process meanwhile, so that must happen in a child process.
+    import os
+
+    def refuse(path: object) -> None:
+        raise AssertionError(f"the export changed this process's directory to {path}")
+
+    monkeypatch.setattr(os, "chdir", refuse)
+    case.export(tmp_path / "package")
+    assert verify_bag(tmp_path / "package").holds
