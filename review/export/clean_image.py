@@ -9,12 +9,13 @@ rather than deletes known tags. What was there is read from the original first
 and listed by kind and name, never by value: the list travels with the copy
 (data/derivatives/), and must not carry the location it removed.
 
-Pillow, not mat2: Pillow decodes in this process from memory, under a pixel
-bound checked before any pixel is decoded, so a plaintext attachment never
-touches the disk and a hostile file costs bounded memory; mat2 works on files
-(a plaintext copy on disk), pulls GdkPixbuf, Poppler and GObject in through
-Debian, and for images does the same thing (re-render the pixels) with less
-control. The result is checked independently with exiftool in the tests.
+Pillow (with pillow-heif for HEIC), not mat2: Pillow decodes in this process
+from memory, under a pixel bound checked before any pixel is decoded, so a
+plaintext attachment never touches the disk and a hostile file costs bounded
+memory; mat2 works on files (a plaintext copy on disk), pulls GdkPixbuf,
+Poppler and GObject in through Debian, and for images does the same thing
+(re-render the pixels) with less control. The result is checked independently
+with exiftool in the tests.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, TiffImagePlugin
 
 from review.errors import ReviewError
+
+# HEIC, the iPhone camera's format, through libheif (bundled in pillow-heif's
+# wheels): Pillow can then open it as "HEIF", here and wherever Pillow is used.
+pillow_heif.register_heif_opener()
 
 # A 50-megapixel phone photo is 50 million pixels; decoding costs about four
 # bytes a pixel, and the upright and fresh copies as much again, so this bound
@@ -34,14 +40,17 @@ from review.errors import ReviewError
 MAX_PIXELS = 64_000_000
 JPEG_QUALITY = 95
 
-# Media type -> Pillow format. HEIC needs a plugin Debian's Pillow lacks: refused.
+# Media type -> Pillow format. GIF, AVIF, JPEG XL and the rest are refused.
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
-           "image/tiff": "TIFF"}
+           "image/tiff": "TIFF", "image/heic": "HEIF", "image/heif": "HEIF"}
 # How each format's files begin; the rest of the header is Pillow's to read.
 _MAGIC: dict[str, tuple[bytes, ...]] = {
     "JPEG": (b"\xff\xd8\xff",), "PNG": (b"\x89PNG\r\n\x1a\n",), "WEBP": (),
-    "TIFF": (b"II*\x00", b"MM\x00*"),
+    "TIFF": (b"II*\x00", b"MM\x00*"), "HEIF": (),
 }
+# HEIF files begin with a box size, then "ftyp" and one of these brands.
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1",
+                          b"msf1"})
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
             "image/tif": "image/tiff"}
 
@@ -100,7 +109,8 @@ def strip_image_metadata(data: bytes, media_type: str) -> StrippedImage:
     pillow_format = FORMATS.get(wanted)
     if pillow_format is None:
         raise UncleanableType(f"no metadata-free copy can be made of {media_type} files")
-    if not data.startswith(_MAGIC[pillow_format]) and not _is_webp(data, pillow_format):
+    if not (data.startswith(_MAGIC[pillow_format]) or _is_webp(data, pillow_format)
+            or _is_heif(data, pillow_format)):
         raise UncleanableType(f"the file is not a {pillow_format} image, as {media_type} says")
     try:
         with warnings.catch_warnings():
@@ -129,12 +139,19 @@ def _is_webp(data: bytes, pillow_format: str) -> bool:
     return pillow_format == "WEBP" and data[:4] == b"RIFF" and data[8:12] == b"WEBP"
 
 
+def _is_heif(data: bytes, pillow_format: str) -> bool:
+    return pillow_format == "HEIF" and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
 def _check_bounds(image: Image.Image) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise UnreadableImage(f"the image is {width}×{height} pixels, more than the "
                               f"{MAX_PIXELS:,} a clean copy may be made of")
-    if getattr(image, "n_frames", 1) > 1:
+    # A phone's JPEG is often MPO: the photo, then a preview or depth map that
+    # are part of its container, not of the picture. Any other second frame is
+    # a picture of its own (animation, page), which a copy must not drop.
+    if getattr(image, "n_frames", 1) > 1 and image.format != "MPO":
         raise UnreadableImage("the image has several frames (animation or pages); "
                               "a clean copy of only the first would lose evidence")
 
@@ -165,6 +182,7 @@ _ENCODER_OPTIONS: dict[str, dict[str, object]] = {
     "WEBP": {"quality": JPEG_QUALITY},
     "PNG": {},
     "TIFF": {"compression": "tiff_lzw"},
+    "HEIF": {"quality": JPEG_QUALITY},
 }
 
 
@@ -183,7 +201,13 @@ def _metadata_present(image: Image.Image) -> Iterator[str]:
                     yield _exif_entry(ExifTags.TAGS.get(sub, f"tag 0x{sub:04X}"))
         elif name not in _STRUCTURE_TAGS:
             yield _exif_entry(name)
+    if image.format == "MPO":
+        yield f"MPO secondary images ({getattr(image, 'n_frames', 1) - 1}: previews, depth maps)"
     info = image.info
+    for key, label in (("thumbnails", "HEIF thumbnails"), ("depth_images", "HEIF depth maps"),
+                       ("aux", "HEIF auxiliary images"), ("metadata", "HEIF metadata boxes")):
+        if info.get(key):
+            yield label
     if info.get("xmp") or "XML:com.adobe.xmp" in info:
         yield "XMP packet"
     if info.get("photoshop"):

@@ -66,15 +66,17 @@ def _replace(text: str, spans: list[tuple[int, int, int]]) -> RedactedText:
     """Replace the spans, earliest and then longest first, overlapping ones as one."""
     out: list[str] = []
     removed: list[Removal] = []
-    cursor = 0
+    cursor = 0  # in `text`
+    written = 0  # characters of the result so far
     for start, end, index in sorted(spans, key=lambda span: (span[0], -span[1])):
         if start < cursor:  # overlaps the previous removal: extend it
-            if end > cursor:
-                cursor = end
+            cursor = max(cursor, end)
             continue
         out.append(text[cursor:start])
-        removed.append(Removal(index, sum(map(len, out))))
+        written += start - cursor
+        removed.append(Removal(index, written))
         out.append(MARKER)
+        written += len(MARKER)
         cursor = end
     out.append(text[cursor:])
     return RedactedText("".join(out), tuple(removed))

@@ -15,12 +15,14 @@ leaving the reader to wonder about empty boxes.
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 import templates
 from review.casefile.report_reader import RTL_LANGUAGES
@@ -40,7 +42,12 @@ class SummaryRenderError(ReviewError):
 
 
 class _NoFetching(BaseException):
-    """Raised by the PDF fetcher for any URL; nothing in a summary may be fetched."""
+    """Raised by the PDF fetcher for any URL; nothing in a summary may be fetched.
+
+    A BaseException, as WeasyPrint's own FatalURLFetchingError is: WeasyPrint
+    catches every Exception a fetcher raises and renders on without the
+    resource, and a summary that asks for one is a defect to stop at.
+    """
 
 
 def render_summary_html(case: CaseSummary, *,
@@ -118,7 +125,25 @@ def direction_of(text: str, default: str = "ltr") -> str:
 def reporter_text(value: object) -> Markup:
     """A reporter's string: escaped, hidden characters shown, isolated in its own direction."""
     text = reveal_hidden(str(value))
-    return Markup('<bdi dir="{}">{}</bdi>').format(direction_of(text), text)
+    return Markup('<bdi dir="{}">{}</bdi>').format(direction_of(text), _mark_tibetan(text))
+
+
+# Tibetan letters are small for their point size in every Tibetan font; a
+# Tibetan sentence inside a report in another language is set larger (the
+# template's .tibetan), as a Tibetan report is by its :lang(bo) rule.
+_TIBETAN_RUN = re.compile(r"[\u0f00-\u0fff]+(?:[ \u0f00-\u0fff]*[\u0f00-\u0fff])?")
+
+
+def _mark_tibetan(text: str) -> Markup:
+    """`text` escaped, each run of Tibetan in a span of its own."""
+    parts: list[Markup] = []
+    position = 0
+    for run in _TIBETAN_RUN.finditer(text):
+        parts.append(escape(text[position:run.start()]))
+        parts.append(Markup('<span class="tibetan">{}</span>').format(run.group()))
+        position = run.end()
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
 
 
 def byte_size(size: int) -> str:
@@ -135,6 +160,7 @@ def paragraphs(text: str) -> Iterable[str]:
             if part.strip()]
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),

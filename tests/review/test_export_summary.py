@@ -89,6 +89,8 @@ def test_html_gives_each_string_its_own_direction() -> None:
     assert f'<p dir="rtl"><bdi dir="rtl">{PERSIAN}.</bdi></p>' in html
     # A Chinese paragraph in a Uyghur report runs left to right.
     assert f'<p dir="ltr"><bdi dir="ltr">{CHINESE}。</bdi></p>' in html
+    # Tibetan inside a report in another language is set in its own, larger, face.
+    assert f'<bdi dir="ltr"><span class="tibetan">{TIBETAN_SENTENCE}</span></bdi>' in html
     assert direction_of("123 " + PERSIAN) == "rtl"
     assert direction_of("123", default="rtl") == "rtl"
 
