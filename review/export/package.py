@@ -164,7 +164,7 @@ def export_cases(
         size = _place(staging, out, request.encrypt_to, export_id)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        _record_failure(workspace, export_id, reviewer, error, clock)
+        _record_failure(workspace, export_id, request.case_ids, reviewer, error, clock)
         if isinstance(error, OSError):
             raise ExportError(f"writing the package failed ({error.strerror or error}); "
                               f"nothing was left at {out}") from None
@@ -198,14 +198,14 @@ def _record_export(workspace: Workspace, request: ExportRequest, export_id: str,
                      clock=clock)
 
 
-def _record_failure(workspace: Workspace, export_id: str, reviewer: str, error: BaseException,
-                    clock: WallClock) -> None:
+def _record_failure(workspace: Workspace, export_id: str, case_ids: Sequence[str], reviewer: str,
+                    error: BaseException, clock: WallClock) -> None:
     reason = str(error) if isinstance(error, ReviewError | OSError) else type(error).__name__
     # A full disk may refuse this entry too; the export's own error is the one to report.
     with contextlib.suppress(Exception), workspace.transaction() as session:
         audit.append(session, actor=reviewer, action="export-failed",
                      subject=f"export:{export_id}", detail=reason[:500],
-                     facts={"export": export_id}, clock=clock)
+                     facts={"export": export_id, "cases": " ".join(case_ids)}, clock=clock)
 
 
 def _write_payload(
@@ -341,8 +341,9 @@ def _make_bag(staging: Path, request: ExportRequest, export_id: str, reviewer: s
         "Source-Organization": SOURCE_ORGANIZATION,
         "Bagging-Date": now.date().isoformat(),
         "External-Identifier": export_id,
-        "External-Description": (f"Evidence package for {request.recipient} "
-                                 f"({request.recipient_kind}); purpose: {request.purpose}; "
+        "External-Description": (f"Evidence package for {_one_line(request.recipient)} "
+                                 f"({request.recipient_kind}); purpose: "
+                                 f"{_one_line(request.purpose)}; "
                                  f"cases {' '.join(request.case_ids)}; exported by {reviewer} "
                                  f"at {now.isoformat()}"),
         "Bag-Software-Agent": SOFTWARE_AGENT.format(bagit=bagit.VERSION),
@@ -385,6 +386,12 @@ def _plain_member(info: tarfile.TarInfo) -> tarfile.TarInfo:
     info.uname = info.gname = ""
     info.mode = 0o755 if info.isdir() else 0o644
     return info
+
+
+def _one_line(text: str) -> str:
+    """`text` with every run of whitespace (line breaks included) as one space: a bag-info
+    value is one line, and a typed line break would start a field of its own."""
+    return " ".join(text.split())
 
 
 def _write_json(path: Path, value: Any) -> None:

@@ -50,6 +50,7 @@ INSTALL_HINTS = {
     "ssh-keygen": "apt install openssh-client",
     "age": "apt install age",
     "exiftool": "apt install libimage-exiftool-perl",
+    "pdftotext": "apt install poppler-utils",
 }
 
 

@@ -162,3 +162,31 @@ def test_the_export_never_changes_this_process_working_directory(
     monkeypatch.setattr(os, "chdir", refuse)
     case.export(tmp_path / "package")
     assert verify_bag(tmp_path / "package").holds
+
+
+@pytest.mark.parametrize("key_kind", ["x25519"], indirect=True)
+def test_a_typed_line_break_starts_no_bag_info_field(case: EvidenceCase, tmp_path: Path) -> None:
+    out = tmp_path / "package"
+    case.export(out, purpose="court filing\nContact-Name: forged", recipient="Counsel\r\nfor A.")
+    info = (out / "bag-info.txt").read_text(encoding="utf-8")
+    assert "\nContact-Name" not in info and "court filing Contact-Name: forged" in info
+    assert "Counsel for A." in info and verify_bag(out).holds
+
+
+@pytest.mark.parametrize("key_kind", ["x25519"], indirect=True)
+def test_marked_strings_leave_the_text_copy_and_the_pdf_keeps_the_story(
+        case: EvidenceCase, tmp_path: Path) -> None:
+    import unicodedata
+
+    pdftotext = need_tool("pdftotext")
+    out = tmp_path / "package"
+    case.export(out, redact=("伦敦",))
+    derivatives = out / "data" / "derivatives"
+    copy = next(derivatives.glob("*.redacted.txt"))
+    assert "伦敦" not in copy.read_text(encoding="utf-8")
+    log = json.loads(copy.with_name(copy.name + ".json").read_text(encoding="utf-8"))
+    assert {r["why"] for r in log["removed"]} == {"it identifies or reaches the reporter",
+                                                 "marked for removal by the reviewer"}
+    text = run(pdftotext, out / "data" / "reports" / f"{case.case_id}.pdf", "-").stdout
+    folded = unicodedata.normalize("NFKC", text.decode("utf-8"))
+    assert "他们在伦敦跟踪我" in folded and "Ular meni kuzetti" in folded
