@@ -117,9 +117,11 @@ class ExportForm(FlaskForm):
     """An evidence package of this case: for whom, which kind of recipient, why, sealed to whom."""
 
     recipient = StringField(_l("For (who receives it)"),
-                            validators=[DataRequired(), Length(max=200)])
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw=NOT_REMEMBERED)
     kind = SelectField(_l("Kind of recipient (checked against the reporter's consent)"),
                        choices=[SelectChoice(k, k) for k in RECIPIENT_KINDS if k != "police"])
-    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)])
+    purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)],
+                          render_kw=NOT_REMEMBERED)
     encrypt_to = StringField(_l("Seal to this age recipient (optional: age1... or age1pq1...)"),
-                             validators=[Length(max=4000)])
+                             validators=[Length(max=4000)], render_kw=NOT_REMEMBERED)
