@@ -1,5 +1,6 @@
 """`haven review`: init, reviewers (add, remove, signing-key), intake keys (trust, list,
-distrust), import, remove, cases, reply, replies, check, serve, audit verify."""
+distrust), import, remove, cases, reply, replies, check, serve, audit verify,
+export and verify (evidence packages)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from review.casefile.library import CaseLibrary
 from review.cli_errors import ReviewGroup
 from review.config import DEFAULT_IDLE_MINUTES, HEADS_FILE_VAR, MAX_IDLE_MINUTES, ReviewConfig
 from review.errors import ReplyError, ReviewError, UnlockError
+from review.export.consent import RECIPIENT_KINDS
+from review.export.errors import UnknownCase
+from review.export.package import (
+    ExportRequest,
+    Override,
+    check_output,
+    consent_decisions,
+    export_cases,
+)
+from review.export.verify import opened_package, verify_bag
 from review.pickup.importer import import_bundle
 from review.pickup.provenance import cases_signed_by, parse_intake_key, pin, signers, unpin
 from review.pickup.removal import remove_submission
@@ -481,3 +492,129 @@ def audit_verify(workspace_dir: Path, expected: tuple[str, ...], heads_file: Pat
         )
     checked = f", {len(heads)} recorded heads hold" if heads else ""
     click.echo(f"Audit log intact: {verdict.entries} entries{checked}, head {verdict.head}")
+
+
+@review_group.command("export")
+@click.argument("case_ids", metavar="CASE...", nargs=-1, required=True)
+@workspace_option
+@click.option("--for", "recipient", required=True,
+              help='Who receives the package, as the audit log and package name them '
+                   '("Smith & Partners, counsel for the family").')
+@click.option("--kind", "recipient_kind", type=click.Choice(RECIPIENT_KINDS), default="lawyers",
+              show_default=True,
+              help="The kind of recipient, checked against the reporter's consent.")
+@click.option("--police-country", default="",
+              help="For --kind police: the country, which must be the one the reporter named.")
+@click.option("--purpose", required=True, help="Why the package is made (in the audit log and "
+                                               "bag-info.txt).")
+@click.option("--to", "encrypt_to", default=None, metavar="age1...|age1pq1...",
+              help="Seal the whole package, as one tar, in an age file to this recipient.")
+@click.option("--redact", multiple=True, metavar="TEXT",
+              help="A string to remove from the redacted text copy (repeatable); the "
+                   "reporter's contact details are always removed from it.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Where to write the package (a directory, or the age file with --to); "
+                   "refused if it exists.")
+@identity_option
+@passphrase_option
+@click.option("--override-identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A second reviewer's identity file, to override a consent "
+                                 "refusal.")
+@click.option("--override-passphrase-file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="That second reviewer's passphrase file.")
+@click.option("--override-reason", default="",
+              help="Why the export goes ahead against the consent in force (required with an "
+                   "override).")
+def export_command(case_ids: tuple[str, ...], workspace_dir: Path, recipient: str,
+                   recipient_kind: str, police_country: str, purpose: str,
+                   encrypt_to: str | None, redact: tuple[str, ...], out: Path,
+                   identity_file: Path, passphrase_file: Path, override_identity: Path | None,
+                   override_passphrase_file: Path | None, override_reason: str) -> None:
+    """Write a signed evidence package (a BagIt bag) of CASE... for a legal team."""
+    recipient_key = None
+    if encrypt_to is not None:
+        try:
+            recipient_key = keys.parse_recipient(encrypt_to.strip())
+        except keys.KeysError as error:
+            raise click.BadParameter(f"not an age recipient: {error}", param_hint="--to") from None
+    if (override_identity is None) != (override_passphrase_file is None):
+        raise click.UsageError("an override needs both --override-identity and "
+                               "--override-passphrase-file")
+    if not recipient.strip() or not purpose.strip():
+        raise click.UsageError("--for and --purpose must say something")
+    check_output(out)
+    with Workspace.open(workspace_dir) as workspace:
+        unlocked = _unlock(workspace, identity_file, passphrase_file)
+        library = _library(workspace, unlocked, "export evidence")
+        found = tuple(dict.fromkeys(_export_case_id(library, c) for c in case_ids))
+        override = None
+        if override_identity is not None and override_passphrase_file is not None:
+            second = _unlock(workspace, override_identity, override_passphrase_file)
+            override = Override(second.reviewer, override_reason)
+        request = ExportRequest(found, recipient.strip(), recipient_kind, purpose.strip(),
+                                police_country=police_country, redact=redact,
+                                encrypt_to=recipient_key, override=override)
+        consent_decisions(library, request)
+        key = unlock_signing_key(workspace, reviewer=unlocked.reviewer,
+                                 identity=unlocked.identity)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+                   TimeRemainingColumn())
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("Exporting", total=None)
+            done = export_cases(
+                workspace, library, request, out=out, reviewer=unlocked.reviewer,
+                identities=unlocked.identities, signing_key=key,
+                progress=lambda n, total: progress.update(task, completed=n, total=total))
+    click.echo(f"Wrote evidence package {done.export_id} to {out}: {done.items} items, "
+               f"{done.size} bytes in {done.seconds:.1f} s, signed by {unlocked.reviewer} "
+               f"({done.signer}).")
+    if override is not None:
+        click.echo(f"Consent overridden, confirmed by {override.reviewer}: {override.reason}")
+    if done.fonts_missing:
+        click.echo("The summary lacks fonts for some of its text; install: "
+                   + " ".join(done.fonts_missing))
+
+
+def _export_case_id(library: CaseLibrary, given: str) -> str:
+    try:
+        return _case_id(library, given)
+    except click.ClickException as error:
+        raise UnknownCase(error.message) from None
+
+
+@review_group.command("verify")
+@click.argument("package", type=click.Path(exists=True, path_type=Path))
+@click.option("--identity", "identity_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="For an age-sealed package: the identity file it was sealed to.")
+@click.option("--passphrase-file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="That identity file's passphrase, if it has one.")
+@click.option("--signer", default=None, metavar="'ssh-ed25519 AAAA...'",
+              help="The exporting reviewer's key as you got it from them: the shipped "
+                   "allowed_signers must name this key.")
+def verify_command(package: Path, identity_file: Path | None, passphrase_file: Path | None,
+                   signer: str | None) -> None:
+    """Check an evidence package (directory, tar, or age file): signature, every hash, custody."""
+    pinned = None
+    if signer is not None:
+        try:
+            pinned = keys.signing.VerifyingKey.parse(signer.strip())
+        except keys.SignatureError as error:
+            raise click.BadParameter(f"not an ssh-ed25519 key: {error}",
+                                     param_hint="--signer") from None
+    identities: list[keys.Identity] = []
+    if identity_file is not None:
+        secret = (passphrase_file.read_text(encoding="utf-8").removesuffix("\n")
+                  if passphrase_file is not None else None)
+        identities = list(keys.read_identity_file(
+            identity_file, passphrase=None if secret is None else (lambda: secret)))
+    with opened_package(package, identities=identities) as bag_dir:
+        verdict = verify_bag(bag_dir, pinned=pinned)
+    for failure in verdict.failures:
+        click.echo(f"FAIL {failure}", err=True)
+    if not verdict.holds:
+        raise click.ClickException(f"{package} does not hold: {len(verdict.failures)} problems")
+    click.echo(f"{package} holds: {verdict.files} files, every hash, the custody chain and the "
+               f"signature by {verdict.signer}.")
