@@ -168,8 +168,10 @@ def _staged(app: Flask) -> tuple[int, int, int]:
         )
 
 
+# What a client can put in a header: Latin-1 (WSGI's header encoding), no line break.
+header_text = st.characters(max_codepoint=0xFF, blacklist_characters="\r\n")
 boundaries = st.one_of(
-    st.text(max_size=80),
+    st.text(header_text, max_size=80),
     st.text(st.characters(max_codepoint=127), max_size=80).map(lambda b: f"boundary*=UTF-8''{b}"),
     st.just(multipart.BOUNDARY),
 )
