@@ -6,7 +6,7 @@ import pytest
 
 from intake.receiving import hold_unfinished_delimiter
 from tests.intake import multipart
-from tests.intake.test_fuzz_multipart import TOKEN, _receive, _summary
+from tests.intake.receiver import TOKEN, receive, summary
 
 CLOSE = f"--{multipart.BOUNDARY}--\r\n".encode()
 
@@ -22,8 +22,8 @@ def _cut_inside_closing_delimiter(body: bytes, into: int) -> int:
 @pytest.mark.parametrize("into", range(1, len(CLOSE)))
 def test_a_cut_anywhere_in_the_closing_delimiter_changes_nothing(into: int) -> None:
     body = multipart.body([multipart.field("csrf_token", TOKEN)])
-    whole = _summary(*_receive(body, []))
-    assert _summary(*_receive(body, [_cut_inside_closing_delimiter(body, into)])) == whole
+    whole = summary(*receive(body, []))
+    assert summary(*receive(body, [_cut_inside_closing_delimiter(body, into)])) == whole
 
 
 @pytest.mark.parametrize("into", range(1, len(CLOSE)))
@@ -32,9 +32,9 @@ def test_the_last_file_keeps_its_size_when_the_closing_delimiter_is_cut(into: in
         multipart.field("csrf_token", TOKEN),
         multipart.file_part(b"0", b"", "image/png"),
     ])
-    form, files = _receive(body, [_cut_inside_closing_delimiter(body, into)])
+    form, files = receive(body, [_cut_inside_closing_delimiter(body, into)])
     assert [attachment.size for attachment in form.attachments] == [0]
-    assert _summary(form, files)[2] == {"attachment-001.age": b""}
+    assert summary(form, files)[2] == {"attachment-001.age": b""}
 
 
 def test_transport_padding_after_a_delimiter_is_held_back_too() -> None:
