@@ -214,6 +214,10 @@ class MultipartReceiver:
             if isinstance(event, Epilogue):
                 self._complete = True
                 return True
+            if isinstance(event, Field | File) and not event.name:
+                # RFC 7578 requires every part to be named, and every browser names
+                # them; a nameless field would enter the form under the key None.
+                raise MalformedUpload("a part without a name")
             if isinstance(event, File):
                 self._start_file(event)
             elif isinstance(event, Field):

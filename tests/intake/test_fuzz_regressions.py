@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake.errors import MalformedUpload
 from intake.receiving import hold_unfinished_delimiter
 from tests.intake import multipart
 from tests.intake.receiver import TOKEN, receive, summary
@@ -43,3 +44,17 @@ def test_transport_padding_after_a_delimiter_is_held_back_too() -> None:
     assert (ready, held) == (b"value\r\n", b"--" + boundary + b"  ")
     finished = b"value\r\n--" + boundary + b"\r\nContent"
     assert hold_unfinished_delimiter(finished, boundary) == (finished, b"")
+
+
+# Found by test_hostile_bodies_are_refused_as_uploads_or_received (deep profile): a
+# part whose Content-Disposition names no field entered the form under the key None.
+@pytest.mark.parametrize("disposition", [b"Content-Disposition", b"Content-Disposition: form-data",
+                                         b'Content-Disposition: form-data; name=""'])
+def test_a_part_without_a_name_is_refused(disposition: bytes) -> None:
+    boundary = multipart.BOUNDARY.encode()
+    body = multipart.body([
+        multipart.field("csrf_token", TOKEN),
+        b"--" + boundary + b"\r\n" + disposition + b"\r\n\r\nthe-csrf-token\r\n",
+    ])
+    with pytest.raises(MalformedUpload):
+        receive(body, [])
