@@ -114,6 +114,30 @@ def _decoder_refusals() -> Iterator[None]:
         raise MalformedUpload("malformed multipart body") from None
 
 
+# Whitespace RFC 2046 lets a sender put after a delimiter ("transport padding");
+# no client sends more than a few bytes of it, and holding back more is pointless.
+MAX_DELIMITER_PADDING = 64
+
+
+def hold_unfinished_delimiter(data: bytes, boundary: bytes) -> tuple[bytes, bytes]:
+    """Split `data` into what the decoder may have now and a delimiter line still unfinished.
+
+    Werkzeug's decoder misreads a buffer that ends just after a complete
+    `--boundary` but before the line break (or closing `--`) that ends the
+    delimiter: it releases the CR before the delimiter as data, so the part
+    gains a trailing CR, a file one byte, a CSRF token a character that makes it
+    fail. Where the network cuts a body is the sender's network's choice (a Tor
+    cell is 498 bytes), so the same body must decode the same however it is cut:
+    a delimiter whose line has not ended is held back until the next read.
+    """
+    marker = b"--" + boundary
+    window = len(marker) + MAX_DELIMITER_PADDING
+    at = data.rfind(marker, max(0, len(data) - window))
+    if at < 0 or b"\n" in data[at + len(marker) :]:
+        return data, b""  # no delimiter near the end, or one whose line has ended
+    return data[:at], data[at:]
+
+
 class MultipartReceiver:
     """Decodes one multipart body into a ReceivedForm, storing attachments encrypted."""
 
@@ -128,6 +152,7 @@ class MultipartReceiver:
         admit_files: Callable[[MultiDict[str, str]], None] | None = None,
     ) -> None:
         self._limits = limits
+        self._boundary = boundary
         # Called with the fields received so far when the first file part arrives; it
         # raises to refuse the files (a follow-up's capability must come before them).
         self._admit_files = admit_files
@@ -156,14 +181,22 @@ class MultipartReceiver:
 
     def receive(self, stream: BinaryIO) -> ReceivedForm:
         """Consume `stream` to its end; raise UploadRefused subclasses on bad input."""
+        held = b""
         try:
             while True:
                 data = stream.read(READ_SIZE)
                 self._read += len(data)
                 if self._read > self._limits.max_upload_bytes:
                     raise UploadTooLarge("total")
+                if data:
+                    ready, held = hold_unfinished_delimiter(held + data, self._boundary)
+                else:
+                    ready, held = held, b""
                 with _decoder_refusals():
-                    self._decoder.receive_data(data or None)
+                    if ready:
+                        self._decoder.receive_data(ready)
+                    if not data:
+                        self._decoder.receive_data(None)
                 if self._drain_events() or not data:
                     break
         finally:
@@ -181,6 +214,10 @@ class MultipartReceiver:
             if isinstance(event, Epilogue):
                 self._complete = True
                 return True
+            if isinstance(event, Field | File) and not event.name:
+                # RFC 7578 requires every part to be named, and every browser names
+                # them; a nameless field would enter the form under the key None.
+                raise MalformedUpload("a part without a name")
             if isinstance(event, File):
                 self._start_file(event)
             elif isinstance(event, Field):

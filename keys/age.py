@@ -26,7 +26,14 @@ from keys.primitives import (
 )
 from keys.recipient import Identity, Recipient
 from keys.scrypt import scrypt_stanza
-from keys.stream import CHUNK_SIZE, StreamReader, StreamWriter, write_all
+from keys.stream import (
+    CHUNK_SIZE,
+    StreamReader,
+    StreamWriter,
+    decrypt_payload,
+    read_into,
+    write_all,
+)
 
 
 def check_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:
@@ -158,6 +165,13 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
     payload raises PayloadError from read(), so the caller must treat anything
     read before that error as unauthenticated.
     """
+    reader, key = _open_payload(src, identities)
+    stream = StreamReader(reader, key=key)
+    return io.BufferedReader(stream, buffer_size=CHUNK_SIZE)
+
+
+def _open_payload(src: BinaryIO, identities: Iterable[Identity]) -> tuple[io.BufferedReader, bytes]:
+    """Verify the header; the reader positioned at the payload, and the payload key."""
     chosen = list(identities)
     if not chosen:
         raise NoIdentityMatchError("no identities given")
@@ -170,8 +184,7 @@ def open_decryptor(src: BinaryIO, *, identities: Iterable[Identity]) -> io.Buffe
     nonce = reader.read(PAYLOAD_NONCE_SIZE)
     if len(nonce) != PAYLOAD_NONCE_SIZE:
         raise HeaderError("payload nonce is missing or short")
-    stream = StreamReader(reader, key=payload_key(file_key=file_key, nonce=nonce))
-    return io.BufferedReader(stream, buffer_size=CHUNK_SIZE)
+    return reader, payload_key(file_key=file_key, nonce=nonce)
 
 
 @contextmanager
@@ -196,24 +209,14 @@ def encrypt_stream(
     buffer = bytearray(_READ_SIZE)
     view = memoryview(buffer)
     with encrypting(dst, recipients=recipients, armor=armor) as writer:
-        while count := _read_into(src, view):
+        while count := read_into(src, view):
             writer.write(view[:count])
-
-
-def _read_into(src: BinaryIO, view: memoryview) -> int:
-    readinto = getattr(src, "readinto", None)
-    if readinto is not None:
-        return int(readinto(view) or 0)
-    block = src.read(len(view))
-    view[: len(block)] = block
-    return len(block)
 
 
 def decrypt_stream(src: BinaryIO, dst: BinaryIO, *, identities: Iterable[Identity]) -> None:
     """Decrypt `src` into `dst`; on PayloadError `dst` holds unauthenticated data."""
-    with decrypting(src, identities=identities) as reader:
-        while block := reader.read(CHUNK_SIZE * 4):
-            dst.write(block)
+    reader, key = _open_payload(src, identities)
+    decrypt_payload(reader, dst, key=key)
 
 
 def encrypt(plaintext: bytes, *, recipients: Iterable[Recipient], armor: bool = False) -> bytes:

@@ -82,6 +82,13 @@ class PayloadCipher:
         """The chunk's plaintext; InvalidTag (cryptography's) if it fails to authenticate."""
         return self._aead.decrypt(nonce, sealed, None)
 
+    def open_into(self, nonce: bytes, sealed: memoryview, out: memoryview) -> None:
+        """Open `sealed` into `out` (its length less the tag); InvalidTag if it fails.
+
+        On failure `out` may hold unauthenticated bytes: the caller must not use them.
+        """
+        self._aead.decrypt_into(nonce, sealed, None, out)
+
 
 def receipt_lookup_id(*, master: bytes, length: int) -> bytes:
     """The lookup id intake stores for a receipt code, from the code's Argon2id output."""

@@ -139,6 +139,40 @@ class StreamWriter(io.RawIOBase):
             super().close()
 
 
+def open_chunk(
+    cipher: PayloadCipher, counter: int, sealed: memoryview, out: memoryview, *, at_end: bool
+) -> None:
+    """Authenticate and decrypt chunk number `counter` into `out` (its length less the tag).
+
+    `at_end` says whether the input ends right after this chunk. Raises
+    PayloadError, saying which rule broke, if the chunk fails; `out` then holds
+    nothing the caller may use.
+    """
+    if len(sealed) < TAG_SIZE:
+        raise PayloadError("payload is truncated: no final chunk")
+    try:
+        if at_end:
+            try:
+                cipher.open_into(_chunk_nonce(counter, last=True), sealed, out)
+            except InvalidTag:
+                if len(sealed) == SEALED_CHUNK_SIZE:
+                    # Opens as a middle chunk: the file was cut at a chunk boundary.
+                    cipher.open_into(_chunk_nonce(counter, last=False), sealed, out)
+                    raise PayloadError("payload is truncated: no final chunk") from None
+                raise
+        else:
+            try:
+                cipher.open_into(_chunk_nonce(counter, last=False), sealed, out)
+            except InvalidTag:
+                # A full final chunk followed by more bytes: say what it is.
+                cipher.open_into(_chunk_nonce(counter, last=True), sealed, out)
+                raise PayloadError("trailing data after the final chunk") from None
+    except InvalidTag:
+        raise PayloadError("payload chunk failed authentication") from None
+    if at_end and len(sealed) == TAG_SIZE and counter > 0:
+        raise PayloadError("final chunk is empty")
+
+
 class StreamReader(io.RawIOBase):
     """Decrypts the STREAM payload read from `src`, one authenticated chunk at a time."""
 
@@ -167,9 +201,6 @@ class StreamReader(io.RawIOBase):
             have += len(part)
         return b"".join(parts)
 
-    def _open(self, sealed: bytes, *, last: bool) -> bytes:
-        return self._cipher.open(_chunk_nonce(self._counter, last=last), sealed)
-
     def _next_chunk(self) -> None:
         sealed = self._read_exact(SEALED_CHUNK_SIZE)
         if len(sealed) == SEALED_CHUNK_SIZE:
@@ -177,29 +208,10 @@ class StreamReader(io.RawIOBase):
             at_end = not self._lookahead
         else:
             at_end = True
-        if len(sealed) < TAG_SIZE:
-            raise PayloadError("payload is truncated: no final chunk")
-        try:
-            if at_end:
-                try:
-                    plain = self._open(sealed, last=True)
-                except InvalidTag:
-                    if len(sealed) == SEALED_CHUNK_SIZE:
-                        # Opens as a middle chunk: the file was cut at a chunk boundary.
-                        self._open(sealed, last=False)
-                        raise PayloadError("payload is truncated: no final chunk") from None
-                    raise
-            else:
-                try:
-                    plain = self._open(sealed, last=False)
-                except InvalidTag:
-                    # A full final chunk followed by more bytes: say what it is.
-                    self._open(sealed, last=True)
-                    raise PayloadError("trailing data after the final chunk") from None
-        except InvalidTag:
-            raise PayloadError("payload chunk failed authentication") from None
-        if at_end and not plain and self._counter > 0:
-            raise PayloadError("final chunk is empty")
+        plain = bytearray(max(len(sealed) - TAG_SIZE, 0))
+        open_chunk(
+            self._cipher, self._counter, memoryview(sealed), memoryview(plain), at_end=at_end
+        )
         self._counter += 1
         self._done = at_end
         self._plain = memoryview(plain)
@@ -223,3 +235,70 @@ class StreamReader(io.RawIOBase):
         target[:count] = self._plain[:count]
         self._plain = self._plain[count:]
         return count
+
+
+def read_into(src: BinaryIO, view: memoryview) -> int:
+    """One read from `src` into `view`: readinto() where the stream has it, without a copy."""
+    readinto = getattr(src, "readinto", None)
+    if readinto is not None:
+        return int(readinto(view) or 0)
+    block = src.read(len(view))
+    view[: len(block)] = block
+    return len(block)
+
+
+def _fill(src: BinaryIO, view: memoryview, have: int) -> int:
+    """Read into `view` from offset `have` until it is full or `src` ends; the new fill."""
+    while have < len(view):
+        count = read_into(src, view[have:])
+        if not count:
+            break
+        have += count
+    return have
+
+
+def decrypt_payload(src: BinaryIO, dst: BinaryIO, *, key: bytes) -> None:
+    """Decrypt the whole STREAM payload in `src` into `dst`, batches of chunks at a time.
+
+    The fast path for whole-stream decryption: sealed chunks are read in large
+    batches into one reused buffer and opened into another, with no per-chunk
+    allocation or copy, under the same rules as StreamReader (open_chunk()).
+    Only chunks that authenticated are written; on a PayloadError `dst` holds
+    those before the bad one, which the caller must treat as unauthenticated:
+    the file as a whole is not.
+    """
+    cipher = PayloadCipher(key)
+    sealed = memoryview(bytearray(SEALED_CHUNK_SIZE * _BATCH_CHUNKS))
+    plain = memoryview(bytearray(CHUNK_SIZE * _BATCH_CHUNKS))
+    counter = 0
+    have = 0
+    while True:
+        have = _fill(src, sealed, have)
+        at_end = have < len(sealed)
+        # With a full buffer, every chunk but its last is followed by more bytes
+        # and so is a middle chunk; the last waits for the next fill to learn
+        # whether the input ends after it.
+        count = max(1, -(-have // SEALED_CHUNK_SIZE)) if at_end else _BATCH_CHUNKS - 1
+        produced = 0
+        try:
+            for index in range(count):
+                start = index * SEALED_CHUNK_SIZE
+                piece = sealed[start : min(start + SEALED_CHUNK_SIZE, have)]
+                size = max(len(piece) - TAG_SIZE, 0)
+                open_chunk(
+                    cipher,
+                    counter,
+                    piece,
+                    plain[produced : produced + size],
+                    at_end=at_end and index == count - 1,
+                )
+                counter += 1
+                produced += size
+        finally:
+            # The chunks that authenticated are released even when a later one failed.
+            write_all(dst, plain[:produced])
+        if at_end:
+            return
+        tail = (_BATCH_CHUNKS - 1) * SEALED_CHUNK_SIZE
+        sealed[:SEALED_CHUNK_SIZE] = sealed[tail:]
+        have = SEALED_CHUNK_SIZE

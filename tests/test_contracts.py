@@ -75,3 +75,13 @@ def test_intake_refuses_recipients_whose_header_would_not_leave_room(tmp_path: P
 
 def test_intake_asks_short_answers_within_the_contract() -> None:
     assert questionnaire.SHORT_TEXT_CHARS == report.MAX_SHORT_ANSWER_CHARS
+
+
+def test_every_language_intake_records_is_a_tag_review_keeps() -> None:
+    from contracts.fields import LANGUAGE
+    from intake.i18n import available_languages
+
+    languages = available_languages()
+    assert len(languages) == 10
+    for language in languages:
+        assert LANGUAGE.fullmatch(language), language

@@ -20,6 +20,7 @@ from review.casefile.report_reader import (
     ReportFormatError,
     attachments_of,
     depth,
+    language_of,
 )
 
 
@@ -71,12 +72,11 @@ def parse_follow_up(submission_id: str, follows: str, received_day: str,
     if document.get("follows") != follows:
         raise ReportFormatError("its case differs from the one the bundle names")
     message = document.get("message")
-    language = document.get("language")
     return FollowUp(
         id=submission_id,
         follows=follows,
         received_day=received_day,
-        language=language if isinstance(language, str) and len(language) <= 16 else "und",
+        language=language_of(document),
         message=message if isinstance(message, str) else "",
         consent=_consent(document.get("consent")),
         attachments=tuple(attachments_of(document.get("attachments"))),

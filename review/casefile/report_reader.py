@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts import places as places_contract
 from contracts import report as contract
+from contracts.fields import LANGUAGE
 from contracts.report import FORMAT, MAX_REPORT_BYTES, VERSION
 from review.casefile.places import place_of
 
@@ -145,6 +146,18 @@ class ConsentInForce:
     follow_up_id: str | None
 
 
+def language_of(document: dict[str, Any]) -> str:
+    """The document's language tag, or "und" (undetermined) unless it is one.
+
+    The reporter's client wrote it, so it is anything at all until checked;
+    it is shown, and set as pages' `lang`, so only a tag's spelling is kept.
+    """
+    language = document.get("language")
+    if isinstance(language, str) and LANGUAGE.fullmatch(language):
+        return language
+    return "und"
+
+
 def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Report:
     """Read a decrypted report document, or raise ReportFormatError."""
     if len(plaintext) > MAX_REPORT_BYTES:
@@ -163,12 +176,11 @@ def parse_report(submission_id: str, received_day: str, plaintext: bytes) -> Rep
     answers = document.get("answers")
     if not isinstance(answers, dict):
         raise ReportFormatError("answers is not an object")
-    language = document.get("language")
     return Report(
         id=submission_id,
         # The manifest's day is authoritative; the document's is the reporter's copy.
         received_day=received_day,
-        language=language if isinstance(language, str) and len(language) <= 16 else "und",
+        language=language_of(document),
         urgent=document.get("urgent") is True,
         answers=answers,
         attachments=tuple(attachments_of(document.get("attachments"))),
