@@ -152,8 +152,15 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
             f"8. Again:   haven intake pickup --data-dir {root}/data --out {root}/bundle2.tar",
             f"   and haven review import {root}/bundle2.tar --workspace {root}/review:",
             "   the follow-up joins its case, marked as news in the inbox.",
-            f"9. Audit:   haven review audit verify --workspace {root}/review",
-            f"10. Stock tools: mkdir -p {root}/unpacked && tar -xf {root}/bundle.tar -C "
+            f"9. Export:  haven review export CASE --workspace {root}/review {unlock}",
+            f'   --for "Demo counsel" --purpose "Demo of a legal package" --out {root}/evidence',
+            "   (a signed BagIt bag: originals, hashes from receipt, custody, consent, a PDF;",
+            "   refused, with the reason, if the report did not consent to lawyers)",
+            f"10. Verify: haven review verify {root}/evidence, then with stock tools:",
+            f"    bagit.py --validate {root}/evidence; cd {root}/evidence && "
+            "sha256sum -c manifest-sha256.txt",
+            f"11. Audit:  haven review audit verify --workspace {root}/review",
+            f"12. Stock tools: mkdir -p {root}/unpacked && tar -xf {root}/bundle.tar -C "
             f"{root}/unpacked",
             f'    for f in {root}/unpacked/submissions/*/report.age; do {decrypt} "$f"; done',
         )

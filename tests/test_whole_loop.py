@@ -1,5 +1,5 @@
 """The whole loop the demo shows: report, pickup, import, unlock, triage, reply, check back,
-follow-up, pickup again, audit.
+follow-up, pickup again, evidence export and its verification, audit.
 
 intake/ and review/ never import each other; this test drives both, the way an
 operator and a reviewer would, through the files that pass between them.
@@ -243,4 +243,21 @@ def test_a_reply_reaches_the_reporter_and_their_follow_up_joins_the_case(
                                          timeline.index(FOLLOW_UP_CANARY))
     assert report_at < reply_at < follow_up_at, "the timeline is out of order"
     assert "calls.pdf" in case
+
+    # The reporter's consent now covers lawyers: the case leaves as an evidence package
+    # that Haven and the stock tools both check.
+    evidence = demo / "evidence"
+    exported = _haven("review", "export", case_id, "--for", "Demo counsel",
+                      "--purpose", "Whole-loop test", "--out", str(evidence),
+                      *_unlock_options(demo))
+    assert str(evidence) in exported
+    originals = sorted(p.read_bytes() for p in (evidence / "data" / "originals").iterdir())
+    assert originals == [b"%PDF-1.4 call log", b"%PDF-1.4 evidence"]
+    assert "lawyers" in (evidence / "data" / "consent.json").read_text()
+    _haven("review", "verify", str(evidence))
+    bagit = require_program("bagit.py", "pip install bagit")
+    subprocess.run([bagit, "--validate", str(evidence)], check=True, capture_output=True,
+                   timeout=WAIT_SECONDS)
+    subprocess.run(["sha256sum", "--strict", "-c", "manifest-sha256.txt"], cwd=evidence,
+                   check=True, capture_output=True, timeout=WAIT_SECONDS)
     _haven("review", "audit", "verify", "--workspace", str(demo / "review"))
