@@ -41,6 +41,12 @@ class IntakeConfig:
     # Check-back attempts each process accepts in any minute before answering "busy"
     # (intake/derivation_gate.py and docs/intake.md say why).
     checkbacks_per_minute: int = 300
+    # The courier endpoint (intake/courier_views.py): off unless the operator turns it
+    # on; when off its routes do not exist. Attempts each process accepts in any
+    # minute, per courier and from all of them, before answering 429 without Argon2.
+    courier: bool = False
+    courier_attempts_per_minute: int = 6
+    courier_total_per_minute: int = 30
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -166,4 +172,7 @@ _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "plain_http": ("HAVEN_PLAIN_HTTP", _flag),
     "quick_exit_url": ("HAVEN_QUICK_EXIT_URL", _quick_exit_url),
     "checkbacks_per_minute": ("HAVEN_CHECKBACKS_PER_MINUTE", _positive_int),
+    "courier": ("HAVEN_COURIER", _flag),
+    "courier_attempts_per_minute": ("HAVEN_COURIER_ATTEMPTS_PER_MINUTE", _positive_int),
+    "courier_total_per_minute": ("HAVEN_COURIER_TOTAL_PER_MINUTE", _positive_int),
 }

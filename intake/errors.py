@@ -97,3 +97,11 @@ class MalformedUpload(UploadRefused):
 
 class CsrfRefused(UploadRefused):
     """The CSRF token is missing, invalid, or came after a file."""
+
+
+class CourierError(IntakeError):
+    """A courier cannot be added or removed as asked, or its stored secret cannot be opened."""
+
+
+class CourierBusy(IntakeError):
+    """Too many courier attempts in the last minute, or every derivation slot is taken."""

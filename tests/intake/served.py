@@ -7,7 +7,7 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +33,14 @@ class Served:
         return self.server.log
 
 
-def serve(data_dir: Path, workdir: Path) -> Iterator[Served]:
-    """Run `haven intake serve` until the generator is closed."""
+def serve(
+    data_dir: Path, workdir: Path, *, settings: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """Run `haven intake serve` (with HAVEN_* `settings` too) until the generator is closed."""
     port = free_port()
     tmpdir = workdir / "tmp"
     tmpdir.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    env = {**os.environ, "TMPDIR": str(tmpdir), **(settings or {})}
     command = [
         sys.executable,
         "-c",
