@@ -30,7 +30,7 @@ from tests.support import WAIT_SECONDS
 CANARY = "CANARY-courier-61d2: the consulate asked about my brother"
 REPLY_CANARY = "REPLYCANARY-courier-0b7e: we will call you on Thursday"
 # Generous for a served test, small enough to reach in a few requests.
-PER_COURIER = 6
+PER_COURIER = 10
 
 pytestmark = pytest.mark.slow
 
@@ -245,3 +245,101 @@ def test_nothing_new_is_204_and_again_sends_a_submission_a_second_time(
     assert site.uses()[0][2:] == ("pickup", "nothing new")
     assert site.uses()[-1][0] == "bob-2"
     assert site.uses()[-1][3].endswith(f"sent again: {submission_id.decode()}")
+
+
+def submission_states(site: Site) -> list[str]:
+    connection = sqlite3.connect(site.data_dir / "intake.sqlite3")
+    try:
+        return [row[0] for row in connection.execute("SELECT state FROM submissions")]
+    finally:
+        connection.close()
+
+
+def test_wrong_token_wrong_code_replays_and_a_revoked_courier_are_refused(
+    site: Site, tmp_path: Path
+) -> None:
+    submit(site)
+    courier = site.add_courier("carol", tmp_path)
+    name, _, token = courier.credential.rpartition(":")
+    other_token = ("A" if token[0] != "A" else "B") + token[1:]
+    pickup = contract.PICKUP_PATH
+    for credential in (f"{name}:{other_token}", f"nobody:{token}", token, ""):
+        status, body = site.request("GET", pickup, courier.headers(courier.fresh_code(), credential))
+        assert status == 401, (credential, body)
+        courier.last_step = None  # a refused token uses up no code
+    assert site.request("GET", pickup, courier.headers(courier.wrong_code()))[0] == 401
+    assert site.request("GET", pickup, courier.headers(""))[0] == 401
+    assert submission_states(site) == ["published"], "a refusal changed nothing"
+
+    code = courier.fresh_code()
+    status, bundle = site.request("GET", pickup, courier.headers(code))
+    assert status == 200 and bundle.startswith(b"manifest.json")
+    # The very same request again (a recorded one, replayed), and the same code with
+    # another request: both refused, since that time step was used.
+    replayed = site.request("GET", pickup, courier.headers(code))
+    assert replayed[0] == 401 and b"used already" in replayed[1]
+    status, _ = site.request("POST", contract.REPLIES_PATH, courier.headers(code), body=b"x")
+    assert status == 401
+    # An earlier step's code after a later one was used is refused too.
+    earlier = courier.totp.at(int(time.time()) - contract.TOTP_STEP_SECONDS)
+    assert site.request("GET", pickup, courier.headers(earlier))[0] == 401
+
+    haven("intake", "courier", "remove", "carol", "--data-dir", str(site.data_dir))
+    assert "carol" not in haven("intake", "courier", "list", "--data-dir", str(site.data_dir))
+    status, body = site.request("GET", pickup, courier.headers(courier.fresh_code()))
+    assert status == 401, body
+    refused = haven_fails("review", "courier", "--url", site.url, "--token-file",
+                          str(courier.token_file), "--totp-secret-file", str(courier.secret_file),
+                          "--out", str(tmp_path / "never.tar"))
+    assert "intake refused (401)" in refused
+    assert not (tmp_path / "never.tar").exists()
+
+    # The trail holds what the right token did (and tried), by day; nothing of the client.
+    actions = [use[2] for use in site.uses()]
+    assert actions == ["refused", "refused", "pickup", "refused", "refused", "refused"]
+    log = haven("intake", "courier", "log", "--data-dir", str(site.data_dir))
+    assert "carol pickup: bundle" in log
+
+
+def test_past_the_ceiling_a_courier_gets_429(site: Site, tmp_path: Path) -> None:
+    courier = site.add_courier("dave", tmp_path)
+    for _ in range(PER_COURIER):
+        assert site.request("GET", contract.PICKUP_PATH, courier.headers(courier.wrong_code()))[0] == 401
+    status, body = site.request("GET", contract.PICKUP_PATH, courier.headers(courier.fresh_code()))
+    assert status == 429 and b"too many attempts by courier dave" in body
+    # The ceiling is the courier's own: another courier still gets in.
+    other = site.add_courier("erin", tmp_path)
+    assert site.request("GET", contract.PICKUP_PATH, other.headers(other.fresh_code()))[0] == 204
+
+
+def test_nothing_of_the_client_is_logged_or_stored(site: Site, tmp_path: Path) -> None:
+    submit(site)
+    courier = site.add_courier("frank", tmp_path)
+    agent = "CourierAgent-9c1d/1.0"
+    headers = {**courier.headers(courier.fresh_code()), "User-Agent": agent,
+               "X-Forwarded-For": "203.0.113.77"}
+    assert site.request("GET", contract.PICKUP_PATH, headers)[0] == 200
+    headers = {**courier.headers(courier.wrong_code()), "User-Agent": agent}
+    assert site.request("GET", contract.PICKUP_PATH, headers)[0] == 401
+    haven("review", "courier", "--url", site.url, "--token-file", str(courier.token_file),
+          "--out", str(tmp_path / "b.tar"), input=courier.fresh_code() + "\n")
+    traces = [site.served.log, *(p for p in site.data_dir.rglob("*") if p.is_file())]
+    for path in traces:
+        data = path.read_bytes()
+        for needle in (b"127.0.0.1", b"203.0.113.77", agent.encode(), b"Python-urllib",
+                       courier.credential.encode()):
+            assert needle not in data, (path, needle)
+    assert not list(site.data_dir.glob(".courier-*")), "no bundle left behind"
+
+
+def test_the_endpoint_is_off_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = demo_layout(tmp_path, monkeypatch)
+    for served in serve(demo / "data", tmp_path):
+        site = Site(served, demo)
+        courier = site.add_courier("gina", tmp_path)
+        for method, path in (("GET", contract.PICKUP_PATH), ("POST", contract.REPLIES_PATH)):
+            status, body = site.request(method, path, courier.headers(courier.fresh_code()))
+            assert status == 404, body
+            # The same page as any unknown path: nothing says a courier could be here.
+            assert body == site.request("GET", "/no-such-page", {})[1]
+        assert site.uses() == []
