@@ -264,7 +264,8 @@ def test_wrong_token_wrong_code_replays_and_a_revoked_courier_are_refused(
     other_token = ("A" if token[0] != "A" else "B") + token[1:]
     pickup = contract.PICKUP_PATH
     for credential in (f"{name}:{other_token}", f"nobody:{token}", token, ""):
-        status, body = site.request("GET", pickup, courier.headers(courier.fresh_code(), credential))
+        sent = courier.headers(courier.fresh_code(), credential)
+        status, body = site.request("GET", pickup, sent)
         assert status == 401, (credential, body)
         courier.last_step = None  # a refused token uses up no code
     assert site.request("GET", pickup, courier.headers(courier.wrong_code()))[0] == 401
@@ -304,7 +305,8 @@ def test_wrong_token_wrong_code_replays_and_a_revoked_courier_are_refused(
 def test_past_the_ceiling_a_courier_gets_429(site: Site, tmp_path: Path) -> None:
     courier = site.add_courier("dave", tmp_path)
     for _ in range(PER_COURIER):
-        assert site.request("GET", contract.PICKUP_PATH, courier.headers(courier.wrong_code()))[0] == 401
+        wrong = courier.headers(courier.wrong_code())
+        assert site.request("GET", contract.PICKUP_PATH, wrong)[0] == 401
     status, body = site.request("GET", contract.PICKUP_PATH, courier.headers(courier.fresh_code()))
     assert status == 429 and b"too many attempts by courier dave" in body
     # The ceiling is the courier's own: another courier still gets in.
