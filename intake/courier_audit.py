@@ -16,6 +16,7 @@ from intake.models import CourierUse
 PICKUP = "pickup"
 REPLIES = "replies"
 REFUSED = "refused"
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

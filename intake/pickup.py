@@ -79,11 +79,14 @@ def write_pickup_bundle(
     today: date,
     signing_key: SigningKey,
     again: Sequence[str] = (),
+    mark: bool = True,
 ) -> int:
     """Write every published submission into a new signed bundle at `out`; return how many.
 
     With `again`, the bundle holds exactly those submissions instead, picked up or
     skipped before: review could not import them, and the operator sends them again.
+    With `mark=False` the caller marks them (mark_picked_up) once the bundle was
+    delivered: the courier endpoint, whose download may be cut short.
     """
     submissions, files = _again(engine, again) if again else _published(engine)
     if not submissions:
@@ -121,7 +124,8 @@ def write_pickup_bundle(
         raise PickupError(f"cannot write {out}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    _mark_picked_up(engine, [s.id for s in submissions], today=today)
+    if mark:
+        mark_picked_up(engine, [s.id for s in submissions], today=today)
     return len(submissions)
 
 
@@ -234,7 +238,8 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
     tar.addfile(info, fileobj)
 
 
-def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
+def mark_picked_up(engine: Engine, ids: Sequence[str], *, today: date) -> None:
+    """Mark the submissions of a delivered bundle picked up (published ones, or sent again)."""
     # A submission sent again counts as picked up from today: its retention restarts,
     # so it is still on intake if this bundle fails to import as well.
     with writing(engine) as connection:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -141,6 +142,16 @@ class Site:
             connection.close()
 
 
+def wait_for_pickups(site: Site, count: int) -> None:
+    """Wait until `count` bundles were marked picked up: intake marks a bundle once its last
+    byte is sent, which is a moment after the courier has it all."""
+    site.served.server.wait_until(
+        lambda: sum(use[2] == "pickup" and use[3] != "nothing new" for use in site.uses())
+        >= count,
+        failure=f"intake did not record {count} pickup(s)",
+    )
+
+
 def submit(site: Site, narrative: str = CANARY) -> None:
     reporter = Reporter(site.served.port)
     status, page = reporter.submit(
@@ -189,6 +200,7 @@ def test_a_bundle_fetched_by_courier_imports_and_replies_uploaded_by_courier_loa
                     "--out", str(bundle))
     courier.used_secret_file()
     assert f"Wrote {bundle}" in fetched
+    wait_for_pickups(site, 1)
     assert CANARY.encode() not in bundle.read_bytes()
     imported = haven("review", "import", str(bundle), "--workspace", str(site.demo / "review"))
     assert "1 new submissions" in imported
@@ -235,6 +247,7 @@ def test_nothing_new_is_204_and_again_sends_a_submission_a_second_time(
     haven("review", "courier", "--url", site.url, "--token-file", str(courier.token_file),
           "--out", str(first), input=courier.fresh_code() + "\n")
     (submission_id,) = set(re.findall(rb"submissions/([0-9a-f]{32})/", first.read_bytes()))
+    wait_for_pickups(site, 1)
     # Review could not import it: the operator's `--again`, through another courier.
     other = site.add_courier("bob-2", tmp_path)
     again = tmp_path / "again.tar"
@@ -242,6 +255,7 @@ def test_nothing_new_is_204_and_again_sends_a_submission_a_second_time(
           "--totp-secret-file", str(other.secret_file), "--out", str(again),
           "--again", submission_id.decode())
     assert b"submissions/" + submission_id + b"/report.age" in again.read_bytes()
+    wait_for_pickups(site, 2)
     assert site.uses()[0][2:] == ("pickup", "nothing new")
     assert site.uses()[-1][0] == "bob-2"
     assert site.uses()[-1][3].endswith(f"sent again: {submission_id.decode()}")
@@ -275,6 +289,7 @@ def test_wrong_token_wrong_code_replays_and_a_revoked_courier_are_refused(
     code = courier.fresh_code()
     status, bundle = site.request("GET", pickup, courier.headers(code))
     assert status == 200 and bundle.startswith(b"manifest.json")
+    wait_for_pickups(site, 1)
     # The very same request again (a recorded one, replayed), and the same code with
     # another request: both refused, since that time step was used.
     replayed = site.request("GET", pickup, courier.headers(code))
@@ -345,3 +360,41 @@ def test_the_endpoint_is_off_by_default(tmp_path: Path, monkeypatch: pytest.Monk
             # The same page as any unknown path: nothing says a courier could be here.
             assert body == site.request("GET", "/no-such-page", {})[1]
         assert site.uses() == []
+
+
+def test_a_download_cut_short_marks_nothing_picked_up(site: Site, tmp_path: Path) -> None:
+    # Larger than any loopback socket buffer, so the server is still sending when the
+    # courier hangs up (a Tor circuit dropping).
+    reporter = Reporter(site.served.port)
+    status, page = reporter.submit(
+        multipart.body(
+            [
+                multipart.field("csrf_token", reporter.token),
+                multipart.field("narrative", CANARY),
+                multipart.file_part(b"video.bin", bytes(32 << 20)),
+            ]
+        )
+    )
+    assert status == 200, page
+    courier = site.add_courier("henry", tmp_path)
+    with socket.create_connection(("127.0.0.1", site.served.port), timeout=WAIT_SECONDS) as raw:
+        credential = f"{contract.CREDENTIAL_HEADER}: {courier.credential}"
+        code = f"{contract.TOTP_HEADER}: {courier.fresh_code()}"
+        raw.sendall(
+            f"GET {contract.PICKUP_PATH} HTTP/1.1\r\nHost: x\r\n{credential}\r\n{code}\r\n\r\n"
+            .encode()
+        )
+        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+    site.served.server.wait_until(
+        lambda: any(use[2] == "interrupted" for use in site.uses()),
+        failure="the server did not notice the courier hang up",
+    )
+    assert submission_states(site) == ["published"]
+    assert [use[2] for use in site.uses()] == ["interrupted"]
+    # The next fetch brings the same submission, whole.
+    bundle = tmp_path / "bundle.tar"
+    haven("review", "courier", "--url", site.url, "--token-file", str(courier.token_file),
+          "--out", str(bundle), input=courier.fresh_code() + "\n")
+    assert bundle.stat().st_size > 32 << 20
+    wait_for_pickups(site, 1)
+    assert submission_states(site) == ["picked_up"]
