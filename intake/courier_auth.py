@@ -30,16 +30,7 @@ from intake.courier_credentials import (
     use_step,
 )
 from intake.derivation_gate import AttemptCeiling, DerivationGate
-from intake.errors import CourierBusy, IntakeError
-
-
-class CourierRefused(IntakeError):
-    """The credential or the TOTP code is wrong, or the code was used already."""
-
-    def __init__(self, message: str, *, courier: str | None = None) -> None:
-        super().__init__(message)
-        # Set once the token was right: only then is the refusal the courier's to audit.
-        self.courier = courier
+from intake.errors import CourierBusy, CourierRefused
 
 
 @dataclass

@@ -27,8 +27,14 @@ from sqlalchemy import Engine
 from contracts import courier as contract
 from contracts.pickup import MANIFEST_NAME
 from intake.courier_audit import INTERRUPTED, PICKUP, REFUSED, REPLIES, record_use
-from intake.courier_auth import CourierAuthenticator, CourierCeilings, CourierRefused
-from intake.errors import CourierBusy, PickupError, PickupKeyError, ReplyBundleRefused
+from intake.courier_auth import CourierAuthenticator, CourierCeilings
+from intake.errors import (
+    CourierBusy,
+    CourierRefused,
+    PickupError,
+    PickupKeyError,
+    ReplyBundleRefused,
+)
 from intake.pickup import mark_picked_up, write_pickup_bundle
 from intake.pickup_key import load_pickup_signing_key
 from intake.reply_loading import MAX_BUNDLE_BYTES, load_reply_bundle
