@@ -13,6 +13,7 @@ from intake.capability import CapabilityIssuer, capability_key
 from intake.checkback_forms import follow_up_form_class
 from intake.checkback_views import checkback_blueprint
 from intake.config import IntakeConfig, load_config
+from intake.courier_views import install_courier
 from intake.days import Today, utc_today
 from intake.db import make_engine
 from intake.derivation_gate import DerivationGate, default_slots
@@ -69,25 +70,26 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     )
     app.jinja_env.filters["receipt_rows"] = receipt_rows
     install_language_chooser(app, secure_cookie=not config.plain_http)
-    attach_state(
-        app,
-        IntakeState(
-            config=config,
-            engine=engine,
-            report_form=report_form_class(max_text_chars=config.max_text_chars),
-            follow_up_form=follow_up_form_class(max_text_chars=config.max_text_chars),
-            today=today,
-            gate=DerivationGate(
-                slots=default_slots(), checkbacks_per_minute=config.checkbacks_per_minute
-            ),
-            # Every worker and node sharing the data directory derives the same key.
-            capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
-            leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds),
+    state = IntakeState(
+        config=config,
+        engine=engine,
+        report_form=report_form_class(max_text_chars=config.max_text_chars),
+        follow_up_form=follow_up_form_class(max_text_chars=config.max_text_chars),
+        today=today,
+        gate=DerivationGate(
+            slots=default_slots(), checkbacks_per_minute=config.checkbacks_per_minute
         ),
+        # Every worker and node sharing the data directory derives the same key.
+        capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
+        leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds),
     )
+    attach_state(app, state)
     install_upload_slots(app, config.max_concurrent_uploads)
     app.register_blueprint(blueprint)
     app.register_blueprint(checkback_blueprint)
+    if config.courier:
+        # Off by default: when off, its paths are unknown ones (404), not refusals.
+        install_courier(app, state)
     register_error_pages(
         app,
         max_upload_bytes=config.max_upload_bytes,

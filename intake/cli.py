@@ -299,3 +299,64 @@ def _existing_dir(data_dir: Path) -> Path:
     if not data_dir.is_dir():
         raise click.ClickException(f"{data_dir} is not a directory")
     return data_dir
+
+
+@intake_group.group("courier", cls=_IntakeGroup)
+def courier_group() -> None:
+    """Couriers: fetch pickup bundles and upload reply bundles over HTTP (HAVEN_COURIER=1)."""
+
+
+@courier_group.command("add")
+@DATA_DIR
+@click.argument("name")
+def courier_add_command(data_dir: Path, name: str) -> None:
+    """Create courier NAME; print its credential and TOTP secret, once."""
+    from intake.courier_credentials import add_courier
+
+    config = _config(data_dir)
+    new = add_courier(
+        make_engine(config.database_url), name, secret_key=config.secret_key, today=utc_today()
+    )
+    click.echo(f"Courier {new.name} added. Hand these to its reviewer, once, off this server:")
+    click.echo(f"credential (for --token-file): {new.credential}")
+    click.echo(f"TOTP secret (for an authenticator app or --totp-secret-file): {new.totp_uri}")
+    click.echo("Intake keeps only a hash of the credential: it cannot be shown again.")
+    if not config.courier:
+        click.echo("The courier endpoint is off: set HAVEN_COURIER=1 for `serve` to offer it.")
+
+
+@courier_group.command("list")
+@DATA_DIR
+def courier_list_command(data_dir: Path) -> None:
+    """List the couriers and the day each was added."""
+    from intake.courier_credentials import list_couriers
+
+    config = _config(data_dir)
+    couriers = list_couriers(make_engine(config.database_url))
+    if not couriers:
+        click.echo("No couriers.")
+    for entry in couriers:
+        click.echo(f"{entry.name} added {entry.added_day.isoformat()}")
+
+
+@courier_group.command("remove")
+@DATA_DIR
+@click.argument("name")
+def courier_remove_command(data_dir: Path, name: str) -> None:
+    """Revoke courier NAME: its next request is refused."""
+    from intake.courier_credentials import remove_courier
+
+    config = _config(data_dir)
+    remove_courier(make_engine(config.database_url), name)
+    click.echo(f"Courier {name} removed; its trail stays (`haven intake courier log`).")
+
+
+@courier_group.command("log")
+@DATA_DIR
+def courier_log_command(data_dir: Path) -> None:
+    """Show the trail of courier use: day, courier, what was fetched or loaded."""
+    from intake.courier_audit import courier_uses
+
+    config = _config(data_dir)
+    for entry in courier_uses(make_engine(config.database_url)):
+        click.echo(entry.line())

@@ -55,6 +55,12 @@ class IntakeConfig:
     # Uploads one process receives at once; more are answered "busy, try again".
     # `haven intake serve` keeps it below its thread count (intake/serve.py).
     max_concurrent_uploads: int = 128
+    # The courier endpoint (intake/courier_views.py): off unless the operator turns it
+    # on; when off its routes do not exist. Attempts each process accepts in any
+    # minute, per courier and from all of them, before answering 429 without Argon2.
+    courier: bool = False
+    courier_attempts_per_minute: int = 6
+    courier_total_per_minute: int = 30
 
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
@@ -193,4 +199,7 @@ _SETTINGS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "min_upload_bytes_per_second": ("HAVEN_MIN_UPLOAD_BYTES_PER_SECOND", _positive_int),
     "upload_rate_window_seconds": ("HAVEN_UPLOAD_RATE_WINDOW_SECONDS", _positive_int),
     "max_concurrent_uploads": ("HAVEN_MAX_CONCURRENT_UPLOADS", _positive_int),
+    "courier": ("HAVEN_COURIER", _flag),
+    "courier_attempts_per_minute": ("HAVEN_COURIER_ATTEMPTS_PER_MINUTE", _positive_int),
+    "courier_total_per_minute": ("HAVEN_COURIER_TOTAL_PER_MINUTE", _positive_int),
 }

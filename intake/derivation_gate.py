@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from intake.errors import CheckBackBusy, DerivationsBusy
+from intake.errors import CheckBackBusy, CourierBusy, DerivationsBusy, IntakeError
 
 WINDOW_SECONDS = 60.0
 # How long a check-back waits for a free slot before it is told to come back.
@@ -83,11 +83,26 @@ class DerivationGate:
         """Hold a slot for a check-back's derivation, or raise CheckBackBusy."""
         if not self._ceiling.admit():
             raise CheckBackBusy("too many check-backs in the last minute")
+        with self._rationed(CheckBackBusy):
+            yield
+
+    @contextmanager
+    def for_courier(self) -> Iterator[None]:
+        """Hold a slot for a courier token's derivation, or raise CourierBusy.
+
+        Couriers share the check-back slots, so they too leave submissions their own;
+        their attempts are counted by the courier endpoint's own ceilings.
+        """
+        with self._rationed(CourierBusy):
+            yield
+
+    @contextmanager
+    def _rationed(self, busy: type[IntakeError]) -> Iterator[None]:
         if not self._checkbacks.acquire(timeout=self._wait):
-            raise CheckBackBusy("every check-back slot is taken")
+            raise busy("every check-back slot is taken")
         try:
             if not self._all.acquire(timeout=self._wait):
-                raise CheckBackBusy("every derivation slot is taken")
+                raise busy("every derivation slot is taken")
             try:
                 yield
             finally:

@@ -119,3 +119,20 @@ class MalformedUpload(UploadRefused):
 
 class CsrfRefused(UploadRefused):
     """The CSRF token is missing, invalid, or came after a file."""
+
+
+class CourierError(IntakeError):
+    """A courier cannot be added or removed as asked, or its stored secret cannot be opened."""
+
+
+class CourierBusy(IntakeError):
+    """Too many courier attempts in the last minute, or every derivation slot is taken."""
+
+
+class CourierRefused(IntakeError):
+    """A courier's credential or TOTP code is wrong, or the code was used already."""
+
+    def __init__(self, message: str, *, courier: str | None = None) -> None:
+        super().__init__(message)
+        # Set once the token was right: only then is the refusal the courier's to audit.
+        self.courier = courier

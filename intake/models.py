@@ -51,7 +51,7 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     # SQLite would otherwise number the rows 1, 2, 3... in a hidden rowid: the
-    # order reports arrived in (migration 0003).
+    # order reports arrived in (migration 0003_write_path).
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -149,3 +149,35 @@ class LoadedReplyBundle(Base):
     __tablename__ = "loaded_reply_bundles"
 
     bundle_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Courier(Base):
+    """A reviewer's courier (`haven intake courier add`): how its requests are authenticated.
+
+    The token is kept only as an Argon2id hash. The TOTP secret must be usable by
+    the server, so it is sealed with a key derived from the data directory's
+    secret key (intake/courier_credentials.py): the database or a backup of it
+    alone does not give it away; the server whole does.
+    """
+
+    __tablename__ = "couriers"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(Text)
+    sealed_totp_secret: Mapped[str] = mapped_column(Text)
+    # The last TOTP time step accepted: a code (and so a whole request) is used once.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    added_day: Mapped[date] = mapped_column(Date)
+
+
+class CourierUse(Base):
+    """One use of the courier endpoint: which courier, which day, what; nothing of the client."""
+
+    __tablename__ = "courier_uses"
+
+    row: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # Not a foreign key: the trail outlives a courier's removal.
+    courier: Mapped[str] = mapped_column(String(40), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)

@@ -108,6 +108,7 @@ def write_pickup_bundle(
     signing_key: SigningKey,
     again: Sequence[str] = (),
     urgent_only: bool = False,
+    mark: bool = True,
 ) -> PickedUp:
     """Write every published submission into a new signed bundle at `out`; say how many.
 
@@ -115,6 +116,8 @@ def write_pickup_bundle(
     holds only those, for a quick run to review while the others wait. With
     `again`, the bundle holds exactly those submissions instead, picked up or
     skipped before: review could not import them, and the operator sends them again.
+    With `mark=False` the caller marks them (mark_picked_up) once the bundle was
+    delivered: the courier endpoint, whose download may be cut short.
     """
     if again:
         submissions, files = _again(engine, again)
@@ -156,7 +159,8 @@ def write_pickup_bundle(
         raise PickupError(f"cannot write {out}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    _mark_picked_up(engine, [s.id for s in submissions], today=today)
+    if mark:
+        mark_picked_up(engine, [s.id for s in submissions], today=today)
     return PickedUp(submissions=len(submissions), urgent=urgent)
 
 
@@ -279,7 +283,8 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
     tar.addfile(info, fileobj)
 
 
-def _mark_picked_up(engine: Engine, ids: list[str], *, today: date) -> None:
+def mark_picked_up(engine: Engine, ids: Sequence[str], *, today: date) -> None:
+    """Mark the submissions of a delivered bundle picked up (published ones, or sent again)."""
     # A submission sent again counts as picked up from today: its retention restarts,
     # so it is still on intake if this bundle fails to import as well. Its urgency is
     # forgotten: review reads it from the encrypted document, and a seized server

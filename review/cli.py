@@ -1,6 +1,6 @@
 """`haven review`: init, reviewers (add, remove, signing-key), intake keys (trust, list,
 distrust), import, remove, cases, reply, replies, check, serve, audit verify,
-export and verify (evidence packages)."""
+export and verify (evidence packages), courier."""
 
 from __future__ import annotations
 
@@ -320,6 +320,69 @@ def check(workspace_dir: Path, heads_file: Path | None) -> None:
     click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
     if errors:
         raise SystemExit(1)
+
+
+@review_group.command("courier")
+@click.option("--url", required=True, help="Intake's address (an onion URL under torsocks).")
+@click.option("--token-file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The courier credential `haven intake courier add` printed (NAME:TOKEN).")
+@click.option("--totp-secret-file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The TOTP secret (otpauth:// URI); without it, the current code is asked for.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Fetch a pickup bundle to this new file.")
+@click.option("--again", multiple=True, metavar="ID",
+              help="With --out: fetch this submission (picked up before) again; repeat for more.")
+@click.option("--upload", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Send this reply bundle (haven review replies --out) to intake.")
+def courier(url: str, token_file: Path, totp_secret_file: Path | None, out: Path | None,
+            again: tuple[str, ...], upload: Path | None) -> None:
+    """On the online transfer machine: fetch a pickup bundle (--out) or upload replies (--upload).
+
+    Nothing is verified here: `haven review import` checks the bundle's signature on
+    the offline machine, and intake checks the reply bundle's.
+    """
+    from review.courier import (
+        CourierLogin,
+        code_from_secret_file,
+        fetch_bundle,
+        read_credential,
+        upload_replies,
+    )
+
+    if (out is None) == (upload is None):
+        raise click.UsageError("give --out (to fetch) or --upload (to send), one of them")
+    if again and out is None:
+        raise click.UsageError("--again goes with --out")
+    credential = read_credential(token_file)
+    code = (code_from_secret_file(totp_secret_file) if totp_secret_file is not None
+            else click.prompt("Current TOTP code", type=str).strip())
+    login = CourierLogin(credential=credential, code=code)
+    if upload is not None:
+        uploaded = upload_replies(url, login, upload)
+        if uploaded.already_loaded:
+            click.echo(f"Intake had loaded bundle {uploaded.bundle_id} before; nothing changed.")
+        else:
+            click.echo(f"Intake loaded {uploaded.replies} reply(ies) of bundle "
+                       f"{uploaded.bundle_id}.")
+        return
+    assert out is not None
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("Fetching", total=None)
+
+        def advance(count: int, total: int | None) -> None:
+            progress.update(task, advance=count, total=total)
+
+        fetched = fetch_bundle(url, login, out, again=again, progress=advance)
+    if not fetched:
+        click.echo("Intake has nothing new to pick up; no bundle written.")
+        return
+    click.echo(f"Wrote {out}. Carry it to the offline machine: `haven review import` "
+               "verifies it there.")
 
 
 identity_option = click.option(

@@ -33,3 +33,7 @@ class ReviewerError(ReviewError):
 
 class ReplyError(ReviewError):
     """A reply that cannot be written, or a reply bundle that cannot be written, as asked."""
+
+
+class CourierError(ReviewError):
+    """The courier could not fetch or upload a bundle; intake's own reason, when it gave one."""

@@ -247,7 +247,7 @@ def test_the_bundle_is_durable_before_submissions_are_marked(
 ) -> None:
     submit(client, "durable", files=1)
     events: list[tuple[str, int]] = []
-    real_fsync, real_mark = os.fsync, intake.pickup._mark_picked_up
+    real_fsync, real_mark = os.fsync, intake.pickup.mark_picked_up
 
     def spy_fsync(fd: int) -> None:
         status = os.fstat(fd)
@@ -259,7 +259,7 @@ def test_the_bundle_is_durable_before_submissions_are_marked(
         real_mark(*args, **kwargs)
 
     monkeypatch.setattr(os, "fsync", spy_fsync)
-    monkeypatch.setattr(intake.pickup, "_mark_picked_up", spy_mark)
+    monkeypatch.setattr(intake.pickup, "mark_picked_up", spy_mark)
     bundle = tmp_path / "bundle.tar"
     pickup(app, bundle)
     # The whole archive (end-of-archive blocks included) is synced, then its name, then marked.

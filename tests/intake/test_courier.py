@@ -1,0 +1,140 @@
+"""The courier endpoint in the test client: ceilings before Argon2, sealed secrets, refusals."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import tarfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+import intake.courier_auth
+from contracts import courier as contract
+from intake import create_app
+from intake.config import IntakeConfig, load_config
+from intake.courier_audit import courier_uses
+from intake.courier_credentials import NewCourier, add_courier, find_courier
+from intake.errors import ConfigError, CourierError
+from tests.intake.headers import SECURITY_HEADERS
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture
+def courier_app(config: IntakeConfig) -> Iterator[Flask]:
+    app = create_app(
+        dataclasses.replace(
+            config, courier=True, courier_attempts_per_minute=100, courier_total_per_minute=5
+        )
+    )
+    yield app
+    app.extensions["haven_intake"].engine.dispose()
+
+
+def new_courier(app: Flask, name: str) -> NewCourier:
+    state = app.extensions["haven_intake"]
+    return add_courier(state.engine, name, secret_key=state.config.secret_key, today=TODAY)
+
+
+def headers(courier: NewCourier, code: str | None = None) -> dict[str, str]:
+    totp = pyotp.parse_uri(courier.totp_uri)
+    return {
+        contract.CREDENTIAL_HEADER: courier.credential,
+        contract.TOTP_HEADER: code if code is not None else totp.now(),
+    }
+
+
+def test_the_setting_is_off_unless_given(data_dir: Path) -> None:
+    environ = {"HAVEN_DATA_DIR": str(data_dir)}
+    assert load_config(environ).courier is False
+    assert load_config({**environ, "HAVEN_COURIER": "1"}).courier is True
+    with pytest.raises(ConfigError, match="HAVEN_COURIER must be 0 or 1"):
+        load_config({**environ, "HAVEN_COURIER": "yes"})
+
+
+def test_past_the_total_ceiling_no_argon2_runs(
+    courier_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified: list[str] = []
+    real = intake.courier_auth.token_matches
+
+    def counting(stored: object, token: str) -> bool:
+        verified.append(token)
+        return real(stored, token)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake.courier_auth, "token_matches", counting)
+    client = courier_app.test_client()
+    couriers = [new_courier(courier_app, f"c{number}") for number in range(6)]
+    # Five attempts a minute from all couriers together, whoever sends them.
+    for courier in couriers[:5]:
+        answer = client.get(contract.PICKUP_PATH, headers=headers(courier, "000000"))
+        assert answer.status_code == 401
+    answer = client.get(contract.PICKUP_PATH, headers=headers(couriers[5]))
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "60"
+    assert answer.get_json() == {"error": "too many courier attempts in the last minute"}
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.headers[name] == value
+    assert len(verified) == 5, "the refused attempt ran no Argon2"
+
+
+def test_the_totp_secret_is_sealed_in_the_database(courier_app: Flask, data_dir: Path) -> None:
+    courier = new_courier(courier_app, "sealed")
+    secret = pyotp.parse_uri(courier.totp_uri).secret
+    token = courier.credential.rpartition(":")[2]
+    database = (data_dir / "intake.sqlite3").read_bytes()
+    assert secret.encode() not in database
+    assert base64.b32decode(secret) not in database
+    assert token.encode() not in database
+    state = courier_app.extensions["haven_intake"]
+    stored = find_courier(state.engine, "sealed")
+    assert stored is not None and stored.token_hash.startswith("$argon2id$")
+    # Under another instance's secret key the sealed secret opens to nothing.
+    with pytest.raises(CourierError, match="sealed under another secret key"):
+        intake.courier_auth.accepted_step(stored, "123456", secret_key=b"another" * 5)
+
+
+def test_names_are_checked_and_unique(courier_app: Flask) -> None:
+    new_courier(courier_app, "once")
+    with pytest.raises(CourierError, match="exists already"):
+        new_courier(courier_app, "once")
+    for bad in ("", "Upper", "has space", "a:b", "x" * 41):
+        with pytest.raises(CourierError, match="courier name"):
+            new_courier(courier_app, bad)
+
+
+def test_a_refused_reply_bundle_is_422_audited_and_changes_nothing(courier_app: Flask) -> None:
+    courier = new_courier(courier_app, "uploader")
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("not-a-manifest")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"{}"))
+    client: FlaskClient = courier_app.test_client()
+    answer = client.post(contract.REPLIES_PATH, data=raw.getvalue(), headers=headers(courier))
+    assert answer.status_code == 422
+    assert "does not start with manifest.json" in answer.get_json()["error"]
+    engine = courier_app.extensions["haven_intake"].engine
+    (use,) = courier_uses(engine)
+    assert (use.courier, use.action) == ("uploader", "refused")
+    assert not list(courier_app.extensions["haven_intake"].config.data_dir.glob(".courier-*"))
+
+
+def test_an_oversized_reply_bundle_is_refused_before_it_is_read(courier_app: Flask) -> None:
+    courier = new_courier(courier_app, "big")
+    client = courier_app.test_client()
+    answer = client.post(
+        contract.REPLIES_PATH,
+        headers=headers(courier),
+        input_stream=io.BytesIO(b""),
+        environ_overrides={"CONTENT_LENGTH": str(1 << 40)},
+    )
+    assert answer.status_code == 413
+    assert "a reply bundle is at most" in answer.get_json()["error"]
