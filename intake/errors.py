@@ -59,6 +59,10 @@ class CapabilityRefused(IntakeError):
     """A check-back capability is missing, forged, expired, or for another case."""
 
 
+class SealRefused(IntakeError):
+    """A sealed receipt code is malformed, forged, altered or expired (intake/receipt_seal.py)."""
+
+
 class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from intake.errors import SealRefused
+
 # Long enough to read the page and look for a pen; short enough that a sealed copy
 # left somewhere is soon worthless even to someone holding the server's key.
 SEAL_SECONDS = 60 * 60
@@ -37,10 +39,6 @@ _PREFIX = "r1"
 _NONCE_BYTES = 12
 # A receipt code is a few dozen ASCII characters; anything much longer is not ours.
 _MAX_SEALED_CHARS = 400
-
-
-class SealRefused(Exception):
-    """The sealed receipt is malformed, forged, altered or expired."""
 
 
 def seal_key(secret_key: bytes) -> bytes:

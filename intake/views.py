@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from intake.error_pages import drain_request_body
-from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
+from intake.errors import CsrfRefused, MalformedUpload, SealRefused, UploadTooLarge
 from intake.forms import ATTACHMENTS_FIELD
 from intake.i18n import LANGUAGE_COOKIE
 from intake.incoming import IncomingSubmission
 from intake.language_choice import remember_language, show_in_language
 from intake.one_time import forget_csrf_token, forget_session
-from intake.receipt_seal import ReceiptSealer, SealRefused, seal_key
+from intake.receipt_seal import ReceiptSealer, seal_key
 from intake.report_page import mark_cut_fields, render_report_form
 from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
 from intake.state import IntakeState, intake_state
@@ -27,6 +28,9 @@ blueprint = Blueprint("intake", __name__)
 LANGUAGE_FIELD = "lang"
 # The receipt page's language form carries the code sealed in this field.
 SEALED_FIELD = "receipt"
+# The one-time cookie carrying the sealed code across the redirect to the receipt.
+RECEIPT_COOKIE = "haven_receipt"
+RECEIPT_PATH = "/receipt"
 FORM_ENCODING = "application/x-www-form-urlencoded"
 # The browser may drop cookies and storage of this origin; no-store left no cache.
 CLEAR_SITE_DATA = '"cookies", "storage"'
@@ -69,7 +73,7 @@ def report_form() -> ResponseReturnValue:
 
 @blueprint.post("/report")
 def submit_report() -> ResponseReturnValue:
-    """Receive, encrypt and publish a report; show its receipt code once."""
+    """Receive, encrypt and publish a report; redirect to its receipt code, shown once."""
     state = intake_state()
     # Whatever goes wrong, or if the form comes back for correction, leaving this
     # block unpublished deletes everything of the submission that was staged.
@@ -101,7 +105,7 @@ def submit_report() -> ResponseReturnValue:
             receipt_cost=state.config.receipt_cost,
             gate=state.gate,
         )
-    return _receipt_page(state, code)
+    return _to_receipt(state, code)
 
 
 @blueprint.post("/report/language")
@@ -122,6 +126,24 @@ def report_in_language() -> ResponseReturnValue:
     return page
 
 
+@blueprint.get("/receipt")
+def receipt() -> ResponseReturnValue:
+    """The receipt code, shown once: the redirect after the report brought it, sealed."""
+    state = intake_state()
+    try:
+        code = _sealer(state).open(request.cookies.get(RECEIPT_COOKIE, ""))
+    except SealRefused:
+        page = make_response(render_template("intake/receipt_gone.html"), 410)
+    else:
+        page = make_response(render_template(
+            "intake/receipt.html", code=code, sealed=_sealer(state).seal(code),
+            csrf=generate_csrf(),
+        ))  # fmt: skip
+    # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
+    page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
+    return page
+
+
 @blueprint.post("/receipt/language")
 def receipt_in_language() -> ResponseReturnValue:
     """The same receipt code again, in the language a button of the receipt page asked for."""
@@ -130,23 +152,33 @@ def receipt_in_language() -> ResponseReturnValue:
     try:
         code = _sealer(state).open(fields.get(SEALED_FIELD, ""))
     except SealRefused:
-        forget_csrf_token()
         return render_template("intake/receipt_gone.html"), 410
-    chosen = fields.get(LANGUAGE_FIELD, "")
-    show_in_language(chosen)
-    page = make_response(_receipt_page(state, code))
-    remember_language(page, chosen, secure_cookie=_secure(state))
-    return page
+    response = _to_receipt(state, code)
+    remember_language(response, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
+    return response
 
 
-def _receipt_page(state: IntakeState, code: str) -> str:
-    # Answered once: sent again from the tab's history, the POST that led here is
-    # refused like a forged one, so it can neither send the report twice nor show
-    # the code to whoever holds the phone next (intake/one_time.py).
+def _to_receipt(state: IntakeState, code: str) -> Response:
+    """Redirect to the receipt page, the code carried in a sealed one-time cookie.
+
+    POST/redirect/GET: Chromium keeps a POST's body with its history entry and
+    writes it into the profile's session restore files, every answer in it. A 303
+    turns the entry into a GET of /receipt without a body. The code crosses the
+    redirect sealed (intake/receipt_seal.py) in a cookie limited to /receipt that
+    lives for this browser session at most and is deleted by the page it opens.
+    """
+    # No form this browser was given can be sent again (intake/one_time.py).
     forget_csrf_token()
-    return render_template(
-        "intake/receipt.html", code=code, sealed=_sealer(state).seal(code), csrf=generate_csrf()
+    response = redirect(url_for("intake.receipt"), 303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        _sealer(state).seal(code),
+        path=RECEIPT_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(state),
     )
+    return response
 
 
 def _refused(state: IntakeState, refusal: UploadTooLarge) -> str:

@@ -67,9 +67,13 @@ def neutral_site() -> Iterator[NeutralSite]:
 
 @contextmanager
 def serving_intake(
-    workdir: Path, reviewer: keys.X25519Identity | keys.HybridIdentity, neutral_site: NeutralSite
+    workdir: Path,
+    reviewer: keys.X25519Identity | keys.HybridIdentity,
+    neutral_site: NeutralSite,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Intake]:
-    """`haven intake init` and `haven intake serve --plain-http` on a free loopback port."""
+    """`haven intake init` and `haven intake serve --plain-http` on a free loopback port,
+    with `settings` (HAVEN_* variables) over the suite's own."""
     data_dir = workdir / "data"
     # A TMPDIR of its own, so whatever intake might spool can be searched for plaintext.
     tmpdir = workdir / "tmp"
@@ -79,6 +83,7 @@ def serving_intake(
         "TMPDIR": str(tmpdir),
         "HAVEN_QUICK_EXIT_URL": neutral_site.url,
         "HAVEN_MAX_FILES": str(MAX_FILES),
+        **(settings or {}),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
     subprocess.run(

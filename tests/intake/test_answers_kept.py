@@ -42,7 +42,9 @@ def _assert_every_answer_kept(page: str) -> None:
 
 
 def _post(client: FlaskClient, body: bytes) -> tuple[int, str]:
-    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=body, content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -79,6 +81,7 @@ def test_a_body_over_the_limit_keeps_the_answers(small: Flask) -> None:
         input_stream=io.BytesIO(body),
         content_type=multipart.CONTENT_TYPE,
         environ_overrides={"wsgi.input_terminated": True},
+        follow_redirects=True,
     )
     assert response.status_code == 413
     page = response.get_data(as_text=True)

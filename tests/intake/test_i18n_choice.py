@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -168,7 +167,8 @@ def test_on_the_form_the_chooser_is_buttons_that_send_the_form_back(client: Flas
 
 def test_the_chooser_on_a_posted_form_is_buttons_too(client: FlaskClient) -> None:
     response = client.post(
-        "/report", content_type=MULTIPART, data={"csrf_token": csrf_token(client)}
+        "/report", content_type=MULTIPART, data={"csrf_token": csrf_token(client)},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
