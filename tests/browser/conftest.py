@@ -23,7 +23,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 import keys
 from tests.browser.contexts import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, new_context
 from tests.browser.recorded import Recorded
-from tests.browser.sites import MAX_FILES, Intake, NeutralSite
+from tests.browser.sites import (
+    MAX_FILES,
+    SMALL_TEXT_CHARS,
+    SMALL_UPLOAD_BYTES,
+    Intake,
+    NeutralSite,
+)
 from tests.servers import free_port, serving
 from tests.support import WAIT_SECONDS, require
 
@@ -104,6 +110,18 @@ def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) 
     """One intake for the session's browser tests, its reviewer a classic X25519 key."""
     workdir = tmp_path_factory.mktemp("browser")
     with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def small_intake(
+    tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite
+) -> Iterator[Intake]:
+    """An intake whose limits a test reaches with small files and short answers."""
+    settings = {"HAVEN_MAX_UPLOAD_BYTES": str(SMALL_UPLOAD_BYTES),
+                "HAVEN_MAX_TEXT_CHARS": str(SMALL_TEXT_CHARS)}  # fmt: skip
+    workdir = tmp_path_factory.mktemp("small-limits")
+    with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site, settings) as served:
         yield served
 
 

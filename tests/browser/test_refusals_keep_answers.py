@@ -13,30 +13,17 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-import keys
-from tests.browser.conftest import serving_intake
 from tests.browser.contexts import new_context
 from tests.browser.screenshots import screenshot
-from tests.browser.sites import MAX_FILES, Intake, NeutralSite
+from tests.browser.sites import MAX_FILES, SMALL_TEXT_CHARS, Intake
 from tests.browser.steps import RECEIPT_CODE, Upload
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 MIB = 1 << 20
-TEXT_CHARS = 300
+TEXT_CHARS = SMALL_TEXT_CHARS
 STORY = "They phoned my mother in Kashgar. ئۇلار ئانامغا تېلېفون قىلدى."
 CITY = "Almaty"
-
-
-@pytest.fixture(scope="module")
-def small_intake(
-    tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite
-) -> Iterator[Intake]:
-    """Intake with limits small enough to reach in a test: 1 MiB in all, 300 characters."""
-    workdir = tmp_path_factory.mktemp("refusals")
-    settings = {"HAVEN_MAX_UPLOAD_BYTES": str(MIB), "HAVEN_MAX_TEXT_CHARS": str(TEXT_CHARS)}
-    with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site, settings) as served:
-        yield served
 
 
 @pytest.fixture(params=[False, True], ids=["no-js", "js"])
