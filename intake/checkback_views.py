@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from intake.checkback import MAX_CODE_CHARS, OpenedCase, hide_reply, open_case
 from intake.checkback_forms import CheckForm, FollowUpFormBase, HideForm
 from intake.error_pages import drain_request_body
-from intake.errors import CapabilityRefused, CaseGone, CheckBackBusy, CsrfRefused
+from intake.errors import CapabilityRefused, CaseGone, CheckBackBusy, CsrfRefused, UploadTooLarge
 from intake.incoming import IncomingSubmission
 from intake.receipt_typos import digit_typo_message
 from intake.receiving import BYTES_PER_CHAR
@@ -90,6 +90,10 @@ def send_follow_up() -> ResponseReturnValue:
         receiver = multipart_receiver(state, submission, admit_files=admit_files)
         try:
             received = receiver.receive(request_body(state))
+            if received.cut_fields:
+                # The receiver keeps only a too-long answer's beginning; a follow-up
+                # is refused whole rather than sent cut.
+                raise UploadTooLarge("text")
             form = state.follow_up_form(formdata=received.fields)
             case_id = state.capabilities.case_of(form.capability.data or "")
         except CapabilityRefused:

@@ -21,8 +21,7 @@ from intake.errors import (
     UploadTooLarge,
 )
 from intake.forms import NARRATIVE_FIELD
-from intake.questionnaire import QUESTIONS, SECTIONS
-from intake.receiving import Limits
+from intake.report_page import render_report_form
 from intake.request_body import read_body
 from intake.state import intake_state
 from intake.url_adapter import url_adapter
@@ -94,19 +93,7 @@ def register_error_pages(
         if narrative_error is not None:
             narrative = form[NARRATIVE_FIELD]
             narrative.errors = [*narrative.errors, narrative_error]
-        return render_template(
-            "intake/report.html",
-            form=form,
-            sections=SECTIONS,
-            questions=QUESTIONS,
-            limits=Limits(
-                max_upload_bytes=max_upload_bytes,
-                max_files=max_files,
-                max_text_chars=max_text_chars,
-            ),
-            files_dropped=files_dropped,
-            notice=notice,
-        )
+        return render_report_form(form, state, files_dropped=files_dropped, notice=notice)
 
     @app.errorhandler(ReportTooLarge)
     def report_too_large(error: ReportTooLarge) -> ResponseReturnValue:

@@ -59,6 +59,10 @@ class CapabilityRefused(IntakeError):
     """A check-back capability is missing, forged, expired, or for another case."""
 
 
+class SealRefused(IntakeError):
+    """A sealed receipt code is malformed, forged, altered or expired (intake/receipt_seal.py)."""
+
+
 class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 
@@ -85,8 +89,14 @@ class UploadTooLarge(UploadRefused):
     def __init__(self, limit: str, *, body_unread: bool = False) -> None:
         super().__init__(limit)
         self.limit = limit  # "total", "files" or "text"
-        # True when refused from the declared length alone, before reading anything.
+        # True when the rest of the body is left unread (refused from its declared length).
         self.body_unread = body_unread
+        # The text fields received before the refusal and the names of the files seen,
+        # only to fill the form again (intake/report_page.py): never logged or stored.
+        # A browser sends the fields in the form's order, and the form puts its file
+        # input last, so every typed answer has arrived before any file was refused.
+        self.fields: MultiDict[str, str] = MultiDict()
+        self.file_names: tuple[str, ...] = ()
 
 
 class ReportTooLarge(UploadRefused):

@@ -6,13 +6,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_babel import get_locale, refresh
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
-from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE, LANGUAGE_COOKIE, language_tag, text_direction
+from intake.i18n import (
+    AUTONYMS,
+    CHOSEN_NOW,
+    DEFAULT_LANGUAGE,
+    LANGUAGE_COOKIE,
+    language_tag,
+    text_direction,
+)
 from intake.url_adapter import url_adapter
 
 LANGUAGE_PARAM = "lang"
@@ -55,7 +62,12 @@ def answer_language_link(*, secure_cookie: bool) -> Response | None:
         return None
     path, query = _this_page()
     response = redirect(_with_query(path, query), 303)
-    chosen = request.args[LANGUAGE_PARAM]
+    remember_language(response, request.args[LANGUAGE_PARAM], secure_cookie=secure_cookie)
+    return response
+
+
+def remember_language(response: Response, chosen: str, *, secure_cookie: bool) -> None:
+    """Keep `chosen` for the next pages, if it is an offered language."""
     if chosen in current_app.config["HAVEN_LANGUAGES"]:
         # Only the language code, for this browser session only: nothing identifies the
         # reporter, and nothing outlives a closed browser on a shared computer.
@@ -66,7 +78,20 @@ def answer_language_link(*, secure_cookie: bool) -> Response | None:
             samesite="Strict",
             secure=secure_cookie,
         )
-    return response
+
+
+def show_in_language(chosen: str) -> bool:
+    """Render the rest of this request in `chosen` (a language button's answer).
+
+    The pages whose content must survive a language change (the form being filled
+    in, the receipt) answer their buttons' POST with the same page at once, in the
+    new language: nothing of it is carried in a URL or stored to show it again.
+    """
+    if chosen not in current_app.config["HAVEN_LANGUAGES"]:
+        return False
+    setattr(g, CHOSEN_NOW, chosen)
+    refresh()
+    return True
 
 
 def install_language_chooser(app: Flask, *, secure_cookie: bool) -> None:

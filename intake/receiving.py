@@ -73,6 +73,9 @@ class ReceivedForm:
 
     fields: MultiDict[str, str] = field(default_factory=MultiDict)
     attachments: list[ReceivedAttachment] = field(default_factory=list)
+    # Fields longer than the receiver holds: only their beginning is in `fields`, and
+    # the form must be sent back for correction (intake/views.py).
+    cut_fields: set[str] = field(default_factory=set)
 
 
 class _FileSink:
@@ -150,9 +153,13 @@ class MultipartReceiver:
         check_csrf: Callable[[str], bool],
         files: AttachmentFiles,
         admit_files: Callable[[MultiDict[str, str]], None] | None = None,
+        refuse_files: bool = False,
     ) -> None:
         self._limits = limits
         self._boundary = boundary
+        # The body declared more than the limit: its text fields are read, so the form
+        # can come back filled in, and the first file is refused before any is stored.
+        self._refuse_files = refuse_files
         # Called with the fields received so far when the first file part arrives; it
         # raises to refuse the files (a follow-up's capability must come before them).
         self._admit_files = admit_files
@@ -178,6 +185,7 @@ class MultipartReceiver:
         self._all_text_bytes = 0
         self._part: Field | File | None = None
         self._sink: _FileSink | None = None
+        self._file_names: list[str] = []
 
     def receive(self, stream: BinaryIO) -> ReceivedForm:
         """Consume `stream` to its end; raise UploadRefused subclasses on bad input."""
@@ -199,6 +207,10 @@ class MultipartReceiver:
                         self._decoder.receive_data(None)
                 if self._drain_events() or not data:
                     break
+        except UploadTooLarge as refusal:
+            refusal.fields = self.received.fields
+            refusal.file_names = tuple(self._file_names)
+            raise
         finally:
             if self._sink is not None:
                 self._sink.abort()
@@ -238,6 +250,9 @@ class MultipartReceiver:
         self._part = event
         if event.name != "attachments" or not event.filename:
             return  # an empty file input, or a file field we never asked for: discarded
+        self._file_names.append(event.filename[:MAX_FILE_NAME_CHARS])
+        if self._refuse_files:
+            raise UploadTooLarge("total", body_unread=True)
         if len(self.received.attachments) >= self._limits.max_files:
             raise UploadTooLarge("files")
         # Checked before anything is stored: no browser sends such a header.
@@ -256,22 +271,34 @@ class MultipartReceiver:
                     self._finish_file(part)
         else:
             assert self._text is not None
-            self._text.append(event.data)
-            self._text_bytes += len(event.data)
-            self._all_text_bytes += len(event.data)
-            field_limit = self._limits.max_text_chars * BYTES_PER_CHAR
-            if (
-                self._text_bytes > field_limit
-                or self._all_text_bytes > field_limit * TEXT_TOTAL_FACTOR
-            ):
-                raise UploadTooLarge("text")
+            self._keep_text(part, event.data)
             if not event.more_data:
                 self._finish_field(part, b"".join(self._text))
         if not event.more_data:
             self._part, self._text = None, None
 
+    def _keep_text(self, part: Field, data: bytes) -> None:
+        # Past its bound, a field is cut rather than the whole body refused: the form
+        # comes back with everything else as typed and this answer's beginning, marked
+        # too long, and memory stays bounded by the limits either way.
+        assert self._text is not None
+        field_limit = self._limits.max_text_chars * BYTES_PER_CHAR
+        room = min(
+            field_limit - self._text_bytes,
+            field_limit * TEXT_TOTAL_FACTOR - self._all_text_bytes,
+        )
+        kept = data[: max(room, 0)]
+        if len(kept) < len(data):
+            self.received.cut_fields.add(part.name)
+        self._text.append(kept)
+        self._text_bytes += len(kept)
+        self._all_text_bytes += len(kept)
+
     def _finish_field(self, part: Field, raw: bytes) -> None:
         value = raw.decode("utf-8", "replace")
+        if part.name in self.received.cut_fields:
+            # The cut may fall inside a character: that half is not part of the answer.
+            value = value.removesuffix("\ufffd")
         if part.name == CSRF_FIELD and not self._csrf_ok:
             if not self._check_csrf(value):
                 raise CsrfRefused("invalid CSRF token")

@@ -44,6 +44,7 @@ def multipart_receiver(
     files: AttachmentFiles,
     *,
     admit_files: Callable[[MultiDict[str, str]], None] | None = None,
+    refuse_files: bool = False,
 ) -> MultipartReceiver:
     """A receiver for this request's multipart body, storing files into `files`."""
     if request.mimetype != "multipart/form-data":
@@ -60,13 +61,23 @@ def multipart_receiver(
         check_csrf=_csrf_token_valid,
         files=files,
         admit_files=admit_files,
+        refuse_files=refuse_files,
     )
 
 
-def request_body(state: IntakeState) -> BinaryIO:
-    """The raw request stream, refused at once if it declares more than the limit."""
+def declares_too_much(state: IntakeState) -> bool:
+    """Whether the request's Content-Length alone exceeds the upload limit."""
     declared = request.content_length
-    if declared is not None and declared > state.config.max_upload_bytes:
+    return declared is not None and declared > state.config.max_upload_bytes
+
+
+def request_body(state: IntakeState, *, refuse_declared: bool = True) -> BinaryIO:
+    """The raw request stream, refused at once if it declares more than the limit.
+
+    With `refuse_declared` false the caller reads such a body itself, as far as its
+    text fields (a receiver made with refuse_files), to send the form back filled in.
+    """
+    if refuse_declared and declares_too_much(state):
         raise UploadTooLarge("total", body_unread=True)
     # Beyond the cap, "busy, try again" at once rather than a thread held for minutes.
     take_upload_slot()

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
-from intake.errors import CsrfRefused
-from intake.forms import ReportFormBase
+from intake.error_pages import drain_request_body
+from intake.errors import CsrfRefused, MalformedUpload, SealRefused, UploadTooLarge
+from intake.forms import ATTACHMENTS_FIELD
+from intake.i18n import LANGUAGE_COOKIE
 from intake.incoming import IncomingSubmission
-from intake.questionnaire import QUESTIONS, SECTIONS
-from intake.request_body import limits_of, multipart_receiver, request_body
+from intake.language_choice import remember_language, show_in_language
+from intake.one_time import forget_csrf_token, forget_session
+from intake.receipt_seal import ReceiptSealer, seal_key
+from intake.report_page import mark_cut_fields, render_report_form
+from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
+
+# The field of the language buttons (templates/intake/_language_buttons.html).
+LANGUAGE_FIELD = "lang"
+# The receipt page's language form carries the code sealed in this field.
+SEALED_FIELD = "receipt"
+# The one-time cookie carrying the sealed code across the redirect to the receipt.
+RECEIPT_COOKIE = "haven_receipt"
+RECEIPT_PATH = "/receipt"
+FORM_ENCODING = "application/x-www-form-urlencoded"
+# The browser may drop cookies and storage of this origin; no-store left no cache.
+CLEAR_SITE_DATA = '"cookies", "storage"'
 
 
 @blueprint.get("/")
@@ -33,7 +53,13 @@ def quick_exit() -> ResponseReturnValue:
     """Leave at once for the neutral site; the link itself names no other origin."""
     # 303 so the browser never re-sends anything; like every response it is sent with
     # no-store and no-referrer, so the neutral site cannot tell where the reporter was.
-    return redirect(intake_state().config.quick_exit_url, 303)
+    response = redirect(intake_state().config.quick_exit_url, 303)
+    # Forgetting the session makes every form page this tab holds in its history
+    # unsendable (intake/one_time.py), and nothing of the visit stays in a cookie.
+    forget_session()
+    response.delete_cookie(LANGUAGE_COOKIE)
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 @blueprint.get("/report")
@@ -42,22 +68,34 @@ def report_form() -> ResponseReturnValue:
     state = intake_state()
     data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
     form = state.report_form(formdata=None, data=data)
-    return _render_form(form, state)
+    return render_report_form(form, state)
 
 
 @blueprint.post("/report")
 def submit_report() -> ResponseReturnValue:
-    """Receive, encrypt and publish a report; show its receipt code once."""
+    """Receive, encrypt and publish a report; redirect to its receipt code, shown once."""
     state = intake_state()
     # Whatever goes wrong, or if the form comes back for correction, leaving this
     # block unpublished deletes everything of the submission that was staged.
     with IncomingSubmission(state.engine, today=state.today, leases=state.leases) as submission:
-        received = multipart_receiver(state, submission).receive(request_body(state))
+        too_much = declares_too_much(state)
+        receiver = multipart_receiver(state, submission, refuse_files=too_much)
+        try:
+            received = receiver.receive(request_body(state, refuse_declared=not too_much))
+        except UploadTooLarge as refusal:
+            return _refused(state, refusal), 413
         form = state.report_form(formdata=received.fields)
-        if not form.validate_report(attachment_count=len(received.attachments)):
-            if form.csrf_token.errors:
-                raise CsrfRefused("invalid CSRF token")
-            return _render_form(form, state, files_dropped=bool(received.attachments)), 422
+        valid = form.validate_report(attachment_count=len(received.attachments))
+        if form.csrf_token.errors:
+            raise CsrfRefused("invalid CSRF token")
+        if received.cut_fields:
+            mark_cut_fields(form, received.cut_fields, limits_of(state))
+            return render_report_form(
+                form, state, dropped_files=[a.original_name for a in received.attachments]
+            ), 413
+        if not valid:
+            names = [a.original_name for a in received.attachments]
+            return render_report_form(form, state, dropped_files=names), 422
         code = submission.publish(
             received,
             answers=form.answers(),
@@ -67,15 +105,105 @@ def submit_report() -> ResponseReturnValue:
             receipt_cost=state.config.receipt_cost,
             gate=state.gate,
         )
-    return render_template("intake/receipt.html", code=code)
+    return _to_receipt(state, code)
 
 
-def _render_form(form: ReportFormBase, state: IntakeState, *, files_dropped: bool = False) -> str:
-    return render_template(
-        "intake/report.html",
-        form=form,
-        sections=SECTIONS,
-        questions=QUESTIONS,
-        limits=limits_of(state),
-        files_dropped=files_dropped,
+@blueprint.post("/report/language")
+def report_in_language() -> ResponseReturnValue:
+    """The form again, in the language a button of it asked for, with every answer kept.
+
+    The buttons send the form urlencoded (formenctype), so no file's bytes come
+    with it, only names; nothing is stored, and the files must be chosen again.
+    """
+    state = intake_state()
+    fields = _posted_form()
+    show_in_language(fields.get(LANGUAGE_FIELD, ""))
+    form = state.report_form(formdata=fields)
+    page = make_response(render_report_form(
+        form, state, dropped_files=fields.getlist(ATTACHMENTS_FIELD)
+    ))  # fmt: skip
+    remember_language(page, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
+    return page
+
+
+@blueprint.get("/receipt")
+def receipt() -> ResponseReturnValue:
+    """The receipt code, shown once: the redirect after the report brought it, sealed."""
+    state = intake_state()
+    try:
+        code = _sealer(state).open(request.cookies.get(RECEIPT_COOKIE, ""))
+    except SealRefused:
+        page = make_response(render_template("intake/receipt_gone.html"), 410)
+    else:
+        page = make_response(render_template(
+            "intake/receipt.html", code=code, sealed=_sealer(state).seal(code),
+            csrf=generate_csrf(),
+        ))  # fmt: skip
+    # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
+    page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
+    return page
+
+
+@blueprint.post("/receipt/language")
+def receipt_in_language() -> ResponseReturnValue:
+    """The same receipt code again, in the language a button of the receipt page asked for."""
+    state = intake_state()
+    fields = _posted_form()
+    try:
+        code = _sealer(state).open(fields.get(SEALED_FIELD, ""))
+    except SealRefused:
+        return render_template("intake/receipt_gone.html"), 410
+    response = _to_receipt(state, code)
+    remember_language(response, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
+    return response
+
+
+def _to_receipt(state: IntakeState, code: str) -> Response:
+    """Redirect to the receipt page, the code carried in a sealed one-time cookie.
+
+    POST/redirect/GET: Chromium keeps a POST's body with its history entry and
+    writes it into the profile's session restore files, every answer in it. A 303
+    turns the entry into a GET of /receipt without a body. The code crosses the
+    redirect sealed (intake/receipt_seal.py) in a cookie limited to /receipt that
+    lives for this browser session at most and is deleted by the page it opens.
+    """
+    # No form this browser was given can be sent again (intake/one_time.py).
+    forget_csrf_token()
+    response = redirect(url_for("intake.receipt"), 303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        _sealer(state).seal(code),
+        path=RECEIPT_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(state),
     )
+    return response
+
+
+def _refused(state: IntakeState, refusal: UploadTooLarge) -> str:
+    if not refusal.body_unread:
+        drain_request_body(state.config.max_upload_bytes)
+    form = state.report_form(formdata=refusal.fields)
+    return render_report_form(form, state, dropped_files=refusal.file_names, refusal=refusal.limit)
+
+
+def _posted_form() -> MultiDict[str, str]:
+    """The urlencoded form of a language button, its CSRF token checked."""
+    # Never request.form for multipart bodies: Werkzeug would spool their files to disk.
+    if request.mimetype != FORM_ENCODING:
+        raise MalformedUpload("a language button's form is sent urlencoded")
+    fields = request.form
+    try:
+        validate_csrf(fields.get("csrf_token", ""))
+    except ValidationError:
+        raise CsrfRefused("invalid CSRF token") from None
+    return fields
+
+
+def _sealer(state: IntakeState) -> ReceiptSealer:
+    return ReceiptSealer(key=seal_key(state.config.secret_key))
+
+
+def _secure(state: IntakeState) -> bool:
+    return not state.config.plain_http

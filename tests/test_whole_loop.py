@@ -67,6 +67,7 @@ def _demo_with_one_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
             "country": "FR",
             "attachments": [(io.BytesIO(b"%PDF-1.4 evidence"), "letter.pdf", "application/pdf")],
         },
+        follow_redirects=True,
     )
     assert response.status_code == 200
     code = re.search(r'<p class="receipt-code"[^>]*>([^<]+)</p>', response.get_data(as_text=True))

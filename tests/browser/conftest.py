@@ -23,7 +23,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 import keys
 from tests.browser.contexts import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, new_context
 from tests.browser.recorded import Recorded
-from tests.browser.sites import MAX_FILES, Intake, NeutralSite
+from tests.browser.sites import (
+    MAX_FILES,
+    SMALL_TEXT_CHARS,
+    SMALL_UPLOAD_BYTES,
+    Intake,
+    NeutralSite,
+)
 from tests.servers import free_port, serving
 from tests.support import WAIT_SECONDS, require
 
@@ -67,9 +73,13 @@ def neutral_site() -> Iterator[NeutralSite]:
 
 @contextmanager
 def serving_intake(
-    workdir: Path, reviewer: keys.X25519Identity | keys.HybridIdentity, neutral_site: NeutralSite
+    workdir: Path,
+    reviewer: keys.X25519Identity | keys.HybridIdentity,
+    neutral_site: NeutralSite,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Intake]:
-    """`haven intake init` and `haven intake serve --plain-http` on a free loopback port."""
+    """`haven intake init` and `haven intake serve --plain-http` on a free loopback port,
+    with `settings` (HAVEN_* variables) over the suite's own."""
     data_dir = workdir / "data"
     # A TMPDIR of its own, so whatever intake might spool can be searched for plaintext.
     tmpdir = workdir / "tmp"
@@ -79,6 +89,7 @@ def serving_intake(
         "TMPDIR": str(tmpdir),
         "HAVEN_QUICK_EXIT_URL": neutral_site.url,
         "HAVEN_MAX_FILES": str(MAX_FILES),
+        **(settings or {}),
     }
     command = [sys.executable, "-c", "from haven.cli import main; main()", "intake"]
     subprocess.run(
@@ -99,6 +110,18 @@ def intake(tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite) 
     """One intake for the session's browser tests, its reviewer a classic X25519 key."""
     workdir = tmp_path_factory.mktemp("browser")
     with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def small_intake(
+    tmp_path_factory: pytest.TempPathFactory, neutral_site: NeutralSite
+) -> Iterator[Intake]:
+    """An intake whose limits a test reaches with small files and short answers."""
+    settings = {"HAVEN_MAX_UPLOAD_BYTES": str(SMALL_UPLOAD_BYTES),
+                "HAVEN_MAX_TEXT_CHARS": str(SMALL_TEXT_CHARS)}  # fmt: skip
+    workdir = tmp_path_factory.mktemp("small-limits")
+    with serving_intake(workdir, keys.X25519Identity.generate(), neutral_site, settings) as served:
         yield served
 
 

@@ -9,6 +9,9 @@ import keys
 
 # Small limits so the 413 page is reachable with tiny files.
 MAX_FILES = 3
+# The limits of the `small_intake` fixture: 1 MiB in all, answers of 300 characters.
+SMALL_UPLOAD_BYTES = 1 << 20
+SMALL_TEXT_CHARS = 300
 
 
 @dataclass(frozen=True)

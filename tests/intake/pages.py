@@ -109,7 +109,7 @@ def every_page(client: FlaskClient, *, max_text_chars: int) -> dict[str, Page]:
     pages["not_found"] = read_page(response.status_code, response.get_data(as_text=True))
 
     def post(data: dict[str, object]) -> Page:
-        response = client.post("/report", content_type=MULTIPART, data=data)
+        response = client.post("/report", content_type=MULTIPART, data=data, follow_redirects=True)
         return read_page(response.status_code, response.get_data(as_text=True))
 
     # Neither a narrative nor a file: the error a reporter can really meet.

@@ -42,6 +42,7 @@ def submit_report(client: FlaskClient, narrative: str = "it happened") -> str:
         "/report",
         content_type=MULTIPART,
         data={"csrf_token": csrf_token(client), "narrative": narrative},
+        follow_redirects=True,
     )
     assert response.status_code == 200, response.status_code
     match = RECEIPT_CODE.search(response.get_data(as_text=True))

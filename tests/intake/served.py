@@ -93,6 +93,15 @@ class Reporter:
         connection.request("POST", "/report" + query, body=body, headers=self.headers(len(body)))
         response = connection.getresponse()
         result = response.status, response.read().decode()
+        # A report sent is answered 303 to /receipt, the code in a one-time cookie:
+        # follow it as a browser does.
+        receipt_cookies = [value.split(";", 1)[0] for name, value in response.getheaders()
+                           if name.lower() == "set-cookie" and value.startswith("haven_receipt=")]
+        if response.status == 303 and receipt_cookies:
+            connection.request("GET", response.getheader("Location", ""),
+                               headers={"Cookie": receipt_cookies[0]})
+            followed = connection.getresponse()
+            result = followed.status, followed.read().decode()
         connection.close()
         return result
 

@@ -30,7 +30,7 @@ def test_a_failed_publish_leaves_nothing(
     if with_file:
         data["attachments"] = [(io.BytesIO(b"evidence"), "photo.jpg", "image/jpeg")]
     with pytest.raises(PublishFailed):
-        client.post("/report", content_type=MULTIPART, data=data)
+        client.post("/report", content_type=MULTIPART, data=data, follow_redirects=True)
     engine = engine_of(app)
     assert submissions(engine) == {}
     with engine.connect() as connection:

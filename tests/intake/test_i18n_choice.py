@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -151,17 +152,27 @@ def test_the_chooser_names_every_language_in_itself(client: FlaskClient) -> None
     assert [name for name in names if name in AUTONYMS.values()] == list(AUTONYMS.values())
 
 
-def test_the_chooser_keeps_the_query_of_the_page(client: FlaskClient) -> None:
+def test_on_the_form_the_chooser_is_buttons_that_send_the_form_back(client: FlaskClient) -> None:
+    # A link would lose what was typed: each language is a button of the form itself,
+    # posting it urlencoded (no file bytes) to the page that shows it again.
     page = client.get("/report?urgent=1").get_data(as_text=True)
-    assert 'href="/report?urgent=1&amp;lang=ar"' in page
+    assert '<form id="report"' in page
+    assert 'href="/report?lang=ar"' not in page
+    assert re.search(
+        r'<button type="submit" form="report" name="lang" value="ar" formaction="/report/language"'
+        r' formmethod="post" formenctype="application/x-www-form-urlencoded" formnovalidate',
+        page,
+    )
 
 
-def test_the_chooser_on_a_posted_page_leads_to_the_empty_form(client: FlaskClient) -> None:
+def test_the_chooser_on_a_posted_form_is_buttons_too(client: FlaskClient) -> None:
     response = client.post(
-        "/report", content_type=MULTIPART, data={"csrf_token": csrf_token(client)}
+        "/report", content_type=MULTIPART, data={"csrf_token": csrf_token(client)},
+        follow_redirects=True,
     )
     assert response.status_code == 422
-    assert 'href="/report?lang=ru"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'name="lang" value="ru" formaction="/report/language"' in page
 
 
 def test_the_chooser_never_links_to_a_path_taken_from_the_request(client: FlaskClient) -> None:

@@ -50,6 +50,7 @@ def test_a_report_sent_with_a_bad_host_is_refused_and_nothing_stored(
         data=body,
         content_type=multipart.CONTENT_TYPE,
         headers={"Host": "a..b", "Accept-Language": "fr"},
+        follow_redirects=True,
     )
     assert_the_400_page(response)
     assert submissions(engine_of(app)) == {}
@@ -67,6 +68,7 @@ def test_a_boundary_rfc_2046_does_not_allow_gets_the_400_page(
         data=body,
         content_type=f"multipart/form-data; {boundary}",
         headers={"Accept-Language": "fr"},
+        follow_redirects=True,
     )
     assert_the_400_page(response)
     assert "sous une forme que nous n’avons pas pu lire" in response.get_data(as_text=True)
@@ -81,6 +83,7 @@ def test_a_boundary_in_rfc_2231_form_is_decoded_and_used(app: Flask, client: Fla
         "/report",
         data=body,
         content_type=f"multipart/form-data; boundary*=UTF-8''{multipart.BOUNDARY}",
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert list(submissions(engine_of(app)).values()) == ["published"]
@@ -96,6 +99,7 @@ def test_a_boundary_a_little_over_rfc_2046s_70_characters_is_accepted(
         [multipart.field("csrf_token", csrf_token(client)), multipart.field("narrative", "x")]
     ).replace(multipart.BOUNDARY.encode(), long_boundary.encode())
     response = client.post("/report", data=body,
-                           content_type=f"multipart/form-data; boundary={long_boundary}")
+                           content_type=f"multipart/form-data; boundary={long_boundary}",
+                           follow_redirects=True)
     assert response.status_code == 200
     assert list(submissions(engine_of(app)).values()) == ["published"]

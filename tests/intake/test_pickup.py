@@ -43,7 +43,10 @@ def submit(client: FlaskClient, narrative: str, files: int = 0) -> None:
         (io.BytesIO(f"file {n} of {narrative}".encode()), f"{n}.txt", "text/plain")
         for n in range(files)
     ]
-    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 200
+    assert (
+        client.post("/report", content_type=MULTIPART, data=data, follow_redirects=True).status_code
+        == 200
+    )
 
 
 def pickup(app: Flask, out: Path, *, key: SigningKey = PICKUP_KEY) -> int:

@@ -37,7 +37,8 @@ def _submit(client: FlaskClient, narrative: str) -> str:
         "narrative": narrative,
         "attachments": [(io.BytesIO(b"evidence"), "e.txt", "text/plain")],
     }
-    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 200
+    sent = client.post("/report", content_type=MULTIPART, data=data, follow_redirects=True)
+    assert sent.status_code == 200
     (new,) = set(submissions(engine_of(client.application))) - before
     return new
 

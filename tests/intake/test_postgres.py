@@ -44,7 +44,9 @@ def test_submission_and_pickup_on_postgresql(
             multipart.file_part(b"scan.pdf", attachment, "application/pdf"),
         ]
     )
-    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=body, content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     assert response.status_code == 200
     engine = engine_of(app)
     assert list(submissions(engine).values()) == ["published"]

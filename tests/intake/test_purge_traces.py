@@ -57,7 +57,9 @@ def test_purge_leaves_no_ciphertext_in_the_database_its_wal_or_shm(
             multipart.file_part(b"evidence.bin", os.urandom(3 * MIB)),
         ]
     )
-    response = client.post("/report", content_type=multipart.CONTENT_TYPE, data=body)
+    response = client.post(
+        "/report", content_type=multipart.CONTENT_TYPE, data=body, follow_redirects=True
+    )
     assert response.status_code == 200
     slices = stored_slices(app)
     engine = engine_of(app)

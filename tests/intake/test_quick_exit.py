@@ -9,9 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from intake import create_app
+from intake.app import SESSION_COOKIE_NAME
 from intake.config import load_config
 from intake.errors import ConfigError
+from intake.i18n import LANGUAGE_COOKIE
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
+from tests.intake.forms import csrf_token
 
 
 def test_the_exit_redirects_to_the_neutral_site_leaving_nothing(client: FlaskClient) -> None:
@@ -20,7 +23,23 @@ def test_the_exit_redirects_to_the_neutral_site_leaving_nothing(client: FlaskCli
     assert response.headers["Location"] == DEFAULT_QUICK_EXIT_URL
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert "Set-Cookie" not in response.headers
+    # Nothing of the visit stays in a cookie: whatever is set is a deletion.
+    assert all("Max-Age=0" in cookie for cookie in response.headers.getlist("Set-Cookie"))
+    assert response.headers["Clear-Site-Data"] == '"cookies", "storage"'
+
+
+def test_after_the_exit_no_form_of_the_visit_can_be_sent_again(client: FlaskClient) -> None:
+    # Back then "Confirm resubmission" on a form shown again by a language button
+    # would show the answers to whoever holds the phone: its token no longer counts.
+    token = csrf_token(client)
+    sent = {"csrf_token": token, "narrative": "exit canary", "lang": "fr"}
+    assert client.post("/report/language", data=sent).status_code == 200
+    client.get("/exit")
+    again = client.post("/report/language", data=sent)
+    assert again.status_code == 400
+    assert "exit canary" not in again.get_data(as_text=True)
+    assert client.get_cookie(SESSION_COOKIE_NAME) is None
+    assert client.get_cookie(LANGUAGE_COOKIE) is None
 
 
 def test_every_page_links_the_exit_on_this_origin(client: FlaskClient) -> None:

@@ -23,7 +23,9 @@ def _post_files(client: FlaskClient, files: list[tuple[bytes, str]]) -> tuple[in
         [multipart.field("csrf_token", token),
          *(multipart.file_part(name, b"", content_type) for name, content_type in files)]
     )
-    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=body, content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -83,6 +85,7 @@ def test_a_report_document_over_the_bound_comes_back_with_everything_typed(
             "city": "Lyon",
             "attachments": [(io.BytesIO(b"evidence"), "e.pdf", "application/pdf")],
         },
+        follow_redirects=True,
     )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
@@ -103,6 +106,7 @@ def test_the_refusal_is_in_the_reporters_language(
         content_type=MULTIPART,
         headers={"Accept-Language": "fr"},
         data={"csrf_token": token, "narrative": "x" * 200},
+        follow_redirects=True,
     )
     assert response.status_code == 413
     assert re.search("Votre signalement est trop long", response.get_data(as_text=True))

@@ -76,8 +76,14 @@ def test_oversize_over_the_wire_gets_the_413_page(tmp_path: Path, served: Served
     for name, value in headers.items():
         connection.putheader(name, value)
     connection.endheaders()
+    # Declared over the limit, the body is read as far as its first file, never
+    # further, so the form comes back with the answers sent before it.
     connection.send(multipart.field("csrf_token", reporter.token))
+    connection.send(multipart.field("narrative", "sent before the file"))
+    # (more than one 64 KiB read, which waits for a full buffer)
+    connection.send(multipart.file_part(b"video.mp4", b"x" * (256 * 1024)))
     response = connection.getresponse()
     assert response.status == 413
-    assert b"larger than this site accepts" in response.read()
+    page = response.read()
+    assert b"larger than this site accepts" in page and b"sent before the file" in page
     connection.close()

@@ -30,7 +30,7 @@ RECEIPT = re.compile(r'<p class="receipt-code"[^>]*>([a-z -]+)</p>')
 
 
 def post(client: FlaskClient, data: dict[str, Any]) -> Any:
-    return client.post("/report", content_type=MULTIPART, data=data)
+    return client.post("/report", content_type=MULTIPART, data=data, follow_redirects=True)
 
 
 def only_submission(
@@ -204,7 +204,9 @@ def test_a_file_before_the_token_is_refused_before_anything_is_stored(
             multipart.field("narrative", "x"),
         ]
     )
-    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=body, content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     assert response.status_code == 400
     assert submissions(engine_of(app)) == {}
 
@@ -228,14 +230,18 @@ def test_malformed_multipart_changes_nothing(app: Flask, client: FlaskClient, ma
             multipart.file_part(b"a.bin", b"y" * 200_000),
         ]
     )
-    response = client.post("/report", data=mangle(body), content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=mangle(body), content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     assert response.status_code == 400
     assert "Nothing was saved" in response.get_data(as_text=True)
     assert submissions(engine_of(app)) == {}
 
 
 def test_a_form_not_sent_as_multipart_is_refused(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/report", data={"csrf_token": csrf_token(client), "narrative": "x"})
+    response = client.post(
+        "/report", data={"csrf_token": csrf_token(client), "narrative": "x"}, follow_redirects=True
+    )
     assert response.status_code == 400
     assert submissions(engine_of(app)) == {}
 
@@ -256,6 +262,7 @@ def test_oversize_gets_a_413_page(app: Flask, client: FlaskClient) -> None:
             "narrative": "x",
             "attachments": [(io.BytesIO(b"z" * 200_000), "big.bin", "application/octet-stream")],
         },
+        follow_redirects=True,
     )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
@@ -282,6 +289,7 @@ def test_oversize_without_content_length_is_still_refused(app: Flask) -> None:
         input_stream=io.BytesIO(body),
         content_type=multipart.CONTENT_TYPE,
         environ_overrides={"wsgi.input_terminated": True},
+        follow_redirects=True,
     )
     assert response.status_code == 413
     assert submissions(engine_of(small)) == {}
@@ -331,7 +339,9 @@ def test_hostile_file_names_live_only_inside_the_ciphertext(
             multipart.file_part(name, b"content"),
         ]
     )
-    response = client.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    response = client.post(
+        "/report", data=body, content_type=multipart.CONTENT_TYPE, follow_redirects=True
+    )
     assert response.status_code == 200
     assert name.decode("utf-8", "replace") not in response.get_data(as_text=True)
     _submission_id, report, files = only_submission(app, reviewer)

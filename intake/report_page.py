@@ -1,0 +1,92 @@
+"""The report form as a page: empty, sent back for correction, or refused over a limit.
+
+Whatever sends the form back (a validation error, a limit, a language change)
+renders it here with every typed answer in place. Files cannot be: no browser
+lets a page choose files for the reporter, and intake never keeps a file of a
+report that was not sent. So the page says so, and names the files to choose again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from intake.forms import ReportFormBase
+from intake.questionnaire import QUESTIONS, SECTIONS
+from intake.receiving import Limits
+from intake.request_body import limits_of
+from intake.state import IntakeState
+
+# The names the limits go by on the page. Sizes in MB of 1,048,576 bytes, as phones
+# and Windows count them: "500 MB" then never promises more than is accepted.
+MIB = 1 << 20
+
+LIMIT_MESSAGES = {
+    "total": _l(
+        "The files you chose are larger than this site accepts: up to %(size)s MB in all. "
+        "None of them was kept."
+    ),
+    "files": _l(
+        "You chose more files than this site accepts: up to %(count)s files. None of them was kept."
+    ),
+    "text": _l(
+        "One of your answers is longer than this site accepts: up to %(chars)s characters. "
+        "Please shorten it."
+    ),
+}
+
+CUT_FIELD_MESSAGE = _l(
+    "This answer is longer than this site accepts: up to %(count)s characters. "
+    "Only its beginning is shown here: please shorten it."
+)
+
+
+def size_in_mb(limits: Limits) -> int:
+    """The upload limit in whole MB, rounded down so the page never promises more."""
+    return limits.max_upload_bytes // MIB
+
+
+def mark_cut_fields(form: ReportFormBase, names: set[str], limits: Limits) -> None:
+    """Tell the reporter which answers were too long to keep whole."""
+    for name in sorted(names):
+        if name in form:
+            field = form[name]
+            field.errors = [*field.errors, CUT_FIELD_MESSAGE % {"count": limits.max_text_chars}]
+
+
+def render_report_form(
+    form: ReportFormBase,
+    state: IntakeState,
+    *,
+    dropped_files: Sequence[str] = (),
+    files_dropped: bool = False,
+    refusal: str | None = None,
+    notice: str | None = None,
+) -> str:
+    """The form page; `dropped_files` names the files to choose again, `refusal` the limit.
+
+    `files_dropped` says files were sent without their names being known;
+    `notice` is a message about the whole submission (intake was busy).
+    """
+    limits = limits_of(state)
+    message = None
+    if refusal is not None:
+        message = LIMIT_MESSAGES[refusal] % {
+            "size": size_in_mb(limits),
+            "count": limits.max_files,
+            "chars": limits.max_text_chars,
+        }
+    return render_template(
+        "intake/report.html",
+        form=form,
+        sections=SECTIONS,
+        questions=QUESTIONS,
+        limits=limits,
+        size_mb=size_in_mb(limits),
+        files_dropped=files_dropped or bool(dropped_files) or refusal is not None,
+        dropped_files=[name for name in dropped_files if name],
+        refusal_message=message,
+        notice=notice,
+    )
