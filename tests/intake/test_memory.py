@@ -49,7 +49,9 @@ def grown_mib(mode: str) -> int:
 
 @pytest.mark.slow
 def test_freed_argon2_blocks_are_reused_by_the_next_derivations() -> None:
-    # The control shows the test can fail: glibc's default keeps a block per thread.
-    assert grown_mib("default") >= 5 * BLOCK_MIB
     # One arena: the two concurrent derivations' blocks, and at most one spare.
+    # (Without it, glibc gives contending threads arenas of their own and keeps a
+    # freed block in each: 5 to 8 blocks in quiet runs. How many threads contend
+    # depends on scheduling, so that control is not asserted: under a loaded
+    # machine it can come out lower, and a test must not depend on timing.)
     assert grown_mib("shared") <= 3 * BLOCK_MIB

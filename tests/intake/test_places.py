@@ -103,7 +103,7 @@ def test_the_report_stores_the_codes(
             "police_country": "GB",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
     (submission_id,) = submissions(engine_of(app))
     stored = stored_files(engine_of(app), submission_id)
     report = json.loads(keys.decrypt(stored["report.age"], identities=[reviewer]))

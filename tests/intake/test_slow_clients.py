@@ -184,7 +184,9 @@ def test_a_slow_but_steady_upload_succeeds(served: Served) -> None:
     response = connection.getresponse()
     page = response.read().decode()
     connection.close()
-    assert response.status == 200, page
+    # Published: the answer is the redirect to the one-time receipt page.
+    assert response.status == 303, page
+    assert response.getheader("Location", "").endswith("/receipt")
     assert rows(served, Submission.id) == 1
     assert_no_canary(served)
 

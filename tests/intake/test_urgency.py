@@ -29,7 +29,7 @@ PICKUP_KEY = SigningKey.generate()
 def report(client: FlaskClient, *, danger: str) -> str:
     before = set(_ids(engine_of(client.application)))
     data = {"csrf_token": csrf_token(client), "narrative": "x", "danger_now": danger}
-    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 200
+    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 303
     (new,) = set(_ids(engine_of(client.application))) - before
     return new
 

@@ -58,7 +58,8 @@ def post(client: FlaskClient, body: io.BytesIO) -> str:
         content_type=multipart.CONTENT_TYPE,
         environ_overrides={"wsgi.input_terminated": True},
     )
-    assert response.status_code == 200, response.status_code
+    # Published: the answer is the redirect to the one-time receipt page.
+    assert response.status_code == 303, response.status_code
     return response.get_data(as_text=True)
 
 
