@@ -84,7 +84,7 @@ def upload(port: int, token: str, cookie: str, size: int) -> float:
     response = connection.getresponse()
     response.read()
     elapsed = time.monotonic() - started
-    if response.status != 200:
+    if response.status not in (200, 303):  # 303: published, to the receipt
         raise SystemExit(f"upload failed with HTTP {response.status}")
     connection.close()
     return size / elapsed / (1 << 20)

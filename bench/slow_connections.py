@@ -80,6 +80,20 @@ def request_head(cookie: str, length: int) -> bytes:
             f"Content-Length: {length}\r\n\r\n").encode()
 
 
+def receipt_status(port: int, cookie: str, set_cookies: list[str]) -> int:
+    """GET the one-time receipt page the way the browser would after the 303."""
+    receipt_cookie = next((c.split(";", 1)[0] for c in set_cookies
+                           if c.startswith("haven_receipt=")), "")
+    if not receipt_cookie:
+        return 0
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", "/receipt", headers={"Cookie": f"{cookie}; {receipt_cookie}"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
 def submit(port: int) -> tuple[float, int]:
     """A normal submission, form included: (seconds, final status)."""
     started = time.monotonic()
@@ -94,6 +108,9 @@ def submit(port: int) -> tuple[float, int]:
         response.read()
         status = response.status
         connection.close()
+        if status == 303:
+            # Published; the reporter's browser follows the redirect to the receipt.
+            status = receipt_status(port, cookie, response.msg.get_all("Set-Cookie") or [])
     except (OSError, http.client.HTTPException, RuntimeError):
         status = 0
     return time.monotonic() - started, status
