@@ -21,29 +21,39 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from keys import commands
 
 
-class _Option(NamedTuple):
+class _Option:
     """One option as keys/cli.py declares it."""
 
-    dest: str
-    kind: str  # "value", "values" (the option may be repeated) or "flag"
-    #: click.Path(exists=True, dir_okay=False): the path must be there and not a directory.
-    must_exist: bool = False
-    #: click.Path(dir_okay=False): a path, which may be absent but never a directory.
-    is_path: bool = False
+    # A plain class: a NamedTuple or dataclass costs more to define than this
+    # whole module otherwise takes to load.
+    __slots__ = ("dest", "is_path", "kind", "must_exist")
+
+    def __init__(
+        self, dest: str, kind: str, *, must_exist: bool = False, is_path: bool = False
+    ) -> None:
+        self.dest = dest
+        #: "value", "values" (the option may be repeated) or "flag".
+        self.kind = kind
+        #: click.Path(exists=True, dir_okay=False): there, and not a directory.
+        self.must_exist = must_exist
+        #: click.Path(dir_okay=False): a path that may be absent, never a directory.
+        self.is_path = is_path or must_exist
 
 
-class _CommandLine(NamedTuple):
+class _CommandLine:
     """What a plainly written command line said."""
 
-    values: dict[str, str | None]
-    repeated: dict[str, tuple[str, ...]]
-    flags: dict[str, bool]
-    input_path: str | None
+    __slots__ = ("flags", "input_path", "repeated", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.repeated: dict[str, tuple[str, ...]] = {}
+        self.flags: dict[str, bool] = {}
+        self.input_path: str | None = None
 
 
 _OUTPUT = _Option("output", "value", is_path=True)
@@ -83,15 +93,14 @@ def _click_accepts_path(path: str, option: _Option) -> bool:
 
 def _parse(args: Sequence[str], table: dict[str, _Option]) -> _CommandLine | None:
     """The options and INPUT of a plainly written command line, or None to leave it to click."""
-    line = _CommandLine(values={}, repeated={}, flags={}, input_path=None)
-    input_path: str | None = None
+    line = _CommandLine()
     pending = list(args)
     while pending:
         word = pending.pop(0)
         if word == "-" or not word.startswith("-"):
-            if input_path is not None:
+            if line.input_path is not None:
                 return None  # a second INPUT: click's usage error
-            input_path = word
+            line.input_path = word
             continue
         name, equals, inline = word.partition("=") if word.startswith("--") else (word, "", "")
         option = table.get(name)
@@ -108,13 +117,13 @@ def _parse(args: Sequence[str], table: dict[str, _Option]) -> _CommandLine | Non
             value = pending.pop(0)
         else:
             return None  # no value, or one that click might read differently
-        if (option.must_exist or option.is_path) and not _click_accepts_path(value, option):
+        if option.is_path and not _click_accepts_path(value, option):
             return None
         if option.kind == "values":
             line.repeated[option.dest] = (*line.repeated.get(option.dest, ()), value)
         else:
             line.values[option.dest] = value
-    return line._replace(input_path=input_path)
+    return line
 
 
 def _encrypt(line: _CommandLine) -> Callable[[], None]:
