@@ -16,7 +16,6 @@ functions (keys/commands.py) that they run.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import sys
@@ -172,7 +171,7 @@ def run(args: Sequence[str]) -> int | None:
 
     None means nothing was read, written or printed: the caller runs the click
     command instead. Failures end as click's would: "Error: ..." on stderr and
-    status 1; an interrupted passphrase prompt "Aborted!"; a closed pipe, status 1.
+    status 1; an interrupted passphrase prompt "Aborted!" and status 1.
     """
     if not args or args[0] not in _COMMANDS:
         return None
@@ -191,12 +190,5 @@ def run(args: Sequence[str]) -> int | None:
         return 1
     except (EOFError, KeyboardInterrupt):
         sys.stderr.write("\nAborted!\n")
-        return 1
-    except OSError as err:
-        if err.errno != errno.EPIPE:
-            raise
-        # As click does: the reader went away; say nothing more, not even at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
         return 1
     return 0
