@@ -125,11 +125,8 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
     decrypt = f"haven keys decrypt -i {identity}" if post_quantum else f"age -d -i {identity}"
     # Installed in a virtual environment (as the README does), `haven` is on the
     # PATH of another terminal only once that environment is activated.
-    activate = (
-        f"In another terminal, first: . {Path(sys.prefix) / 'bin' / 'activate'}"
-        if sys.prefix != sys.base_prefix
-        else "In another terminal:"
-    )
+    activate = (f"In another terminal, first: . {Path(sys.prefix) / 'bin' / 'activate'}"
+                if sys.prefix != sys.base_prefix else "In another terminal:")
     return "\n".join(
         (
             activate,
