@@ -8,8 +8,15 @@ Prints, from one run on the same machine, side by side:
   for 64 MiB), each pinned to one core, best of --runs, and the ratio
   age/haven (target: >= 1.0, haven as fast as age or faster);
 - start-up: wall time of `haven keys encrypt -r RECIPIENT` of an empty input,
-  of `python -c pass` (the floor any Python command pays) and of `age -r`,
-  best of --startups (target: haven under 60 ms).
+  of `python -c pass` (the floor any Python command pays), of a Python that
+  only imports what an X25519 encryption needs from cryptography and makes
+  one key (the floor any Python age tool on cryptography pays) and of
+  `age -r`, best and median of --startups, wall and CPU time (target: haven
+  under 60 ms wall, best; CPU time says how much of a loaded machine's wall
+  time was waiting for a core).
+  Both Pythons are the interpreter of the `haven` script measured, and the
+  report says how that Haven is installed: an editable install adds an import
+  finder that a wheel install does not have.
 
 Rounds alternate between the tools, so drifts in the machine's load hit both
 alike. The children run with bytecode caching allowed and after a warm-up
@@ -21,9 +28,11 @@ and the figure would measure the compiler. Run: python bench/keys_speed.py [--sm
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +49,47 @@ def _haven() -> list[str]:
     if found is None:
         raise SystemExit("`haven` is not on PATH: install the package first")
     return [found]
+
+
+def _interpreter(script: str) -> str:
+    """The Python a console script runs on, from its #! line."""
+    with open(script, "rb") as handle:
+        first = handle.readline().decode().strip()
+    return first[2:].split()[0] if first.startswith("#!") else sys.executable
+
+
+# Run by the measured Haven's own Python: how that Haven was installed.
+_INSTALL_PROBE = """
+import json, importlib.metadata as metadata
+import keys
+dist = metadata.distribution("haven")
+url = json.loads(dist.read_text("direct_url.json") or "{}")
+editable = url.get("dir_info", {}).get("editable", False)
+print(json.dumps({"editable": editable, "keys": keys.__file__}))
+"""
+
+
+def describe_install(python: str) -> str:
+    found = subprocess.run(
+        [python, "-c", _INSTALL_PROBE],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),  # not the source tree, which would shadow the install
+    )
+    probe = json.loads(found.stdout)
+    kind = "editable install" if probe["editable"] else "regular (wheel) install"
+    return f"{kind}, keys/ from {Path(probe['keys']).parent}"
+
+
+# What any Python age encryption on cryptography loads and does before its first byte.
+_CRYPTOGRAPHY_FLOOR = (
+    "from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey\n"
+    "from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305\n"
+    "from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
+    "from cryptography.hazmat.primitives import hashes, hmac\n"
+    "X25519PrivateKey.generate()\n"
+)
 
 
 def _age() -> str:
@@ -67,12 +117,16 @@ def _child_cpu(argv: Sequence[str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _wall(argv: Sequence[str]) -> float:
+def _wall(argv: Sequence[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of the command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=_CHILD_ENV
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _make_files(workdir: Path, size_mib: int) -> tuple[Path, Path, str]:
@@ -108,17 +162,23 @@ def bench_decrypt(identity: Path, ciphertext: Path, *, runs: int) -> tuple[float
     return haven_best, age_best
 
 
-def bench_startup(recipient: str, *, runs: int) -> tuple[float, float, float]:
-    haven_argv = [*_haven(), "keys", "encrypt", "-r", recipient]
-    python_argv = [sys.executable, "-c", "pass"]
-    age_argv = [_age(), "-r", recipient]
-    for argv in (haven_argv, python_argv, age_argv):
+def bench_startup(recipient: str, *, runs: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of each start-up, every round, by name."""
+    haven = _haven()
+    python = _interpreter(haven[0])
+    argvs = {
+        "haven": [*haven, "keys", "encrypt", "-r", recipient],
+        "python": [python, "-c", "pass"],
+        "cryptography": [python, "-c", _CRYPTOGRAPHY_FLOOR],
+        "age": [_age(), "-r", recipient],
+    }
+    for argv in argvs.values():
         _wall(argv)  # warm-up: caches bytecode and the page cache
-    best = [float("inf")] * 3
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in argvs}
     for _ in range(runs):
-        for index, argv in enumerate((haven_argv, python_argv, age_argv)):
-            best[index] = min(best[index], _wall(argv))
-    return best[0], best[1], best[2]
+        for name, argv in argvs.items():
+            times[name].append(_wall(argv))
+    return times
 
 
 def main() -> None:
@@ -136,15 +196,31 @@ def main() -> None:
         print(f"  haven keys decrypt  {haven_cpu:7.3f} s  {size / haven_cpu:7.0f} MiB/s")
         print(f"  age -d              {age_cpu:7.3f} s  {size / age_cpu:7.0f} MiB/s")
         print(f"  speed haven/age     {age_cpu / haven_cpu:7.2f}x   (target >= 1.00x)")
-        haven_ms, python_ms, age_ms = (
-            1000 * t for t in bench_startup(recipient, runs=args.startups)
-        )
-        print(f"start-up, encrypt of an empty input, wall ms (best of {args.startups}):")
-        print(f"  haven keys encrypt  {haven_ms:7.1f} ms  (target < {STARTUP_TARGET_MS:.0f} ms)")
+        times = bench_startup(recipient, runs=args.startups)
+        wall = {name: [1000 * w for w, _ in values] for name, values in times.items()}
+        cpu = {name: [1000 * c for _, c in values] for name, values in times.items()}
+        best = {name: min(values) for name, values in wall.items()}
+        print(f"start-up, encrypt of an empty input (best / median of {args.startups}):")
+        print(f"  measured: {describe_install(_interpreter(_haven()[0]))}")
+        print("                          wall ms           CPU ms (user + system)")
+        rows = [
+            ("haven keys encrypt", "haven", f"(target < {STARTUP_TARGET_MS:.0f} ms wall, best)"),
+            ("python -c pass", "python", "haven/python"),
+            ("python + cryptography", "cryptography", "haven/floor "),
+            ("age -r", "age", "haven/age   "),
+        ]
+        for label, name, note in rows:
+            ratio = "" if name == "haven" else f" {best['haven'] / best[name]:.2f}x"
+            print(
+                f"  {label:21s} {best[name]:6.1f} / {statistics.median(wall[name]):6.1f}"
+                f"   {min(cpu[name]):6.1f} / {statistics.median(cpu[name]):6.1f}   {note}{ratio}"
+            )
         print(
-            f"  python -c pass      {python_ms:7.1f} ms  haven/python {haven_ms / python_ms:.2f}x"
+            "  haven's own share     "
+            f"{best['haven'] - best['cryptography']:6.1f} ms wall, "
+            f"{min(cpu['haven']) - min(cpu['cryptography']):.1f} ms CPU "
+            "(haven minus python + cryptography, best)"
         )
-        print(f"  age -r              {age_ms:7.1f} ms  haven/age    {haven_ms / age_ms:.2f}x")
 
 
 if __name__ == "__main__":

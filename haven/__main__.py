@@ -1,5 +1,7 @@
 """`python -m haven`, the same as the `haven` command."""
 
-from haven.cli import main
+import sys
 
-main()
+from haven.entry import main
+
+sys.exit(main())

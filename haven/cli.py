@@ -3,6 +3,9 @@
 Each group is imported only when it is invoked, so `haven keys` works on a
 reviewer's offline machine without loading the intake web stack, and so that
 intake/ and review/ never end up importing each other through this module.
+The console script is haven/entry.py, which runs a plainly written
+`haven keys encrypt` or `decrypt` without importing click, and this group for
+everything else.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from keys.primitives import (
     random_bytes,
 )
 from keys.recipient import Identity, Recipient
-from keys.scrypt import scrypt_stanza
 from keys.stream import (
     CHUNK_SIZE,
     StreamReader,
@@ -114,7 +113,10 @@ def encrypting(
 
 def _unwrap_file_key(header: Header, identities: Sequence[Identity]) -> bytes:
     # Whatever the identities: a passphrase file that someone else could open
-    # too is refused, not merely left unopened by the passphrase.
+    # too is refused, not merely left unopened by the passphrase. (Imported
+    # here: encryption, whose start-up is measured, never needs scrypt.)
+    from keys.scrypt import scrypt_stanza
+
     scrypt_stanza(header.stanzas)
     for identity in identities:
         file_key = identity.unwrap(header.stanzas)

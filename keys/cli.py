@@ -5,79 +5,33 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import BinaryIO
+from collections.abc import Iterator
 
 import click
 
-from keys import passphrase as passphrases
-from keys.age import decrypt_stream, encrypt_stream
-from keys.errors import KeysError
-from keys.files import format_identity_file, read_identity_file, read_recipients_file
+from keys import commands
+from keys.files import format_identity_file, read_identity_file
 from keys.hybrid import HybridIdentity
-from keys.output import writing_output
-from keys.parse import parse_recipient
-from keys.recipient import Identity, Recipient
-from keys.scrypt import ScryptIdentity, ScryptRecipient
+from keys.scrypt import ScryptRecipient
 from keys.x25519 import X25519Identity
 
 
 @contextlib.contextmanager
 def _failures_as_errors() -> Iterator[None]:
-    """Turn every expected failure into one clear line on stderr and exit status 1."""
+    """Show every expected failure as one clear line on stderr and exit status 1."""
+    try:
+        with commands.failures_as_errors():
+            yield
+    except commands.CommandFailed as err:
+        raise click.ClickException(str(err)) from None
+
+
+@contextlib.contextmanager
+def _usage_problems_as_usage_errors() -> Iterator[None]:
     try:
         yield
-    except KeysError as err:
-        # Messages of keys/ name the broken rule, never key material, so they may be shown.
-        raise click.ClickException(str(err)) from None
-    except OSError as err:
-        raise click.ClickException(f"{err.filename or ''}: {err.strerror}".lstrip(": ")) from None
-
-
-@contextlib.contextmanager
-def _input(path: str | None) -> Iterator[BinaryIO]:
-    if path is None or path == "-":
-        yield sys.stdin.buffer
-        return
-    with open(path, "rb") as handle:
-        yield handle
-
-
-@contextlib.contextmanager
-def _output(path: str | None, *, binary: bool, input_path: str | None) -> Iterator[BinaryIO]:
-    """Standard output, or `path` (keys/output.py): a regular file appears only when complete.
-
-    A regular file is written to a private (0600) temporary file beside `path` and
-    renamed over it at the end: a failure leaves any existing file untouched and
-    no half-written one, and decrypted output is never readable by others. A
-    device or FIFO is written in place, never replaced.
-    """
-    if path is None or path == "-":
-        if binary and sys.stdout.isatty():
-            raise click.ClickException(
-                "refusing to write binary output to a terminal; use -o or -a"
-            )
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    target = Path(path)
-    if input_path not in (None, "-") and target.exists() and target.samefile(str(input_path)):
-        raise click.ClickException("the output file is the input file")
-    with writing_output(target) as handle:
-        yield handle
-
-
-def _passphrase(passphrase_file: str | None, *, prompt: str, confirm: bool = False) -> str:
-    """From the named file if there is one, else asked on the terminal."""
-    if passphrase_file is not None:
-        return passphrases.read_file(passphrase_file)
-    return passphrases.ask(prompt, confirm=confirm)
-
-
-def _identity_passphrase(passphrase_file: str | None) -> Callable[[], str]:
-    # Called only if an identity file turns out to be encrypted, as `age -d -i` does.
-    return lambda: _passphrase(passphrase_file, prompt="Enter passphrase for identity file: ")
+    except commands.UsageProblem as err:
+        raise click.UsageError(str(err)) from None
 
 
 @click.group("keys")
@@ -102,7 +56,7 @@ def generate(
         )
         secret: str | None = None
         if ask_passphrase or passphrase_file:
-            secret = _passphrase(
+            secret = commands.passphrase(
                 passphrase_file, prompt="Passphrase for the new identity file: ", confirm=True
             )
         if output is None:
@@ -137,7 +91,7 @@ def _print_identity(identity: HybridIdentity | X25519Identity, secret: str | Non
 def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
     """Print the recipient of each identity in IDENTITY_FILE."""
     with _failures_as_errors():
-        passphrase = _identity_passphrase(identity_passphrase_file)
+        passphrase = commands.identity_passphrase(identity_passphrase_file)
         for identity in read_identity_file(identity_file, passphrase=passphrase):
             click.echo(str(identity.recipient()))
 
@@ -166,23 +120,22 @@ def encrypt_command(
     input_path: str | None,
 ) -> None:
     """Encrypt INPUT (default: standard input) to recipients or a passphrase."""
-    uses_passphrase = ask_passphrase or passphrase_file is not None
-    if uses_passphrase and (recipient_texts or recipient_files):
-        raise click.UsageError("a passphrase cannot be combined with -r or -R")
-    if not uses_passphrase and not (recipient_texts or recipient_files):
-        raise click.UsageError("missing recipients: give -r, -R, -p or --passphrase-file")
+    with _usage_problems_as_usage_errors():
+        commands.check_encrypt_usage(
+            recipient_texts=recipient_texts,
+            recipient_files=recipient_files,
+            uses_passphrase=ask_passphrase or passphrase_file is not None,
+        )
     with _failures_as_errors():
-        recipients: list[Recipient] = [parse_recipient(text) for text in recipient_texts]
-        for path in recipient_files:
-            recipients += read_recipients_file(path)
-        if uses_passphrase:
-            secret = _passphrase(passphrase_file, prompt="Enter passphrase: ", confirm=True)
-            recipients = [ScryptRecipient(secret)]
-        with (
-            _input(input_path) as src,
-            _output(output, binary=not armor, input_path=input_path) as dst,
-        ):
-            encrypt_stream(src, dst, recipients=recipients, armor=armor)
+        commands.encrypt(
+            recipient_texts=recipient_texts,
+            recipient_files=recipient_files,
+            ask_passphrase=ask_passphrase,
+            passphrase_file=passphrase_file,
+            armor=armor,
+            output=output,
+            input_path=input_path,
+        )
 
 
 @keys_group.command("decrypt")
@@ -209,15 +162,13 @@ def decrypt_command(
     input_path: str | None,
 ) -> None:
     """Decrypt INPUT (default: standard input), binary or armored."""
-    if identity_files and passphrase_file:
-        raise click.UsageError("-i and --passphrase-file are mutually exclusive")
+    with _usage_problems_as_usage_errors():
+        commands.check_decrypt_usage(identity_files=identity_files, passphrase_file=passphrase_file)
     with _failures_as_errors():
-        identities: list[Identity] = []
-        unlock = _identity_passphrase(identity_passphrase_file)
-        for path in identity_files:
-            identities += read_identity_file(path, passphrase=unlock)
-        if not identities:
-            secret = _passphrase(passphrase_file, prompt="Enter passphrase: ")
-            identities = [ScryptIdentity(secret)]
-        with _input(input_path) as src, _output(output, binary=False, input_path=input_path) as dst:
-            decrypt_stream(src, dst, identities=identities)
+        commands.decrypt(
+            identity_files=identity_files,
+            identity_passphrase_file=identity_passphrase_file,
+            passphrase_file=passphrase_file,
+            output=output,
+            input_path=input_path,
+        )

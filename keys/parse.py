@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from keys import bech32
 from keys.errors import AgeError, Bech32Error, IdentityError, RecipientError
-from keys.hybrid import HybridIdentity, HybridRecipient
 from keys.recipient import Identity, Recipient
-from keys.x25519 import X25519Identity, X25519Recipient
 
-_RECIPIENT_KINDS: dict[str, type[X25519Recipient] | type[HybridRecipient]] = {
-    "age": X25519Recipient,
-    "age1pq": HybridRecipient,
+# Human-readable part -> (module, class). The module is imported only when a
+# key of its kind turns up: a classic recipient never loads the ML-KEM code.
+_RECIPIENT_KINDS: dict[str, tuple[str, str]] = {
+    "age": ("keys.x25519", "X25519Recipient"),
+    "age1pq": ("keys.hybrid", "HybridRecipient"),
 }
-_IDENTITY_KINDS: dict[str, type[X25519Identity] | type[HybridIdentity]] = {
-    "AGE-SECRET-KEY-": X25519Identity,
-    "AGE-SECRET-KEY-PQ-": HybridIdentity,
+_IDENTITY_KINDS: dict[str, tuple[str, str]] = {
+    "AGE-SECRET-KEY-": ("keys.x25519", "X25519Identity"),
+    "AGE-SECRET-KEY-PQ-": ("keys.hybrid", "HybridIdentity"),
 }
 
 
-def _dispatch(text: str, kinds: dict[str, Any], *, error: type[AgeError], what: str) -> Any:
+def _dispatch(
+    text: str, kinds: dict[str, tuple[str, str]], *, error: type[AgeError], what: str
+) -> Any:
     """Decode `text` and build the kind its human-readable part names."""
     try:
         hrp, data = bech32.decode(text.strip())
@@ -30,7 +33,8 @@ def _dispatch(text: str, kinds: dict[str, Any], *, error: type[AgeError], what: 
     kind = kinds.get(hrp)
     if kind is None:
         raise error(f"unknown {what} type")
-    return kind(data)
+    module, name = kind
+    return getattr(importlib.import_module(module), name)(data)
 
 
 def parse_recipient(text: str) -> Recipient:
