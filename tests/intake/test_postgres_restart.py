@@ -28,13 +28,13 @@ from intake.db import make_engine
 from intake.pickup import write_pickup_bundle
 from keys.signing import SigningKey
 from tests.intake import multipart
-from tests.intake.conftest import POSTGRES_SERVER
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.headers import SECURITY_HEADERS
 from tests.intake.served import Reporter, Served, serve
 from tests.support import WAIT_SECONDS, require, wait_until
 
 CLUSTER = ("15", "main")
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 # Fewer than the worker's upload slots (threads - 1), so one more request finds a slot.
 REPORTERS = 2
 # The page's French text: the answer is translated, not a bare status.
