@@ -7,6 +7,7 @@ from typing import BinaryIO, cast
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +48,11 @@ SUBMISSION_BUSY_MESSAGE = _l(
 )
 # Seconds a client is asked to wait after a busy answer.
 BUSY_RETRY_AFTER = "60"
+
+DATABASE_UNAVAILABLE_MESSAGE = _l(
+    "This site cannot store reports at the moment, so yours was not accepted and no "
+    "receipt was given. Please wait a few minutes, then go back and send it again."
+)
 
 
 def register_error_pages(
@@ -138,6 +144,19 @@ def register_error_pages(
             back=True,
         )
         return page, status, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS), "Connection": "close"}
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(_error: Exception) -> ResponseReturnValue:
+        # The database is down, restarting or unreachable (a PostgreSQL restart, a
+        # failover, SQLite's writer lock held past the busy timeout). No receipt is
+        # shown before the publishing commit, so nothing acknowledged is at stake:
+        # the reporter is asked to come back, and the pool (pool_pre_ping,
+        # intake/db.py) replaces the dead connections by itself once it is back.
+        # Staged rows of the interrupted upload are collected when their lease ends.
+        # The body is not drained: with the database gone it could not be stored.
+        page, status = _page(503, _l("Busy"), DATABASE_UNAVAILABLE_MESSAGE, back=True)
+        return page, status, {"Retry-After": BUSY_RETRY_AFTER, "Connection": "close"}
 
     @app.errorhandler(ClientTooSlow)
     def too_slow(_error: ClientTooSlow) -> ResponseReturnValue:

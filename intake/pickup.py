@@ -22,6 +22,7 @@ from intake.db import writing
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, SKIPPED, StoredFile, Submission
+from intake.pickup_lock import one_pickup_at_a_time
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
 # A damaged submission must not hold up the others for good.
@@ -118,7 +119,27 @@ def write_pickup_bundle(
     skipped before: review could not import them, and the operator sends them again.
     With `mark=False` the caller marks them (mark_picked_up) once the bundle was
     delivered: the courier endpoint, whose download may be cut short.
+
+    Pickups of one database run one at a time (intake/pickup_lock.py): one that
+    starts while another runs waits for it, then bundles only what is left.
     """
+    with one_pickup_at_a_time(engine):
+        return _write_pickup_bundle(
+            engine, out, today=today, signing_key=signing_key, again=again,
+            urgent_only=urgent_only, mark=mark,
+        )  # fmt: skip
+
+
+def _write_pickup_bundle(
+    engine: Engine,
+    out: Path,
+    *,
+    today: date,
+    signing_key: SigningKey,
+    again: Sequence[str],
+    urgent_only: bool,
+    mark: bool,
+) -> PickedUp:
     if again:
         submissions, files = _again(engine, again)
     else:

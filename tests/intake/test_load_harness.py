@@ -1,0 +1,39 @@
+"""bench/load_harness.py at a small size: no errors, nothing lost, nothing picked up twice.
+
+By hand it runs 50 reporters and 1,000 submissions; here 5 and 30, on one node
+on SQLite and on two nodes sharing PostgreSQL, with pickups running two at a
+time during the load. The harness exits non-zero if any check fails.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import WAIT_SECONDS
+
+HARNESS = Path(__file__).resolve().parents[2] / "bench" / "load_harness.py"
+SUBMISSIONS = 30
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_load_harness_on_sqlite_and_two_nodes_on_postgresql(database_url: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, str(HARNESS), "--clients", "5", "--submissions", str(SUBMISSIONS),
+         "--database-url", database_url],
+        capture_output=True, text=True, timeout=WAIT_SECONDS * 5, check=False,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "one node on SQLite" in output and "two nodes on one PostgreSQL" in output
+    assert output.count("  errors: 0 ") == 2, output
+    found = re.findall(r"acknowledged (\d+), picked up (\d+) in \d+ bundles; "
+                       r"lost (\d+), duplicates (\d+)", output)  # fmt: skip
+    assert found == [(str(SUBMISSIONS), str(SUBMISSIONS), "0", "0")] * 2, output
+    # One line of peak RSS for the SQLite node, one for each PostgreSQL node.
+    assert output.count("peak RSS per process") == 3
