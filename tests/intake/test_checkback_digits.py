@@ -40,7 +40,9 @@ def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def receipt_page(client: FlaskClient) -> str:
     response = client.post(
-        "/report", content_type=MULTIPART, data={"csrf_token": csrf_token(client), "narrative": "x"},
+        "/report",
+        content_type=MULTIPART,
+        data={"csrf_token": csrf_token(client), "narrative": "x"},
         follow_redirects=True,
     )
     assert response.status_code == 200
