@@ -13,6 +13,7 @@ from contracts.places import COUNTRY_CODES
 from intake.emergency_numbers import EMERGENCY_NUMBERS, WHERE_MOST_LIVE, Reach, numbers_of
 from intake.i18n import LANGUAGE_COOKIE
 from intake.places import place_name
+from tests.intake.forms import MULTIPART, csrf_token
 
 LANGUAGES = ("en", "zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
 EU = (
@@ -113,3 +114,29 @@ def test_the_choice_is_a_get_form_that_needs_no_script_and_stores_nothing(
     # Every country with numbers is offered, once.
     offered = re.findall(r'<option (?:selected )?value="([A-Z]{2})">', page)
     assert sorted(offered) == sorted(EMERGENCY_NUMBERS)
+
+
+@pytest.mark.parametrize(
+    ("country", "link"), [("JP", "/danger?country=JP"), ("CN", "/danger"), ("", "/danger")]
+)
+def test_a_form_sent_back_in_danger_links_to_the_numbers_of_its_country(
+    client: FlaskClient, country: str, link: str
+) -> None:
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+
+    def sent_back(danger_now: str) -> str:
+        # No description and no file: the form comes back, with the answers in place.
+        answers = {"csrf_token": csrf_token(client), "danger_now": danger_now, "country": country}
+        response = client.post("/report", content_type=MULTIPART, data=answers)
+        assert response.status_code == 422
+        return response.get_data(as_text=True)
+
+    assert f'<a href="{link}">' in sent_back("yes")
+    assert 'href="/danger' not in sent_back("no")
+
+
+def test_the_empty_form_links_to_the_numbers_only_when_it_came_from_the_danger_page(
+    client: FlaskClient,
+) -> None:
+    assert 'href="/danger"' in client.get("/report?urgent=1").get_data(as_text=True)
+    assert 'href="/danger' not in client.get("/report").get_data(as_text=True)
