@@ -46,6 +46,11 @@ def _sort_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def by_name(codes: Sequence[str], locale: Locale) -> list[tuple[str, str]]:
+    """(name, code) of each of `codes`, named in `locale` and ordered as a reader looks for them."""
+    return sorted(((place_name(c, locale), c) for c in codes), key=lambda p: _sort_key(p[0]))
+
+
 def place_choices(
     *, common: Sequence[str], other: bool = False
 ) -> Callable[[], list[SelectChoice]]:
@@ -62,11 +67,8 @@ def place_choices(
             answers.append(SelectChoice(OTHER, _l("Another state or group (say which below)")))
         often = _l("Most often chosen")
         every = _l("All countries")
-        named = sorted(((place_name(c, locale), c) for c in common), key=lambda p: _sort_key(p[0]))
-        rest = sorted(
-            ((place_name(c, locale), c) for c in COUNTRY_CODES if c not in common),
-            key=lambda p: _sort_key(p[0]),
-        )
+        named = by_name(common, locale)
+        rest = by_name([c for c in COUNTRY_CODES if c not in common], locale)
         return [
             *answers,
             *(SelectChoice(code, name, optgroup=often) for name, code in named),

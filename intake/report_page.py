@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 
+from intake.emergency_numbers import numbers_of
 from intake.forms import ReportFormBase
 from intake.questionnaire import QUESTIONS, SECTIONS
 from intake.receiving import Limits
@@ -89,4 +90,19 @@ def render_report_form(
         dropped_files=[name for name in dropped_files if name],
         refusal_message=message,
         notice=notice,
+        danger_url=danger_url(form),
     )
+
+
+def danger_url(form: ReportFormBase) -> str | None:
+    """Where a reporter who said someone is in danger now finds numbers to call, or None.
+
+    The country the report names (an ISO code in questionnaire 2.0.0) picks the
+    numbers shown, when Haven has numbers for it; otherwise the danger page's list.
+    """
+    if form.data.get("danger_now") != "yes":
+        return None
+    country = form.data.get("country") or ""
+    if numbers_of(country) is None:
+        return url_for("intake.danger")
+    return url_for("intake.danger", country=country)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -10,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
+from intake.emergency_numbers import EMERGENCY_NUMBERS, WHERE_MOST_LIVE, numbers_of
 from intake.error_pages import drain_request_body
 from intake.errors import CsrfRefused, MalformedUpload, SealRefused, UploadTooLarge
 from intake.forms import ATTACHMENTS_FIELD
@@ -17,6 +19,7 @@ from intake.i18n import LANGUAGE_COOKIE
 from intake.incoming import IncomingSubmission
 from intake.language_choice import remember_language, show_in_language
 from intake.one_time import forget_csrf_token, forget_session
+from intake.places import by_name, place_name
 from intake.receipt_seal import ReceiptSealer, seal_key
 from intake.report_page import mark_cut_fields, render_report_form
 from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
@@ -24,6 +27,8 @@ from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
 
+# The danger page's country choice: an ISO code (intake/emergency_numbers.py).
+COUNTRY_FIELD = "country"
 # The field of the language buttons (templates/intake/_language_buttons.html).
 LANGUAGE_FIELD = "lang"
 # The receipt page's language form carries the code sealed in this field.
@@ -44,8 +49,25 @@ def index() -> ResponseReturnValue:
 
 @blueprint.get("/danger")
 def danger() -> ResponseReturnValue:
-    """Emergency numbers, before anything else."""
-    return render_template("intake/danger.html")
+    """Emergency numbers, before anything else: the reporter's country's if they chose one.
+
+    The choice is a GET form (works without JavaScript) and nothing of it is stored.
+    """
+    locale = get_locale() or Locale("en")
+    chosen = request.args.get(COUNTRY_FIELD, "")
+    numbers = numbers_of(chosen)
+    return render_template(
+        "intake/danger.html",
+        country_field=COUNTRY_FIELD,
+        chosen=chosen if numbers else "",
+        chosen_name=place_name(chosen, locale) if numbers else "",
+        numbers=numbers,
+        unknown_choice=bool(chosen) and numbers is None,
+        countries=by_name(sorted(EMERGENCY_NUMBERS), locale),
+        where_most_live=[
+            (name, EMERGENCY_NUMBERS[code]) for name, code in by_name(WHERE_MOST_LIVE, locale)
+        ],
+    )
 
 
 @blueprint.get("/exit")

@@ -28,6 +28,10 @@ def pages(page: Page, intake: Intake, language: str) -> Any:
     for name, path in (("index", "/"), ("danger", "/danger"), ("form", "/report")):
         page.goto(f"{intake.url}{path}")
         yield name
+    page.goto(f"{intake.url}/danger")
+    page.select_option("#country", "JP")
+    page.click("form[action='/danger'] button[type=submit]")
+    yield "danger-country"
     page.goto(f"{intake.url}/no-such-page")
     yield "not-found"
     page.goto(f"{intake.url}/report")
@@ -62,7 +66,8 @@ def test_no_accessibility_violations_on_any_page(
         assert page.locator("html").get_attribute("lang") == language, name
         seen[name] = violations(page, axe_core, f"{language}-{name}")
     assert list(seen) == [
-        "index", "danger", "form", "not-found", "form-errors", "receipt", "too-large", "refused"
+        "index", "danger", "form", "danger-country", "not-found", "form-errors", "receipt",
+        "too-large", "refused",
     ]  # fmt: skip
     assert {name: found for name, found in seen.items() if found} == {}
 
