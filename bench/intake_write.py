@@ -196,7 +196,8 @@ def process_tree(root_pid: int) -> list[int]:
     return pids
 
 
-def peak_rss_mib(pids: list[int]) -> float:
+def peak_rss_per_process(pids: list[int]) -> list[float]:
+    """Each live process's peak resident set (VmHWM), in MiB."""
     peaks = []
     for pid in pids:
         try:
@@ -206,7 +207,11 @@ def peak_rss_mib(pids: list[int]) -> float:
         match = re.search(r"VmHWM:\s+(\d+) kB", status)
         if match:
             peaks.append(int(match.group(1)) / 1024)
-    return max(peaks)
+    return peaks
+
+
+def peak_rss_mib(pids: list[int]) -> float:
+    return max(peak_rss_per_process(pids))
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -47,7 +47,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from intake_write import BOUNDARY, cpu_seconds, free_port, process_tree, wait_for  # noqa: E402
+from intake_write import (  # noqa: E402
+    BOUNDARY,
+    cpu_seconds,
+    free_port,
+    peak_rss_per_process,
+    process_tree,
+    wait_for,
+)
 
 import keys  # noqa: E402
 from keys.receipt import PRODUCTION_COST, derive_receipt_keys, generate_receipt_code  # noqa: E402
@@ -218,19 +225,6 @@ def derivation_seconds() -> tuple[float, float]:
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return statistics.median(walls), statistics.median(cpus)
-
-
-def peak_rss_per_process(pids: list[int]) -> list[float]:
-    peaks = []
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except FileNotFoundError:
-            continue
-        match = re.search(r"VmHWM:\s+(\d+) kB", status)
-        if match:
-            peaks.append(int(match.group(1)) / 1024)
-    return peaks
 
 
 def run(
