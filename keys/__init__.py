@@ -55,6 +55,7 @@ from keys.parse import parse_identity, parse_recipient
 from keys.passphrase_header import read_scrypt_parameters
 from keys.recipient import Identity, Recipient
 from keys.scrypt import ScryptIdentity, ScryptParameters, ScryptRecipient
+from keys.seekable import SeekableAgeFile, open_seekable
 from keys.x25519 import X25519Identity, X25519Recipient
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "ScryptIdentity",
     "ScryptParameters",
     "ScryptRecipient",
+    "SeekableAgeFile",
     "SignatureError",
     "WrongPassphraseError",
     "X25519Identity",
@@ -96,6 +98,7 @@ __all__ = [
     "format_identity_file",
     "is_age_file",
     "open_decryptor",
+    "open_seekable",
     "parse_identities",
     "parse_identity",
     "parse_recipient",
