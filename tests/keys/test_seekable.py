@@ -8,13 +8,13 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pexpect
 import pytest
 
 import keys
 from tests.keys.craft import CHUNK, AgeFile
 from tests.keys.failures import IDENTITY, SECRET
 from tests.keys.passphrases import PASSPHRASE
-from tests.keys.test_interop import with_tty
 from tests.support import WAIT_SECONDS, require_program
 
 SEALED = CHUNK + 16
@@ -223,7 +223,15 @@ def test_passphrase_file_from_stock_age_reads_seekably(tmp_path: Path) -> None:
     plain = plaintext(CHUNK + 1)
     (tmp_path / "msg").write_bytes(plain)
     sealed = tmp_path / "msg.age"
-    with_tty(age, ["-p", "-o", str(sealed), str(tmp_path / "msg")], PASSPHRASE, prompts=2)
+    # age reads a passphrase only from a terminal: answer its two prompts on a pty.
+    child = pexpect.spawn(age, ["-p", "-o", str(sealed), str(tmp_path / "msg")],
+                          timeout=WAIT_SECONDS)
+    for _ in range(2):
+        child.expect("(?i)passphrase")
+        child.sendline(PASSPHRASE)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
     with sealed.open("rb") as source:
         reader = keys.open_seekable(source, identities=[keys.ScryptIdentity(PASSPHRASE)])
         assert reader.read_at(CHUNK - 1, 5) == plain[CHUNK - 1 :]
