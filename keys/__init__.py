@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from keys.passphrase_header import read_scrypt_parameters
     from keys.recipient import Identity, Recipient
     from keys.scrypt import ScryptIdentity, ScryptParameters, ScryptRecipient
+    from keys.seekable import SeekableAgeFile, open_seekable
     from keys.x25519 import X25519Identity, X25519Recipient
 
 # The rest of the API is loaded on first use (PEP 562), so that a command that
@@ -94,6 +95,8 @@ _LAZY: dict[str, str] = {
     "ScryptIdentity": "keys.scrypt",
     "ScryptParameters": "keys.scrypt",
     "ScryptRecipient": "keys.scrypt",
+    "SeekableAgeFile": "keys.seekable",
+    "open_seekable": "keys.seekable",
     "X25519Identity": "keys.x25519",
     "X25519Recipient": "keys.x25519",
 }
@@ -137,6 +140,7 @@ __all__ = [
     "ScryptIdentity",
     "ScryptParameters",
     "ScryptRecipient",
+    "SeekableAgeFile",
     "SignatureError",
     "WrongPassphraseError",
     "X25519Identity",
@@ -151,6 +155,7 @@ __all__ = [
     "format_identity_file",
     "is_age_file",
     "open_decryptor",
+    "open_seekable",
     "parse_identities",
     "parse_identity",
     "parse_recipient",

@@ -139,6 +139,26 @@ class StreamWriter(io.RawIOBase):
             super().close()
 
 
+def plaintext_size(payload_size: int) -> int:
+    """The plaintext size of a STREAM payload of `payload_size` sealed bytes (nonce excluded).
+
+    Every chunk but the last holds exactly CHUNK_SIZE bytes, and only an empty
+    plaintext has an empty final chunk, so the sealed size alone fixes the
+    plaintext size. Sizes no valid payload can have (no final chunk, a final
+    chunk shorter than its tag, an empty final chunk after others) raise
+    PayloadError.
+    """
+    if payload_size < TAG_SIZE:
+        raise PayloadError("payload is truncated: no final chunk")
+    chunks = -(-payload_size // SEALED_CHUNK_SIZE)
+    last = payload_size - (chunks - 1) * SEALED_CHUNK_SIZE
+    if last < TAG_SIZE:
+        raise PayloadError("payload is truncated: final chunk shorter than its tag")
+    if last == TAG_SIZE and chunks > 1:
+        raise PayloadError("final chunk is empty")
+    return payload_size - chunks * TAG_SIZE
+
+
 def open_chunk(
     cipher: PayloadCipher, counter: int, sealed: memoryview, out: memoryview, *, at_end: bool
 ) -> None:

@@ -16,10 +16,13 @@ import re
 import struct
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
+import keys
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
-from review.casefile.zip_directory import NoEndRecord, central_directory
+from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 
 # Metadata lives in the first few hundred KiB of images and inside small XML
 # members of documents; larger reads buy nothing and cost memory.
@@ -43,6 +46,9 @@ MAX_PDF_CANDIDATES = 1024
 # entry on opening, so an archive claiming more is not opened at all.
 MAX_ARCHIVE_ENTRIES = 2000
 MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024
+
+# detect_type() looks no further than this into a file.
+TYPE_PREFIX_BYTES = 12
 
 IMAGE_TYPES = {
     b"\xff\xd8\xff": "image/jpeg",
@@ -116,21 +122,58 @@ def detect_type(data: bytes) -> str:
 
 def inspect(data: bytes, *, budget_seconds: float = MAX_INSPECT_SECONDS) -> FileMetadata:
     """Extract what metadata `data` carries, within `budget_seconds`."""
-    meta = FileMetadata(detect_type(data))
-    deadline = _Deadline(budget_seconds)
-    parsers = {"image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf,
-               "application/zip": _office}
-    parser = parsers.get(meta.detected_type)
+    detected = detect_type(data)
+    if detected == "application/zip":
+        return inspect_archive(io.BytesIO(data), len(data), budget_seconds=budget_seconds)
+    meta = FileMetadata(detected)
+    parser = _PREFIX_PARSERS.get(detected)
     if parser is not None:
-        try:
-            parser(data, meta, deadline)
-        except _OutOfTime:
-            meta.incomplete = True
-        except (struct.error, ValueError, IndexError):
-            # Hostile bytes may be malformed in ways no bound check foresaw:
-            # what was found so far is still shown, and the page still renders.
-            meta.incomplete = True
+        deadline = _Deadline(budget_seconds)
+        _guarded(lambda: parser(data, meta, deadline), meta)
     return meta.finish()
+
+
+def inspect_seekable(
+    source: BinaryIO, size: int, *, budget_seconds: float = MAX_INSPECT_SECONDS
+) -> FileMetadata:
+    """inspect() of the `size` bytes in `source`, reading only what the file's type needs.
+
+    The type needs the first few bytes; a zip, its tail and the central
+    directory that tail bounds (then the few members read); an image or PDF,
+    the whole file, which its parser scans. Anything else is not read further.
+    A seekable decrypting `source` (keys.open_seekable) decrypts just those parts.
+    """
+    source.seek(0)
+    detected = detect_type(source.read(TYPE_PREFIX_BYTES))
+    if detected == "application/zip":
+        return inspect_archive(source, size, budget_seconds=budget_seconds)
+    if detected in _PREFIX_PARSERS:
+        source.seek(0)
+        return inspect(source.read(size), budget_seconds=budget_seconds)
+    return FileMetadata(detected).finish()
+
+
+def inspect_archive(
+    source: BinaryIO, size: int, *, budget_seconds: float = MAX_INSPECT_SECONDS
+) -> FileMetadata:
+    """What an Office or OpenDocument archive's properties say, read from its tail first."""
+    meta = FileMetadata("application/zip")
+    deadline = _Deadline(budget_seconds)
+    source.seek(max(size - TAIL_SIZE, 0))
+    tail = source.read(TAIL_SIZE)
+    _guarded(lambda: _office(source, tail, meta, deadline), meta)
+    return meta.finish()
+
+
+def _guarded(parse: Callable[[], None], meta: FileMetadata) -> None:
+    try:
+        parse()
+    except _OutOfTime:
+        meta.incomplete = True
+    except (struct.error, ValueError, IndexError):
+        # Hostile bytes may be malformed in ways no bound check foresaw:
+        # what was found so far is still shown, and the page still renders.
+        meta.incomplete = True
 
 
 class _OutOfTime(Exception):
@@ -315,9 +358,14 @@ _OFFICE_FIELDS = (
 )
 
 
-def _office(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+# Types whose parser scans the file from its start (a zip is read from its tail instead).
+_PREFIX_PARSERS: dict[str, Callable[[bytes, FileMetadata, _Deadline], None]] = {
+    "image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf}
+
+
+def _office(source: BinaryIO, tail: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     try:
-        directory = central_directory(data)
+        directory = central_directory(tail)
     except NoEndRecord:
         meta.add("Note", "unreadable archive")
         return
@@ -326,8 +374,10 @@ def _office(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
         meta.incomplete = True
         return
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(source)
         names = set(archive.namelist())
+    except keys.AgeError:
+        raise  # the file failed authentication: damaged, not merely unreadable
     except Exception:
         # Any failure to open a hostile archive reads as "unreadable", never as a 500.
         meta.add("Note", "unreadable archive")
@@ -352,6 +402,8 @@ def _member_text(archive: zipfile.ZipFile, member: str) -> str | None:
         # Bounded read: a zip bomb's member inflates no further than this.
         with archive.open(member) as stream:
             return stream.read(MAX_XML_BYTES).decode("utf-8", "replace")
+    except keys.AgeError:
+        raise
     except Exception:
         # Encrypted members (RuntimeError), unknown methods (NotImplementedError),
         # corrupt deflate (zlib.error), bad CRCs: one hostile member must not

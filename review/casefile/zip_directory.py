@@ -21,6 +21,12 @@ ZIP64_END_SIZE = 56
 # The archive comment after the end record is under 64 KiB: zipfile searches
 # this much of the file's end for the record.
 SEARCH_WINDOW = (1 << 16) + END_SIZE
+# Everything central_directory() reads: the search window and, before the
+# earliest record it can find there, a zip64 locator and end record. Given only
+# these last bytes of a longer file it finds the same record at the same place
+# from the end (no seek it makes falls before the tail's start), so an
+# archive's size can be checked from its tail alone.
+TAIL_SIZE = SEARCH_WINDOW + ZIP64_LOCATOR_SIZE + ZIP64_END_SIZE
 
 
 class NoEndRecord(ValueError):
@@ -37,6 +43,8 @@ class CentralDirectory:
 
 def central_directory(data: bytes) -> CentralDirectory:
     """The entry count and byte size the archive's end record claims.
+
+    `data` is the whole archive or at least its last TAIL_SIZE bytes.
 
     The record is found the way zipfile (3.11) finds it: the last 22 bytes if
     they are a record with no comment, else the last signature in the final

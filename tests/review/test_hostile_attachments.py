@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 import struct
 import time
 import zipfile
@@ -12,16 +14,19 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import keys
 from review.casefile import inspections
 from review.casefile.attachment_metadata import (
     MAX_ARCHIVE_ENTRIES,
     MAX_CENTRAL_DIRECTORY_BYTES,
+    TYPE_PREFIX_BYTES,
     inspect,
+    inspect_seekable,
 )
 from review.casefile.attachments import MAX_INSPECT_BYTES, Inspected, inspect_file
-from review.casefile.zip_directory import NoEndRecord, central_directory
+from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 from review.pickup.importer import import_bundle
-from review.workspace.models import AuditEntry
+from review.workspace.models import AuditEntry, StoredFile
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
 from tests.review.forms import unlock
@@ -177,3 +182,100 @@ def test_a_case_of_twenty_hostile_zips_is_inspected_once_and_shows_quickly(
         views = [e.detail for e in session.scalars(select(AuditEntry)) if e.action == "view"]
     assert views == [f"report and 20 attachments shown, {n} attachments decrypted to inspect them"
                      for n in (20, 0)]
+
+
+class _CountingSource(io.BytesIO):
+    """A seekable file that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def test_a_zip_is_inspected_from_its_tail(directory_bomb: bytes) -> None:
+    source = _CountingSource(directory_bomb)
+    meta = inspect_seekable(source, len(directory_bomb))
+    assert TOO_MANY in meta.fields
+    # The type's few bytes and the end-record window; none of the 32 MiB before it.
+    assert source.bytes_read <= TYPE_PREFIX_BYTES + TAIL_SIZE
+
+
+def test_an_office_file_is_read_from_its_tail_and_directory() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("word/media/video.bin", b"\x00" * (8 << 20))
+        out.writestr("docProps/core.xml", b"<dc:creator>Jane</dc:creator>")
+    data = archive.getvalue()
+    source = _CountingSource(data)
+    meta = inspect_seekable(source, len(data))
+    assert ("Author", "Jane") in meta.fields
+    assert meta.fields == inspect(data).fields
+    assert source.bytes_read < 1 << 20
+
+
+def _stored(workspace: Workspace, ciphertext: bytes) -> StoredFile:
+    digest = hashlib.sha256(ciphertext).hexdigest()
+    path = workspace.object_path(digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(ciphertext)
+    return StoredFile(name="attachment-001.age", kind="attachment", size=len(ciphertext),
+                      sha256=digest)
+
+
+SEALED_CHUNK = (64 << 10) + 16
+
+
+def _flip_chunk(ciphertext: bytes, plain_size: int, index: int) -> bytes:
+    """`ciphertext` with one byte flipped inside payload chunk `index` (negative: from the end)."""
+    chunks = -(-plain_size // (64 << 10)) or 1
+    payload_start = len(ciphertext) - plain_size - 16 * chunks
+    damaged = bytearray(ciphertext)
+    damaged[payload_start + (index % chunks) * SEALED_CHUNK + 10] ^= 0x01
+    return bytes(damaged)
+
+
+def test_inspecting_a_hostile_zip_decrypts_only_its_tail(
+    workspace: Workspace, alice: Reviewer, directory_bomb: bytes,
+) -> None:
+    ciphertext = keys.encrypt(directory_bomb, recipients=[alice.recipient])
+    # A chunk in the middle is damaged: had it been decrypted, the file would be.
+    size = len(directory_bomb)
+    middle = _stored(workspace, _flip_chunk(ciphertext, size, 100))
+    found = inspect_file(workspace, middle, identities=[alice.identity])
+    assert found.problem == "" and found.metadata is not None
+    assert TOO_MANY in found.metadata.fields
+    # The tail (the last two chunks hold the end-record window) is read, and authenticated.
+    tail = _stored(workspace, _flip_chunk(ciphertext, size, -2))
+    assert inspect_file(workspace, tail, identities=[alice.identity]).problem == "damaged"
+
+
+def test_a_damaged_member_chunk_is_damaged_not_unreadable(
+    workspace: Workspace, alice: Reviewer,
+) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        # Chunk 0 (the type), chunk 2 (the member) and the tail (the directory)
+        # are each read by a different step.
+        out.writestr("word/media/a.bin", secrets.token_bytes(2 * SEALED_CHUNK))
+        out.writestr("docProps/core.xml", b"<dc:creator>Jane</dc:creator>")
+        out.writestr("word/media/b.bin", secrets.token_bytes(3 * SEALED_CHUNK))
+    plain = archive.getvalue()
+    ciphertext = keys.encrypt(plain, recipients=[alice.recipient])
+    whole = inspect_file(workspace, _stored(workspace, ciphertext), identities=[alice.identity])
+    assert whole.metadata is not None and ("Author", "Jane") in whole.metadata.fields
+    # Failing the member's chunk is damage, not the "unreadable archive member"
+    # that catching zipfile's own errors would make of it.
+    member = _stored(workspace, _flip_chunk(ciphertext, len(plain), 2))
+    assert inspect_file(workspace, member, identities=[alice.identity]).problem == "damaged"
+
+
+def test_an_armored_attachment_is_still_inspected(workspace: Workspace, alice: Reviewer) -> None:
+    data = b"%PDF-1.7\n/Author (Jane)"
+    ciphertext = keys.encrypt(data, recipients=[alice.recipient], armor=True)
+    found = inspect_file(workspace, _stored(workspace, ciphertext), identities=[alice.identity])
+    assert found.metadata is not None and found.metadata.fields == [("Author", "Jane")]
