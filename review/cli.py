@@ -5,6 +5,7 @@ export and verify (evidence packages), courier."""
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 
 import click
@@ -37,9 +38,12 @@ from review.replies.writing import write_reply
 from review.session.signing_keys import ensure_signing_key, public_line, unlock_signing_key
 from review.session.unlock import MAX_IDENTITY_FILE_BYTES, Unlocked, match_reviewer, open_identities
 from review.triage.departure import remove_reviewer
+from review.web.audit_sentences import in_language, terminal_language
+from review.web.audit_sentences import read as read_entry
 from review.web.reporter_text import reveal_hidden
 from review.web.server import LoopbackServer, loopback_address
-from review.workspace import audit
+from review.workspace import audit, audit_query
+from review.workspace.audit_query import PAGE_SIZE
 from review.workspace.heads import outside_workspace, publish_head, published_heads
 from review.workspace.models import Reviewer
 from review.workspace.store import Workspace
@@ -47,6 +51,13 @@ from review.workspace.store import Workspace
 DEFAULT_PORT = 8765
 # `haven review cases` shows this much of each story's first line.
 MAX_FIRST_LINE = 80
+# `haven review audit show --limit` at most: a whole log fits, a runaway number does not.
+MAX_AUDIT_LIMIT = audit_query.MAX_PAGE_SIZE
+
+def plural(count: int, one: str, many: str) -> str:
+    """`one` or `many`, whichever goes with `count` ("1 submission", "0 submissions")."""
+    return one if count == 1 else many
+
 
 workspace_option = click.option(
     "--workspace",
@@ -555,6 +566,44 @@ def audit_verify(workspace_dir: Path, expected: tuple[str, ...], heads_file: Pat
         )
     checked = f", {len(heads)} recorded heads hold" if heads else ""
     click.echo(f"Audit log intact: {verdict.entries} entries{checked}, head {verdict.head}")
+
+
+@audit_group.command("show")
+@workspace_option
+@click.option("--case", "case", default=None, metavar="ID",
+              help="Only the entries about this case: its id, or its first characters as the "
+                   "inbox shows them (at least 4).")
+@click.option("--limit", type=click.IntRange(1, MAX_AUDIT_LIMIT), default=PAGE_SIZE,
+              show_default=True, help="Show at most this many entries, the newest.")
+@click.option("--language", default=None, metavar="LANG",
+              help="The language of the sentences (a catalog of review, such as fr or "
+                   "zh_Hans); by default LC_ALL, LC_MESSAGES or LANG, else English.")
+def audit_show(workspace_dir: Path, case: str | None, limit: int, language: str | None) -> None:
+    """List the audit log's entries (entry, when, who, case, what), oldest of them first.
+
+    One entry a line, its five columns separated by tabs, so the list stays
+    easy to read for a person and for `cut` or `awk`.
+    """
+    with Workspace.open(workspace_dir) as workspace, workspace.sessions() as session:
+        case_id = None
+        if case is not None:
+            case_id = audit_query.resolve_case(session, case)
+            if case_id is None:
+                raise click.BadParameter(
+                    f"no case, or more than one, has an id starting with {reveal_hidden(case)!r}",
+                    param_hint="--case")
+        page = audit_query.page_of_entries(session, case_id=case_id, limit=limit)
+        chosen = language or terminal_language(os.environ)
+        with in_language(chosen):
+            readings = [read_entry(entry) for entry in reversed(page.entries)]
+            lines = ["\t".join((str(r.seq), r.when, reveal_hidden(r.who), r.short_case or "-",
+                                r.sentence.text())) for r in readings]
+    if page.total > len(lines):
+        earlier = page.total - len(lines)
+        click.echo(f"({earlier} earlier {plural(earlier, 'entry', 'entries')} not shown; "
+                   "--limit shows more)", err=True)
+    for line in lines:
+        click.echo(line)
 
 
 @review_group.command("export")
