@@ -286,11 +286,14 @@ def import_command(bundle: Path, workspace_dir: Path, heads_file: Path | None) -
                TimeRemainingColumn())
     with Workspace.open(workspace_dir) as workspace:
         with Progress(*columns, transient=True) as progress:
+            # The total is unknown until the signed manifest is read; then the bar has it.
             task = progress.add_task("Verifying", total=None)
             result = import_bundle(workspace, bundle, actor=getpass.getuser(),
-                                   progress=lambda n: progress.advance(task, n))
+                                   progress=lambda n: progress.advance(task, n),
+                                   total=lambda size: progress.update(task, total=size))
         click.echo(
-            f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
+            f"Imported bundle {result.bundle_id}: {result.added} new "
+            f"{plural(result.added, 'submission', 'submissions')}, "
             f"{result.already_present} already present"
             + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
                else ".")
