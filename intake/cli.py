@@ -4,7 +4,7 @@ check."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -162,10 +162,11 @@ def pickup_command(
     config = _config(data_dir)
     signing_key = _signing_key(data_dir)
     engine = make_engine(config.database_url)
-    picked = write_pickup_bundle(
-        engine, out, today=utc_today(), signing_key=signing_key, again=again,
-        urgent_only=urgent_only,
-    )
+    with _byte_bar("Writing") as progress:
+        picked = write_pickup_bundle(
+            engine, out, today=utc_today(), signing_key=signing_key, again=again,
+            urgent_only=urgent_only, progress=progress,
+        )
     if picked.submissions == 0:
         click.echo("Nothing urgent to pick up; no bundle written." if urgent_only
                    else "Nothing new to pick up; no bundle written.")
@@ -177,6 +178,25 @@ def pickup_command(
         left = waiting_for_pickup(engine)
         waits = counted(left.submissions, "other submission waits", "other submissions wait")
         click.echo(f"{waits} for the next pickup.")
+
+
+@contextmanager
+def _byte_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of bytes (done, total) on standard error, drawn only on a terminal.
+
+    Standard output keeps only the command's result lines, so a script that
+    reads them (or a log that collects them) never sees a bar.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @intake_group.command("status")
