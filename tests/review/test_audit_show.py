@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from review.pickup.importer import import_bundle
+from review.pickup.removal import remove_submission
 from review.triage.changes import Casework
 from review.web.audit_sentences import described_actions, in_language, terminal_language
 from review.workspace import audit
@@ -84,6 +85,19 @@ def test_show_case_takes_a_short_id_and_lists_only_that_case(
     assert {line.split("\t")[3] for line in lines} == {first[:8]}
     assert [line.split("\t")[4] for line in lines] == [
         "Set the status to In review.", "Added a note.", f"Linked the case to case {second[:8]}."]
+
+
+def test_show_case_finds_the_entries_of_a_removed_case(
+    runner: Callable[..., object], workspace: Workspace, alice: Reviewer, bob: Reviewer,
+    tmp_path: Path,
+) -> None:
+    first, second = _two_cases(workspace, alice, bob, tmp_path)
+    _work_on(workspace, alice, first, second)
+    remove_submission(workspace, first, actor="alice")
+    result = _show(runner, workspace, "--case", first[:8])
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.stdout.splitlines()[-1].split("\t")[2:] == [  # type: ignore[attr-defined]
+        "alice", first[:8], "Removed the submission and its files."]
 
 
 def test_show_refuses_a_case_id_that_matches_no_case_or_several(
