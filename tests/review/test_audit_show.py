@@ -187,6 +187,7 @@ def test_the_page_lists_the_entries_newest_first_and_links_readable_cases(
     assert page.index("Assigned the case to") < page.index("Set the status to In review.")
     assert SECRET_NOTE not in page
     assert 'aria-current="page">Audit log' in page
+    assert "<code>haven review audit verify</code> checks" in page
 
 
 def test_the_page_filters_by_short_id_and_refuses_an_unknown_one(
