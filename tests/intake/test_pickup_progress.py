@@ -4,6 +4,7 @@ standard error and only on a terminal, so its standard output stays the result l
 from __future__ import annotations
 
 import tarfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,18 @@ from flask.testing import FlaskClient
 from contracts.pickup import MANIFEST_NAME, SIGNATURE_NAME
 from haven.cli import main
 from intake.pickup import write_pickup_bundle
+from keys.signing import SigningKey
+from tests.intake.forms import MULTIPART, csrf_token
 from tests.intake.storage import engine_of
-from tests.intake.test_urgency import DAY, PICKUP_KEY, report
+
+DAY = date(2031, 5, 17)
+PICKUP_KEY = SigningKey.generate()
+
+
+def report(client: FlaskClient, *, danger: str) -> None:
+    """Send one report through the form, as a reporter would."""
+    data = {"csrf_token": csrf_token(client), "narrative": "x", "danger_now": danger}
+    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 200
 
 
 def _member_bytes(bundle: Path) -> int:
