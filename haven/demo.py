@@ -168,7 +168,8 @@ def instructions(root: Path, *, port: int, post_quantum: bool) -> str:
 
 
 @click.command("demo")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535),
+              help="The port the demo's intake listens on (on 127.0.0.1).")
 @click.option("--post-quantum", is_flag=True, help="A hybrid post-quantum demo reviewer key.")
 @click.option("--setup-only", is_flag=True, help="Create ./haven-demo/ without serving.")
 def demo_command(port: int, post_quantum: bool, setup_only: bool) -> None:

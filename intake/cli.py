@@ -4,7 +4,7 @@ check."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,12 @@ from intake.migrate import upgrade_to_head
 from intake.pickup_key import ensure_pickup_signing_key, load_pickup_signing_key
 from intake.secretfiles import create_secret_files
 from keys.signing import SigningKey
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """`count` with the noun that goes with it: "1 submission", "0 submissions"."""
+    return f"{count} {one if count == 1 else many}"
+
 
 DATA_DIR = click.option(
     "--data-dir",
@@ -98,12 +104,15 @@ def migrate_command(data_dir: Path) -> None:
 
 @intake_group.command("serve")
 @DATA_DIR
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535),
+              help="The TCP port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
 # The defaults are intake.serve's DEFAULT_WORKERS and DEFAULT_THREADS (imported
 # lazily below: gunicorn is not loaded for the other commands).
-@click.option("--threads", default=160, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--threads", default=160, show_default=True, type=click.IntRange(1, 1024),
+              help="Threads per worker: each request in progress (a slow upload) holds one.")
 @click.option(
     "--plain-http",
     is_flag=True,
@@ -124,7 +133,8 @@ def serve_command(
 
 @intake_group.command("pickup")
 @DATA_DIR
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed pickup bundle.")
 @click.option(
     "--again",
     "again",
@@ -152,20 +162,41 @@ def pickup_command(
     config = _config(data_dir)
     signing_key = _signing_key(data_dir)
     engine = make_engine(config.database_url)
-    picked = write_pickup_bundle(
-        engine, out, today=utc_today(), signing_key=signing_key, again=again,
-        urgent_only=urgent_only,
-    )
+    with _byte_bar("Writing") as progress:
+        picked = write_pickup_bundle(
+            engine, out, today=utc_today(), signing_key=signing_key, again=again,
+            urgent_only=urgent_only, progress=progress,
+        )
     if picked.submissions == 0:
         click.echo("Nothing urgent to pick up; no bundle written." if urgent_only
                    else "Nothing new to pick up; no bundle written.")
     else:
-        click.echo(f"Wrote {picked.submissions} submission(s) to {out}, "
+        click.echo(f"Wrote {counted(picked.submissions, 'submission', 'submissions')} to {out}, "
                    f"{picked.urgent} of them urgent (first in the bundle).")
         click.echo(f"Signed by {signing_key.public_key().fingerprint()}.")
     if urgent_only:
         left = waiting_for_pickup(engine)
-        click.echo(f"{left.submissions} other submission(s) wait for the next pickup.")
+        waits = counted(left.submissions, "other submission waits", "other submissions wait")
+        click.echo(f"{waits} for the next pickup.")
+
+
+@contextmanager
+def _byte_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of bytes (done, total) on standard error, drawn only on a terminal.
+
+    Standard output keeps only the command's result lines, so a script that
+    reads them (or a log that collects them) never sees a bar.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @intake_group.command("status")
@@ -175,8 +206,8 @@ def status_command(data_dir: Path) -> None:
     from intake.pickup import waiting_for_pickup
 
     waiting = waiting_for_pickup(make_engine(_config(data_dir).database_url))
-    click.echo(f"{waiting.submissions} submission(s) wait for pickup, "
-               f"{waiting.urgent} of them urgent (someone in danger now).")
+    waits = counted(waiting.submissions, "submission waits", "submissions wait")
+    click.echo(f"{waits} for pickup, {waiting.urgent} of them urgent (someone in danger now).")
     if waiting.urgent:
         click.echo("Pick the urgent ones up first: `haven intake pickup --urgent-only --out FILE`.")
 
@@ -230,7 +261,7 @@ def purge_command(data_dir: Path, retention_days: int | None) -> None:
     count = purge_picked_up(
         make_engine(config.database_url), today=utc_today(), retention_days=days
     )
-    click.echo(f"Purged {count} submission(s).")
+    click.echo(f"Purged {counted(count, 'submission', 'submissions')}.")
 
 
 @intake_group.command("check")
@@ -247,7 +278,8 @@ def check_command(data_dir: Path, host: str, plain_http: bool) -> None:
     for finding in findings:
         click.echo(str(finding))
     errors = sum(finding.error for finding in findings)
-    click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
+    click.echo(f"{counted(errors, 'error', 'errors')}, "
+               f"{counted(len(findings) - errors, 'warning', 'warnings')}.")
     if errors:
         raise SystemExit(1)
 
@@ -292,7 +324,8 @@ def load_replies_command(data_dir: Path, bundle: Path) -> None:
     if loaded.already_loaded:
         click.echo(f"Bundle {loaded.bundle_id} was already loaded; nothing changed.")
     else:
-        click.echo(f"Loaded {loaded.replies} reply(ies) signed by {loaded.signer}.")
+        click.echo(f"Loaded {counted(loaded.replies, 'reply', 'replies')} signed by "
+                   f"{loaded.signer}.")
 
 
 def _existing_dir(data_dir: Path) -> Path:

@@ -8,7 +8,7 @@ import json
 import os
 import secrets
 import tarfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,11 +29,17 @@ from keys.signing import PICKUP_NAMESPACE, SigningKey
 _SKIP_ADVICE = "; `haven intake skip ID` sets it aside so the others can be picked up"
 
 
+# Told (bytes written, bytes in all) as a bundle's members are written, from (0, total).
+PickupProgress = Callable[[int, int], None]
+
+
 class _VerifyingReader(io.RawIOBase):
     """Reads a stored file's chunks, failing if they differ from the digest recorded at intake."""
 
-    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str, name: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str, name: str,
+                 taken: Callable[[int], None] = lambda _: None) -> None:
         super().__init__()
+        self._taken = taken
         self._name = name
         self._chunks = chunks
         self._pending = b""
@@ -60,6 +66,7 @@ class _VerifyingReader(io.RawIOBase):
                     f"{_SKIP_ADVICE}"
                 )
             self._pending = chunk
+            self._taken(len(chunk))
         count = min(len(buffer), len(self._pending))
         buffer[:count] = self._pending[:count]
         self._pending = self._pending[count:]
@@ -110,6 +117,7 @@ def write_pickup_bundle(
     again: Sequence[str] = (),
     urgent_only: bool = False,
     mark: bool = True,
+    progress: PickupProgress | None = None,
 ) -> PickedUp:
     """Write every published submission into a new signed bundle at `out`; say how many.
 
@@ -119,6 +127,7 @@ def write_pickup_bundle(
     skipped before: review could not import them, and the operator sends them again.
     With `mark=False` the caller marks them (mark_picked_up) once the bundle was
     delivered: the courier endpoint, whose download may be cut short.
+    `progress` hears how much of the submissions' ciphertext is written.
 
     Pickups of one database run one at a time (intake/pickup_lock.py): one that
     starts while another runs waits for it, then bundles only what is left.
@@ -126,7 +135,7 @@ def write_pickup_bundle(
     with one_pickup_at_a_time(engine):
         return _write_pickup_bundle(
             engine, out, today=today, signing_key=signing_key, again=again,
-            urgent_only=urgent_only, mark=mark,
+            urgent_only=urgent_only, mark=mark, progress=progress,
         )  # fmt: skip
 
 
@@ -139,6 +148,7 @@ def _write_pickup_bundle(
     again: Sequence[str],
     urgent_only: bool,
     mark: bool,
+    progress: PickupProgress | None,
 ) -> PickedUp:
     if again:
         submissions, files = _again(engine, again)
@@ -167,7 +177,7 @@ def _write_pickup_bundle(
             with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
                 _add(tar, MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
                 _add(tar, SIGNATURE_NAME, io.BytesIO(signature), len(signature))
-                _add_submissions(tar, engine, submissions, files)
+                _add_submissions(tar, engine, submissions, files, progress)
             # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
@@ -194,7 +204,19 @@ def _add_submissions(
     engine: Engine,
     submissions: list[Submission],
     files: dict[str, list[StoredFile]],
+    progress: PickupProgress | None = None,
 ) -> None:
+    total = sum(stored.size or 0 for listed in files.values() for stored in listed)
+    written = 0
+
+    def taken(count: int) -> None:
+        nonlocal written
+        written += count
+        if progress is not None:
+            progress(written, total)
+
+    if progress is not None:
+        progress(0, total)
     for submission in submissions:
         for stored in files[submission.id]:
             assert stored.size is not None and stored.sha256 is not None
@@ -203,6 +225,7 @@ def _add_submissions(
                 size=stored.size,
                 sha256=stored.sha256,
                 name=member_name(submission.id, stored.name),
+                taken=taken,
             )
             name = member_name(submission.id, stored.name)
             _add(tar, name, io.BufferedReader(reader), stored.size)

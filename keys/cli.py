@@ -43,7 +43,8 @@ def keys_group() -> None:
 @click.option("--classic", is_flag=True, help="An X25519 key instead of hybrid post-quantum.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Identity file to create.")
 @click.option("--passphrase", "ask_passphrase", is_flag=True, help="Protect the file: ask.")
-@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="Protect the file with the passphrase in this file (its first line).")
 def generate(
     classic: bool, output: str | None, ask_passphrase: bool, passphrase_file: str | None
 ) -> None:
@@ -87,7 +88,8 @@ def _print_identity(identity: HybridIdentity | X25519Identity, secret: str | Non
 
 @keys_group.command("recipient")
 @click.argument("identity_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="The passphrase of a protected identity file, read from this file.")
 def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
     """Print the recipient of each identity in IDENTITY_FILE."""
     with _failures_as_errors():
@@ -104,11 +106,14 @@ def recipient(identity_file: str, identity_passphrase_file: str | None) -> None:
     "recipient_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
+    help="A file of recipients, one a line (repeatable).",
 )
 @click.option("-p", "--passphrase", "ask_passphrase", is_flag=True, help="Encrypt to a passphrase.")
-@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="Encrypt to the passphrase in this file (its first line).")
 @click.option("-a", "--armor", is_flag=True, help="PEM-style ASCII armor.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the encrypted file here [default: standard output].")
 @click.argument("input_path", metavar="[INPUT]", required=False)
 def encrypt_command(
     recipient_texts: tuple[str, ...],
@@ -145,14 +150,17 @@ def encrypt_command(
     "identity_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
+    help="An identity file to decrypt with (repeatable).",
 )
-@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--identity-passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="The passphrase of protected identity files, read from this file.")
 @click.option(
     "--passphrase-file",
     type=click.Path(exists=True, dir_okay=False),
     help="Decrypt a passphrase-encrypted file with the passphrase in this file.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the decrypted file here [default: standard output].")
 @click.argument("input_path", metavar="[INPUT]", required=False)
 def decrypt_command(
     identity_files: tuple[str, ...],

@@ -5,6 +5,7 @@ export and verify (evidence packages), courier."""
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 
 import click
@@ -37,9 +38,12 @@ from review.replies.writing import write_reply
 from review.session.signing_keys import ensure_signing_key, public_line, unlock_signing_key
 from review.session.unlock import MAX_IDENTITY_FILE_BYTES, Unlocked, match_reviewer, open_identities
 from review.triage.departure import remove_reviewer
+from review.web.audit_sentences import in_language, terminal_language
+from review.web.audit_sentences import read as read_entry
 from review.web.reporter_text import reveal_hidden
 from review.web.server import LoopbackServer, loopback_address
-from review.workspace import audit
+from review.workspace import audit, audit_query
+from review.workspace.audit_query import PAGE_SIZE
 from review.workspace.heads import outside_workspace, publish_head, published_heads
 from review.workspace.models import Reviewer
 from review.workspace.store import Workspace
@@ -47,6 +51,13 @@ from review.workspace.store import Workspace
 DEFAULT_PORT = 8765
 # `haven review cases` shows this much of each story's first line.
 MAX_FIRST_LINE = 80
+# `haven review audit show --limit` at most: a whole log fits, a runaway number does not.
+MAX_AUDIT_LIMIT = audit_query.MAX_PAGE_SIZE
+
+def counted(count: int, one: str, many: str) -> str:
+    """`count` with the noun that goes with it: "1 submission", "0 submissions"."""
+    return f"{count} {one if count == 1 else many}"
+
 
 workspace_option = click.option(
     "--workspace",
@@ -141,13 +152,15 @@ def intake_keys(workspace_dir: Path, cases_of: str | None) -> None:
                    "`haven review trust-intake` pins one.")
     for signer in pinned:
         click.echo(f"pinned      {signer.fingerprint}  since {signer.pinned_at or 'unknown'}  "
-                   f"{signer.bundles} bundles, {signer.cases} cases")
+                   f"{counted(signer.bundles, 'bundle', 'bundles')}, "
+                   f"{counted(signer.cases, 'case', 'cases')}")
         click.echo(f"            {signer.key}")
     for signer in found:
         if not signer.pinned:
             status = "unknown" if signer.fingerprint is None else "not pinned"
             click.echo(f"{status:<11} {signer.fingerprint or '(signer not recorded)'}  "
-                       f"{signer.bundles} bundles, {signer.cases} cases")
+                       f"{counted(signer.bundles, 'bundle', 'bundles')}, "
+                   f"{counted(signer.cases, 'case', 'cases')}")
 
 
 @review_group.command("distrust-intake")
@@ -167,7 +180,8 @@ def distrust_intake(workspace_dir: Path, fingerprint: str) -> None:
         found = signers(session)
         left = [s for s in found if s.pinned]
         kept = next((s for s in found if s.fingerprint == removed.fingerprint), None)
-        imported = f"{kept.bundles} bundles, {kept.cases} cases" if kept else "no bundles"
+        imported = (f"{counted(kept.bundles, 'bundle', 'bundles')}, "
+                    f"{counted(kept.cases, 'case', 'cases')}") if kept else "no bundles"
         audit.append(session, actor=getpass.getuser(), action="distrust-intake",
                      subject="workspace",
                      detail=f"{removed.fingerprint} {removed.key}; imported under it: "
@@ -254,8 +268,10 @@ def remove_reviewer_command(workspace_dir: Path, name: str, identity_file: Path,
         departure = remove_reviewer(workspace, name, identities=unlocked.identities,
                                     actor=getpass.getuser())
     click.echo(f"Removed reviewer {departure.name} ({departure.recipient}); "
-               f"{departure.resealed} triage records and {departure.replies_resealed} replies "
-               f"resealed to the remaining reviewers, {departure.unassigned} cases unassigned.")
+               f"{counted(departure.resealed, 'triage record', 'triage records')} and "
+               f"{counted(departure.replies_resealed, 'reply', 'replies')} resealed to the "
+               f"remaining reviewers, {counted(departure.unassigned, 'case', 'cases')} "
+               "unassigned.")
     click.echo("Now remove that recipient from intake's recipients file "
                "(docs/deploy.md, \"A reviewer leaves\").")
 
@@ -275,11 +291,14 @@ def import_command(bundle: Path, workspace_dir: Path, heads_file: Path | None) -
                TimeRemainingColumn())
     with Workspace.open(workspace_dir) as workspace:
         with Progress(*columns, transient=True) as progress:
+            # The total is unknown until the signed manifest is read; then the bar has it.
             task = progress.add_task("Verifying", total=None)
             result = import_bundle(workspace, bundle, actor=getpass.getuser(),
-                                   progress=lambda n: progress.advance(task, n))
+                                   progress=lambda n: progress.advance(task, n),
+                                   total=lambda size: progress.update(task, total=size))
         click.echo(
-            f"Imported bundle {result.bundle_id}: {result.added} new submissions, "
+            f"Imported bundle {result.bundle_id}: "
+            f"{counted(result.added, 'new submission', 'new submissions')}, "
             f"{result.already_present} already present"
             + (f", {result.removed_earlier} removed earlier (skipped)." if result.removed_earlier
                else ".")
@@ -317,7 +336,8 @@ def check(workspace_dir: Path, heads_file: Path | None) -> None:
     for finding in findings:
         click.echo(str(finding))
     errors = sum(finding.error for finding in findings)
-    click.echo(f"{errors} errors, {len(findings) - errors} warnings.")
+    click.echo(f"{counted(errors, 'error', 'errors')}, "
+               f"{counted(len(findings) - errors, 'warning', 'warnings')}.")
     if errors:
         raise SystemExit(1)
 
@@ -365,7 +385,7 @@ def courier(url: str, token_file: Path, totp_secret_file: Path | None, out: Path
         if uploaded.already_loaded:
             click.echo(f"Intake had loaded bundle {uploaded.bundle_id} before; nothing changed.")
         else:
-            click.echo(f"Intake loaded {uploaded.replies} reply(ies) of bundle "
+            click.echo(f"Intake loaded {counted(uploaded.replies, 'reply', 'replies')} of bundle "
                        f"{uploaded.bundle_id}.")
         return
     assert out is not None
@@ -413,7 +433,8 @@ def _library(workspace: Workspace, unlocked: Unlocked, purpose: str) -> CaseLibr
     library = CaseLibrary.build(workspace, identities=unlocked.identities)
     with workspace.transaction() as session:
         audit.append(session, actor=unlocked.reviewer, action="view", subject="workspace",
-                     detail=f"decrypted {len(library.reports)} reports to {purpose} "
+                     detail=f"decrypted {counted(len(library.reports), 'report', 'reports')} to "
+                            f"{purpose} "
                             "(command line)")
     return library
 
@@ -427,7 +448,8 @@ def _case_id(library: CaseLibrary, given: str) -> str:
     if len(found) == 1:
         return found[0]
     if found:
-        raise click.ClickException(f"{given} names {len(found)} cases; give more of its id")
+        raise click.ClickException(
+            f"{given} names {counted(len(found), 'case', 'cases')}; give more of its id")
     raise click.ClickException(f"there is no case {given} among those you can read")
 
 
@@ -494,17 +516,20 @@ def replies(workspace_dir: Path, out: Path, identity_file: Path, passphrase_file
         sent = write_reply_bundle(workspace, out, reviewer=unlocked.reviewer,
                                   identities=unlocked.identities, signing_key=key,
                                   only_by=only_by)
-    click.echo(f"Wrote reply bundle {sent.bundle_id} to {out}: {sent.replies} replies, "
+    click.echo(f"Wrote reply bundle {sent.bundle_id} to {out}: "
+               f"{counted(sent.replies, 'reply', 'replies')}, "
                f"sequence {sent.sequence}, signed by {unlocked.reviewer} ({sent.signer}).")
     if sent.left_unreadable:
-        click.echo(f"{sent.left_unreadable} replies were sealed before you joined and stay "
-                   "waiting until a reviewer who can read them unlocks.")
+        click.echo(f"{counted(sent.left_unreadable, 'reply was', 'replies were')} sealed "
+                   "before you joined and stay waiting until a reviewer who can read them "
+                   "unlocks.")
 
 
 @review_group.command("serve")
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535),
+              help="The TCP port to listen on.")
 @click.option("--idle-minutes", default=DEFAULT_IDLE_MINUTES, show_default=True,
               type=click.FloatRange(0, MAX_IDLE_MINUTES, min_open=True),
               help="Lock a session after this long without a request.")
@@ -553,8 +578,48 @@ def audit_verify(workspace_dir: Path, expected: tuple[str, ...], heads_file: Pat
         raise click.ClickException(
             f"audit log broken at entry {verdict.first_bad_seq}: {verdict.problem}"
         )
-    checked = f", {len(heads)} recorded heads hold" if heads else ""
-    click.echo(f"Audit log intact: {verdict.entries} entries{checked}, head {verdict.head}")
+    checked = (f", {counted(len(heads), 'recorded head holds', 'recorded heads hold')}"
+               if heads else "")
+    click.echo(f"Audit log intact: {counted(verdict.entries, 'entry', 'entries')}{checked}, "
+               f"head {verdict.head}")
+
+
+@audit_group.command("show")
+@workspace_option
+@click.option("--case", "case", default=None, metavar="ID",
+              help="Only the entries about this case: its id, or its first characters as the "
+                   "inbox shows them (at least 4).")
+@click.option("--limit", type=click.IntRange(1, MAX_AUDIT_LIMIT), default=PAGE_SIZE,
+              show_default=True, help="Show at most this many entries, the newest.")
+@click.option("--language", default=None, metavar="LANG",
+              help="The language of the sentences (a catalog of review, such as fr or "
+                   "zh_Hans); by default LC_ALL, LC_MESSAGES or LANG, else English.")
+def audit_show(workspace_dir: Path, case: str | None, limit: int, language: str | None) -> None:
+    """List the audit log's entries (entry, when, who, case, what), oldest of them first.
+
+    One entry a line, its five columns separated by tabs, so the list stays
+    easy to read for a person and for `cut` or `awk`.
+    """
+    with Workspace.open(workspace_dir) as workspace, workspace.sessions() as session:
+        case_id = None
+        if case is not None:
+            case_id = audit_query.resolve_case(session, case)
+            if case_id is None:
+                raise click.BadParameter(
+                    f"no case, or more than one, has an id starting with {reveal_hidden(case)!r}",
+                    param_hint="--case")
+        page = audit_query.page_of_entries(session, case_id=case_id, limit=limit)
+        chosen = language or terminal_language(os.environ)
+        with in_language(chosen):
+            readings = [read_entry(entry) for entry in reversed(page.entries)]
+            lines = ["\t".join((str(r.seq), r.when, reveal_hidden(r.who), r.short_case or "-",
+                                r.sentence.text())) for r in readings]
+    if page.total > len(lines):
+        earlier = page.total - len(lines)
+        click.echo(f"({counted(earlier, 'earlier entry', 'earlier entries')} not shown; "
+                   "--limit shows more)", err=True)
+    for line in lines:
+        click.echo(line)
 
 
 @review_group.command("export")
@@ -629,8 +694,9 @@ def export_command(case_ids: tuple[str, ...], workspace_dir: Path, recipient: st
                 workspace, library, request, out=out, reviewer=unlocked.reviewer,
                 identities=unlocked.identities, signing_key=key,
                 progress=lambda n, total: progress.update(task, completed=n, total=total))
-    click.echo(f"Wrote evidence package {done.export_id} to {out}: {done.items} items, "
-               f"{done.size} bytes in {done.seconds:.1f} s, signed by {unlocked.reviewer} "
+    click.echo(f"Wrote evidence package {done.export_id} to {out}: "
+               f"{counted(done.items, 'item', 'items')}, {counted(done.size, 'byte', 'bytes')} "
+               f"in {done.seconds:.1f} s, signed by {unlocked.reviewer} "
                f"({done.signer}).")
     if override is not None:
         click.echo(f"Consent overridden, confirmed by {override.reviewer}: {override.reason}")
@@ -678,6 +744,8 @@ def verify_command(package: Path, identity_file: Path | None, passphrase_file: P
     for failure in verdict.failures:
         click.echo(f"FAIL {failure}", err=True)
     if not verdict.holds:
-        raise click.ClickException(f"{package} does not hold: {len(verdict.failures)} problems")
-    click.echo(f"{package} holds: {verdict.files} files, every hash, the custody chain and the "
+        raise click.ClickException(f"{package} does not hold: "
+                                 f"{counted(len(verdict.failures), 'problem', 'problems')}")
+    click.echo(f"{package} holds: {counted(verdict.files, 'file', 'files')}, every hash, the "
+               "custody chain and the "
                f"signature by {verdict.signer}.")

@@ -203,7 +203,7 @@ def test_a_bundle_fetched_by_courier_imports_and_replies_uploaded_by_courier_loa
     wait_for_pickups(site, 1)
     assert CANARY.encode() not in bundle.read_bytes()
     imported = haven("review", "import", str(bundle), "--workspace", str(site.demo / "review"))
-    assert "1 new submissions" in imported
+    assert "1 new submission," in imported
 
     # A reply written offline travels back the same way; the second request of this
     # step needs the next code (each is accepted once), typed at the prompt.
@@ -218,7 +218,7 @@ def test_a_bundle_fetched_by_courier_imports_and_replies_uploaded_by_courier_loa
     uploaded = haven("review", "courier", "--url", site.url, "--token-file",
                      str(courier.token_file), "--upload", str(replies),
                      input=courier.fresh_code() + "\n")
-    assert "Intake loaded 1 reply(ies)" in uploaded
+    assert "Intake loaded 1 reply of bundle" in uploaded
 
     connection = sqlite3.connect(site.data_dir / "intake.sqlite3")
     try:

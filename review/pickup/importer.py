@@ -23,6 +23,7 @@ from review.pickup.reader import (
     Limits,
     Progress,
     StagedBundle,
+    Total,
     free_space,
     stage_bundle,
 )
@@ -56,8 +57,12 @@ def import_bundle(
     limits: Limits = DEFAULT_LIMITS,
     free: FreeSpace = free_space,
     progress: Progress | None = None,
+    total: Total | None = None,
 ) -> ImportResult:
-    """Verify `bundle` whole, then record its new submissions in one transaction."""
+    """Verify `bundle` whole, then record its new submissions in one transaction.
+
+    `progress` and `total` report the verification's bytes (review/pickup/reader.py).
+    """
     with workspace.import_lock():
         workspace.clear_staging()
         workspace.collect_orphans()
@@ -68,6 +73,7 @@ def import_bundle(
             limits=limits,
             free=free,
             progress=progress,
+            total=total,
         )
         try:
             with workspace.transaction() as session:

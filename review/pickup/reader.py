@@ -49,7 +49,10 @@ _COPY_CHUNK = 1024 * 1024
 
 FreeSpace = Callable[[Path], int]
 
+# Called with the bytes verified since the last call; a Total with what the bundle
+# declares in all, once its signed manifest is read, so a bar can show "3.1/157.3 MB".
 Progress = Callable[[int], None]
+Total = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,19 @@ def stage_bundle(
     limits: Limits = DEFAULT_LIMITS,
     free: FreeSpace = free_space,
     progress: Progress | None = None,
+    total: Total | None = None,
 ) -> StagedBundle:
-    """Verify `bundle` member by member into a fresh directory under `staging_root`."""
+    """Verify `bundle` member by member into a fresh directory under `staging_root`.
+
+    `total` hears the ciphertext size the manifest declares, after its
+    signature is verified and before any member is copied.
+    """
     directory = Path(tempfile.mkdtemp(prefix="bundle-", dir=staging_root))
     try:
         with _opened(bundle) as archive:
             report = progress or (lambda _: None)
-            reader = _Reader(archive, directory, trusted, limits, free, report)
+            reader = _Reader(archive, directory, trusted, limits, free, report,
+                             total or (lambda _: None))
             manifest, signer, files = reader.read()
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
@@ -144,6 +153,7 @@ class _Reader:
         limits: Limits,
         free: FreeSpace,
         progress: Progress,
+        total: Total,
     ) -> None:
         self._archive = archive
         self._directory = directory
@@ -151,6 +161,7 @@ class _Reader:
         self._limits = limits
         self._free = free
         self._progress = progress
+        self._total = total
         self._seen: set[str] = set()
         # Found while reading: members intake signed that are no age file.
         self.skipped: list[SkippedSubmission] = []
@@ -171,6 +182,7 @@ class _Reader:
                 f"the bundle declares {total} bytes; the workspace's disk has room for "
                 f"{max(available, 0)} (keeping {self._limits.disk_reserve_bytes} free)"
             )
+        self._total(total)
         return manifest, signer.fingerprint(), self._submissions(manifest)
 
     def _signed_manifest(self) -> tuple[Manifest, VerifyingKey]:

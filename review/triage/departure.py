@@ -113,8 +113,9 @@ def _reseal_all(
         except keys.NoIdentityMatchError:
             unreadable += 1
     if unreadable:
+        whose = "1 case's notes were" if unreadable == 1 else f"{unreadable} cases' notes were"
         raise ReviewerError(
-            f"{unreadable} cases' notes were sealed before this reviewer joined and cannot be "
+            f"{whose} sealed before this reviewer joined and cannot be "
             "read with this identity; remove with the identity of a reviewer who can read "
             "them, or have one of them unlock the workspace first (that reseals them)"
         )

@@ -19,7 +19,7 @@ from review.casefile.places import place_label
 from review.config import ReviewConfig, load_config
 from review.session.unlock import Throttle
 from review.session.vault import Vault
-from review.web import auth, case, dashboard, evidence, inbox, same_origin
+from review.web import audit_log, auth, case, dashboard, evidence, inbox, same_origin
 from review.web.i18n import (
     LANGUAGES_KEY,
     TRANSLATIONS_DIR,
@@ -113,7 +113,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.filters["reporter_text"] = reporter_text
     csrf.init_app(app)
     for blueprint in (auth.blueprint, inbox.blueprint, case.blueprint, dashboard.blueprint,
-                      evidence.blueprint):
+                      evidence.blueprint, audit_log.blueprint):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)

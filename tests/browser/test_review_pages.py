@@ -41,7 +41,7 @@ WORK_FACTOR = 16
 LAPTOP = {"width": 1280, "height": 800}
 PAGES = [
     "unlock", "unlock-failed", "inbox", "inbox-filtered", "inbox-bulk", "case-urgent",
-    "case-rtl", "case-refused", "dashboard", "not-found", "locked",
+    "case-rtl", "case-refused", "dashboard", "audit", "not-found", "locked",
 ]  # fmt: skip
 
 
@@ -256,6 +256,9 @@ def pages(page: Page, served: Served) -> Iterator[str]:
     yield "case-refused"
     page.goto(f"{served.url}/dashboard")
     yield "dashboard"
+    page.click("header nav a[href='/audit']")
+    assert page.locator("table.audit tbody tr").count() > 1
+    yield "audit"
     page.goto(f"{served.url}/case/{'0' * 32}")
     yield "not-found"
     page.click("header form button[type=submit]")

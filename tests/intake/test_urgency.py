@@ -97,7 +97,7 @@ def test_the_operator_is_told_how_many_urgent_wait(
     report(client, danger="no")
     status = CliRunner().invoke(main, ["intake", "status", "--data-dir", str(data_dir)])
     assert status.exit_code == 0, status.output
-    assert "2 submission(s) wait for pickup, 1 of them urgent" in status.output
+    assert "2 submissions wait for pickup, 1 of them urgent" in status.output
     assert "--urgent-only" in status.output
     out = tmp_path / "urgent.tar"
     pickup = CliRunner().invoke(
@@ -105,10 +105,10 @@ def test_the_operator_is_told_how_many_urgent_wait(
         ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(out), "--urgent-only"],
     )
     assert pickup.exit_code == 0, pickup.output
-    assert "Wrote 1 submission(s)" in pickup.output and "1 of them urgent" in pickup.output
-    assert "1 other submission(s) wait for the next pickup." in pickup.output
+    assert "Wrote 1 submission to" in pickup.output and "1 of them urgent" in pickup.output
+    assert "1 other submission waits for the next pickup." in pickup.output
     status = CliRunner().invoke(main, ["intake", "status", "--data-dir", str(data_dir)])
-    assert "1 submission(s) wait for pickup, 0 of them urgent" in status.output
+    assert "1 submission waits for pickup, 0 of them urgent" in status.output
 
 
 def _migrate(engine: Engine, revision: str) -> None:

@@ -59,7 +59,7 @@ def test_import_twice_and_hostile(cli_workspace: Path, alice: Reviewer, tmp_path
     writer = BundleWriter([encrypted_submission({"n": "x"}, recipients=[alice.recipient])])
     bundle = writer.write(tmp_path / "b.tar")
     code, output = _invoke("import", str(bundle), "--workspace", str(cli_workspace))
-    assert code == 0 and "1 new submissions, 0 already present" in output
+    assert code == 0 and "1 new submission, 0 already present" in output
     code, output = _invoke("import", str(bundle), "--workspace", str(cli_workspace))
     assert code == 0 and "0 new submissions, 1 already present" in output
     members = writer.members()

@@ -64,6 +64,19 @@ def test_import_stores_every_file_verified(workspace: Workspace, writer: BundleW
     assert list(workspace.staging_dir().iterdir()) == []
 
 
+def test_import_reports_the_declared_total_before_any_progress(
+        workspace: Workspace, writer: BundleWriter, tmp_path: Path) -> None:
+    # What the bar of `haven review import` shows as "verified/total MB".
+    events: list[tuple[str, int]] = []
+    import_bundle(workspace, writer.write(tmp_path / "b.tar"), actor="t",
+                  progress=lambda n: events.append(("advance", n)),
+                  total=lambda n: events.append(("total", n)))
+    declared = sum(len(d) for s in writer.submissions for _, _, d in s.files)
+    assert events[0] == ("total", declared)
+    assert [kind for kind, _ in events[1:]] == ["advance"] * (len(events) - 1)
+    assert sum(n for _, n in events[1:]) == declared
+
+
 def test_importing_the_same_bundle_twice_adds_nothing(workspace: Workspace, writer: BundleWriter,
                                                       tmp_path: Path) -> None:
     bundle = writer.write(tmp_path / "b.tar")

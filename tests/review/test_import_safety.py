@@ -137,7 +137,7 @@ def test_the_import_command_prints_each_skipped_submission(
     bundle = BundleWriter([hostile, *writer.submissions]).write(tmp_path / "b.tar")
     code, output = _cli("import", str(bundle), "--workspace", str(workspace.root))
     assert code == 0, output
-    assert "1 new submissions" in output
+    assert "1 new submission," in output
     assert f"submission {hostile.id} skipped: report.age is" in output
     assert f"haven intake pickup --again {hostile.id}" in output
 

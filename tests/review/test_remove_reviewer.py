@@ -79,7 +79,7 @@ def test_leaving_reviewer_key_opens_no_sealed_record(
 
     assert code == 0, output
     assert "2 triage records and 0 replies resealed" in output
-    assert "1 cases unassigned" in output
+    assert "1 case unassigned" in output
     with workspace.sessions() as session:
         assert [r.name for r in session.scalars(select(ReviewerRow))] == ["alice"]
         rows = {t.submission_id: t for t in session.scalars(select(Triage))}
@@ -117,7 +117,7 @@ def test_refusals_change_nothing(
         (("bob", _identity_file(bob, tmp_path)), "that identity is 'bob''s own"),
         # Carol cannot read the note sealed before she joined: resealing it unread
         # would destroy it.
-        (("bob", _identity_file(carol, tmp_path)), "1 cases' notes were sealed before"),
+        (("bob", _identity_file(carol, tmp_path)), "1 case's notes were sealed before"),
     ]
     for (name, identity_file), message in refusals:
         code, output = _remove(workspace, name, identity_file)

@@ -420,8 +420,8 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
 
     code, output = _cli("intake-keys", "--workspace", root)
     assert code == 0, output
-    assert re.search(f"pinned +{re.escape(old_fp)}  since [0-9T:+-]+  1 bundles, 1 cases", output)
-    assert f"{new_fp}  since {pinned_at}  1 bundles, 2 cases" in output
+    assert re.search(f"pinned +{re.escape(old_fp)}  since [0-9T:+-]+  1 bundle, 1 case", output)
+    assert f"{new_fp}  since {pinned_at}  1 bundle, 2 cases" in output
     assert str(rotated.public_key()) in output
     code, output = _cli("intake-keys", "--workspace", root, "--cases", new_fp)
     assert code == 0 and sorted(line.split()[0] for line in output.splitlines()) == sorted(
@@ -436,14 +436,14 @@ def test_rotation_lists_distrusts_and_keeps_the_signer_of_each_bundle(
     assert [k.fingerprint() for k in workspace.intake_keys()] != [new_fp]
 
     code, output = _cli("distrust-intake", "--workspace", root, old_fp, "--yes")
-    assert code == 0 and "1 bundles, 1 cases" in output, output
+    assert code == 0 and "1 bundle, 1 case" in output, output
     assert [k.fingerprint() for k in workspace.intake_keys()] == [new_fp]
     stale = encrypted_submission({"n": "late"}, recipients=[alice.recipient])
     with pytest.raises(BundleError, match="not made by a pinned intake key"):
         _import(workspace, tmp_path, stale)
     # Its cases stay, still listed under it.
     code, output = _cli("intake-keys", "--workspace", root)
-    assert f"not pinned  {old_fp}  1 bundles, 1 cases" in output
+    assert f"not pinned  {old_fp}  1 bundle, 1 case" in output
     code, output = _cli("intake-keys", "--workspace", root, "--cases", old_fp)
     assert output.split()[0] == old_case.id
 
