@@ -51,7 +51,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from intake_write import BOUNDARY, MIB, form_session, free_port, process_tree  # noqa: E402
+from intake_write import (  # noqa: E402
+    BOUNDARY,
+    MIB,
+    form_session,
+    free_port,
+    process_tree,
+    receipt_page,
+)
 from sqlalchemy import func, select  # noqa: E402
 
 import keys  # noqa: E402
@@ -154,14 +161,18 @@ def upload(port: int, serial: int, sizes: list[int], tally: Tally) -> None:
         },
     )
     response = connection.getresponse()
-    page = response.read().decode()
+    response.read()
     connection.close()
+    status = response.status
+    if status == 303:
+        # Published; the code is shown once, on the receipt page the 303 leads to.
+        status, page = receipt_page(port, cookie, response.msg.get_all("Set-Cookie") or [])
     with tally.lock:
-        if response.status != 200:
-            tally.refused[response.status] = tally.refused.get(response.status, 0) + 1
+        if status != 200:
+            tally.refused[status] = tally.refused.get(status, 0) + 1
             return
         match = RECEIPT_CODE.search(page)
-        assert match, "a 200 answer without a receipt code"
+        assert match, "a receipt page without a receipt code"
         sent.code = match.group(1)
 
 

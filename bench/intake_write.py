@@ -170,6 +170,21 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
 
 
+def receipt_page(port: int, cookie: str, set_cookies: list[str]) -> tuple[int, str]:
+    """Follow a submission's 303 to the one-time receipt page, as a browser does.
+
+    The code crosses the redirect sealed in the haven_receipt cookie the 303 sets.
+    """
+    receipt = next((c.split(";", 1)[0] for c in set_cookies
+                    if c.startswith("haven_receipt=")), "")  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", "/receipt", headers={"Cookie": f"{cookie}; {receipt}"})
+    response = connection.getresponse()
+    page = response.read().decode()
+    connection.close()
+    return response.status, page
+
+
 def form_session(port: int) -> tuple[str, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.request("GET", "/report")

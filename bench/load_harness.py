@@ -107,11 +107,19 @@ async def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], byte
         await writer.wait_closed()
     head, _, body = answer.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {}
+    headers: dict[str, str] = {}
     for line in lines:
         name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+        key = name.strip().lower()
+        # Several Set-Cookie lines (the session and the sealed receipt) stay apart.
+        headers[key] = f"{headers[key]}\n{value.strip()}" if key in headers else value.strip()
     return int(status_line.split()[1]), headers, body
+
+
+def cookie_values(headers: dict[str, str]) -> dict[str, str]:
+    """The name=value pairs a response's Set-Cookie lines set."""
+    pairs = (line.split(";", 1)[0] for line in headers.get("set-cookie", "").split("\n") if line)
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
 def report_body(token: str, serial: int, files: list[bytes]) -> bytes:
@@ -129,15 +137,35 @@ def report_body(token: str, serial: int, files: list[bytes]) -> bytes:
     return body + f"--{BOUNDARY}--\r\n".encode()
 
 
-async def reporter(port: int, serials: list[int], results: Results) -> None:
+async def form_session(port: int) -> tuple[str, str]:
+    """A fresh form: its CSRF token (good for one report) and the session cookie."""
     status, headers, page = await exchange(
         port, b"GET /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     match = CSRF.search(page.decode())
     assert status == 200 and match, status
-    token, cookie = match.group(1), headers.get("set-cookie", "").split(";")[0]
+    return match.group(1), "; ".join(f"{k}={v}" for k, v in cookie_values(headers).items())
+
+
+async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Follow the 303 to the one-time receipt page with the cookie it set, as a browser does."""
+    cookies = "; ".join([cookie, *(f"{k}={v}" for k, v in cookie_values(headers).items())])
+    status, _headers, page = await exchange(port, (
+        f"GET /receipt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Cookie: {cookies}\r\n\r\n").encode())  # fmt: skip
+    return status, page
+
+
+async def reporter(port: int, serials: list[int], results: Results) -> None:
     while serials:
         serial = serials.pop()
+        try:
+            # A token serves one report (intake forgets it at the receipt), as for a
+            # reporter who opens the form again to send another.
+            token, cookie = await asyncio.wait_for(form_session(port), TIMEOUT_SECONDS)
+        except (OSError, TimeoutError, ValueError, IndexError, AssertionError) as error:
+            results.error(type(error).__name__)
+            continue
         chooser = random.Random(serial)
         files = [chooser.randbytes(chooser.randint(10 * KIB, 500 * KIB))
                  for _ in range(chooser.randint(0, 2))]  # fmt: skip
@@ -149,9 +177,13 @@ async def reporter(port: int, serials: list[int], results: Results) -> None:
         ).encode() + body
         started = time.monotonic()
         try:
-            status, _headers, page = await asyncio.wait_for(
+            status, headers, page = await asyncio.wait_for(
                 exchange(port, request), TIMEOUT_SECONDS
             )
+            if status == 303:
+                status, page = await asyncio.wait_for(
+                    receipt(port, cookie, headers), TIMEOUT_SECONDS
+                )
         except (OSError, TimeoutError, ValueError, IndexError) as error:
             results.error(type(error).__name__)
             continue

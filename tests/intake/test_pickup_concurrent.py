@@ -38,7 +38,8 @@ def submit(client: FlaskClient, narrative: str, files: int) -> None:
         (io.BytesIO(f"file {n} of {narrative}".encode()), f"{n}.txt", "text/plain")
         for n in range(files)
     ]
-    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 200
+    # Published: the answer is the redirect to the one-time receipt page.
+    assert client.post("/report", content_type=MULTIPART, data=data).status_code == 303
 
 
 def pickup(app: Flask, out: Path) -> int:
