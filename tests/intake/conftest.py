@@ -6,12 +6,14 @@ import dataclasses
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 import keys
+import keys.receipt
 from intake import create_app
 from intake.config import IntakeConfig, load_config
 from tests.intake.costs import FAST_RECEIPT_COST
@@ -73,3 +75,17 @@ def database_url() -> Iterator[str]:
     finally:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
+
+
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
+    seen: list[str] = []
+    real = keys.receipt.hash_secret_raw
+
+    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
+        seen.append(secret.decode())
+        return real(secret=secret, **kwargs)
+
+    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
+    return seen

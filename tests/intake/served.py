@@ -112,17 +112,22 @@ def exchange(port: int, request: bytes) -> bytes:
     The server may close the connection with part of a refused request unread,
     which resets it: whatever arrived before the reset is the answer.
     """
-    received = bytearray()
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as connection:
         connection.sendall(request)
-        while True:
-            try:
-                data = connection.recv(65536)
-            except ConnectionResetError:
-                break
-            if not data:
-                break
-            received += data
+        return answer_of(connection)
+
+
+def answer_of(connection: socket.socket) -> bytes:
+    """Everything the server sends on `connection` before it closes or resets it."""
+    received = bytearray()
+    while True:
+        try:
+            data = connection.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        received += data
     return bytes(received)
 
 

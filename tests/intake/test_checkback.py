@@ -55,20 +55,6 @@ def case(app: Flask, client: FlaskClient) -> Case:
 
 
 @pytest.fixture
-def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
-    seen: list[str] = []
-    real = keys.receipt.hash_secret_raw
-
-    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
-        seen.append(secret.decode())
-        return real(secret=secret, **kwargs)
-
-    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
-    return seen
-
-
-@pytest.fixture
 def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """TMPDIR for this test alone, so anything spooled there can be searched."""
     directory = tmp_path / "tmpdir"

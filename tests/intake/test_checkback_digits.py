@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -22,20 +21,6 @@ ROW = re.compile(
 )
 CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>')
 TRANSLATED = ("zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
-
-
-@pytest.fixture
-def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
-    seen: list[str] = []
-    real = keys.receipt.hash_secret_raw
-
-    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
-        seen.append(secret.decode())
-        return real(secret=secret, **kwargs)
-
-    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
-    return seen
 
 
 def receipt_page(client: FlaskClient) -> str:

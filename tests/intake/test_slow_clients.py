@@ -25,7 +25,7 @@ from intake.models import Chunk, Submission
 from tests.intake import multipart
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.headers import SECURITY_HEADERS
-from tests.intake.served import Reporter, Served, response_head, serve
+from tests.intake.served import Reporter, Served, answer_of, response_head, serve
 from tests.support import WAIT_SECONDS, wait_until
 
 KIB = 1024
@@ -70,20 +70,6 @@ def upload_body(reporter: Reporter, size: int) -> bytes:
             multipart.file_part(b"video.mp4", (CANARY * (size // len(CANARY) + 1))[:size]),
         ]
     )
-
-
-def answer_of(connection: socket.socket) -> bytes:
-    """Everything the server sends before it closes the connection."""
-    received = bytearray()
-    while True:
-        try:
-            data = connection.recv(65536)
-        except ConnectionResetError:
-            break
-        if not data:
-            break
-        received += data
-    return bytes(received)
 
 
 def submit_until_received(reporter: Reporter, body: bytes) -> str:
