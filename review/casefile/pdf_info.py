@@ -34,6 +34,8 @@ MAX_SECTIONS = 32
 MAX_SUBSECTIONS = 4096
 # A dictionary (trailer, Info, stream) is read at most this far from its start.
 MAX_OBJECT_BYTES = 64 * 1024
+# ...and first this far, which holds any real one: a read is a decrypted chunk or two.
+FIRST_READ_BYTES = 4 * 1024
 # A cross-reference stream of 200,000 objects is about 1 MiB decoded.
 MAX_STREAM_BYTES = 4 * 1024 * 1024
 ENTRY_SIZE = 20  # a classic cross-reference entry, "nnnnnnnnnn ggggg n\r\n"
@@ -53,7 +55,8 @@ _FILTER = re.compile(rb"/Filter\s{0,64}(\[?)\s{0,64}/(\w{1,64})\s{0,64}(\]?)")
 _PREDICTOR = re.compile(rb"/Predictor\s{1,64}(\d{1,3})")
 _COLUMNS = re.compile(rb"/Columns\s{1,64}(\d{1,6})")
 _WIDTHS = re.compile(rb"/W\s{0,64}\[\s{0,64}(\d)\s{1,64}(\d)\s{1,64}(\d)\s{0,64}\]")
-_INDEX = re.compile(rb"/Index\s{0,64}\[((?:\s{0,64}\d{1,10}){0,2048})\s{0,64}\]")
+# Possessive: a run of digits must not be split every possible way before failing.
+_INDEX = re.compile(rb"/Index\s{0,64}+\[((?:\s{0,64}+\d{1,10}+){0,2048}+)\s{0,64}+\]")
 _SIZE = re.compile(rb"/Size\s{1,64}(\d{1,10})")
 _FIRST = re.compile(rb"/First\s{1,64}(\d{1,10})")
 _COUNT = re.compile(rb"/N\s{1,64}(\d{1,10})")
@@ -61,6 +64,10 @@ _COUNT = re.compile(rb"/N\s{1,64}(\d{1,10})")
 
 class NoCrossReference(ValueError):
     """The file's end does not lead, by cross-references this reader follows, to its objects."""
+
+
+class _Unclosed(NoCrossReference):
+    """The bytes read end before the dictionary does (a longer read may hold it)."""
 
 
 @dataclass
@@ -132,7 +139,7 @@ def _sections(source: BinaryIO, size: int, offset: int, check: Callable[[], None
 def _section_at(source: BinaryIO, size: int, offset: int) -> _Section:
     if not 0 <= offset < size:
         raise NoCrossReference("a cross-reference offset outside the file")
-    head = _read_at(source, offset, MAX_OBJECT_BYTES)
+    head = _read_at(source, offset, FIRST_READ_BYTES)
     if head.lstrip().startswith(b"xref"):
         return _classic_section(source, size, offset + head.index(b"xref") + 4)
     opened = _OBJECT.match(head)
@@ -147,8 +154,12 @@ def _classic_section(source: BinaryIO, size: int, position: int) -> _Section:
         head = _read_at(source, position, 64)
         trailer = _TRAILER.match(head)
         if trailer is not None:
-            return _Section(_dictionary(_read_at(source, position + trailer.end(),
-                                                 MAX_OBJECT_BYTES)), subsections)
+            start = position + trailer.end()
+            try:
+                dictionary = _dictionary(_read_at(source, start, FIRST_READ_BYTES))
+            except _Unclosed:
+                dictionary = _dictionary(_read_at(source, start, MAX_OBJECT_BYTES))
+            return _Section(dictionary, subsections)
         subsection = _SUBSECTION.match(head)
         if subsection is None:
             raise NoCrossReference("an unreadable cross-reference subsection")
@@ -218,8 +229,8 @@ def _info_object(source: BinaryIO, size: int, number: int, sections: list[_Secti
     """Where in the file object `number` is (for ordering) and its dictionary."""
     location = _locate(source, number, sections)
     if location.in_stream is None:
-        head, body = _object_at(source, size, number, location.offset)
-        return (location.offset, 0), _dictionary(head, body)
+        head, begin, end = _object_dictionary(source, size, number, location.offset)
+        return (location.offset, 0), head[begin:end]
     holder = _locate(source, location.in_stream, sections)
     dictionary, data = _stream(source, size, location.in_stream, holder.offset)
     first, count = _FIRST.search(dictionary), _COUNT.search(dictionary)
@@ -233,21 +244,27 @@ def _info_object(source: BinaryIO, size: int, number: int, sections: list[_Secti
     return (holder.offset, location.index + 1), _dictionary(data, start)
 
 
-def _object_at(source: BinaryIO, size: int, number: int, offset: int) -> tuple[bytes, int]:
-    """Up to MAX_OBJECT_BYTES from `offset`, which must open object `number`; its body's start."""
+def _object_dictionary(source: BinaryIO, size: int, number: int, offset: int
+                       ) -> tuple[bytes, int, int]:
+    """The bytes read from `offset`, which must open object `number`, and its dictionary's span."""
     if not 0 <= offset < size:
         raise NoCrossReference("an object offset outside the file")
-    head = _read_at(source, offset, MAX_OBJECT_BYTES)
-    opened = _OBJECT.match(head)
-    if opened is None or int(opened.group(1)) != number:
-        raise NoCrossReference(f"the offset given for object {number} does not open it")
-    return head, opened.end()
+    for length in (FIRST_READ_BYTES, MAX_OBJECT_BYTES):
+        head = _read_at(source, offset, length)
+        opened = _OBJECT.match(head)
+        if opened is None or int(opened.group(1)) != number:
+            raise NoCrossReference(f"the offset given for object {number} does not open it")
+        try:
+            return (head, *_dictionary_span(head, opened.end()))
+        except _Unclosed:
+            if len(head) < length:
+                raise
+    raise NoCrossReference(f"object {number}'s dictionary is longer than the bound")
 
 
 def _stream(source: BinaryIO, size: int, number: int, offset: int) -> tuple[bytes, bytes]:
     """Object `number`'s stream dictionary and its decoded data, both bounded."""
-    head, body = _object_at(source, size, number, offset)
-    begin, end = _dictionary_span(head, body)
+    head, begin, end = _object_dictionary(source, size, number, offset)
     dictionary = head[begin:end]
     opened = _STREAM_START.match(head, end)
     length = _LENGTH.search(dictionary)
@@ -317,6 +334,8 @@ def _dictionary_span(data: bytes, start: int) -> tuple[int, int]:
     position = start
     while position < len(data) and data[position] in b" \t\r\n\f\x00":
         position += 1
+    if position == len(data):
+        raise _Unclosed("the bytes read end before the dictionary starts")
     if not data.startswith(b"<<", position):
         raise NoCrossReference("no dictionary where one must be")
     begin = position
@@ -340,7 +359,7 @@ def _dictionary_span(data: bytes, start: int) -> tuple[int, int]:
             position = close + 1
         else:
             position += 1
-    raise NoCrossReference("a dictionary that does not close")
+    raise _Unclosed("a dictionary that does not close")
 
 
 def _literal_end(data: bytes, position: int) -> int:

@@ -1,15 +1,17 @@
 """A PNG's chunks by random access: those before its image data, and those after it from its tail.
 
-Text (tEXt, iTXt) may come before or after the image data, and tools do put
-it after (ImageMagick's dates, for one). Walking every chunk header to reach
-them reads one header per IDAT chunk, and libpng writes them 8 KiB apart: a
-25 MiB photo would be decrypted whole for a dozen bytes of text. IDAT chunks
-must be consecutive (PNG, 5.6), so everything after the image data is found
-instead in the file's last TAIL_WINDOW bytes: from an IDAT chunk there, each
-chunk's length must lead to the next, every CRC must match, and the last must
-be IEND at the very end. A file whose tail shows no such chain (no IDAT header
-in the window, bytes after IEND, a bad CRC) has its headers walked one by one
-as before, which is also cheap when its IDAT chunks are few and large.
+Text (tEXt, iTXt) may come before or after the image data, and writers do
+put some after it. Walking every chunk header to reach them reads one header
+per IDAT chunk, and libpng writes them 8 KiB apart: a 25 MiB photo would be
+decrypted whole for a dozen bytes of text. IDAT chunks must be consecutive
+(PNG specification, chunk ordering), so everything after the image data is
+found instead in the file's last 64 KiB, or TAIL_WINDOW: from an IDAT chunk
+there, each chunk's length must lead to the next, every CRC must match, and
+the last must be IEND at the very end. A file whose tail shows no such chain
+(no IDAT header in the window, bytes after IEND, a bad CRC) has its headers
+walked one by one as before, which is also cheap when its IDAT chunks are few
+and large. A chunk a non-conforming file puts between two IDAT chunks before
+the window is not seen.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ CHUNK_OVERHEAD = 12  # length, type, CRC
 IMAGE_DATA = b"IDAT"
 END = b"IEND"
 END_CHUNK = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-# What comes after the image data is a few chunks of text; 256 KiB is four
-# decrypted chunks and holds the last IDAT header of any libpng-written file.
+# What comes after the image data is a few chunks of text. The tail is read
+# this far first (libpng's last 8 KiB IDAT header is in it), then, if it shows
+# no chain, as far as TAIL_WINDOW (Pillow's 64 KiB IDAT chunks).
+FIRST_TAIL_WINDOW = 64 * 1024
 TAIL_WINDOW = 256 * 1024
 # IDAT-looking bytes in the window tried as a chain's start; real files have
 # one or two, so more means the window is built to cost work.
@@ -52,7 +56,8 @@ def png_chunks(source: BinaryIO, size: int, *, wanted: Collection[bytes]
             return
         length, kind = _HEADER.unpack(header)
         if kind == IMAGE_DATA and size - position > TAIL_WINDOW:
-            chain = _tail_chain(source, size)
+            chain = _tail_chain(source, size, FIRST_TAIL_WINDOW) or _tail_chain(
+                source, size, TAIL_WINDOW)
             if chain is not None:
                 yield kind, b""
                 window, spans = chain
@@ -68,16 +73,16 @@ def png_chunks(source: BinaryIO, size: int, *, wanted: Collection[bytes]
         position += CHUNK_OVERHEAD + length
 
 
-def _tail_chain(source: BinaryIO, size: int
+def _tail_chain(source: BinaryIO, size: int, length: int
                 ) -> tuple[bytes, list[tuple[bytes, int, int]]] | None:
-    """The last TAIL_WINDOW bytes and the chunks (type, body span) from an IDAT there to IEND.
+    """The last `length` bytes and the chunks (type, body span) from an IDAT there to IEND.
 
     None when the window holds no such chain. Every position is walked at most
     once across all candidates (a chain reaching a position already known to
     fail fails too), so a window built of IDAT-looking bytes costs linear work.
     """
-    window = _read_at(source, size - TAIL_WINDOW, TAIL_WINDOW)
-    if len(window) != TAIL_WINDOW or not window.endswith(END_CHUNK):
+    window = _read_at(source, size - length, length)
+    if len(window) != length or not window.endswith(END_CHUNK):
         return None
     failed: set[int] = set()
     found = window.find(IMAGE_DATA, 4)
