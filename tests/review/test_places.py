@@ -132,6 +132,10 @@ def test_one_country_filter_finds_the_countrys_cases_in_every_language_and_versi
                        page)
     assert chosen is not None and chosen.group(1) == "Royaume-Uni"
     assert _facet_counts(page, "country") == {"GB": 5, "FR": 1, "près de Lyon": 1}
+    # Each row names the place the same way (a code is no answer to a person).
+    assert page.count('<td dir="auto"><bdi>Royaume-Uni</bdi></td>') == 5
+    assert page.count('<td dir="auto"><bdi>Chine</bdi></td>') == 5
+    assert "<bdi>GB</bdi>" not in page and "<bdi>CN</bdi>" not in page
 
 
 def _facet_counts(page: str, facet: str) -> dict[str, int]:
