@@ -1,4 +1,4 @@
-"""Case view time: no attachments, 20 large ones, 20 hostile zips; first and second view.
+"""Case view time: no attachments, 20 small, 20 large, 20 hostile zips; first and second view.
 
 Each hostile attachment is the outside review's reproduction: a valid zip of
 680,000 central-directory entries in just under 32 MiB, which zipfile took
@@ -8,14 +8,15 @@ turn: a JPEG photo (EXIF before its scan data), a PNG (text before and after
 its image data, in libpng's 8 KiB IDAT chunks), a PDF (its Info dictionary
 after the page image, found through the cross-references) and an Office
 document (a 25 MiB media member and its document properties). Builds a
-workspace with the three cases (one signed bundle, a fresh reviewer key),
+workspace with the four cases (one signed bundle, a fresh reviewer key),
 unlocks it through the review app and times each case page twice with the
 Flask test client, side by side in one run. The first view inspects every
 attachment once, decrypting only what its type needs (keys.open_seekable);
 the second finds the outcome in the session's memory. Ratios are to the case
-with no attachments. Each round unlocks a fresh app (so its first views
-inspect again); the fastest of the rounds is printed, the one least disturbed
-by whatever else the machine runs.
+with no attachments; the same 20 files at 1 KiB show what listing 20
+attachments on the page costs whatever their size. Each round unlocks a fresh
+app (so its first views inspect again); the fastest of the rounds is printed,
+the one least disturbed by whatever else the machine runs.
 
     python bench/case_view.py [--attachments 20] [--entries 680000] [--large-mib 25]
                               [--kind hybrid] [--rounds 3]
@@ -53,6 +54,8 @@ PASSPHRASE = "bench passphrase"
 CHEAP_WORK_FACTOR = 10
 # The review app's own pages send this; the bench's requests stand in for them.
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+# The same files at this size: what showing 20 attachments costs whatever their size.
+SMALL_SIZE = 1024
 # A case id and its (stored name, ciphertext) files, the report first.
 Case = tuple[str, list[tuple[str, bytes]]]
 
@@ -191,7 +194,7 @@ def timed_view(client: FlaskClient, case_id: str) -> float:
 
 def measure(attachments: int = 20, entries: int = 680_000, large_mib: int = 25,
             kind: str = "hybrid", rounds: int = 1) -> tuple[int, dict[str, tuple[float, float]]]:
-    """Build the three cases; per round unlock and time each case page twice (fastest kept)."""
+    """Build the four cases; per round unlock and time each case page twice (fastest kept)."""
     identity: keys.HybridIdentity | keys.X25519Identity = (
         keys.HybridIdentity.generate() if kind == "hybrid" else keys.X25519Identity.generate()
     )
@@ -200,6 +203,7 @@ def measure(attachments: int = 20, entries: int = 680_000, large_mib: int = 25,
     # (templates compiled, caches filled) must not count against any case.
     cases = {"warm-up": submission([], identity.recipient()),
              "none": submission([], identity.recipient()),
+             "small": submission(large_files(attachments, SMALL_SIZE), identity.recipient()),
              "large": submission(large_files(attachments, large_mib << 20),
                                  identity.recipient()),
              "hostile": submission([bomb] * attachments, identity.recipient())}
@@ -242,6 +246,7 @@ def report(attachments: int, entries: int, kind: str, large_mib: int = 25, round
           f"{large_mib} MiB, JPEG/PNG/PDF/Office in turn; {attachments} hostile zips of "
           f"{bomb_size / 2**20:.1f} MiB, {entries} entries each):")
     labels = {"none": "no attachments",
+              "small": f"{attachments} attachments of 1 KiB",
               "large": f"{attachments} attachments of {large_mib} MiB",
               "hostile": f"{attachments} hostile zips"}
     base_first, base_second = figures["none"]

@@ -11,12 +11,13 @@ author leaves the old dictionary in the file, where any reader can find it.
 
 Cross-reference streams (PDF 1.5) are read when Flate-compressed (or not)
 with no predictor or the PNG predictor Up (or None) on every row, which is
-what writers use; an Info
-dictionary inside an object stream is read too. Anything else (no startxref,
-an offset that does not land on the object it names, another filter) raises
+what writers use; an Info dictionary inside an object stream is read too,
+which a scan of the file's bytes never finds. Anything else (no startxref, an
+offset that does not land on the object it names, another filter) raises
 NoCrossReference, and the caller scans the file as before. Offsets and
-lengths come from the file: every read is bounded, no offset is trusted to lie
-inside the file, and revisions are followed at most MAX_SECTIONS deep.
+lengths come from the file: every read and every stream is bounded, no offset
+is trusted to lie inside the file, and at most MAX_SECTIONS revisions are
+followed, each offset once.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ MAX_OBJECT_BYTES = 64 * 1024
 FIRST_READ_BYTES = 4 * 1024
 # A cross-reference stream of 200,000 objects is about 1 MiB decoded.
 MAX_STREAM_BYTES = 4 * 1024 * 1024
+# A cross-reference stream's row is at most 27 bytes (/W takes one digit each);
+# predictor columns beyond this are no cross-reference table, and each costs a pass.
+MAX_COLUMNS = 64
 ENTRY_SIZE = 20  # a classic cross-reference entry, "nnnnnnnnnn ggggg n\r\n"
 
 _STARTXREF = re.compile(rb"startxref\s{1,64}(\d{1,20})")
@@ -70,6 +74,35 @@ class _Unclosed(NoCrossReference):
     """The bytes read end before the dictionary does (a longer read may hold it)."""
 
 
+@dataclass(frozen=True)
+class _StreamRows:
+    """A cross-reference stream's decoded table, read a row at a time when one is asked for.
+
+    Never indexed whole: a hostile 4 MiB table of one-byte rows would be
+    four million entries, and a lookup needs one.
+    """
+
+    data: bytes
+    widths: tuple[int, int, int]
+    # (first object number, count) per subsection, from /Index
+    ranges: tuple[tuple[int, int], ...]
+
+    def entry(self, number: int) -> tuple[int, int, int] | None:
+        """Object `number`'s (type, field 2, field 3), or None if the table does not list it."""
+        row = 0
+        for first, count in self.ranges:
+            if first <= number < first + count:
+                w1, w2, w3 = self.widths
+                start = (row + number - first) * (w1 + w2 + w3)
+                if start + w1 + w2 + w3 > len(self.data):
+                    raise NoCrossReference("a cross-reference stream shorter than its /Index")
+                return (_field(self.data, start, w1, default=1),
+                        _field(self.data, start + w1, w2, default=0),
+                        _field(self.data, start + w1 + w2, w3, default=0))
+            row += count
+        return None
+
+
 @dataclass
 class _Section:
     """One revision's cross-references: where its objects are, and its trailer dictionary."""
@@ -77,8 +110,7 @@ class _Section:
     trailer: bytes
     # classic: (first object number, count, offset of its first entry)
     subsections: list[tuple[int, int, int]] = field(default_factory=list)
-    # a stream's decoded rows: object number -> (type, field 2, field 3)
-    rows: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    rows: _StreamRows | None = None
 
 
 @dataclass(frozen=True)
@@ -181,21 +213,10 @@ def _stream_section(source: BinaryIO, size: int, number: int, offset: int) -> _S
     w1, w2, w3 = (int(width) for width in widths.groups())
     index = _INDEX.search(dictionary)
     ranges = [int(n) for n in index.group(1).split()] if index else [0, int(count.group(1))]
-    row_size = w1 + w2 + w3
-    if row_size == 0 or len(ranges) % 2:
+    if w1 + w2 + w3 == 0 or len(ranges) % 2:
         raise NoCrossReference("an unreadable cross-reference stream")
-    rows: dict[int, tuple[int, int, int]] = {}
-    row = 0
-    for first, length in zip(ranges[::2], ranges[1::2], strict=True):
-        for number in range(first, first + length):
-            start = row * row_size
-            if start + row_size > len(data):
-                raise NoCrossReference("a cross-reference stream shorter than its /Index")
-            kind = _field(data, start, w1, default=1)
-            rows.setdefault(number, (kind, _field(data, start + w1, w2, default=0),
-                                     _field(data, start + w1 + w2, w3, default=0)))
-            row += 1
-    return _Section(dictionary, rows=rows)
+    pairs = tuple(zip(ranges[::2], ranges[1::2], strict=True))
+    return _Section(dictionary, rows=_StreamRows(data, (w1, w2, w3), pairs))
 
 
 def _field(data: bytes, start: int, width: int, *, default: int) -> int:
@@ -205,8 +226,9 @@ def _field(data: bytes, start: int, width: int, *, default: int) -> int:
 def _locate(source: BinaryIO, number: int, sections: list[_Section]) -> _Location:
     """Where object `number` is, by the newest of `sections` that lists it in use."""
     for section in sections:
-        if number in section.rows:
-            kind, second, third = section.rows[number]
+        listed = section.rows.entry(number) if section.rows is not None else None
+        if listed is not None:
+            kind, second, third = listed
             if kind == 1:
                 return _Location(second)
             if kind == 2:
@@ -300,6 +322,8 @@ def _unpredict(dictionary: bytes, data: bytes) -> bytes:
         raise NoCrossReference("a TIFF predictor")
     columns_given = _COLUMNS.search(dictionary)
     columns = int(columns_given.group(1)) if columns_given else 1
+    if not 0 < columns <= MAX_COLUMNS:
+        raise NoCrossReference("predictor columns no cross-reference table has")
     stride = columns + 1
     rows = len(data) // stride
     filters = set(data[0 : rows * stride : stride])
