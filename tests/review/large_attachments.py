@@ -96,12 +96,15 @@ class PdfWriter:
             self.data += b"%010d 00000 n\r\n" % self.offsets[number]
         self.data += b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % start
 
-    def xref_stream(self, number: int, trailer: bytes,
-                    rows: dict[int, tuple[int, int, int]]) -> None:
-        """A cross-reference stream (object `number`), Flate with the PNG Up predictor."""
-        size = max(rows) + 2
-        table = [rows.get(n, (0, 0, 0)) for n in range(size - 1)]
-        table.append((1, len(self.data), 0))  # the stream itself
+    def xref_stream(self, number: int, trailer: bytes, rows: dict[int, tuple[int, int, int]],
+                    *, last: bool = True) -> int:
+        """A cross-reference stream (object `number`), Flate with the PNG Up predictor; its offset.
+
+        `last`: startxref points at it (else a classic trailer names it, /XRefStm).
+        """
+        start = len(self.data)
+        rows = rows | {number: (1, start, 0)}
+        table = [rows.get(n, (0, 0, 0)) for n in range(max(rows) + 1)]
         raw = [struct.pack(">BIH", *row) for row in table]
         previous = bytes(7)
         predicted = b""
@@ -109,11 +112,12 @@ class PdfWriter:
             predicted += b"\x02" + bytes((a - b) & 0xFF for a, b in zip(row, previous, strict=True))
             previous = row
         packed = zlib.compress(predicted)
-        start = len(self.data)
-        self.add(number, b"<< /Type /XRef /Size %d /W [1 4 2] " % size + trailer[2:-2]
+        self.add(number, b"<< /Type /XRef /Size %d /W [1 4 2] " % len(table) + trailer[2:-2]
                  + b" /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >>"
                  b" /Length %d >>\nstream\n" % len(packed) + packed + b"\nendstream")
-        self.data += b"startxref\n%d\n%%%%EOF\n" % start
+        if last:
+            self.data += b"startxref\n%d\n%%%%EOF\n" % start
+        return start
 
 
 def large_pdf(size: int, *, info: bytes) -> bytes:

@@ -120,6 +120,21 @@ def test_an_info_dictionary_in_an_object_stream_is_found() -> None:
     assert decrypted < PDF_BUDGET
 
 
+def test_a_hybrid_files_stream_section_is_followed() -> None:
+    # Classic cross-references for readers of PDF 1.4, a stream (/XRefStm) for the rest.
+    pdf = PdfWriter()
+    pdf.add(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    pdf.add(2, b"<< /Type /Pages /Kids [] /Count 0 >>")
+    pdf.add(3, b"<< /Length %d >>\nstream\n" % LARGE + b"\x00" * LARGE + b"\nendstream")
+    pdf.add(4, b"<< >>")
+    pdf.add(5, INFO)
+    stream = pdf.xref_stream(6, b"<< >>", {5: (1, pdf.offsets[5], 0)}, last=False)
+    pdf.classic_xref(b"<< /Size 7 /Root 1 0 R /Info 5 0 R /XRefStm %d >>" % stream, [1, 2, 3, 4])
+    meta, decrypted = inspect_encrypted(bytes(pdf.data))
+    assert meta.fields == INFO_FIELDS
+    assert decrypted < PDF_BUDGET
+
+
 @pytest.mark.parametrize("damage", ["offset", "startxref", "no trailer"])
 def test_a_pdf_whose_cross_references_mislead_is_scanned_whole(damage: str) -> None:
     data = large_pdf(1 << 20, info=INFO)
