@@ -18,10 +18,13 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO
 
 import keys
+from review.casefile.pdf_info import NoCrossReference, info_dictionaries
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
+from review.casefile.png_chunks import png_chunks
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 
 # Metadata lives in the first few hundred KiB of images and inside small XML
@@ -122,35 +125,32 @@ def detect_type(data: bytes) -> str:
 
 def inspect(data: bytes, *, budget_seconds: float = MAX_INSPECT_SECONDS) -> FileMetadata:
     """Extract what metadata `data` carries, within `budget_seconds`."""
-    detected = detect_type(data)
-    if detected == "application/zip":
-        return inspect_archive(io.BytesIO(data), len(data), budget_seconds=budget_seconds)
-    meta = FileMetadata(detected)
-    parser = _PREFIX_PARSERS.get(detected)
-    if parser is not None:
-        deadline = _Deadline(budget_seconds)
-        _guarded(lambda: parser(data, meta, deadline), meta)
-    return meta.finish()
+    return inspect_seekable(io.BytesIO(data), len(data), budget_seconds=budget_seconds)
 
 
 def inspect_seekable(
     source: BinaryIO, size: int, *, budget_seconds: float = MAX_INSPECT_SECONDS
 ) -> FileMetadata:
-    """inspect() of the `size` bytes in `source`, reading only what the file's type needs.
+    """The metadata in the `size` bytes of `source`, reading only the parts the file's type needs.
 
-    The type needs the first few bytes; a zip, its tail and the central
-    directory that tail bounds (then the few members read); an image or PDF,
-    the whole file, which its parser scans. Anything else is not read further.
-    A seekable decrypting `source` (keys.open_seekable) decrypts just those parts.
+    The type needs the first few bytes; a JPEG, its segments up to the image
+    data; a PNG, its chunks before the image data and those after it from its
+    tail (review/casefile/png_chunks.py); a PDF, its trailer, cross-references
+    and Info dictionaries (review/casefile/pdf_info.py); a zip, its tail and
+    the central directory that tail bounds, then the few members read.
+    Anything else is not read further. A seekable decrypting `source`
+    (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
     """
     source.seek(0)
     detected = detect_type(source.read(TYPE_PREFIX_BYTES))
     if detected == "application/zip":
         return inspect_archive(source, size, budget_seconds=budget_seconds)
-    if detected in _PREFIX_PARSERS:
-        source.seek(0)
-        return inspect(source.read(size), budget_seconds=budget_seconds)
-    return FileMetadata(detected).finish()
+    meta = FileMetadata(detected)
+    parser = _PARSERS.get(detected)
+    if parser is not None:
+        deadline = _Deadline(budget_seconds)
+        _guarded(lambda: parser(source, size, meta, deadline), meta)
+    return meta.finish()
 
 
 def inspect_archive(
@@ -191,36 +191,36 @@ class _Deadline:
             raise _OutOfTime
 
 
-def _jpeg(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """EXIF from the segments before the image data: their 4-byte headers, and APP1's body."""
     position = 2
     for _ in range(MAX_JPEG_SEGMENTS):
-        if position + 4 > len(data) or data[position] != 0xFF:
+        header = _read_at(source, position, 4)
+        if len(header) < 4 or header[0] != 0xFF:
             return
         deadline.check()
-        marker = data[position + 1]
-        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-        segment = data[position + 4 : position + 2 + length]
-        if marker == 0xE1 and segment.startswith(b"Exif\x00\x00"):
-            _tiff(segment[6:], meta)
-            return
+        marker = header[1]
+        (length,) = struct.unpack(">H", header[2:4])
         if marker == 0xDA:  # start of scan: no metadata after this
             return
+        if marker == 0xE1:
+            segment = _read_at(source, position + 4, max(length - 2, 0))
+            if segment.startswith(b"Exif\x00\x00"):
+                _tiff(segment[6:], meta)
+                return
         position += 2 + length
     meta.incomplete = True
 
 
-def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
-    position = 8
+def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
     seen_exif = False
-    for _ in range(MAX_PNG_CHUNKS):
-        if position + 8 > len(data):
-            return
+    walked = 0
+    for kind, body in islice(png_chunks(source, size, wanted=_PNG_METADATA), MAX_PNG_CHUNKS):
+        walked += 1
         deadline.check()
         if meta.full:
             meta.incomplete = True
             return
-        length, kind = struct.unpack(">I4s", data[position : position + 8])
-        body = data[position + 8 : position + 8 + length] if kind in _PNG_METADATA else b""
         if kind == b"eXIf" and not seen_exif:
             # The specification allows one; parsing each of thousands would multiply the work.
             seen_exif = True
@@ -235,8 +235,8 @@ def _png(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
             meta.add(f"PNG text: {keyword_text or '?'}", text.decode("utf-8", "replace"))
         elif kind == b"IEND":
             return
-        position += 12 + length
-    meta.incomplete = True
+    if walked == MAX_PNG_CHUNKS:
+        meta.incomplete = True
 
 
 # Only these chunks are read; image data is stepped over without being copied.
@@ -323,7 +323,19 @@ _PDF_STRING = re.compile(
     + rb"){0,64}+\)){0,300}+)\)|<(?!<)([0-9A-Fa-f\s]{0,1200}+)>)")
 
 
-def _pdf(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+def _pdf(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The Info dictionaries' fields, found through the cross-references, else by a scan."""
+    try:
+        dictionaries = info_dictionaries(source, size, check=deadline.check)
+    except NoCrossReference:
+        # Damaged, hand-made, or built some way the reader does not follow:
+        # the whole file is scanned for the keys, as a reader repairing it would.
+        _pdf_keys(_read_at(source, 0, size), meta, deadline)
+        return
+    _pdf_keys(b"\n".join(dictionaries), meta, deadline)
+
+
+def _pdf_keys(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     """The first string given for each field, from at most MAX_PDF_CANDIDATES keys."""
     found: set[bytes] = set()
     for candidates, key in enumerate(_PDF_KEY.finditer(data)):
@@ -358,9 +370,14 @@ _OFFICE_FIELDS = (
 )
 
 
-# Types whose parser scans the file from its start (a zip is read from its tail instead).
-_PREFIX_PARSERS: dict[str, Callable[[bytes, FileMetadata, _Deadline], None]] = {
+# Types with a parser of their own (a zip is read from its tail by inspect_archive()).
+_PARSERS: dict[str, Callable[[BinaryIO, int, FileMetadata, _Deadline], None]] = {
     "image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf}
+
+
+def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:
+    source.seek(offset)
+    return source.read(length)
 
 
 def _office(source: BinaryIO, tail: bytes, meta: FileMetadata, deadline: _Deadline) -> None:

@@ -50,8 +50,10 @@ def inspect_file(
     """Decrypt (in memory) and inspect one attachment, decrypting only what its type needs.
 
     The file is opened for random access (keys.open_seekable): its size is known,
-    and authenticated, before any of it is read, and a zip is inspected from its
-    tail, so a hostile 32 MiB archive costs a few chunks rather than 32 MiB.
+    and authenticated, before any of it is read, and each type is read where its
+    metadata is (a JPEG's first segments, a PNG's chunks around its image data,
+    a PDF's trailer and Info objects, a zip's tail), so a 25 MiB photo or a
+    hostile 32 MiB archive costs a few chunks rather than the whole file.
     Chunks that are read are authenticated; one that fails makes the file damaged.
     """
     try:

@@ -1,8 +1,9 @@
 """Each attachment inspected once per unlocked session, the outcome kept in that session's memory.
 
-Inspecting decrypts up to 32 MiB and parses bytes a hostile reporter chose.
-Done on every view, one case with a few such files kept worker threads busy
-for tens of seconds per view, and four views held every thread the server has.
+Inspecting decrypts part of a file (a few chunks: review/casefile/attachments.py)
+and parses bytes a hostile reporter chose. When it decrypted up to 32 MiB on
+every view, one case with a few such files kept worker threads busy for tens
+of seconds per view, and four views held every thread the server has.
 The outcome is small (a type, at most 50 short fields, warnings) and says what
 a file reveals about its sender, so it is held only where the decrypted reports
 already are: in the session's library, dropped with it, never written anywhere.

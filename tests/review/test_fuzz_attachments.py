@@ -1,0 +1,72 @@
+"""Fuzzing the random-access parsers: any damage to a photo's or document's structure inspects.
+
+The JPEG, PNG and PDF parsers follow lengths and offsets the file gives
+(segment lengths, chunk lengths, startxref, cross-reference entries, object
+streams). Whatever a reporter writes there, inspecting returns what it found,
+within the field cap, and never raises: the case page must always render.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from review.casefile.attachment_metadata import MAX_FIELDS, inspect
+from tests.fuzzing import fuzz
+from tests.review import photos
+from tests.review.large_attachments import PdfWriter, large_jpeg, large_pdf, large_png, png_chunk
+
+INFO = b"<< /Author (Li Ming) /Producer (Word 2019) >>"
+
+
+def _object_stream_pdf() -> bytes:
+    pdf = PdfWriter()
+    pdf.add(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    pdf.add(2, b"<< /Type /Pages /Kids [] /Count 0 >>")
+    packed = zlib.compress(b"3 0 " + INFO)
+    pdf.add(4, b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % len(packed) + packed + b"\nendstream")
+    rows = {0: (0, 0, 0xFFFF), 1: (1, pdf.offsets[1], 0), 2: (1, pdf.offsets[2], 0),
+            3: (2, 4, 0), 4: (1, pdf.offsets[4], 0)}
+    pdf.xref_stream(5, b"<< /Root 1 0 R /Info 3 0 R >>", rows)
+    return bytes(pdf.data)
+
+
+# Files small enough to fuzz quickly, but laid out as the large ones are: the
+# PNG's image data longer than its tail window, the PDF's trailer at its end.
+SAMPLES = [
+    photos.jpeg_with_gps(),
+    large_jpeg(4096),
+    large_png(300 * 1024, before=[png_chunk(b"tEXt", b"Author\x00Wang Wei")],
+              after=[png_chunk(b"tEXt", b"date:modify\x002026-11-30")]),
+    large_pdf(4096, info=INFO),
+    _object_stream_pdf(),
+]
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    """A sample with bytes overwritten, mostly where its structure is (its start and end)."""
+    data = bytearray(draw(st.sampled_from(SAMPLES)))
+    for _ in range(draw(st.integers(1, 8))):
+        near_end = draw(st.booleans())
+        span = min(len(data), 2048)
+        offset = draw(st.integers(0, span - 1))
+        position = len(data) - 1 - offset if near_end else offset
+        patch = draw(st.binary(min_size=1, max_size=16)
+                     | st.sampled_from([b"0", b"9999999999", b" R", b"<<", b">>", b"(", b"\\",
+                                        b"IDAT", b"IEND", b"xref", b"startxref 0", b"\xff\xda"]))
+        data[position : position + len(patch)] = patch
+    if draw(st.booleans()):
+        del data[draw(st.integers(1, len(data))) :]
+    return bytes(data)
+
+
+@fuzz()
+@given(damaged())
+def test_a_damaged_photo_or_document_inspects_without_raising(data: bytes) -> None:
+    meta = inspect(data)
+    assert len(meta.fields) <= MAX_FIELDS
+    assert all(label and value for label, value in meta.fields)
