@@ -32,6 +32,7 @@ from review.web.i18n import (
     status_label,
     text_direction,
 )
+from review.web.language_choice import install_language_chooser
 from review.web.reporter_text import reporter_text
 from review.web.state import EXTENSION_KEY, ReviewState
 from review.workspace.store import Workspace
@@ -109,6 +110,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     # First of all request hooks: a request from another page is refused
     # before anything (the CSRF check, the vault's idle timer) sees it.
     app.before_request(same_origin.require_own_pages)
+    install_language_chooser(app, cookie_name=app.config["SESSION_COOKIE_NAME"] + "_language")
     # Every string from a report is shown through this one filter (reporter_text.py).
     app.jinja_env.filters["reporter_text"] = reporter_text
     csrf.init_app(app)

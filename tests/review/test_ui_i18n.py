@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import gettext
 
 from review.pickup.importer import import_bundle
 from review.web.i18n import (
@@ -85,17 +86,20 @@ def test_negotiation_looks_up_tags_without_guessing_a_script() -> None:
 
 
 def test_available_languages_are_english_and_compiled_catalogs(tmp_path: Path) -> None:
-    for name in ("zh_Hans", "fa"):
+    # "de" has a catalog but no name in the chooser, so it is not offered.
+    for name in ("fa", "zh_Hans", "de"):
         (tmp_path / name / "LC_MESSAGES").mkdir(parents=True)
         (tmp_path / name / "LC_MESSAGES" / "messages.mo").write_bytes(b"")
     (tmp_path / "ru" / "LC_MESSAGES").mkdir(parents=True)  # a .po without its .mo is not offered
-    assert available_languages(tmp_path) == ("en", "fa", "zh_Hans")
+    assert available_languages(tmp_path) == ("en", "zh_Hans", "fa")  # the chooser's order
     assert (TRANSLATIONS_DIR / "README.md").is_file()
     assert available_languages()[0] == "en"
 
 
 def test_pages_are_english_by_default(app: Flask, client: FlaskClient) -> None:
     assert app.config[LANGUAGES_KEY][0] == "en"
+    # Whatever catalogs are shipped, a language none of them serves gets English.
+    app.config[LANGUAGES_KEY] = ("en", "zh_Hans")
     assert _html(client, "/unlock", "fr-FR,ar;q=0.5")[:2] == ("en", "ltr")
 
 
@@ -114,7 +118,9 @@ def test_accept_language_chooses_among_catalogs_and_sets_direction(
     _, _, page = _html(client, f"/case/{two_cases['urgent']}", "ar")
     assert '<dd lang="en" dir="ltr">' in page
     # ...while yes/no and category labels are the reviewer's words.
-    assert '<span lang="ar" dir="rtl">yes</span>' in page
+    with app.test_request_context(headers={"Accept-Language": "ar"}):
+        yes = gettext("yes")
+    assert f'<span lang="ar" dir="rtl">{yes}</span>' in page
     _, _, page = _html(client, f"/case/{two_cases['chinese']}", "en")
     assert '<dd lang="zh-Hans" dir="ltr">' in page and 'lang="zh_Hans"' not in page
 
