@@ -41,7 +41,13 @@ from review.export.derivatives import (
 from review.replies.record import ReplyContent
 from review.replies.writing import replies_of, reply_recipient, write_reply
 from review.session.vault import ReviewerSession
-from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
+from review.triage.record import (
+    PRIORITIES,
+    STATUSES,
+    SealedBeforeJoining,
+    TriageError,
+    clean_tags,
+)
 from review.web.forms import (
     CategoriesForm,
     EmptyForm,
@@ -62,7 +68,14 @@ blueprint = Blueprint("case", __name__, url_prefix="/case")
 @blueprint.errorhandler(TriageError)
 def refused(error: TriageError) -> ResponseReturnValue:
     """A change the workflow refused: say why, and go back to the case."""
-    flash(_("That change was refused: %(reason)s", reason=str(error)), "error")
+    if isinstance(error, SealedBeforeJoining):
+        flash(_("That change was refused: the notes of case %(id)s were sealed before you "
+                "joined. They become yours once a reviewer who can read them unlocks.",
+                id=error.case_id[:8]), "error")
+    else:
+        # Only a request the case page never sends (an unknown status, say) is refused
+        # for another reason: the workflow's own words say what was wrong with it.
+        flash(_("That change was refused: %(reason)s", reason=str(error)), "error")
     case_id = (request.view_args or {}).get("case_id")
     return redirect(url_for("case.show", case_id=case_id) if case_id else url_for("inbox.index"))
 
@@ -289,6 +302,9 @@ def link(case_id: str) -> ResponseReturnValue:
     other = current.library.resolve(form.other.data or "") if form.validate_on_submit() else None
     if other is None:
         flash(_("There is no such case among those you can read."), "error")
+        return redirect(url_for("case.show", case_id=case_id))
+    if other == case_id:
+        flash(_("A case cannot be linked to itself."), "error")
         return redirect(url_for("case.show", case_id=case_id))
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from review.casefile import facets
 from review.casefile.library import Arrivals
 from review.casefile.matches import hits
-from review.triage.record import TriageError, clean_tags
+from review.triage.record import MAX_TAG_LENGTH, TagTooLong, TriageError, clean_tags
 from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
 from review.web.state import casework, refresh_triage, reviewer_session, state, unlocked
 
@@ -139,13 +139,20 @@ def bulk() -> ResponseReturnValue:
         elif action == "assign":
             work.assign(case_ids, value or None)
         else:
-            if len(value) > MAX_TAGS_CHARS:
+            if len(value) > MAX_TAGS_CHARS:  # past the field's maxlength: not our page
                 raise TriageError(f"the tags are longer than {MAX_TAGS_CHARS} characters")
             tags = clean_tags(value.split(","))
             if not tags:
-                raise TriageError("no tags given")
+                flash(_("That action could not be applied: give at least one tag."), "error")
+                return _to_view(_view_id())
             work.add_tags(case_ids, tags)
+    except TagTooLong:
+        flash(_("That action could not be applied: a tag is longer than %(max)d characters.",
+                max=MAX_TAG_LENGTH), "error")
+        return _to_view(_view_id())
     except TriageError as error:
+        # Only a request our page never sends gets here (an unknown status, say): the
+        # workflow's own words say what was wrong with it.
         flash(_("That action could not be applied: %(reason)s", reason=str(error)), "error")
         return _to_view(_view_id())
     flash(_("Updated %(count)d cases.", count=len(case_ids)), "info")

@@ -302,7 +302,7 @@ def _revisions(workspace: Workspace) -> dict[str, tuple[int, bytes | None]]:
         ({"action": "priority", "priority": "7"}, "unknown priority 7"),
         ({"action": "priority", "priority": "high"}, "unknown priority 'high'"),
         ({"action": "assign", "assignee": "mallory"}, "'mallory' is not a reviewer"),
-        ({"action": "tag", "tags": " , "}, "no tags given"),
+        ({"action": "tag", "tags": " , "}, "give at least one tag"),
         ({"action": "tag", "tags": "x" * 65}, "a tag is longer than 64 characters"),
         ({"action": "tag", "tags": "x," * 1001}, "the tags are longer than 2000 characters"),
         ({"action": "delete", "status": "closed_spam"}, "unknown action 'delete'"),

@@ -26,7 +26,7 @@ def test_the_case_view_writes_a_package_into_exports(
     refused = client.post(f"/case/{case.case_id}/evidence", data={
         "csrf_token": token, "recipient": "A newspaper", "kind": "journalists",
         "purpose": "a story"}, follow_redirects=True).get_data(as_text=True)
-    assert "did not consent to journalists" in refused
+    assert "consent does not cover Journalists" in refused
     assert not (workspace.root / "exports").exists() or not any(
         (workspace.root / "exports").iterdir())
     written = client.post(f"/case/{case.case_id}/evidence", data={
