@@ -50,9 +50,11 @@ class TriageForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    """A new note."""
+    """A new note. Its field is not "text": the note and the reply are written in one
+    form of the case page (templates/review/case.html, "case-writing"), so that a
+    language button carries both, and the reply's text is "text"."""
 
-    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
                          render_kw=NOT_REMEMBERED)
 
 
