@@ -53,9 +53,11 @@ def english_phrases(language: str) -> tuple[set[str], set[str]]:
     """The code's msgids a page in `language` must not show: (short ones, matched whole;
     long pieces, matched inside). Only a msgid whose translation is the same word (a name,
     say) is left out; one the catalog lacks, or leaves untranslated, is English left over."""
-    with catalog_path(language, "po").open("rb") as source:
-        catalog = read_po(source)
-    same = {str(m.id) for m in catalog if m.id and isinstance(m.id, str) and m.string == m.id}
+    same: set[str] = set()
+    if catalog_path(language, "po").is_file():
+        with catalog_path(language, "po").open("rb") as source:
+            same = {str(m.id) for m in read_po(source) if isinstance(m.id, str)
+                    and m.id and m.string == m.id}
     whole: set[str] = set()
     inside: set[str] = set()
     for msgid in CODE_MSGIDS - same:
@@ -135,9 +137,7 @@ def test_no_page_shows_english_where_a_translation_exists(
 
 def test_the_leftover_check_finds_english(rendered: dict[str, dict[str, Page]]) -> None:
     # The English pages are full of the msgids: the check above is not vacuous.
-    translated = [language for language in TRANSLATED if language in rendered]
-    require(bool(translated), "no review catalog shipped yet (review/translations)")
-    language = translated[0]
+    language = "fr"
 
     def as_if_in(name: str) -> Page:
         english = rendered[DEFAULT_LANGUAGE][name]
