@@ -38,7 +38,8 @@ from flask import abort, request
 # `none`: the reviewer's own navigation (address bar, bookmark), which no page can cause.
 OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 # Endpoints any page may load: the stylesheet, and the unlock form, whose GET
-# shows a form and nothing else (its POST is checked like every other request).
+# shows a form and nothing else (its POST is checked like every other request,
+# and so is a language link to it: review/web/language_choice.py).
 OPEN_ENDPOINTS = {"static": frozenset({"GET", "HEAD"}), "auth.unlock": frozenset({"GET", "HEAD"})}
 
 
