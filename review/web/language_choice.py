@@ -1,12 +1,16 @@
-"""The language chooser: links (or, where a page holds unsaved writing, buttons) that switch
+"""The language chooser: links (or, where a page holds unsaved work, buttons) that switch
 the interface's language and remember it.
 
 A chooser link is the same page with `?lang=<code>`: the answer keeps the choice in
-a cookie and sends the reviewer back to the page without it (303). On the case
-page, whose reply and note a reviewer may be writing, the chooser is buttons of
-that writing's form instead (templates/review/_language_buttons.html): the page
-comes back at once in the new language with the writing in it
-(review/web/case.py, `in_language`), and nothing of it goes into a URL.
+a cookie and sends the reviewer back to the page without it (303). Where a
+reviewer may be part-way through something, the chooser is buttons of that
+work's form instead (templates/review/_language_buttons.html): on the case page
+the reply and the note being written, on the inbox the ticked cases and the bulk
+action being prepared. The page comes back at once in the new language with that
+work in it (`in_language` of review/web/case.py and inbox.py), and nothing of it
+goes into a URL. What the other pages hold is a query (the audit log's case
+filter, the inbox's search and jump boxes) or must not be sent back (the unlock
+page's passphrase).
 
 The choice is a preference, not a secret, but it is kept like the session: an
 HttpOnly, SameSite=Strict cookie under a per-process name, set only by a request

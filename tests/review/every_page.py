@@ -123,7 +123,7 @@ def every_page(desk: Desk, client: FlaskClient, language: str) -> dict[str, Page
     pages["too_large"] = _page(client.post("/unlock", data=b"x" * (MAX_REQUEST_BYTES + 1),
                                            content_type="application/octet-stream"))
     pages["inbox"] = unlock(desk.identity_file)
-    pages.update(_inbox_pages(desk, client))
+    pages.update(_inbox_pages(desk, client, language))
     pages.update(_case_pages(desk, client, language))
     pages["dashboard"] = _page(client.get("/dashboard"))
     pages["audit"] = _page(client.get("/audit"))
@@ -140,7 +140,7 @@ def every_page(desk: Desk, client: FlaskClient, language: str) -> dict[str, Page
     return pages
 
 
-def _inbox_pages(desk: Desk, client: FlaskClient) -> dict[str, Page]:
+def _inbox_pages(desk: Desk, client: FlaskClient, language: str) -> dict[str, Page]:
     token = _token(client, "/")
     pages = {}
     # A case imported while the session is unlocked: the inbox says what arrived.
@@ -159,6 +159,10 @@ def _inbox_pages(desk: Desk, client: FlaskClient) -> dict[str, Page]:
     pages["inbox_bulk_refused"] = _page(client.post(
         "/bulk", data={"csrf_token": token, "action": "status", "status": "in_review"},
         follow_redirects=True))
+    # A language button of the inbox, with a case ticked and tags typed.
+    pages["inbox_in_language"] = _page(client.post(
+        "/inbox/language", data={"csrf_token": token, "lang": language,
+                                 "case": [desk.cases["tibetan"]], "tags": "to call"}))
     pages["inbox_jump_missing"] = _page(client.post(
         "/jump", data={"csrf_token": token, "case_id": "ffffffff"}, follow_redirects=True))
     return pages

@@ -37,7 +37,7 @@ JOINS = re.compile(r" · |: ")
 EXPECTED_STATUS = {
     "unlock": 200, "unlock_failed": 401, "unlock_throttled": 429, "too_large": 413,
     "inbox": 200, "inbox_arrivals": 200, "inbox_searched": 200, "inbox_bulk": 200,
-    "inbox_bulk_refused": 200, "inbox_jump_missing": 200,
+    "inbox_bulk_refused": 200, "inbox_in_language": 200, "inbox_jump_missing": 200,
     "case": 200, "case_rtl": 200, "case_tibetan": 200, "case_note": 200, "case_reply": 200,
     "case_reply_refused": 200, "case_triage": 200, "case_tags": 200, "case_categories": 200,
     "case_categories_refused": 400, "case_linked": 200, "case_link_refused": 200,

@@ -183,3 +183,26 @@ def test_the_case_language_buttons_are_checked_like_every_form(
     assert unknown.status_code == 200 and "Set-Cookie" not in unknown.headers
     assert client.post(f"/case/{'0' * 32}/language",
                        data={"csrf_token": token, "lang": "ar"}).status_code == 404
+
+
+def test_the_inbox_chooser_keeps_the_ticked_cases_and_the_bulk_action(
+    offered: Flask, client: FlaskClient, alice: Reviewer, case_id: str
+) -> None:
+    assert unlock(client, alice) == 302
+    page = client.get("/").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" form="inbox-bulk" name="lang" value="([^"]+)" '
+                         r'formaction="/inbox/language" formnovalidate', page)
+    assert buttons == list(OFFERED)
+    assert '<form id="inbox-bulk"' in page
+    response = client.post("/inbox/language", data={
+        "csrf_token": csrf_token(client, "/"), "lang": "bo", "case": [case_id],
+        "status": "referred", "tags": "call <back>",
+    })
+    assert response.status_code == 200
+    shown = response.get_data(as_text=True)
+    assert HTML_TAG.search(shown).groups() == ("bo", "ltr")  # type: ignore[union-attr]
+    assert f'value="{case_id}" id="case-{case_id}" checked' in shown
+    assert '<option selected value="referred">' in shown
+    assert 'value="call &lt;back&gt;"' in shown
+    _cookie(offered, response.headers["Set-Cookie"])
+    assert client.post("/inbox/language", data={"lang": "bo"}).status_code == 400
