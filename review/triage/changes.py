@@ -19,6 +19,7 @@ from review.triage.record import (
     CaseTriage,
     Note,
     Sealed,
+    SealedBeforeJoining,
     TriageError,
     reviewer_set_digest,
     seal,
@@ -201,10 +202,7 @@ class Casework:
             current = unseal(row.sealed, identities=self.identities)
         except keys.NoIdentityMatchError:
             # Resealing without reading would destroy other reviewers' notes.
-            raise TriageError(
-                f"the notes of case {case_id[:8]} were sealed before you joined; they become "
-                "yours once a reviewer who can read them unlocks"
-            ) from None
+            raise SealedBeforeJoining(case_id) from None
         changed = change(row, current)
         if changed is not None:
             row.sealed = seal(changed, recipients=recipients)

@@ -29,6 +29,24 @@ class TriageError(ValueError):
     """A triage change that the workflow does not allow."""
 
 
+# The refusals a reviewer meets from the app's own forms, each its own kind, so
+# the pages can say them in the reviewer's language (review/web); the message
+# stays the workflow's English for the command line and the log.
+class TagTooLong(TriageError):
+    """A tag longer than MAX_TAG_LENGTH characters."""
+
+
+class SealedBeforeJoining(TriageError):
+    """The case's notes were sealed before this reviewer joined: writing would lose them."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(
+            f"the notes of case {case_id[:8]} were sealed before you joined; they become "
+            "yours once a reviewer who can read them unlocks"
+        )
+        self.case_id = case_id
+
+
 @dataclass(frozen=True)
 class Note:
     """A reviewer's note on a case."""
@@ -105,7 +123,7 @@ def clean_tags(tags: Sequence[str]) -> tuple[str, ...]:
     cleaned = {" ".join(t.split()) for t in tags}
     cleaned.discard("")
     if any(len(t) > MAX_TAG_LENGTH for t in cleaned):
-        raise TriageError(f"a tag is longer than {MAX_TAG_LENGTH} characters")
+        raise TagTooLong(f"a tag is longer than {MAX_TAG_LENGTH} characters")
     return tuple(sorted(cleaned))
 
 

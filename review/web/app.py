@@ -32,6 +32,8 @@ from review.web.i18n import (
     status_label,
     text_direction,
 )
+from review.web.language_choice import install_language_chooser
+from review.web.metadata_labels import metadata_label, metadata_value
 from review.web.reporter_text import reporter_text
 from review.web.state import EXTENSION_KEY, ReviewState
 from review.workspace.store import Workspace
@@ -102,6 +104,8 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     app.jinja_env.globals["priority_label"] = priority_label
     app.jinja_env.globals["reply_status_label"] = reply_status_label
     app.jinja_env.globals["labelled_answer"] = labelled_answer
+    app.jinja_env.globals["metadata_label"] = metadata_label
+    app.jinja_env.globals["metadata_value"] = metadata_value
     app.jinja_env.globals["choice_fields"] = frozenset(CHOICE_LABELS) | PLACE_FIELDS
     app.jinja_env.filters["place_label"] = lambda place: place_label(place, get_locale())
     app.jinja_env.globals["category_label"] = category_label
@@ -109,6 +113,7 @@ def create_app(config: ReviewConfig | None = None) -> Flask:
     # First of all request hooks: a request from another page is refused
     # before anything (the CSRF check, the vault's idle timer) sees it.
     app.before_request(same_origin.require_own_pages)
+    install_language_chooser(app, cookie_name=app.config["SESSION_COOKIE_NAME"] + "_language")
     # Every string from a report is shown through this one filter (reporter_text.py).
     app.jinja_env.filters["reporter_text"] = reporter_text
     csrf.init_app(app)
@@ -131,7 +136,7 @@ def _error_page(error: HTTPException) -> Response | tuple[str, int]:
     # Our own page, so an error shows no framework details and keeps the same CSP.
     if isinstance(error, SecurityError):
         # An untrusted Host header: no page may build links from it.
-        return Response("Bad Request", status=400, mimetype="text/plain")
+        return Response(_("Bad request"), status=400, mimetype="text/plain")
     titles = {
         400: _("Bad request"),
         403: _("Refused"),

@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from contracts.replies import MAX_TEXT_CHARS
 from review.casefile.attachment_metadata import detect_type
@@ -41,7 +43,13 @@ from review.export.derivatives import (
 from review.replies.record import ReplyContent
 from review.replies.writing import replies_of, reply_recipient, write_reply
 from review.session.vault import ReviewerSession
-from review.triage.record import PRIORITIES, STATUSES, TriageError, clean_tags
+from review.triage.record import (
+    PRIORITIES,
+    STATUSES,
+    SealedBeforeJoining,
+    TriageError,
+    clean_tags,
+)
 from review.web.forms import (
     CategoriesForm,
     EmptyForm,
@@ -51,6 +59,7 @@ from review.web.forms import (
     TagsForm,
     TriageForm,
 )
+from review.web.language_choice import LANGUAGE_PARAM, remember_language, show_in_language
 from review.web.reporter_text import reveal_hidden
 from review.web.state import casework, refresh_triage, state, unlocked
 from review.workspace import audit
@@ -62,7 +71,14 @@ blueprint = Blueprint("case", __name__, url_prefix="/case")
 @blueprint.errorhandler(TriageError)
 def refused(error: TriageError) -> ResponseReturnValue:
     """A change the workflow refused: say why, and go back to the case."""
-    flash(_("That change was refused: %(reason)s", reason=str(error)), "error")
+    if isinstance(error, SealedBeforeJoining):
+        flash(_("That change was refused: the notes of case %(id)s were sealed before you "
+                "joined. They become yours once a reviewer who can read them unlocks.",
+                id=error.case_id[:8]), "error")
+    else:
+        # Only a request the case page never sends (an unknown status, say) is refused
+        # for another reason: the workflow's own words say what was wrong with it.
+        flash(_("That change was refused: %(reason)s", reason=str(error)), "error")
     case_id = (request.view_args or {}).get("case_id")
     return redirect(url_for("case.show", case_id=case_id) if case_id else url_for("inbox.index"))
 
@@ -124,6 +140,31 @@ def show(case_id: str) -> ResponseReturnValue:
         if full is None:
             abort(404)
         return redirect(url_for("case.show", case_id=full))
+    return _case_page(current, case_id)
+
+
+@blueprint.route("/<case_id>/language", methods=["POST"])
+@unlocked
+def in_language(case_id: str) -> ResponseReturnValue:
+    """The case again in the language a chooser button asked for, with the reply and the
+    note being written still in their fields (review/web/language_choice.py)."""
+    current = _readable(case_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    chosen = request.form.get(LANGUAGE_PARAM, "")
+    show_in_language(chosen)
+    page = make_response(_case_page(current, case_id, writing=request.form))
+    remember_language(page, chosen)
+    return page
+
+
+def _case_page(current: ReviewerSession, case_id: str,
+               writing: MultiDict[str, str] | None = None) -> str:
+    """The case page; `writing`, if given, is what the reply and note fields hold.
+
+    Every other form starts from the case as saved: the writing form's fields
+    (the reply's "status") must not leak into the triage form's field of that name.
+    """
     report = current.library.reports[case_id]
     triage = current.triage[case_id]
     if triage.news:
@@ -152,8 +193,8 @@ def show(case_id: str) -> ResponseReturnValue:
         timeline = case_timeline(db, case_id, report=report, received_day=report.received_day,
                                  follow_ups=report.follow_ups, replies=replies,
                                  notes=triage.sealed.notes)
-    triage_form = TriageForm(status=triage.status, priority=str(triage.priority),
-                             assignee=triage.assignee or "")
+    triage_form = TriageForm(formdata=None, status=triage.status,
+                             priority=str(triage.priority), assignee=triage.assignee or "")
     triage_form.set_reviewers(reviewers, nobody=_("nobody"))
     return render_template(
         "review/case.html",
@@ -169,14 +210,14 @@ def show(case_id: str) -> ResponseReturnValue:
         triage_form=triage_form,
         statuses=STATUSES,
         priorities=PRIORITIES,
-        note_form=NoteForm(),
-        tags_form=TagsForm(tags=", ".join(triage.sealed.tags)),
-        categories_form=CategoriesForm(),
+        note_form=NoteForm(formdata=writing),
+        tags_form=TagsForm(formdata=None, tags=", ".join(triage.sealed.tags)),
+        categories_form=CategoriesForm(formdata=None),
         category_choices=CATEGORY_LABELS,
         category_correction=(recognised(triage.sealed.categories)
                              if triage.sealed.categories is not None else None),
-        link_form=LinkForm(),
-        reply_form=ReplyForm(),
+        link_form=LinkForm(formdata=None),
+        reply_form=ReplyForm(formdata=writing),
         timeline=timeline,
         consent=report.consent_in_force(),
         answerable=answerable,
@@ -232,7 +273,7 @@ def add_note(case_id: str) -> ResponseReturnValue:
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    casework().add_note(case_id, form.text.data)
+    casework().add_note(case_id, form.note.data)
     flash(_("Note added."), "info")
     return redirect(url_for("case.show", case_id=case_id))
 
@@ -289,6 +330,9 @@ def link(case_id: str) -> ResponseReturnValue:
     other = current.library.resolve(form.other.data or "") if form.validate_on_submit() else None
     if other is None:
         flash(_("There is no such case among those you can read."), "error")
+        return redirect(url_for("case.show", case_id=case_id))
+    if other == case_id:
+        flash(_("A case cannot be linked to itself."), "error")
         return redirect(url_for("case.show", case_id=case_id))
     # A refusal (the same case, notes sealed before this reviewer joined) is
     # shown with its real reason by `refused`; nothing of the link was saved.

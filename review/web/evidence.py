@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import keys
+from review.casefile.choices import choice_label
 from review.errors import ReviewError
 from review.export.errors import ConsentRefused
 from review.export.package import ExportRequest, export_cases, new_export_id
@@ -70,8 +71,12 @@ def export(case_id: str) -> ResponseReturnValue:
         done = export_cases(state().workspace, current.library, request, out=out,
                             reviewer=current.reviewer, identities=current.identities,
                             signing_key=current.signing_key, export_id=export_id)
-    except ConsentRefused as refused:
-        flash(_("No package was written: %(reason)s", reason=str(refused)), "error")
+    except ConsentRefused:
+        # One case, and never the police from this form: the only refusal is the kind.
+        flash(_("No package was written: the reporter's consent does not cover %(kind)s. A "
+                "second reviewer can override it on the command line: haven review export "
+                "--override-identity ...", kind=choice_label("consent", form.kind.data)),
+              "error")
         return back
     except ReviewError as error:
         flash(_("No package was written: %(reason)s", reason=str(error)), "error")

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from contracts.replies import MAX_TEXT_CHARS
 from contracts.replies import STATUSES as REPLY_STATUSES
+from review.casefile.choices import CHOICE_LABELS
 from review.export.consent import RECIPIENT_KINDS
 from review.triage.record import MAX_NOTE_LENGTH, PRIORITIES, STATUSES
 from review.web.i18n import PRIORITY_LABELS, REPLY_STATUS_LABELS, STATUS_LABELS
@@ -49,9 +50,11 @@ class TriageForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    """A new note."""
+    """A new note. Its field is not "text": the note and the reply are written in one
+    form of the case page (templates/review/case.html, "case-writing"), so that a
+    language button carries both, and the reply's text is "text"."""
 
-    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)],
                          render_kw=NOT_REMEMBERED)
 
 
@@ -119,7 +122,8 @@ class ExportForm(FlaskForm):
                             validators=[DataRequired(), Length(max=200)],
                             render_kw=NOT_REMEMBERED)
     kind = SelectField(_l("Kind of recipient (checked against the reporter's consent)"),
-                       choices=[SelectChoice(k, k) for k in RECIPIENT_KINDS if k != "police"])
+                       choices=[SelectChoice(k, CHOICE_LABELS["consent"][k])
+                                for k in RECIPIENT_KINDS if k != "police"])
     purpose = StringField(_l("Purpose"), validators=[DataRequired(), Length(max=500)],
                           render_kw=NOT_REMEMBERED)
     encrypt_to = StringField(_l("Seal to this age recipient (optional: age1... or age1pq1...)"),

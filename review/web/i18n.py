@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +20,28 @@ DEFAULT_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 # app.config key: the languages offered, English first (computed once in the factory).
 LANGUAGES_KEY = "HAVEN_REVIEW_LANGUAGES"
+# app.config key: the name of the cookie that keeps the chosen language. Like the
+# session cookie's, it is new for every process (review/web/app.py, COOKIE_PREFIX):
+# another program on 127.0.0.1 cannot set or read it by a name it knows.
+LANGUAGE_COOKIE_KEY = "HAVEN_REVIEW_LANGUAGE_COOKIE"
+# Where a language chosen by a button of this very request is kept, on flask.g.
+CHOSEN_NOW = "haven_review_language_chosen_now"
+
+# The languages review can offer, in the chooser's order (intake's own ten, in
+# intake's order), each named in itself so a reviewer finds theirs whatever the
+# page's current language.
+AUTONYMS: dict[str, str] = {
+    "en": "English",
+    "zh_Hans": "简体中文",
+    "zh_Hant_HK": "繁體中文（香港）",
+    "ug": "ئۇيغۇرچە",
+    "bo": "བོད་ཡིག",
+    "fa": "فارسی",
+    "ar": "العربية",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "fr": "Français",
+}
 
 STATUS_LABELS: dict[str, LazyString] = {
     "new": _l("New"),
@@ -68,11 +90,11 @@ def priority_label(priority: int) -> str:
 
 
 def available_languages(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
-    """English, then every language with a compiled catalog (catalog names: zh_Hans, fa)."""
-    compiled = sorted(
+    """English, then every language of AUTONYMS with a compiled catalog, in chooser order."""
+    compiled = {
         path.parent.parent.name for path in translations_dir.glob("*/LC_MESSAGES/messages.mo")
-    )
-    return (DEFAULT_LANGUAGE, *(name for name in compiled if name != DEFAULT_LANGUAGE))
+    }
+    return tuple(code for code in AUTONYMS if code == DEFAULT_LANGUAGE or code in compiled)
 
 
 def negotiate(accepted: list[str], supported: tuple[str, ...]) -> str:
@@ -94,8 +116,15 @@ def negotiate(accepted: list[str], supported: tuple[str, ...]) -> str:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector: the browser's Accept-Language among review's catalogs."""
+    """Flask-Babel's locale selector: the reviewer's choice, else Accept-Language, else English."""
     supported: tuple[str, ...] = current_app.config[LANGUAGES_KEY]
+    # A language button answered by the page itself (review/web/language_choice.py) is
+    # this request's choice; otherwise the cookie, only a hint: an unknown value is ignored.
+    choice = g.get(CHOSEN_NOW, "") or request.cookies.get(
+        current_app.config[LANGUAGE_COOKIE_KEY], ""
+    )
+    if choice in supported:
+        return str(choice)
     accepted = [tag for tag, quality in request.accept_languages if quality > 0 and tag != "*"]
     return negotiate(accepted, supported)
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from review.casefile import facets
 from review.casefile.library import Arrivals
 from review.casefile.matches import hits
-from review.triage.record import TriageError, clean_tags
+from review.triage.record import MAX_TAG_LENGTH, TagTooLong, TriageError, clean_tags
 from review.web.forms import MAX_TAGS_CHARS, BulkForm, EmptyForm
+from review.web.language_choice import LANGUAGE_PARAM, remember_language, show_in_language
 from review.web.state import casework, refresh_triage, reviewer_session, state, unlocked
 
 blueprint = Blueprint("inbox", __name__)
@@ -32,9 +43,27 @@ def _to_view(view_id: str) -> ResponseReturnValue:
 @unlocked
 def index() -> ResponseReturnValue:
     """List the cases this reviewer can read, as the view named in the URL shows them."""
+    return _inbox_page(_view_id())
+
+
+@blueprint.route("/inbox/language", methods=["POST"])
+@unlocked
+def in_language() -> ResponseReturnValue:
+    """The inbox again in the language a chooser button asked for, with the ticked cases and
+    the bulk action being prepared still in their fields (review/web/language_choice.py)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    chosen = request.form.get(LANGUAGE_PARAM, "")
+    show_in_language(chosen)
+    page = make_response(_inbox_page(_view_id(), writing=request.form))
+    remember_language(page, chosen)
+    return page
+
+
+def _inbox_page(view_id: str, writing: MultiDict[str, str] | None = None) -> str:
+    """The inbox in view `view_id`; `writing`, if given, is what the bulk form holds."""
     current = refresh_triage()
     library = current.library
-    view_id = _view_id()
     view = current.views.get(view_id, facets.InboxView())
     ids = library.find(view.query) if view.query else list(library.reports)
     rows = [facets.CaseRow(library.reports[i], current.triage[i]) for i in ids]
@@ -55,12 +84,13 @@ def index() -> ResponseReturnValue:
         not_for_me=library.not_for_me,
         damaged=library.damaged,
         form=EmptyForm(),
-        bulk_form=_bulk_form(),
+        bulk_form=_bulk_form(writing),
+        ticked=set(writing.getlist("case")) if writing is not None else set(),
     )
 
 
-def _bulk_form() -> BulkForm:
-    form = BulkForm()
+def _bulk_form(writing: MultiDict[str, str] | None) -> BulkForm:
+    form = BulkForm(formdata=writing)
     form.set_reviewers([r.name for r in state().workspace.reviewers()], nobody=_("nobody"))
     return form
 
@@ -139,13 +169,20 @@ def bulk() -> ResponseReturnValue:
         elif action == "assign":
             work.assign(case_ids, value or None)
         else:
-            if len(value) > MAX_TAGS_CHARS:
+            if len(value) > MAX_TAGS_CHARS:  # past the field's maxlength: not our page
                 raise TriageError(f"the tags are longer than {MAX_TAGS_CHARS} characters")
             tags = clean_tags(value.split(","))
             if not tags:
-                raise TriageError("no tags given")
+                flash(_("That action could not be applied: give at least one tag."), "error")
+                return _to_view(_view_id())
             work.add_tags(case_ids, tags)
+    except TagTooLong:
+        flash(_("That action could not be applied: a tag is longer than %(max)d characters.",
+                max=MAX_TAG_LENGTH), "error")
+        return _to_view(_view_id())
     except TriageError as error:
+        # Only a request our page never sends gets here (an unknown status, say): the
+        # workflow's own words say what was wrong with it.
         flash(_("That action could not be applied: %(reason)s", reason=str(error)), "error")
         return _to_view(_view_id())
     flash(_("Updated %(count)d cases.", count=len(case_ids)), "info")

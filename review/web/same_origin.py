@@ -38,7 +38,8 @@ from flask import abort, request
 # `none`: the reviewer's own navigation (address bar, bookmark), which no page can cause.
 OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 # Endpoints any page may load: the stylesheet, and the unlock form, whose GET
-# shows a form and nothing else (its POST is checked like every other request).
+# shows a form and nothing else (its POST is checked like every other request,
+# and so is a language link to it: review/web/language_choice.py).
 OPEN_ENDPOINTS = {"static": frozenset({"GET", "HEAD"}), "auth.unlock": frozenset({"GET", "HEAD"})}
 
 
@@ -48,14 +49,19 @@ def require_own_pages() -> None:
         return  # no view will run: the 404 or 405 has no effect to protect
     if request.method in OPEN_ENDPOINTS.get(request.endpoint, frozenset()):
         return
+    if not came_from_own_pages():
+        abort(403)
+
+
+def came_from_own_pages() -> bool:
+    """Whether this request shows it came from the review app's own pages (or the reviewer)."""
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     if site is not None and site not in OWN_FETCH_SITES:
-        abort(403)
+        return False
     if origin is not None and origin != own_origin():
-        abort(403)
-    if site is None and origin is None and not _referred_by_own_page():
-        abort(403)
+        return False
+    return site is not None or origin is not None or _referred_by_own_page()
 
 
 def own_origin() -> str:

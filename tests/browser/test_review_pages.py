@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page
 
 import keys
+from review.web.i18n import available_languages, language_tag, text_direction
 from tests.browser.axe import axe_violations
 from tests.browser.contexts import new_context, patient
 from tests.browser.recorded import Recorded
@@ -30,7 +31,7 @@ from tests.browser.screenshots import screenshot
 from tests.review.bundles import INTAKE_KEY, BundleWriter, Submission, encrypted_submission
 from tests.review.photos import jpeg_with_gps
 from tests.servers import free_port, serving
-from tests.support import WAIT_SECONDS
+from tests.support import WAIT_SECONDS, require
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +40,8 @@ PASSPHRASE = "correct horse battery staple"
 WORK_FACTOR = 16
 # A 13-inch laptop's browser window.
 LAPTOP = {"width": 1280, "height": 800}
+# English, a right-to-left language and a script of its own (issue 13).
+LANGUAGES = ["en", "ar", "bo"]
 PAGES = [
     "unlock", "unlock-failed", "inbox", "inbox-filtered", "inbox-bulk", "case-urgent",
     "case-rtl", "case-refused", "dashboard", "audit", "not-found", "locked",
@@ -224,10 +227,16 @@ def _unlock(page: Page, identity_file: Path, passphrase: str = PASSPHRASE) -> No
     page.click("main form button[type=submit]")
 
 
-def pages(page: Page, served: Served) -> Iterator[str]:
-    """Visit every review page in turn, yielding each page's name once it is shown."""
+def pages(page: Page, served: Served, language: str = "en") -> Iterator[str]:
+    """Visit every review page in turn in `language`, yielding each page's name once shown.
+
+    The language is chosen with the chooser's link on the unlock page; every step
+    after it finds its control by id or value, never by its (translated) words.
+    """
     page.goto(f"{served.url}/")
     assert page.url.endswith("/unlock")
+    page.click(f"nav.languages a[hreflang='{language_tag(language)}']")
+    assert page.url.endswith("/unlock"), page.url
     yield "unlock"
     _unlock(page, served.outsider_file)
     assert page.locator(".flash-error").count() == 1
@@ -237,7 +246,7 @@ def pages(page: Page, served: Served) -> Iterator[str]:
     yield "inbox"
     page.fill("#q", "China")
     page.click("form.search button[type=submit]")
-    page.locator(".facets button", has_text="Direct threats").first.click()
+    page.locator(".facets button[value='category=threats']").first.click()
     yield "inbox-filtered"
     page.goto(f"{served.url}/")
     page.check(f"input[value='{served.cases['plain']}']")
@@ -276,9 +285,13 @@ def _axe(page: Page, cdp: CDPSession, axe_core: Path) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_review_page_is_accessible_without_javascript(
-    browser: Browser, axe_core: Path, served: Served
+    browser: Browser, axe_core: Path, served: Served, language: str
 ) -> None:
+    # English always; Arabic (right to left) and Tibetan once their catalogs are in
+    # review/translations: skipped until then, and failed under HAVEN_STRICT_TESTS=1.
+    require(language in available_languages(), f"no review catalog for {language} yet")
     recorded = Recorded()
     # bypass_csp lets axe's script tag in; the pages themselves never get to run script.
     context = new_context(browser, viewport=LAPTOP, bypass_csp=True)
@@ -289,22 +302,35 @@ def test_every_review_page_is_accessible_without_javascript(
         cdp = context.new_cdp_session(page)
         cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
         seen: dict[str, list[dict[str, Any]]] = {}
-        for name in pages(page, served):
+        for name in pages(page, served, language):
             html = page.locator("html")
-            assert html.get_attribute("lang") == "en", name
-            assert html.get_attribute("dir") == "ltr", name
+            assert html.get_attribute("lang") == language_tag(language), name
+            assert html.get_attribute("dir") == text_direction(language), name
             assert page.evaluate("() => document.scripts.length") == 0, name
             # The skip link is the first thing a keyboard reaches, and it is seen when focused.
             page.keyboard.press("Tab")
             assert page.evaluate("() => document.activeElement.className") == "skip-link", name
             page.evaluate("() => document.activeElement.blur()")
-            screenshot(page, f"review-{name}")
+            if name.startswith("case-"):
+                _assert_mirrored(page, text_direction(language))
+            screenshot(page, f"review-{name}" if language == "en" else f"review-{language}-{name}")
             seen[name] = _axe(page, cdp, axe_core)
         assert list(seen) == PAGES
         assert {name: found for name, found in seen.items() if found} == {}
     finally:
         context.close()
     assert recorded.hosts() <= {"127.0.0.1"}, recorded.hosts()
+
+
+def _assert_mirrored(page: Page, direction: str) -> None:
+    """The case page's triage panel sits at the end of the line: right, or left in RTL."""
+    main = page.locator(".case-main").bounding_box()
+    panel = page.locator("aside.triage").bounding_box()
+    assert main is not None and panel is not None
+    if direction == "rtl":
+        assert panel["x"] + panel["width"] <= main["x"], (panel, main)
+    else:
+        assert main["x"] + main["width"] <= panel["x"], (main, panel)
 
 
 def test_urgent_cases_are_marked_in_words_not_colour_alone(

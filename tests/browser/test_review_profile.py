@@ -96,7 +96,7 @@ def _triage_session(page: Page, served: Served, canaries: dict[str, str]) -> Non
     page.fill("#tags", canaries["tag"])
     page.locator("form", has=page.locator("#tags")).locator("button").click()
     page.fill("#note", canaries["note"])
-    page.locator("form", has=page.locator("#note")).locator("button").click()
+    page.click("#add-note")
     # Categories are ticked, not typed: nothing of them is text a form field could keep.
     page.check("#category-informant")
     page.locator("form", has=page.locator("#category-informant")).locator(

@@ -38,7 +38,7 @@ def test_the_timeline_holds_every_kind_of_event_with_its_day(
     base = f"/case/{case.id}"
     notices = [
         _post(client, f"{base}/triage", {"status": "in_review", "priority": "1", "assignee": ""}),
-        _post(client, f"{base}/note", {"text": "Called the reporter back."}),
+        _post(client, f"{base}/note", {"note": "Called the reporter back."}),
         _post(client, f"{base}/tags", {"tags": "phone"}),
         _post(client, f"{base}/suggestion", {"other": other.id, "kind": "phone",
                                               "value": "+33612345678", "decision": "confirm"}),

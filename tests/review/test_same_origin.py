@@ -95,7 +95,7 @@ def _requests(browser: Browser) -> list[tuple[str, str, dict[str, str] | None]]:
         ("HEAD", case, None),
         ("GET", f"{case}/image/attachment-001.age", None),
         ("GET", "/dashboard", None),
-        ("POST", f"{case}/note", {**token, "text": "written by another page"}),
+        ("POST", f"{case}/note", {**token, "note": "written by another page"}),
         ("POST", f"{case}/download/attachment-001.age", token),
         ("POST", f"{case}/download-without-metadata/attachment-001.age", token),
     ]
@@ -134,7 +134,7 @@ def test_the_apps_own_pages_and_the_reviewers_navigation_pass(
     assert browser.request("GET", "/", OWN[kind]) == 200
     browser.now[0] = 2 * IDLE_SECONDS - 2  # idle for less than the limit since then
     assert browser.request("GET", "/", OWN[kind]) == 200
-    data = {"text": "a note", "csrf_token": csrf_token(browser.client, "/")}
+    data = {"note": "a note", "csrf_token": csrf_token(browser.client, "/")}
     assert browser.request("POST", f"/case/{browser.case_id}/note", OWN[kind], data) == 302
 
 

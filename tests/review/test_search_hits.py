@@ -35,8 +35,8 @@ def test_results_show_the_answer_and_the_match(
     import_bundle(workspace, BundleWriter(made).write(tmp_path / "b.tar"), actor="t")
     assert unlock(client, alice) == 302
     page = _search(client, "threatened")
-    assert re.search(r"Found in What happened:</span> <span dir=\"auto\"><bdi[^>]*>A man </bdi>"
-                     r"<mark><bdi[^>]*>THREATENED</bdi></mark>", page)
+    assert re.search(r"Found in What happened:</span> <span lang=\"en\" dir=\"auto\">"
+                     r"<bdi[^>]*>A man </bdi><mark><bdi[^>]*>THREATENED</bdi></mark>", page)
     page = _search(client, "lyon")
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
     assert "Found in City or area:" in page

@@ -164,7 +164,7 @@ def test_passphrase_is_never_stored(
     app: Flask, client: FlaskClient, alice: Reviewer, workspace: Workspace, cases: dict[str, str]
 ) -> None:
     assert unlock(client, alice) == 302
-    _post(client, f"/case/{cases['plain']}/note", {"text": "checked"})
+    _post(client, f"/case/{cases['plain']}/note", {"note": "checked"})
     files = [p for p in workspace.root.rglob("*") if p.is_file()]
     for path in files:
         assert b"correct horse" not in path.read_bytes()
@@ -302,7 +302,7 @@ def _revisions(workspace: Workspace) -> dict[str, tuple[int, bytes | None]]:
         ({"action": "priority", "priority": "7"}, "unknown priority 7"),
         ({"action": "priority", "priority": "high"}, "unknown priority 'high'"),
         ({"action": "assign", "assignee": "mallory"}, "'mallory' is not a reviewer"),
-        ({"action": "tag", "tags": " , "}, "no tags given"),
+        ({"action": "tag", "tags": " , "}, "give at least one tag"),
         ({"action": "tag", "tags": "x" * 65}, "a tag is longer than 64 characters"),
         ({"action": "tag", "tags": "x," * 1001}, "the tags are longer than 2000 characters"),
         ({"action": "delete", "status": "closed_spam"}, "unknown action 'delete'"),
@@ -398,7 +398,7 @@ def test_triage_changes_are_sealed_at_rest(
 ) -> None:
     case = cases["plain"]
     assert unlock(client, alice) == 302
-    _post(client, f"/case/{case}/note", {"text": "Harasser drives a grey van SENTINEL-NOTE"})
+    _post(client, f"/case/{case}/note", {"note": "Harasser drives a grey van SENTINEL-NOTE"})
     _post(client, f"/case/{case}/tags", {"tags": "SENTINEL-TAG, van"})
     _post(client, f"/case/{case}/categories", {"category": ["threats", "informant"]})
     _post(client, f"/case/{case}/link", {"other": cases["urgent"]})
@@ -443,7 +443,7 @@ def test_script_in_every_answer_is_inert(
     )
     _import(workspace, tmp_path, hostile)
     assert unlock(client, alice) == 302
-    _post(client, f"/case/{hostile.id}/note", {"text": XSS})
+    _post(client, f"/case/{hostile.id}/note", {"note": XSS})
     _post(client, f"/case/{hostile.id}/tags", {"tags": XSS})
     pages = {"inbox": _inbox(client, status="all"), "search": _inbox(client, q=XSS)}
     for path in [f"/case/{hostile.id}", "/dashboard"]:
@@ -572,7 +572,7 @@ def test_reviewer_added_later_reads_notes_after_a_reseal(
     )
     _import(workspace, tmp_path, shared)
     assert unlock(client, alice) == 302
-    _post(client, f"/case/{shared.id}/note", {"text": "written before carol joined"})
+    _post(client, f"/case/{shared.id}/note", {"note": "written before carol joined"})
     with workspace.transaction() as session:
         session.add(ReviewerRow(name="carol", recipient=str(carol.recipient)))
 
@@ -582,14 +582,14 @@ def test_reviewer_added_later_reads_notes_after_a_reseal(
     assert "sealed before you joined" in page
     assert "written before carol joined" not in page
     # Writing now would overwrite notes carol cannot read: refused, nothing lost.
-    page = _post(carol_client, f"/case/{shared.id}/note", {"text": "carol's note"})
+    page = _post(carol_client, f"/case/{shared.id}/note", {"note": "carol's note"})
     assert "That change was refused" in page
 
     # Alice unlocks again: her session reseals what she can read to every reviewer.
     assert unlock(app.test_client(), alice) == 302
     page = carol_client.get(f"/case/{shared.id}").get_data(as_text=True)
     assert "written before carol joined" in page
-    _post(carol_client, f"/case/{shared.id}/note", {"text": "carol's note"})
+    _post(carol_client, f"/case/{shared.id}/note", {"note": "carol's note"})
     page = client.get(f"/case/{shared.id}").get_data(as_text=True)
     assert "written before carol joined" in page and "carol&#39;s note" in page
     with workspace.sessions() as session:
