@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import gettext
 
 from review.pickup.importer import import_bundle
 from review.web.i18n import (
