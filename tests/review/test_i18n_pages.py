@@ -65,7 +65,9 @@ def english_phrases(language: str) -> tuple[set[str], set[str]]:
             piece = " ".join(piece.split())
             (inside if len(piece) >= DISTINCTIVE_LENGTH else whole).add(piece)
         whole.add(msgid)
-    whole.discard("")
+    # A piece without a letter (the "." after a placeholder, a colon) is punctuation
+    # the translation may keep as well, not English left over.
+    whole = {phrase for phrase in whole if any(c.isalpha() for c in phrase)}
     return whole, inside
 
 
