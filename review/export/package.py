@@ -158,7 +158,7 @@ def export_cases(
         raise OverrideError("the override must come from a second reviewer, not the exporter")
     export_id = export_id or new_export_id()
     # Decrypted originals of an export killed earlier must not outlive it.
-    collect_interrupted(workspace, out.parent, actor=reviewer, clock=clock)
+    collect_interrupted(workspace, out.parent, clock=clock)
     with claimed_work_dir(out, export_id) as work:
         _record_export(workspace, request, export_id, reviewer, decisions, clock)
         bag = work / BAG_FOLDER

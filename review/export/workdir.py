@@ -76,13 +76,14 @@ def claimed_work_dir(out: Path, export_id: str) -> Iterator[Path]:
         os.close(descriptor)
 
 
-def collect_interrupted(workspace: Workspace, folder: Path, *, actor: str,
+def collect_interrupted(workspace: Workspace, folder: Path, *,
                         clock: WallClock = utc_now) -> list[Collected]:
     """Remove the work folders in `folder` that dead exports left; record the interruptions.
 
     A work folder whose export this workspace did not record is removed only
     if empty (it was made, and the process died, before the audit entry that
-    comes before any byte): it may belong to another workspace's export.
+    comes before any byte): it may belong to another workspace's export. The
+    interruption is recorded in the name of the reviewer whose export it was.
     """
     collected = []
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -96,7 +97,7 @@ def collect_interrupted(workspace: Workspace, folder: Path, *, actor: str,
             except BlockingIOError:
                 continue  # its export is running
             export_id = match.group("export")
-            recorded = _recorded_cases(workspace, export_id)
+            recorded = _recorded_export(workspace, export_id)
             placed = (folder / match.group("name")).exists()
             if recorded is None:
                 try:
@@ -106,7 +107,7 @@ def collect_interrupted(workspace: Workspace, folder: Path, *, actor: str,
             else:
                 shutil.rmtree(path)
                 if not placed:
-                    _record_interruption(workspace, export_id, recorded, actor, clock)
+                    _record_interruption(workspace, export_id, recorded, clock)
             collected.append(Collected(export_id, placed, recorded is not None))
         finally:
             os.close(descriptor)
@@ -122,16 +123,20 @@ def _same_folder(path: Path, descriptor: int) -> bool:
     return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _recorded_cases(workspace: Workspace, export_id: str) -> str | None:
-    """The cases of export `export_id` as its audit entry names them; None if unrecorded."""
+def _recorded_export(workspace: Workspace, export_id: str) -> tuple[str, str] | None:
+    """Who made export `export_id` and of which cases, as its audit entry says; None if
+    it was never recorded."""
     with workspace.sessions() as session:
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "export", AuditEntry.subject == f"export:{export_id}")).first()
-        return None if entry is None else audit.facts_of(entry).get("cases", "")
+        if entry is None:
+            return None
+        return entry.actor, audit.facts_of(entry).get("cases", "")
 
 
-def _record_interruption(workspace: Workspace, export_id: str, cases: str, actor: str,
+def _record_interruption(workspace: Workspace, export_id: str, recorded: tuple[str, str],
                          clock: WallClock) -> None:
+    actor, cases = recorded
     with workspace.transaction() as session:
         failed = session.scalars(select(AuditEntry.seq).where(
             AuditEntry.action == "export-failed",

@@ -71,6 +71,7 @@ def test_the_next_export_collects_a_killed_exports_work_folder(
     assert _work_folders(exports) == [] and not (exports / "first").exists()
     (failed,) = _entries(case.workspace, "export-failed")
     assert failed.subject == recorded.subject and failed.detail == INTERRUPTED
+    assert failed.actor == recorded.actor == "alice"
     assert facts_of(failed)["cases"] == case.case_id
 
 
@@ -79,7 +80,7 @@ def test_a_running_exports_work_folder_is_left_alone(case: EvidenceCase, tmp_pat
     out = tmp_path / "package"
     with claimed_work_dir(out, "a" * 32) as work:
         (work / "bag").mkdir()
-        assert collect_interrupted(case.workspace, tmp_path, actor="alice") == []
+        assert collect_interrupted(case.workspace, tmp_path) == []
         assert work.is_dir()
     assert not work.exists()
 
@@ -92,7 +93,7 @@ def test_an_unrecorded_work_folder_is_removed_only_when_empty(
     (full / "bag").mkdir(parents=True)
     empty = tmp_path / f".other.{'c' * 32}.{'1' * 16}.part"
     empty.mkdir()
-    collected = collect_interrupted(case.workspace, tmp_path, actor="alice")
+    collected = collect_interrupted(case.workspace, tmp_path)
     assert [(c.export_id, c.recorded) for c in collected] == [("c" * 32, False)]
     assert full.is_dir() and not empty.exists()
     assert not _entries(case.workspace, "export-failed")
