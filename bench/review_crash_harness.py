@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookiejar
+import io
 import os
 import random
 import re
@@ -52,6 +53,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -105,6 +107,8 @@ class Tally:
     retries: Counter[str] = field(default_factory=Counter)
     found: Counter[str] = field(default_factory=Counter)
     collected: Counter[str] = field(default_factory=Counter)
+    # Export rounds whose package was sealed to an age recipient (--to), not a bag.
+    sealed: int = 0
     inconsistencies: list[str] = field(default_factory=list)
 
 
@@ -321,9 +325,8 @@ class Harness:
             shutil.rmtree(opened, ignore_errors=True)
             opened.mkdir()
             plaintext = keys.decrypt(out.read_bytes(), identities=[self.legal])
-            tar = opened / "package.tar"
-            tar.write_bytes(plaintext)
-            subprocess.run(["tar", "-xf", str(tar), "-C", str(opened)], check=True)
+            with tarfile.open(fileobj=io.BytesIO(plaintext)) as tar:
+                tar.extractall(opened, filter="data")
             (bag,) = [p for p in opened.iterdir() if p.is_dir()]
         lines = (bag / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
         return sorted(line for line in lines if " data/originals/" in line)
@@ -378,6 +381,7 @@ class Harness:
         if self.originals(out) != reference:
             raise Inconsistent(f"{out.name} holds other originals than an unkilled export")
         tally.retries["export"] += 1
+        tally.sealed += sealed
 
     def check_export_outcomes(self) -> None:
         """Every recorded export has its package at its name or an export-failed entry."""
@@ -691,6 +695,7 @@ def report(arguments: argparse.Namespace, tally: Tally, seconds: float) -> None:
     print(f"  kills: {kills} (" + ", ".join(f"{tally.kills[o]} {o}" for o in OPERATIONS) + ")")
     for moment, count in sorted(tally.moments.items()):
         print(f"    {moment}: {count}")
+    print(f"  exports sealed with --to: {tally.sealed} of {tally.retries['export']}")
     print("  runs that finished before their kill (not counted, run again): "
           + (", ".join(f"{n} {o}" for o, n in sorted(tally.missed.items())) or "none"))
     retried = sum(tally.retries.values())
