@@ -1,11 +1,13 @@
 """Writing an evidence package: a signed BagIt bag of cases, optionally inside one age file.
 
-The package is built under a private temporary name beside the output and
-renamed into place only when whole, signed and validated by bagit itself, so
-a failure (a damaged attachment, a full disk) leaves nothing under the output
-name. The export and any consent override are in the audit log before a byte
-is written, so the custody log inside the package records the export itself;
-a failed attempt is recorded as such.
+The package is built in a private work folder beside the output
+(review/export/workdir.py) and renamed into place only when whole, signed and
+validated by bagit itself, so a failure (a damaged attachment, a full disk) or
+a kill leaves nothing under the output name. The export and any consent
+override are in the audit log before a byte is written, so the custody log
+inside the package records the export itself; a failed attempt is recorded as
+such, and a killed one when the next export into the folder collects its work
+folder.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import tarfile
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +61,7 @@ from review.export.signature import (
 )
 from review.export.summaries import case_summary
 from review.export.summary import case_texts, render_summary_html, render_summary_pdf
+from review.export.workdir import claimed_work_dir, collect_interrupted
 from review.replies.writing import replies_of
 from review.workspace import audit
 from review.workspace.models import Submission
@@ -70,6 +71,9 @@ SOURCE_ORGANIZATION = "Haven review workspace"
 SOFTWARE_AGENT = "Haven 0.1.0 (review/export, bagit-python {bagit})"
 # Answers that identify or reach the reporter: never in the redacted text copy.
 IDENTIFYING_FIELDS = ("contact_details", "contact_name", "code_word", "safe_times")
+# Inside the work folder: the bag as it is built, and (with --to) the age file sealing it.
+BAG_FOLDER = "bag"
+SEALED_FILE = "package.age"
 Progress = Callable[[int, int], None]
 
 
@@ -153,22 +157,24 @@ def export_cases(
     if request.override is not None and request.override.reviewer == reviewer:
         raise OverrideError("the override must come from a second reviewer, not the exporter")
     export_id = export_id or new_export_id()
-    _record_export(workspace, request, export_id, reviewer, decisions, clock)
-    staging = Path(tempfile.mkdtemp(dir=out.parent.absolute(), prefix=f".{out.name}.",
-                                    suffix=".part"))
-    try:
-        items, fonts = _write_payload(workspace, library, request, staging, export_id=export_id,
-                                      reviewer=reviewer, identities=identities,
-                                      decisions=decisions, progress=progress, clock=clock)
-        _make_bag(staging, request, export_id, reviewer, signing_key, clock)
-        size = _place(staging, out, request.encrypt_to, export_id)
-    except BaseException as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        _record_failure(workspace, export_id, request.case_ids, reviewer, error, clock)
-        if isinstance(error, OSError):
-            raise ExportError(f"writing the package failed ({error.strerror or error}); "
-                              f"nothing was left at {out}") from None
-        raise
+    # Decrypted originals of an export killed earlier must not outlive it.
+    collect_interrupted(workspace, out.parent, clock=clock)
+    with claimed_work_dir(out, export_id) as work:
+        _record_export(workspace, request, export_id, reviewer, decisions, clock)
+        bag = work / BAG_FOLDER
+        try:
+            bag.mkdir()
+            items, fonts = _write_payload(workspace, library, request, bag, export_id=export_id,
+                                          reviewer=reviewer, identities=identities,
+                                          decisions=decisions, progress=progress, clock=clock)
+            _make_bag(bag, request, export_id, reviewer, signing_key, clock)
+            size = _place(work, out, request.encrypt_to, export_id)
+        except BaseException as error:
+            _record_failure(workspace, export_id, request.case_ids, reviewer, error, clock)
+            if isinstance(error, OSError):
+                raise ExportError(f"writing the package failed ({error.strerror or error}); "
+                                  f"nothing was left at {out}") from None
+            raise
     return Exported(out, export_id, size, time.monotonic() - started, len(items),
                     signing_key.public_key().fingerprint(), tuple(fonts))
 
@@ -355,28 +361,26 @@ def _make_bag(staging: Path, request: ExportRequest, export_id: str, reviewer: s
     bagit.Bag(str(staging)).validate(processes=1)
 
 
-def _place(staging: Path, out: Path, recipient: keys.Recipient | None, export_id: str) -> int:
+def _place(work: Path, out: Path, recipient: keys.Recipient | None, export_id: str) -> int:
     """Move the finished bag to `out`, or seal it as a tar in one age file there; its size."""
+    bag = work / BAG_FOLDER
     if recipient is None:
         check_output(out)
-        os.rename(staging, out)
+        os.rename(bag, out)
         return sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    sealed = work / SEALED_FILE
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with sealed.open("xb") as handle:
             with (keys.encrypting(handle, recipients=[recipient]) as writer,
                   tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar):
-                tar.add(staging, arcname=f"haven-evidence-{export_id}", filter=_plain_member)
+                tar.add(bag, arcname=f"haven-evidence-{export_id}", filter=_plain_member)
             handle.flush()
             os.fsync(handle.fileno())
         # A hard link never replaces: if the name was taken meanwhile, this fails.
-        os.link(temporary, out)
+        os.link(sealed, out)
     except FileExistsError:
         raise PackageExists(f"{out} appeared while the package was written; "
                             "nothing was replaced") from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
     return out.stat().st_size
 
 

@@ -37,7 +37,13 @@ LIMITATIONS = (
     "workspace could have rewritten that chain consistently before export.",
     "Extracted metadata is what the file claims (camera, place, time); it can be forged.",
 )
-_KINDS = {"report": "Report received", "follow_up": "Follow-up received", "reply": "Reply written"}
+_KINDS = {"report": "Report received", "follow_up": "Follow-up received", "reply": "Reply written",
+          "status": "Status changed", "link": "Link decision"}
+# A link names the other case only by its id, which the legal team has no use for
+# and which is another reporter's: the summary says what was decided, not with whom.
+_LINK_TEXTS = {"link": "linked to another case", "unlink": "link to another case removed",
+               "link-confirmed": "suggested link to another case confirmed",
+               "link-dismissed": "suggested link to another case dismissed"}
 
 
 def case_summary(
@@ -69,6 +75,11 @@ def _event_text(kind: str, item: Any) -> str:
         return "First report"
     if kind == "follow_up":
         return str(item.message) if item.readable else "(a follow-up that could not be read)"
+    if kind == "status":
+        # The stable value ("in_review"), as the custody log beside it records it.
+        return f"set to {item.value} (by {item.actor})"
+    if kind == "link":
+        return f"{_LINK_TEXTS.get(item.action, item.action)} (by {item.actor})"
     content = item.content
     if content is None:
         return "(sealed before this reviewer joined)"

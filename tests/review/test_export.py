@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from review.export.verify import verify_bag
+from review.pickup.importer import import_bundle
+from review.triage.changes import Casework
 from review.workspace.store import Workspace
+from tests.review.bundles import BundleWriter, encrypted_submission
 from tests.review.evidence import CONTACT, NOTES, EvidenceCase, make_case, need_tool, run
 from tests.review.reviewers import Reviewer
 
@@ -190,3 +193,22 @@ def test_marked_strings_leave_the_text_copy_and_the_pdf_keeps_the_story(
     text = run(pdftotext, out / "data" / "reports" / f"{case.case_id}.pdf", "-").stdout
     folded = unicodedata.normalize("NFKC", text.decode("utf-8"))
     assert "他们在伦敦跟踪我" in folded and "Ular meni kuzetti" in folded
+
+
+def test_a_case_with_triage_history_exports_and_its_summary_says_what_was_decided(
+        case: EvidenceCase, tmp_path: Path) -> None:
+    # A status change and a link are in the case's timeline: the summary shows them,
+    # without the other case's id (another reporter's).
+    other = encrypted_submission({"narrative": "another report"},
+                                 recipients=[case.alice.recipient, case.bob.recipient])
+    import_bundle(case.workspace, BundleWriter([other]).write(tmp_path / "other.tar"),
+                  actor="operator")
+    casework = Casework(case.workspace, "alice", (case.alice.identity,))
+    casework.set_triage(case.case_id, status="in_review", priority=1, assignee=None)
+    casework.link(case.case_id, other.id)
+    out = tmp_path / "package"
+    case.export(out)
+    assert verify_bag(out).holds
+    summary = (out / "data" / "reports" / f"{case.case_id}.html").read_text(encoding="utf-8")
+    assert "Status changed" in summary and "set to in_review (by alice)" in summary
+    assert "linked to another case (by alice)" in summary and other.id not in summary
