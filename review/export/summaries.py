@@ -59,8 +59,8 @@ def case_summary(
         answers=tuple((name, _text(labelled_answer(name, value)))
                       for name, value in report.answers.items() if name != NARRATIVE),
         categories=tuple(_text(labelled_answer("categories", c)) for c in report.categories),
-        # What the reporter sent and was sent: the reviewers' own steps (status
-        # changes, link decisions) are in the package's custody log, not here.
+        # What the reporter sent and was sent, and the decisions taken on the case;
+        # a kind of event the summary has no words for (a note) stays out of it.
         timeline=tuple((day, _KINDS[kind], _event_text(kind, item))
                        for kind, day, item in events if kind in _KINDS),
         items=tuple((i.original_name or i.item_id, i.size, i.sha256, i.detected_type)
