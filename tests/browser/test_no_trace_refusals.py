@@ -6,7 +6,8 @@ the form answers 303 instead (intake/form_again.py). A real Chromium on a
 persistent profile, JavaScript off and on: the reporter types canaries, is
 refused (too many files), presses a language button, then either sends the
 report or leaves by the quick exit. Back shows nothing typed, and once the
-browser has closed no file of its profile holds a canary, in UTF-8 or UTF-16-LE.
+browser has closed no file of its profile holds a canary, in UTF-8 or UTF-16-LE,
+nor the draft cookies' values (each a draft's id and key).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Response
 
+from intake.form_again import REPORT_DRAFTS
 from tests.browser.profiles import assert_profile_clean, canary, go, profiled, shows_none
 from tests.browser.screenshots import screenshot
 from tests.browser.sites import MAX_FILES, Intake, NeutralSite
@@ -29,10 +31,25 @@ def _canaries() -> dict[str, str]:
     return {kind: canary(kind) for kind in ("story", "city", "name", "phone")}
 
 
+def _draft_tickets(page: Page) -> list[str]:
+    """Every draft ticket (a draft's id and key) the site sets as a cookie on `page`, as set."""
+    tickets: list[str] = []
+
+    def seen(response: Response) -> None:
+        for header in response.headers_array():
+            name, _, value = header["value"].split(";", 1)[0].partition("=")
+            if header["name"].lower() == "set-cookie" and name == REPORT_DRAFTS.cookie and value:
+                tickets.append(value)
+
+    page.on("response", seen)
+    return tickets
+
+
 def _refused_then_in_french(
     page: Page, intake: Intake, canaries: dict[str, str], shot: str
 ) -> None:
     """Type the canaries, be refused for too many files, then press "Français"."""
+    tickets = _draft_tickets(page)
     page.goto(f"{intake.url}/report")
     story = f"They followed me home. {canaries['story']}"
     page.fill("#narrative", story)
@@ -57,6 +74,9 @@ def _refused_then_in_french(
     assert page.locator("#city").input_value() == canaries["city"]
     assert page.locator("#categories-1").is_checked()
     screenshot(page, f"{shot}-2-in-french")
+    # The refusal's and the language button's: the keys to their drafts are canaries too.
+    assert len(tickets) == 2
+    canaries.update({f"draft-key-{n}": ticket for n, ticket in enumerate(tickets)})
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
