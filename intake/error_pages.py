@@ -19,7 +19,7 @@ from intake.errors import (
     UploadsBusy,
     UploadTooLarge,
 )
-from intake.report_page import MIB
+from intake.report_page import BUSY_RETRY_AFTER, MIB
 from intake.request_body import read_body
 from intake.url_adapter import url_adapter
 
@@ -32,9 +32,6 @@ TOO_LARGE_MESSAGES = {
     "files": _l("You attached more files than this site accepts (%(limit)s at most)."),
     "text": _l("One of your answers is longer than this site accepts (%(limit)s characters)."),
 }
-
-# Seconds a client is asked to wait after a busy answer.
-BUSY_RETRY_AFTER = "60"
 
 DATABASE_UNAVAILABLE_MESSAGE = _l(
     "This site cannot store reports at the moment, so yours was not accepted and no "

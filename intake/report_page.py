@@ -1,7 +1,8 @@
 """The report form as a page: empty, sent back for correction, or refused over a limit.
 
 Whatever sends the form back (a validation error, a limit, a language change)
-renders it here with every typed answer in place. Files cannot be: no browser
+answers 303 with a draft of it (intake/form_again.py), and the form's GET
+renders it here from the draft with every typed answer in place. Files cannot be: no browser
 lets a page choose files for the reporter, and intake never keeps a file of a
 report that was not sent. So the page says so, and names the files to choose again.
 """
@@ -60,7 +61,7 @@ SUBMISSION_BUSY_MESSAGE = _l(
     "Many people are sending reports right now, so yours was not saved. Nothing was "
     "stored. Your answers are below: please wait a minute, then send it again."
 )
-# Seconds a reporter told "busy" is asked to wait.
+# Seconds a client told "busy" is asked to wait (also by intake/error_pages.py).
 BUSY_RETRY_AFTER = "60"
 
 # The status of the page that shows a draft again: that of the refusal it carries,
