@@ -299,7 +299,7 @@ def _follow_up_draft_page(state: IntakeState, draft: Draft) -> ResponseReturnVal
     files_dropped = bool(draft.file_names)
     if draft.reason in (TOO_MANY_BYTES, TOO_MANY_FILES, TEXT_TOO_LONG):
         refusal = limit_message(draft.reason, limits_of(state))
-        page = _follow_up_page(state, form, files_dropped=True, refusal_message=refusal)
+        page = _follow_up_page(state, form, files_dropped=files_dropped, refusal_message=refusal)
         return page, 413
     if draft.reason == INVALID:
         form.validate_follow_up(attachment_count=len(draft.file_names))

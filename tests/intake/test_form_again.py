@@ -247,3 +247,17 @@ def test_a_follow_up_sent_answers_303_and_says_so_once(app: Flask, client: Flask
     again = client.get("/check/sent")
     assert again.status_code == 303 and again.headers["Location"] == "/check"
     assert len(submissions(engine_of(app))) == 2
+
+
+def test_a_follow_up_too_long_comes_back_cut_and_says_nothing_of_files(
+    app: Flask, client: FlaskClient
+) -> None:
+    capability = capability_of(check_back(client, submit_report(client)))
+    chars = app.extensions["haven_intake"].config.max_text_chars
+    posted = _follow_up(client, capability, multipart.field("message", STORY + "a" * (4 * chars)))
+    assert posted.status_code == 303
+    shown = client.get(FOLLOW_UP_DRAFTS.path)
+    page = html.unescape(shown.get_data(as_text=True))
+    assert shown.status_code == 413 and STORY in page
+    assert f"up to {chars} characters" in page and "files you attached" not in page
+    assert len(submissions(engine_of(app))) == 1
