@@ -81,7 +81,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
         ),
         # Every worker and node sharing the data directory derives the same key.
         capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),
-        leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds),
+        leases=LeaseKeeper(engine, lease_seconds=config.staged_lease_seconds, today=today),
     )
     attach_state(app, state)
     install_upload_slots(app, config.max_concurrent_uploads)

@@ -8,23 +8,19 @@ from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from intake.errors import (
     ClientTooSlow,
     CsrfRefused,
+    DraftTooLarge,
     MalformedUpload,
-    ReportTooLarge,
-    SubmissionBusy,
     UploadRefused,
     UploadsBusy,
     UploadTooLarge,
 )
-from intake.forms import NARRATIVE_FIELD
-from intake.report_page import render_report_form
+from intake.report_page import BUSY_RETRY_AFTER, MIB
 from intake.request_body import read_body
-from intake.state import intake_state
 from intake.url_adapter import url_adapter
 
 DRAIN_READ_SIZE = 64 * 1024
@@ -37,18 +33,6 @@ TOO_LARGE_MESSAGES = {
     "text": _l("One of your answers is longer than this site accepts (%(limit)s characters)."),
 }
 
-REPORT_TOO_LARGE_MESSAGE = _l(
-    "Your report is too long to send in one piece. Please shorten your answers "
-    "or the names of your files, then send it again."
-)
-
-SUBMISSION_BUSY_MESSAGE = _l(
-    "Many people are sending reports right now, so yours was not saved. Nothing was "
-    "stored. Your answers are below: please wait a minute, then send it again."
-)
-# Seconds a client is asked to wait after a busy answer.
-BUSY_RETRY_AFTER = "60"
-
 DATABASE_UNAVAILABLE_MESSAGE = _l(
     "This site cannot store reports at the moment, so yours was not accepted and no "
     "receipt was given. Please wait a few minutes, then go back and send it again."
@@ -60,7 +44,8 @@ def register_error_pages(
 ) -> None:
     """Install handlers rendering templates/intake/error.html for every refusal."""
     limits = {
-        "total": f"{max_upload_bytes / (1 << 20):.0f} MiB",
+        # In MB of 1,048,576 bytes, rounded down, as the forms say it (intake/report_page.py).
+        "total": f"{max_upload_bytes // MIB} MB",
         "files": str(max_files),
         "text": str(max_text_chars),
     }
@@ -87,35 +72,11 @@ def register_error_pages(
             back=True,
         )
 
-    def form_again(
-        fields: MultiDict[str, str], *, files_dropped: bool, narrative_error: str | None = None,
-        notice: str | None = None,
-    ) -> str:
-        # The body was read to its end already. Like any form sent back for correction,
-        # the page is the form again with everything typed, so nothing is lost.
-        state = intake_state()
-        form = state.report_form(formdata=fields)
-        form.validate()
-        if narrative_error is not None:
-            narrative = form[NARRATIVE_FIELD]
-            narrative.errors = [*narrative.errors, narrative_error]
-        return render_report_form(form, state, files_dropped=files_dropped, notice=notice)
-
-    @app.errorhandler(ReportTooLarge)
-    def report_too_large(error: ReportTooLarge) -> ResponseReturnValue:
-        page = form_again(
-            error.fields,
-            files_dropped=error.files_dropped,
-            narrative_error=str(REPORT_TOO_LARGE_MESSAGE),
-        )
-        return page, 413
-
-    @app.errorhandler(SubmissionBusy)
-    def submission_busy(error: SubmissionBusy) -> ResponseReturnValue:
-        page = form_again(
-            error.fields, files_dropped=error.files_dropped, notice=str(SUBMISSION_BUSY_MESSAGE)
-        )
-        return page, 503, {"Retry-After": BUSY_RETRY_AFTER}
+    @app.errorhandler(DraftTooLarge)
+    def draft_too_large(_error: DraftTooLarge) -> ResponseReturnValue:
+        # More text than any form of this site sends (intake/drafts.py): not a reporter's.
+        return _page(413, _l("Too large"), TOO_LARGE_MESSAGES["text"] % {"limit": limits["text"]},
+                     back=True)  # fmt: skip
 
     @app.errorhandler(MalformedUpload)
     def malformed(_error: UploadRefused) -> ResponseReturnValue:

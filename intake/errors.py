@@ -63,6 +63,10 @@ class SealRefused(IntakeError):
     """A sealed receipt code is malformed, forged, altered or expired (intake/receipt_seal.py)."""
 
 
+class DraftRefused(IntakeError):
+    """A draft cookie is malformed, forged, replayed, or names a draft read or collected already."""
+
+
 class CheckBackBusy(IntakeError):
     """Too many check-backs at once or in the last minute; the reporter is asked to wait."""
 
@@ -121,6 +125,10 @@ class SubmissionBusy(UploadRefused):
         # The typed answers, only to fill the form again: never logged or stored.
         self.fields = fields
         self.files_dropped = files_dropped
+
+
+class DraftTooLarge(UploadRefused):
+    """A form's answers exceed what any form this site serves can hold (intake/drafts.py)."""
 
 
 class MalformedUpload(UploadRefused):

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 DEFAULT_LANGUAGE = "en"
 # Holds nothing but the chosen language's code (see intake/language_choice.py).
 LANGUAGE_COOKIE = "haven_lang"
-# Where a language chosen by a button of this very request is kept, on flask.g.
-CHOSEN_NOW = "haven_language_chosen_now"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 # Every language intake can offer, in the chooser's order, each named in itself so a
@@ -75,9 +73,9 @@ def negotiate(accepted: Iterable[str], supported: Collection[str]) -> str:
 def select_locale() -> str:
     """Pick the request's language: the reporter's choice, else Accept-Language, else English."""
     supported: tuple[str, ...] = current_app.config["HAVEN_LANGUAGES"]
-    # A language button answered by the page itself (intake/language_choice.py) is this
-    # request's choice; otherwise the cookie, only a hint: an unknown value is ignored.
-    choice = g.get(CHOSEN_NOW, "") or request.cookies.get(LANGUAGE_COOKIE, "")
+    # The cookie a chooser link or button set (intake/language_choice.py) is only a
+    # hint: an unknown value is ignored.
+    choice = request.cookies.get(LANGUAGE_COOKIE, "")
     if choice in supported:
         return choice
     accepted = (tag for tag, quality in request.accept_languages if quality > 0 and tag != "*")

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, redirect, request, url_for
-from flask_babel import get_locale, refresh
+from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from intake.i18n import (
     AUTONYMS,
-    CHOSEN_NOW,
     DEFAULT_LANGUAGE,
     LANGUAGE_COOKIE,
     language_tag,
@@ -78,20 +77,6 @@ def remember_language(response: Response, chosen: str, *, secure_cookie: bool) -
             samesite="Strict",
             secure=secure_cookie,
         )
-
-
-def show_in_language(chosen: str) -> bool:
-    """Render the rest of this request in `chosen` (a language button's answer).
-
-    The pages whose content must survive a language change (the form being filled
-    in, the receipt) answer their buttons' POST with the same page at once, in the
-    new language: nothing of it is carried in a URL or stored to show it again.
-    """
-    if chosen not in current_app.config["HAVEN_LANGUAGES"]:
-        return False
-    setattr(g, CHOSEN_NOW, chosen)
-    refresh()
-    return True
 
 
 def install_language_chooser(app: Flask, *, secure_cookie: bool) -> None:

@@ -24,7 +24,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, update
 
+from intake.days import Today, utc_today
 from intake.db import touch_database_files, writing
+from intake.draft_store import collect_old_drafts
 from intake.models import STAGED, Submission
 from intake.staging import collect_expired
 
@@ -43,6 +45,7 @@ class LeaseKeeper:
         *,
         lease_seconds: int = DEFAULT_LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
+        today: Today = utc_today,
         background: bool = True,
     ) -> None:
         if lease_seconds < 4:
@@ -52,6 +55,7 @@ class LeaseKeeper:
         # Four renewals a lease: one late round never lets a live lease run out.
         self.renew_seconds = lease_seconds / 4
         self._clock = clock
+        self._today = today
         # Without the background thread, rounds run only when renew_and_collect() is
         # called (tests drive them one by one).
         self._background = background
@@ -81,7 +85,10 @@ class LeaseKeeper:
             self._held.discard(submission_id)
 
     def renew_and_collect(self) -> int:
-        """One round: renew every held lease, collect expired staged rows; return how many."""
+        """One round: renew every held lease, collect expired staged rows; return how many.
+
+        Drafts never read (intake/draft_store.py) are collected in the same round.
+        """
         with self._lock:
             held = sorted(self._held)
         if held:
@@ -92,6 +99,7 @@ class LeaseKeeper:
                     .values(lease_expires=self.expiry())
                 )
         collected = collect_expired(self._engine, now=self.now())
+        collect_old_drafts(self._engine, today=self._today())
         # Keeps the data directory's file times at the day's start (intake/db.py), and
         # keeps their change times telling only that intake was running.
         touch_database_files(self._engine)

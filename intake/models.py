@@ -1,4 +1,4 @@
-"""Tables of intake: submissions, their age files, ciphertext chunks, and replies.
+"""Tables of intake: submissions, their age files, ciphertext chunks, replies and drafts.
 
 Nothing here is readable without a reviewer's identity: chunks hold age
 ciphertext, and the only clear metadata are random ids, sizes, digests of
@@ -181,3 +181,20 @@ class CourierUse(Base):
     day: Mapped[date] = mapped_column(Date)
     action: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text)
+
+
+class StoredDraft(Base):
+    """A form's answers sent back across one redirect (intake/drafts.py), for one reading.
+
+    `sealed` is AES-256-GCM under a key that only the browser holds (in a cookie):
+    the database, a backup, or the whole server alone cannot open it.
+    """
+
+    __tablename__ = "drafts"
+    # No hidden rowid on SQLite: it would order the drafts, and so the refusals.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The day only (collection by age, intake/drafts.py); never a finer time.
+    made_day: Mapped[date] = mapped_column(Date, index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -7,8 +7,8 @@ whoever holds the phone. Every such POST needs the session's CSRF token, so
 forgetting the session's token once the page is answered makes the browser's
 copy of the POST worthless: sent again, it is refused like a forged one
 (intake/error_pages.py) and shows nothing. The quick exit forgets the whole
-session, so a form re-rendered by a POST (a language change) cannot be
-brought back by resubmitting it either.
+session, so no POST of the visit that a browser still holds (one answered
+with an error page, say) can be sent again either.
 
 Forgetting the token also changes the session cookie, which keeps these pages
 out of Chromium's back/forward cache even where it admits no-store pages

@@ -6,23 +6,50 @@ from babel import Locale
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms.validators import ValidationError
 
+from contracts.report import MAX_FILE_NAME_CHARS
+from intake.drafts import (
+    ANSWER_CUT,
+    BUSY,
+    DOCUMENT_TOO_LARGE,
+    INVALID,
+    LANGUAGE,
+    REPORT_FORM,
+    Draft,
+)
 from intake.emergency_numbers import EMERGENCY_NUMBERS, WHERE_MOST_LIVE, numbers_of
 from intake.error_pages import drain_request_body
-from intake.errors import CsrfRefused, MalformedUpload, SealRefused, UploadTooLarge
+from intake.errors import (
+    CsrfRefused,
+    DraftRefused,
+    MalformedUpload,
+    ReportTooLarge,
+    SealRefused,
+    SubmissionBusy,
+    UploadTooLarge,
+)
+from intake.form_again import (
+    DRAFT_GONE_MESSAGE,
+    DRAFT_PLACES,
+    REPORT_DRAFTS,
+    carried_fields,
+    forget_draft_cookie,
+    redirect_with_draft,
+    require_csrf,
+    take_pending_draft,
+)
 from intake.forms import ATTACHMENTS_FIELD
 from intake.i18n import LANGUAGE_COOKIE
 from intake.incoming import IncomingSubmission
-from intake.language_choice import remember_language, show_in_language
+from intake.language_choice import remember_language
 from intake.one_time import forget_csrf_token, forget_session
 from intake.places import by_name, place_name
 from intake.receipt_seal import ReceiptSealer, seal_key
-from intake.report_page import mark_cut_fields, render_report_form
-from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
+from intake.report_page import render_report_draft, render_report_form
+from intake.request_body import declares_too_much, multipart_receiver, request_body
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
@@ -80,22 +107,42 @@ def quick_exit() -> ResponseReturnValue:
     # unsendable (intake/one_time.py), and nothing of the visit stays in a cookie.
     forget_session()
     response.delete_cookie(LANGUAGE_COOKIE)
+    # A draft is read by the GET its redirect leads to, so one is pending here only if
+    # that GET never happened; its cookie (limited to its form's path, so not sent to
+    # /exit) is dropped, and its row, which nothing else can open, is collected by age.
+    for place in DRAFT_PLACES:
+        forget_draft_cookie(response, place, state=intake_state())
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 
 
 @blueprint.get("/report")
 def report_form() -> ResponseReturnValue:
-    """The empty questionnaire; marked urgent when the reporter came from the danger page."""
+    """The questionnaire: empty (marked urgent when the reporter came from the danger
+    page), or filled in again from the draft the redirect of its POST brought."""
     state = intake_state()
-    data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
-    form = state.report_form(formdata=None, data=data)
-    return render_report_form(form, state)
+    try:
+        draft = take_pending_draft(state, REPORT_DRAFTS)
+        shown = None if draft is None else render_report_draft(draft, state)
+    except DraftRefused:
+        empty = state.report_form(formdata=None)
+        shown = render_report_form(empty, state, notice=str(DRAFT_GONE_MESSAGE)), 200, {}
+    if shown is None:
+        data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
+        shown = render_report_form(state.report_form(formdata=None, data=data), state), 200, {}
+    page = make_response(shown)
+    if REPORT_DRAFTS.cookie in request.cookies:
+        # Read once: reloaded, or reached again by Back or Forward, the form is empty.
+        forget_draft_cookie(page, REPORT_DRAFTS, state=state)
+    return page
 
 
 @blueprint.post("/report")
 def submit_report() -> ResponseReturnValue:
-    """Receive, encrypt and publish a report; redirect to its receipt code, shown once."""
+    """Receive, encrypt and publish a report; redirect to its receipt code, shown once.
+
+    Every answer is a 303: to the receipt, or back to the form with a draft of it.
+    """
     state = intake_state()
     # Whatever goes wrong, or if the form comes back for correction, leaving this
     # block unpublished deletes everything of the submission that was staged.
@@ -105,28 +152,39 @@ def submit_report() -> ResponseReturnValue:
         try:
             received = receiver.receive(request_body(state, refuse_declared=not too_much))
         except UploadTooLarge as refusal:
-            return _refused(state, refusal), 413
+            if not refusal.body_unread:
+                drain_request_body(state.config.max_upload_bytes)
+            require_csrf(refusal.fields)
+            return _report_again(
+                state, refusal.fields, reason=refusal.limit, file_names=refusal.file_names
+            )
         form = state.report_form(formdata=received.fields)
         valid = form.validate_report(attachment_count=len(received.attachments))
         if form.csrf_token.errors:
             raise CsrfRefused("invalid CSRF token")
+        names = tuple(attachment.original_name for attachment in received.attachments)
         if received.cut_fields:
-            mark_cut_fields(form, received.cut_fields, limits_of(state))
-            return render_report_form(
-                form, state, dropped_files=[a.original_name for a in received.attachments]
-            ), 413
+            cut = tuple(sorted(received.cut_fields))
+            return _report_again(
+                state, received.fields, reason=ANSWER_CUT, file_names=names, cut_fields=cut
+            )
         if not valid:
-            names = [a.original_name for a in received.attachments]
-            return render_report_form(form, state, dropped_files=names), 422
-        code = submission.publish(
-            received,
-            answers=form.answers(),
-            language=str(get_locale() or "en"),
-            recipients=state.config.recipients,
-            pepper=state.config.receipt_pepper,
-            receipt_cost=state.config.receipt_cost,
-            gate=state.gate,
-        )
+            return _report_again(state, received.fields, reason=INVALID, file_names=names)
+        try:
+            code = submission.publish(
+                received,
+                answers=form.answers(),
+                language=str(get_locale() or "en"),
+                recipients=state.config.recipients,
+                pepper=state.config.receipt_pepper,
+                receipt_cost=state.config.receipt_cost,
+                gate=state.gate,
+            )
+        except (ReportTooLarge, SubmissionBusy) as refusal:
+            reason = DOCUMENT_TOO_LARGE if isinstance(refusal, ReportTooLarge) else BUSY
+            return _report_again(
+                state, refusal.fields, reason=reason, files_dropped=refusal.files_dropped
+            )
     return _to_receipt(state, code)
 
 
@@ -135,17 +193,19 @@ def report_in_language() -> ResponseReturnValue:
     """The form again, in the language a button of it asked for, with every answer kept.
 
     The buttons send the form urlencoded (formenctype), so no file's bytes come
-    with it, only names; nothing is stored, and the files must be chosen again.
+    with it, only names; the files must be chosen again. Like the report, the
+    answer is a 303 to the form, the answers carried across it as a draft.
     """
     state = intake_state()
     fields = _posted_form()
-    show_in_language(fields.get(LANGUAGE_FIELD, ""))
-    form = state.report_form(formdata=fields)
-    page = make_response(render_report_form(
-        form, state, dropped_files=fields.getlist(ATTACHMENTS_FIELD)
-    ))  # fmt: skip
-    remember_language(page, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
-    return page
+    # An honest reporter may have chosen more files than allowed: their names are cut
+    # to the draft's bound rather than the answers refused.
+    chosen = [name[:MAX_FILE_NAME_CHARS] for name in fields.getlist(ATTACHMENTS_FIELD) if name]
+    response = _report_again(
+        state, fields, reason=LANGUAGE, file_names=tuple(chosen[: state.config.max_files + 1])
+    )
+    remember_language(response, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
+    return response
 
 
 @blueprint.get("/receipt")
@@ -203,11 +263,26 @@ def _to_receipt(state: IntakeState, code: str) -> Response:
     return response
 
 
-def _refused(state: IntakeState, refusal: UploadTooLarge) -> str:
-    if not refusal.body_unread:
-        drain_request_body(state.config.max_upload_bytes)
-    form = state.report_form(formdata=refusal.fields)
-    return render_report_form(form, state, dropped_files=refusal.file_names, refusal=refusal.limit)
+def _report_again(
+    state: IntakeState,
+    posted: MultiDict[str, str],
+    *,
+    reason: str,
+    file_names: tuple[str, ...] = (),
+    files_dropped: bool = False,
+    cut_fields: tuple[str, ...] = (),
+) -> Response:
+    """303 back to the form, what it needs to be shown again carried as a draft."""
+    known = [field.name for field in state.report_form(formdata=None)]
+    draft = Draft(
+        form=REPORT_FORM,
+        reason=reason,
+        fields=carried_fields(posted, known),
+        file_names=file_names,
+        files_dropped=files_dropped,
+        cut_fields=cut_fields,
+    )
+    return redirect_with_draft(state, REPORT_DRAFTS, draft)
 
 
 def _posted_form() -> MultiDict[str, str]:
@@ -216,10 +291,7 @@ def _posted_form() -> MultiDict[str, str]:
     if request.mimetype != FORM_ENCODING:
         raise MalformedUpload("a language button's form is sent urlencoded")
     fields = request.form
-    try:
-        validate_csrf(fields.get("csrf_token", ""))
-    except ValidationError:
-        raise CsrfRefused("invalid CSRF token") from None
+    require_csrf(fields)
     return fields
 
 

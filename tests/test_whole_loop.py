@@ -209,8 +209,12 @@ def test_a_reply_reaches_the_reporter_and_their_follow_up_joins_the_case(
             "consent": ["ngos", "lawyers"],
             "attachments": [(io.BytesIO(b"%PDF-1.4 call log"), "calls.pdf", "application/pdf")],
         },
+        follow_redirects=True,
     )
+    # Answered 303 (no POST history entry keeps the message), then "Added to your report".
+    assert [step.status_code for step in sent.history] == [303]
     assert sent.status_code == 200, sent.get_data(as_text=True)
+    assert "Added to your report" in sent.get_data(as_text=True)
     intake.extensions["haven_intake"].engine.dispose()
     stored = _everything_under(demo / "data")
     for canary in (CANARY, REPLY_CANARY, FOLLOW_UP_CANARY):

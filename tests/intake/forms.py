@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 MULTIPART = "multipart/form-data"
 
@@ -15,3 +16,14 @@ def csrf_token(client: FlaskClient) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert match, "the form carries no CSRF token"
     return match.group(1)
+
+
+def redirected_once(response: TestResponse) -> TestResponse:
+    """`response` (of a POST sent with follow_redirects=True), checked to be a 303's GET.
+
+    Every POST of a form answers 303, never with a page (intake/form_again.py): its
+    history entry in a browser is then a GET, with no body holding the answers.
+    """
+    assert [step.status_code for step in response.history] == [303], response.history
+    assert response.request.method == "GET"
+    return response

@@ -92,18 +92,31 @@ class Reporter:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT_SECONDS)
         connection.request("POST", "/report" + query, body=body, headers=self.headers(len(body)))
         response = connection.getresponse()
-        result = response.status, response.read().decode()
-        # A report sent is answered 303 to /receipt, the code in a one-time cookie:
-        # follow it as a browser does.
-        receipt_cookies = [value.split(";", 1)[0] for name, value in response.getheaders()
-                           if name.lower() == "set-cookie" and value.startswith("haven_receipt=")]
-        if response.status == 303 and receipt_cookies:
-            connection.request("GET", response.getheader("Location", ""),
-                               headers={"Cookie": receipt_cookies[0]})
-            followed = connection.getresponse()
-            result = followed.status, followed.read().decode()
+        status, page = self.followed(connection, response)
         connection.close()
-        return result
+        return status, page.decode()
+
+    def followed(
+        self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse
+    ) -> tuple[int, bytes]:
+        """The answer to a POST, its 303 followed as a browser does; (status, page).
+
+        A report sent is answered 303 to /receipt, the code in a one-time cookie; one
+        sent back, 303 to the form, its draft's ticket in a one-time cookie.
+        """
+        page = response.read()
+        if response.status != 303:
+            return response.status, page
+        cookies = dict([self.cookie.split("=", 1)])
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                cookie_name, _, cookie_value = value.split(";", 1)[0].partition("=")
+                if cookie_value:
+                    cookies[cookie_name] = cookie_value
+        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        connection.request("GET", response.getheader("Location", ""), headers={"Cookie": cookie})
+        followed = connection.getresponse()
+        return followed.status, followed.read()
 
 
 def exchange(port: int, request: bytes) -> bytes:

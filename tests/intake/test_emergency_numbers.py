@@ -13,7 +13,7 @@ from contracts.places import COUNTRY_CODES
 from intake.emergency_numbers import EMERGENCY_NUMBERS, WHERE_MOST_LIVE, Reach, numbers_of
 from intake.i18n import LANGUAGE_COOKIE
 from intake.places import place_name
-from tests.intake.forms import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token, redirected_once
 
 LANGUAGES = ("en", "zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
 EU = (
@@ -127,8 +127,10 @@ def test_a_form_sent_back_in_danger_links_to_the_numbers_of_its_country(
     def sent_back(danger_now: str) -> str:
         # No description and no file: the form comes back, with the answers in place.
         answers = {"csrf_token": csrf_token(client), "danger_now": danger_now, "country": country}
-        response = client.post("/report", content_type=MULTIPART, data=answers)
-        assert response.status_code == 422
+        response = client.post(
+            "/report", content_type=MULTIPART, data=answers, follow_redirects=True
+        )
+        assert redirected_once(response).status_code == 422
         return response.get_data(as_text=True)
 
     assert f'<a href="{link}">' in sent_back("yes")

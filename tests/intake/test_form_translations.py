@@ -19,7 +19,7 @@ from intake.form_translations import (
 )
 from intake.i18n import LANGUAGE_COOKIE
 from intake.questionnaire import SHORT_TEXT_CHARS
-from tests.intake.forms import MULTIPART, csrf_token
+from tests.intake.forms import MULTIPART, csrf_token, redirected_once
 
 TRANSLATED = ("zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
 # WTForms' English, as its validators write it once interpolated.
@@ -49,8 +49,9 @@ def refused_report(client: FlaskClient, language: str) -> str:
             "danger_now": "perhaps",  # a radio's choice that was never offered
             "categories": ["physical", "invented"],  # a checkbox that was never offered
         },
+        follow_redirects=True,
     )
-    assert response.status_code == 422
+    assert redirected_once(response).status_code == 422
     return html.unescape(response.get_data(as_text=True))
 
 

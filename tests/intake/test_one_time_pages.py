@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.intake import multipart
-from tests.intake.forms import csrf_token
+from tests.intake.forms import csrf_token, redirected_once
 from tests.intake.storage import engine_of, submissions
 
 CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>')
@@ -104,7 +104,7 @@ def test_the_form_in_another_language_keeps_every_answer(client: FlaskClient) ->
         "attachments": "photo.jpg",
         "lang": "ug",
     }
-    response = client.post("/report/language", data=sent)
+    response = redirected_once(client.post("/report/language", data=sent, follow_redirects=True))
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
     assert '<html lang="ug" dir="rtl"' in page

@@ -14,7 +14,7 @@ from intake.config import load_config
 from intake.errors import ConfigError
 from intake.i18n import LANGUAGE_COOKIE
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
-from tests.intake.forms import csrf_token
+from tests.intake.forms import csrf_token, redirected_once
 
 
 def test_the_exit_redirects_to_the_neutral_site_leaving_nothing(client: FlaskClient) -> None:
@@ -33,7 +33,9 @@ def test_after_the_exit_no_form_of_the_visit_can_be_sent_again(client: FlaskClie
     # would show the answers to whoever holds the phone: its token no longer counts.
     token = csrf_token(client)
     sent = {"csrf_token": token, "narrative": "exit canary", "lang": "fr"}
-    assert client.post("/report/language", data=sent).status_code == 200
+    shown = client.post("/report/language", data=sent, follow_redirects=True)
+    assert redirected_once(shown).status_code == 200
+    assert "exit canary" in shown.get_data(as_text=True)
     client.get("/exit")
     again = client.post("/report/language", data=sent)
     assert again.status_code == 400

@@ -30,7 +30,7 @@ from intake.write_census import WriteCensus, counting_writes
 from tests.intake import multipart
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
-from tests.intake.forms import csrf_token
+from tests.intake.forms import csrf_token, redirected_once
 from tests.intake.storage import engine_of, leases_at, submissions
 
 MIB = 1 << 20
@@ -233,8 +233,9 @@ def test_a_submission_that_finds_no_argon2_slot_in_time_gets_its_form_back(
             input_stream=io.BytesIO(body),
             content_type=multipart.CONTENT_TYPE,
             environ_overrides={"wsgi.input_terminated": True},
+            follow_redirects=True,
         )
-    page = response.get_data(as_text=True)
+    page = redirected_once(response).get_data(as_text=True)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert "Many people are sending reports right now" in page
