@@ -1,7 +1,8 @@
 """A persistent Chromium profile searched, once closed, for what a reporter typed.
 
 Shared by the tests of what a visit leaves on the reporter's device
-(tests/browser/test_no_trace.py, tests/browser/test_no_trace_refusals.py).
+(tests/browser/test_no_trace.py, tests/browser/test_no_trace_refusals.py) and on
+the reviewer's (tests/browser/test_review_profile.py: canary and found_in).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ strings), and for the passphrase.
 from __future__ import annotations
 
 import secrets
-import string
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from playwright.sync_api import Browser, Page
 
 import keys
 from tests.browser.contexts import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, patient
+from tests.browser.profiles import canary, found_in
 from tests.review.bundles import INTAKE_KEY, BundleWriter, encrypted_submission
 from tests.servers import free_port, serving
 from tests.support import WAIT_SECONDS
@@ -44,11 +44,6 @@ class Served:
     url: str
     identity_file: Path
     case_id: str
-
-
-def _canary(kind: str) -> str:
-    # Letters only, so no field or filter rewrites it; random, so only this test types it.
-    return f"{kind}canary" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
 
 
 def _haven(*args: str) -> None:
@@ -114,22 +109,11 @@ def _triage_session(page: Page, served: Served, canaries: dict[str, str]) -> Non
     page.go_back()
 
 
-def _found_in(profile: Path, secret: str) -> list[str]:
-    """The profile's files that hold `secret`, as UTF-8 or UTF-16 text."""
-    encodings = {secret.encode("utf-8"), secret.encode("utf-16-le")}
-    found = []
-    for path in sorted(profile.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            data = path.read_bytes()
-            found += [str(path.relative_to(profile)) for e in encodings if e in data]
-    return found
-
-
 def test_a_triage_session_leaves_no_case_data_in_the_browser_profile(
     browser: Browser, served: Served, tmp_path: Path
 ) -> None:
     profile = tmp_path / "profile"
-    canaries = {kind: _canary(kind) for kind in
+    canaries = {kind: canary(kind) for kind in
                 ("search", "tag", "note", "link", "bulk_tag")}  # fmt: skip
     context = browser.browser_type.launch_persistent_context(
         str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, java_script_enabled=False,
@@ -142,6 +126,6 @@ def test_a_triage_session_leaves_no_case_data_in_the_browser_profile(
         # Closing is what makes Chromium write its session, history and autofill out.
         context.close()
     assert any(profile.rglob("*Session*")) or any(profile.rglob("History")), "no profile written"
-    leaks = {kind: _found_in(profile, text) for kind, text in
+    leaks = {kind: found_in(profile, text) for kind, text in
              [*canaries.items(), ("passphrase", PASSPHRASE)]}  # fmt: skip
     assert not any(leaks.values()), {kind: files for kind, files in leaks.items() if files}
