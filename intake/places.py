@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import Select, html_params
 
 from contracts.places import COUNTRY_CODES, DONT_KNOW, OTHER, RATHER_NOT_SAY
@@ -155,6 +156,22 @@ class PlaceField(SelectField):  # type: ignore[misc]
     ) -> None:
         self.places = (tuple(common), other)
         super().__init__(label, choices=_builder(*self.places), **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        # SelectField's test, against the list's values, which no language changes,
+        # instead of naming and walking its ~250 choices.
+        if self.process_errors or not self.validate_choice:
+            return
+        if self.data not in _values(*self.places):
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
+
+
+@cache
+def _values(common: tuple[str, ...], other: bool) -> frozenset[str]:
+    specials = ("", DONT_KNOW, RATHER_NOT_SAY, OTHER) if other else ("", DONT_KNOW, RATHER_NOT_SAY)
+    return frozenset((*specials, *COUNTRY_CODES))
 
 
 @cache

@@ -10,7 +10,8 @@ import pytest
 from babel import Locale
 from flask import Flask
 from flask.testing import FlaskClient
-from wtforms import Form
+from wtforms import Form, SelectField
+from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
 import keys
@@ -140,3 +141,26 @@ def test_a_place_select_renders_what_wtforms_own_select_renders(
             assert ours == theirs
             # Twice: the second rendering comes from the cache.
             assert field(**{"aria-describedby": "state-hint"}) == theirs
+
+
+@pytest.mark.parametrize("other", [False, True])
+@pytest.mark.parametrize(
+    "sent", [None, "", "CN", "HK", DONT_KNOW, RATHER_NOT_SAY, OTHER, "XX", "cn"]
+)
+def test_a_place_field_accepts_what_wtforms_own_select_field_accepts(
+    app: Flask, other: bool, sent: str | None
+) -> None:
+    """PlaceField checks an answer against the list's values, SelectField against its choices."""
+    with app.test_request_context():
+        ours = PlaceField(common=COMMON_STATES, other=other).bind(Form(), "state")
+        theirs = SelectField(choices=ours.choices).bind(Form(), "state")
+        verdicts = []
+        for field in (ours, theirs):
+            field.process(None, sent)
+            try:
+                field.pre_validate(Form())
+            except ValidationError as refusal:
+                verdicts.append(str(refusal))
+            else:
+                verdicts.append("accepted")
+        assert verdicts[0] == verdicts[1]
