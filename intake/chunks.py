@@ -12,8 +12,11 @@ from sqlalchemy import Engine, select
 from intake.models import Chunk
 
 # 1 MiB of ciphertext per row: large enough to keep row overhead low, small enough
-# that reading a file back holds only one in memory.
+# that reading a file back holds only a few in memory.
 CHUNK_SIZE = 1 << 20
+# Chunks fetched by one query: a small file (most are one chunk) costs one round
+# trip, and a large one holds at most this many chunks (4 MiB) in memory.
+READ_BATCH_CHUNKS = 4
 
 
 class ChunkStore(Protocol):
@@ -81,15 +84,20 @@ class ChunkWriter(io.RawIOBase):
 
 
 def read_chunks(engine: Engine, *, file_id: int) -> Iterator[bytes]:
-    """Yield a stored file's ciphertext chunk by chunk, in order."""
+    """Yield a stored file's ciphertext chunk by chunk, in order, up to the first gap."""
     seq = 0
     while True:
-        # One chunk per query keeps memory flat however large the file is.
         with engine.connect() as connection:
-            data = connection.execute(
-                select(Chunk.data).where(Chunk.file_id == file_id, Chunk.seq == seq)
-            ).scalar_one_or_none()
-        if data is None:
+            rows = connection.execute(
+                select(Chunk.seq, Chunk.data)
+                .where(Chunk.file_id == file_id, Chunk.seq >= seq)
+                .order_by(Chunk.seq)
+                .limit(READ_BATCH_CHUNKS)
+            ).all()
+        for found, data in rows:
+            if found != seq:
+                return  # a missing chunk: the reader's size and digest checks say so
+            yield data
+            seq += 1
+        if len(rows) < READ_BATCH_CHUNKS:
             return
-        yield data
-        seq += 1
