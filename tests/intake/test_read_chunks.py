@@ -1,4 +1,4 @@
-"""Reading a stored file back: every chunk in order, a few per query, stopping at a gap."""
+"""Reading stored files back: every chunk in order, a few per query, stopping at a gap."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, event, func, select
 
 import keys
-from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks
+from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small_files
 from intake.models import Chunk, StoredFile
 from tests.intake import multipart
 from tests.intake.forms import csrf_token
@@ -19,6 +19,10 @@ from tests.intake.storage import engine_of
 
 def stored_attachment(app: Flask, client: FlaskClient, data: bytes) -> tuple[int, int]:
     """Submit a report with `data` attached; return its stored file's id and chunk count."""
+    engine = engine_of(app)
+    attachments = select(StoredFile.id).where(StoredFile.name == "attachment-001.age")
+    with engine.connect() as connection:
+        before = set(connection.execute(attachments).scalars())
     token = csrf_token(client)
     body = multipart.body([
         multipart.field("csrf_token", token),
@@ -30,10 +34,8 @@ def stored_attachment(app: Flask, client: FlaskClient, data: bytes) -> tuple[int
         environ_overrides={"wsgi.input_terminated": True},
     )  # fmt: skip
     assert response.status_code == 303
-    with engine_of(app).connect() as connection:
-        file_id = connection.execute(
-            select(StoredFile.id).where(StoredFile.name == "attachment-001.age")
-        ).scalar_one()
+    with engine.connect() as connection:
+        (file_id,) = set(connection.execute(attachments).scalars()) - before
         count = connection.execute(
             select(func.count()).where(Chunk.file_id == file_id)
         ).scalar_one()
@@ -70,3 +72,17 @@ def test_reading_stops_at_a_missing_chunk(app: Flask, client: FlaskClient) -> No
     with engine.begin() as connection:
         connection.execute(delete(Chunk).where(Chunk.file_id == file_id, Chunk.seq == 1))
     assert len(list(read_chunks(engine, file_id=file_id))) == 1
+
+
+def test_several_files_in_one_query_each_up_to_its_first_gap(
+    app: Flask, client: FlaskClient
+) -> None:
+    whole, _count = stored_attachment(app, client, os.urandom(2 * CHUNK_SIZE))
+    broken, _count = stored_attachment(app, client, os.urandom(3 * CHUNK_SIZE))
+    engine = engine_of(app)
+    with engine.begin() as connection:
+        connection.execute(delete(Chunk).where(Chunk.file_id == broken, Chunk.seq == 1))
+    with engine.connect() as connection:
+        fetched = read_small_files(connection, [whole, broken])
+    assert b"".join(fetched[whole]) == b"".join(read_chunks(engine, file_id=whole))
+    assert len(fetched[broken]) == 1
