@@ -88,9 +88,16 @@ def quick_exit() -> ResponseReturnValue:
 def report_form() -> ResponseReturnValue:
     """The empty questionnaire; marked urgent when the reporter came from the danger page."""
     state = intake_state()
-    data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
-    form = state.report_form(formdata=None, data=data)
-    return render_report_form(form, state)
+    urgent = request.args.get("urgent") == "1"
+
+    def render() -> str:
+        data = {"danger_now": "yes"} if urgent else None
+        return render_report_form(state.report_form(formdata=None, data=data), state)
+
+    # The token the form's hidden field carries: this request's, in its session.
+    return state.empty_forms.page(
+        language=str(get_locale() or "en"), urgent=urgent, token=generate_csrf(), render=render
+    )
 
 
 @blueprint.post("/report")
