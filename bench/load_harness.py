@@ -9,10 +9,13 @@ once every few seconds (the nodes' share of `haven intake pickup`), and twice
 more at the end. Then it checks: zero errors (every answer a 200 with a receipt
 code), zero lost (every acknowledged report, by the number in its narrative, in
 exactly one bundle) and no duplicates (no submission id in two bundles). It
-prints throughput, latency p50/p95/p99, the peak RSS of every intake process,
-and where the server's CPU goes: Argon2 (one derivation per submission,
-measured alone in the same run) against everything else (parsing, encryption,
-database). Exits non-zero if a check fails.
+prints throughput against the Argon2-only ceiling (measured before the run and
+again after each configuration, since the machine's other load moves it),
+latency p50/p95/p99, the peak RSS of every intake process, where a request's
+time goes inside the workers, and the CPU-bound ratio: Argon2's CPU time over
+the intake processes' whole CPU time a submission, the share of the ceiling
+they would reach with the cores to themselves, which other load on the
+machine hardly changes. Exits non-zero if a check fails.
 
     python bench/load_harness.py [--clients 50] [--submissions 1000]
                                  [--offered 0.85 | --closed-loop]
