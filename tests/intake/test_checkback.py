@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 import keys
+import keys.argon2_memory
 import keys.receipt
 from intake import create_app
 from intake.capability import CAPABILITY_SECONDS, CapabilityIssuer, capability_key
@@ -58,13 +59,13 @@ def case(app: Flask, client: FlaskClient) -> Case:
 def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
     seen: list[str] = []
-    real = keys.receipt.hash_secret_raw
+    real = keys.argon2_memory.argon2id_raw
 
-    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
+    def counting(secret: bytes, salt: bytes, **kwargs: Any) -> bytes:
         seen.append(secret.decode())
-        return real(secret=secret, **kwargs)
+        return real(secret, salt, **kwargs)
 
-    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
+    monkeypatch.setattr(keys.receipt, "argon2id_raw", counting)
     return seen
 
 

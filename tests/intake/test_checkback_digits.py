@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import keys.argon2_memory
 import keys.receipt
 from intake.i18n import LANGUAGE_COOKIE
 from keys.receipt import RECEIPT_WORDS, receipt_code_digit_groups
@@ -28,13 +29,13 @@ TRANSLATED = ("zh_Hans", "zh_Hant_HK", "ug", "bo", "fa", "ar", "ru", "tr", "fr")
 def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
     seen: list[str] = []
-    real = keys.receipt.hash_secret_raw
+    real = keys.argon2_memory.argon2id_raw
 
-    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
+    def counting(secret: bytes, salt: bytes, **kwargs: Any) -> bytes:
         seen.append(secret.decode())
-        return real(secret=secret, **kwargs)
+        return real(secret, salt, **kwargs)
 
-    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
+    monkeypatch.setattr(keys.receipt, "argon2id_raw", counting)
     return seen
 
 
