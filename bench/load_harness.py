@@ -30,12 +30,14 @@ under 3 s at 0.8x the ceiling" can only hold for reporters who pause. So each
 reporter waits an exponentially distributed time before each report (the
 interval of a Poisson process, memoryless like independent people), its mean
 chosen so that the reporters together offer OFFERED (default 0.85) times the
-Argon2-only ceiling measured at the start of the same run: a mean of
-CLIENTS / (OFFERED x ceiling) seconds. The server's response time adds to
-each reporter's cycle, so the load actually offered is a little lower, and
-falls further if the server falls behind: the throughput printed is what it
-served. --closed-loop sends back to back instead (the stress case: how the
-server queues, where it refuses with "busy").
+Argon2-only ceiling measured at the start of the same run: each reporter's
+cycle (thinking, then its visit: form, report, receipt) lasts
+CLIENTS / (OFFERED x ceiling) seconds on average, so the mean think time is
+that less the mean visit so far. If the server falls behind, visits grow,
+think times shrink to nothing and the harness becomes a closed loop: the
+throughput printed is what the server served. --closed-loop sends back to
+back from the start (the stress case: how the server queues, where it
+refuses with "busy").
 
 Inside the servers, bench/phase_probe.py times each step of a request in
 every worker (thread queue, multipart receiving, the derivation slot, Argon2,
@@ -91,6 +93,8 @@ RECEIPT_CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)<
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NARRATIVE = re.compile(r"load harness report (\d+)")
 PICKUP_EVERY_SECONDS = 5.0
+# The least mean think time, once visits take a whole cycle: then hardly a pause.
+MIN_THINK_SECONDS = 0.001
 TIMEOUT_SECONDS = 600.0
 
 
@@ -99,9 +103,14 @@ class Results:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     acknowledged: set[int] = field(default_factory=set)
+    visits: list[float] = field(default_factory=list)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def mean_visit(self) -> float:
+        """A reporter's time on one submission so far (form, report, receipt), on average."""
+        return sum(self.visits) / len(self.visits) if self.visits else 0.0
 
 
 @dataclass(frozen=True)
@@ -185,15 +194,18 @@ async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int,
 
 
 async def reporter(
-    port: int, serials: list[int], results: Results, *, think: random.Random | None, mean: float
+    port: int, serials: list[int], results: Results, *, think: random.Random | None, cycle: float
 ) -> None:
     while serials:
         if think is not None:
-            # Filling in the form: exponential, so that reporters arrive as independent people do.
+            # Filling in the form: exponential, so that reporters arrive as independent
+            # people do, over what is left of the cycle once the visit is counted.
+            mean = max(MIN_THINK_SECONDS, cycle - results.mean_visit())
             await asyncio.sleep(think.expovariate(1 / mean))
             if not serials:
                 return
         serial = serials.pop()
+        visit = time.monotonic()
         try:
             # A token serves one report (intake forgets it at the receipt), as for a
             # reporter who opens the form again to send another.
@@ -223,6 +235,7 @@ async def reporter(
             results.error(type(error).__name__)
             continue
         results.latencies.append(time.monotonic() - started)
+        results.visits.append(time.monotonic() - visit)
         if status != 200 or not RECEIPT_CODE.search(page.decode()):
             results.error(str(status))
             continue
@@ -321,7 +334,7 @@ def run(
     submissions: int,
     think_seconds: float | None,
 ) -> Figures:
-    """One configuration's run; `think_seconds` is the reporters' mean pause (None: none)."""
+    """One configuration's run; `think_seconds` is a reporter's mean cycle (None: no pause)."""
     haven = [sys.executable, "-c", "from haven.cli import main; main()"]
     with tempfile.TemporaryDirectory() as work_name:
         work = Path(work_name)
@@ -358,7 +371,7 @@ def run(
                 picking = asyncio.create_task(pickups_during(haven, data_dir, work, env, done))
                 started = time.monotonic()
                 await asyncio.gather(*(
-                    reporter(ports[n % nodes], serials, results, mean=think_seconds or 0.0,
+                    reporter(ports[n % nodes], serials, results, cycle=think_seconds or 0.0,
                              think=None if think_seconds is None else random.Random(-1 - n))
                     for n in range(clients)
                 ))  # fmt: skip
@@ -457,8 +470,9 @@ def main() -> None:
         print("closed loop: every reporter sends again as soon as it has its receipt")
     else:
         offered = arguments.offered
-        print(f"reporters think {think:.2f} s on average (exponential) before each report: "
-              f"they offer {offered:.2f}x the ceiling, {offered * ceiling:.2f}/s")  # fmt: skip
+        print(f"each reporter thinks (exponential) and visits in a cycle of {think:.2f} s "
+              f"on average: they offer {offered:.2f}x the ceiling, "
+              f"{offered * ceiling:.2f}/s")  # fmt: skip
     for label, nodes, url in configurations:
         result = run(label, nodes=nodes, database_url=url, clients=arguments.clients,
                      submissions=arguments.submissions, think_seconds=think)  # fmt: skip
