@@ -9,13 +9,40 @@ once every few seconds (the nodes' share of `haven intake pickup`), and twice
 more at the end. Then it checks: zero errors (every answer a 200 with a receipt
 code), zero lost (every acknowledged report, by the number in its narrative, in
 exactly one bundle) and no duplicates (no submission id in two bundles). It
-prints throughput, latency p50/p95/p99, the peak RSS of every intake process,
-and where the server's CPU goes: Argon2 (one derivation per submission,
-measured alone in the same run) against everything else (parsing, encryption,
-database). Exits non-zero if a check fails.
+prints throughput against the Argon2-only ceiling (measured before the run and
+again after each configuration, since the machine's other load moves it),
+latency p50/p95/p99, the peak RSS of every intake process, where a request's
+time goes inside the workers, and the CPU-bound ratio: Argon2's CPU time over
+the intake processes' whole CPU time a submission, the share of the ceiling
+they would reach with the cores to themselves, which other load on the
+machine hardly changes. Exits non-zero if a check fails.
 
     python bench/load_harness.py [--clients 50] [--submissions 1000]
+                                 [--offered 0.85 | --closed-loop]
                                  [--database-url postgresql+psycopg://.../empty_db]
+
+Reporters think between submissions. A real reporter spends minutes on a form,
+so 50 of them never send back to back; 50 clients that do (a closed loop with
+no think time) keep 50 requests in the server at every instant, and by
+Little's law their mean latency is then at least 50 / C seconds at a ceiling
+of C submissions a second (7.7 s at 6.5/s) however fast the server is: "p99
+under 3 s at 0.8x the ceiling" can only hold for reporters who pause. So each
+reporter waits an exponentially distributed time before each report (the
+interval of a Poisson process, memoryless like independent people), its mean
+chosen so that the reporters together offer OFFERED (default 0.85) times the
+Argon2-only ceiling measured at the start of the same run: each reporter's
+cycle (thinking, then its visit: form, report, receipt) lasts
+CLIENTS / (OFFERED x ceiling) seconds on average, so the mean think time is
+that less the mean visit so far. If the server falls behind, visits grow,
+think times shrink to nothing and the harness becomes a closed loop: the
+throughput printed is what the server served. --closed-loop sends back to
+back from the start (the stress case: how the server queues, where it
+refuses with "busy").
+
+Inside the servers, bench/phase_probe.py times each step of a request in
+every worker (thread queue, multipart receiving, the derivation slot, Argon2,
+encryption, the publishing transaction) with its wall and CPU time; the
+harness prints them per configuration, with the requests' CPU by route.
 
 The client is a small asyncio one over the standard library's streams rather
 than locust: 50 reporters in one event loop cost the shared 2 cores almost
@@ -39,6 +66,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +75,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
+import phase_probe  # noqa: E402
 from intake_write import (  # noqa: E402
     BOUNDARY,
     cpu_seconds,
@@ -64,6 +93,8 @@ RECEIPT_CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)<
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NARRATIVE = re.compile(r"load harness report (\d+)")
 PICKUP_EVERY_SECONDS = 5.0
+# The least mean think time, once visits take a whole cycle: then hardly a pause.
+MIN_THINK_SECONDS = 0.001
 TIMEOUT_SECONDS = 600.0
 
 
@@ -72,9 +103,14 @@ class Results:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     acknowledged: set[int] = field(default_factory=set)
+    visits: list[float] = field(default_factory=list)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def mean_visit(self) -> float:
+        """A reporter's time on one submission so far (form, report, receipt), on average."""
+        return sum(self.visits) / len(self.visits) if self.visits else 0.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +129,7 @@ class Figures:
     duplicates: int
     peaks: list[list[float]]
     cpu_ms: float
+    steps: dict[str, dict[str, float]]
 
 
 async def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -156,9 +193,19 @@ async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int,
     return status, page
 
 
-async def reporter(port: int, serials: list[int], results: Results) -> None:
+async def reporter(
+    port: int, serials: list[int], results: Results, *, think: random.Random | None, cycle: float
+) -> None:
     while serials:
+        if think is not None:
+            # Filling in the form: exponential, so that reporters arrive as independent
+            # people do, over what is left of the cycle once the visit is counted.
+            mean = max(MIN_THINK_SECONDS, cycle - results.mean_visit())
+            await asyncio.sleep(think.expovariate(1 / mean))
+            if not serials:
+                return
         serial = serials.pop()
+        visit = time.monotonic()
         try:
             # A token serves one report (intake forgets it at the receipt), as for a
             # reporter who opens the form again to send another.
@@ -188,6 +235,7 @@ async def reporter(port: int, serials: list[int], results: Results) -> None:
             results.error(type(error).__name__)
             continue
         results.latencies.append(time.monotonic() - started)
+        results.visits.append(time.monotonic() - visit)
         if status != 200 or not RECEIPT_CODE.search(page.decode()):
             results.error(str(status))
             continue
@@ -247,21 +295,46 @@ def bundled(bundles: list[Path], identity: keys.X25519Identity) -> tuple[list[st
     return ids, serials
 
 
-def derivation_seconds() -> tuple[float, float]:
-    """One receipt derivation at production cost: median wall time and CPU time (all threads)."""
-    walls, cpus = [], []
-    for _ in range(7):
-        code = generate_receipt_code()
-        wall, cpu = time.perf_counter(), time.process_time()
-        derive_receipt_keys(code, pepper=b"p" * 32, cost=PRODUCTION_COST)
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+def argon2_ceiling(cores: int, seconds: float = 3.0) -> tuple[float, float]:
+    """Receipt derivations a second with one thread deriving per core, and one's CPU time.
+
+    Cores divided by one derivation's time, measured as it is meant: all cores
+    deriving at once for a few seconds (argon2-cffi lets go of the GIL). On an
+    idle machine the two are the same; on this shared one a single derivation
+    gets a core to itself more easily than `cores` of them do, and would
+    overstate the ceiling.
+    """
+    code = generate_receipt_code()
+    counts = [0] * cores
+    cpus: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    def derive(index: int) -> None:
+        while time.monotonic() < deadline:
+            cpu = time.thread_time()
+            derive_receipt_keys(code, pepper=b"p" * 32, cost=PRODUCTION_COST)
+            cpus.append(time.thread_time() - cpu)
+            counts[index] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=derive, args=(n,)) for n in range(cores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started), statistics.median(cpus)
 
 
 def run(
-    label: str, *, nodes: int, database_url: str | None, clients: int, submissions: int
+    label: str,
+    *,
+    nodes: int,
+    database_url: str | None,
+    clients: int,
+    submissions: int,
+    think_seconds: float | None,
 ) -> Figures:
+    """One configuration's run; `think_seconds` is a reporter's mean cycle (None: no pause)."""
     haven = [sys.executable, "-c", "from haven.cli import main; main()"]
     with tempfile.TemporaryDirectory() as work_name:
         work = Path(work_name)
@@ -275,10 +348,12 @@ def run(
         (data_dir / "recipients.txt").write_text(f"{identity.recipient()}\n")
         (data_dir / "recipients.txt").chmod(0o600)
         ports = [free_port() for _ in range(nodes)]
+        probes = work / "phases"
+        probes.mkdir()
         servers = [
             subprocess.Popen(
-                [*haven, "intake", "serve", "--data-dir", str(data_dir), "--port", str(port),
-                 "--plain-http"],
+                [sys.executable, str(HERE / "phase_probe.py"), str(probes), "intake", "serve",
+                 "--data-dir", str(data_dir), "--port", str(port), "--plain-http"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             for port in ports
@@ -295,8 +370,11 @@ def run(
                 done = asyncio.Event()
                 picking = asyncio.create_task(pickups_during(haven, data_dir, work, env, done))
                 started = time.monotonic()
-                await asyncio.gather(*(reporter(ports[n % nodes], serials, results)
-                                       for n in range(clients)))  # fmt: skip
+                await asyncio.gather(*(
+                    reporter(ports[n % nodes], serials, results, cycle=think_seconds or 0.0,
+                             think=None if think_seconds is None else random.Random(-1 - n))
+                    for n in range(clients)
+                ))  # fmt: skip
                 wall = time.monotonic() - started
                 done.set()
                 return wall, await picking
@@ -305,6 +383,7 @@ def run(
             trees = [process_tree(server.pid) for server in servers]
             cpu = sum(cpu_seconds(tree) for tree in trees) - cpu_before
             peaks = [peak_rss_per_process(tree) for tree in trees]
+            steps = phase_probe.summary(probes)
         finally:
             for server in servers:
                 server.terminate()
@@ -332,7 +411,38 @@ def run(
         duplicates=twice,
         peaks=peaks,
         cpu_ms=cpu * 1000 / submissions,
+        steps=steps,
     )
+
+
+# The probe's steps in the order a submission meets them, and the routes of its requests.
+STEPS = ("thread queue", "connection", "receive", "derivation slot wait", "Argon2",
+         "store report", "publish")  # fmt: skip
+ROUTES = ("GET /report", "POST /report", "GET /receipt")
+
+
+def print_steps(steps: dict[str, dict[str, float]], cpu_ms: float) -> None:
+    """Each probed step's wall time (mean, p99) and CPU time; the dominant one by CPU."""
+    print("  where the time goes (wall mean / p99, CPU mean, per occurrence):")
+    for name in (*ROUTES, *STEPS):
+        step = steps.get(name)
+        if step:
+            mean, p99, cpu = (step[key] * 1000 for key in ("mean", "p99", "cpu"))
+            print(f"    {name:22} {step['count']:5.0f} x  {mean:7.1f} / {p99:7.1f} ms wall, "
+                  f"{cpu:6.1f} ms CPU")  # fmt: skip
+    in_routes = sum(steps[r]["cpu"] * steps[r]["count"] for r in ROUTES if r in steps)
+    if not in_routes or "Argon2" not in steps:
+        return
+    argon2_ms = steps["Argon2"]["cpu"] * 1000
+    others = {r: steps[r]["cpu"] * steps[r]["count"] for r in ROUTES if r in steps}
+    others["POST /report"] -= steps["Argon2"]["cpu"] * steps["Argon2"]["count"]
+    heaviest = max(others, key=lambda r: others[r])
+    print(f"  the app's CPU: Argon2 {argon2_ms * steps['Argon2']['count'] / 1000 / in_routes:.0%}, "
+          f"{heaviest} without Argon2 {others[heaviest] / in_routes:.0%}")  # fmt: skip
+    # Independent of the machine's other load: the share of the Argon2-only ceiling
+    # these processes would reach with the cores to themselves.
+    print(f"  CPU-bound ratio: Argon2 {argon2_ms:.0f} ms of the processes' whole "
+          f"{cpu_ms:.0f} ms of CPU a submission = {argon2_ms / cpu_ms:.2f}x")  # fmt: skip
 
 
 def main() -> None:
@@ -340,23 +450,38 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL database")
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument("--offered", type=float, default=0.85,
+                      help="the reporters' load, as a fraction of the ceiling")  # fmt: skip
+    pace.add_argument("--closed-loop", action="store_true",
+                      help="no think time: every reporter sends again at once")  # fmt: skip
     arguments = parser.parse_args()
-    derivation, derivation_cpu = derivation_seconds()
     cores = os.cpu_count() or 1
+    ceiling, derivation_cpu = argon2_ceiling(cores)
+    think = None if arguments.closed_loop else arguments.clients / (arguments.offered * ceiling)
     configurations = [("one node on SQLite", 1, None)]
     if arguments.database_url:
         configurations.append(("two nodes on one PostgreSQL", 2, arguments.database_url))
     failed = False
     print(f"{arguments.clients} clients, {arguments.submissions} submissions (0-2 files of "
-          f"10-500 KiB), production Argon2: {derivation * 1000:.0f} ms a derivation, "
-          f"ceiling {cores} cores / that = {cores / derivation:.2f}/s")  # fmt: skip
+          f"10-500 KiB), production Argon2 ({derivation_cpu * 1000:.0f} ms of CPU a "
+          f"derivation): Argon2-only ceiling {ceiling:.2f}/s ({cores} cores deriving)")  # fmt: skip
+    if think is None:
+        print("closed loop: every reporter sends again as soon as it has its receipt")
+    else:
+        offered = arguments.offered
+        print(f"each reporter thinks (exponential) and visits in a cycle of {think:.2f} s "
+              f"on average: they offer {offered:.2f}x the ceiling, "
+              f"{offered * ceiling:.2f}/s")  # fmt: skip
     for label, nodes, url in configurations:
         result = run(label, nodes=nodes, database_url=url, clients=arguments.clients,
-                     submissions=arguments.submissions)  # fmt: skip
+                     submissions=arguments.submissions, think_seconds=think)  # fmt: skip
+        after, _cpu = argon2_ceiling(cores)
         throughput, cpu_ms = result.throughput, result.cpu_ms
         print(f"\n{label}")
-        print(f"  throughput {throughput:.2f}/s = {throughput * derivation / cores:.2f}x the "
-              f"Argon2-only ceiling")  # fmt: skip
+        print(f"  throughput {throughput:.2f}/s = {throughput / ceiling:.2f}x the Argon2-only "
+              f"ceiling; {throughput / after:.2f}x the ceiling measured right after "
+              f"({after:.2f}/s)")  # fmt: skip
         print(f"  latency p50 {result.p50:.2f} s, p95 {result.p95:.2f} s, p99 {result.p99:.2f} s")
         print(f"  errors: {sum(result.errors.values())} {result.errors or ''}")
         print(f"  acknowledged {result.acknowledged}, picked up {result.picked} "
@@ -365,12 +490,7 @@ def main() -> None:
         for node, peaks in enumerate(result.peaks, start=1):
             shown = ", ".join(f"{peak:.0f}" for peak in peaks)
             print(f"  node {node} peak RSS per process (master first): {shown} MiB")
-        # CPU time hardly depends on what else the machine runs; wall time does.
-        argon2_share = min(1.0, derivation_cpu * 1000 / cpu_ms) if cpu_ms else 0.0
-        dominant = "Argon2" if argon2_share >= 0.5 else "the rest (parsing, encryption, database)"
-        print(f"  server CPU {cpu_ms:.0f} ms a submission, of which Argon2 (one derivation, "
-              f"{derivation_cpu * 1000:.0f} ms of CPU alone) {argon2_share:.0%}; "
-              f"dominant: {dominant}")  # fmt: skip
+        print_steps(result.steps, cpu_ms)
         if result.errors or result.lost or result.duplicates:
             failed = True
     if failed:

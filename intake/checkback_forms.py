@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     HiddenField,
     MultipleFileField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -19,7 +18,7 @@ from wtforms.validators import Length, Optional
 from intake.follow_up_writer import ConsentChange
 from intake.form_translations import IntakeForm
 from intake.forms import CheckboxesField
-from intake.places import COMMON_COUNTRIES, place_choices
+from intake.places import COMMON_COUNTRIES, PlaceField
 from intake.questionnaire import CONSENT
 
 # Attributes that keep the code out of the browser's memory: no autofill, no saved
@@ -101,9 +100,9 @@ def follow_up_form_class(*, max_text_chars: int) -> type[FollowUpFormBase]:
             choices=[SelectChoice(c.value, _l(c.label)) for c in CONSENT],
             validators=[Optional()],
         ),
-        "police_country": SelectField(
+        "police_country": PlaceField(
             _l("Police of which country?"),
-            choices=place_choices(common=COMMON_COUNTRIES),
+            common=COMMON_COUNTRIES,
             validators=[Optional()],
         ),
         "attachments": MultipleFileField(

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from typing import Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from intake.models import Chunk
 
 # 1 MiB of ciphertext per row: large enough to keep row overhead low, small enough
-# that reading a file back holds only one in memory.
+# that reading a file back holds only a few in memory.
 CHUNK_SIZE = 1 << 20
+# Chunks fetched by one query: a small file (most are one chunk) costs one round
+# trip, and a large one holds at most this many chunks (4 MiB) in memory.
+READ_BATCH_CHUNKS = 4
 
 
 class ChunkStore(Protocol):
@@ -80,16 +84,44 @@ class ChunkWriter(io.RawIOBase):
         self._digest.update(chunk)
 
 
-def read_chunks(engine: Engine, *, file_id: int) -> Iterator[bytes]:
-    """Yield a stored file's ciphertext chunk by chunk, in order."""
+def read_chunks(source: Engine | Connection, *, file_id: int) -> Iterator[bytes]:
+    """Yield a stored file's ciphertext chunk by chunk, in order, up to the first gap.
+
+    Given an engine, each batch checks a connection out of the pool (on
+    PostgreSQL a ping before and a rollback after: three round trips); given a
+    connection, as pickup does for a whole bundle, a batch is one round trip.
+    """
     seq = 0
     while True:
-        # One chunk per query keeps memory flat however large the file is.
-        with engine.connect() as connection:
-            data = connection.execute(
-                select(Chunk.data).where(Chunk.file_id == file_id, Chunk.seq == seq)
-            ).scalar_one_or_none()
-        if data is None:
+        with nullcontext(source) if isinstance(source, Connection) else source.connect() as c:
+            rows = c.execute(
+                select(Chunk.seq, Chunk.data)
+                .where(Chunk.file_id == file_id, Chunk.seq >= seq)
+                .order_by(Chunk.seq)
+                .limit(READ_BATCH_CHUNKS)
+            ).all()
+        for found, data in rows:
+            if found != seq:
+                return  # a missing chunk: the reader's size and digest checks say so
+            yield data
+            seq += 1
+        if len(rows) < READ_BATCH_CHUNKS:
             return
-        yield data
-        seq += 1
+
+
+def read_small_files(connection: Connection, file_ids: Sequence[int]) -> dict[int, list[bytes]]:
+    """The chunks of several files in one query: each file's in order, up to its first gap.
+
+    For files whose recorded sizes together are small (pickup keeps a batch to
+    READ_BATCH_CHUNKS chunks' worth): many submissions' files in one round trip.
+    """
+    chunks: dict[int, list[bytes]] = {file_id: [] for file_id in file_ids}
+    rows = connection.execute(
+        select(Chunk.file_id, Chunk.seq, Chunk.data)
+        .where(Chunk.file_id.in_(list(file_ids)))
+        .order_by(Chunk.file_id, Chunk.seq)
+    )
+    for file_id, seq, data in rows:
+        if seq == len(chunks[file_id]):  # past a gap nothing more is taken
+            chunks[file_id].append(data)
+    return chunks

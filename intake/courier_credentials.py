@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import argon2
 import pyotp
@@ -49,9 +50,19 @@ ISSUER = "Haven intake"
 TOKEN_HASHER = argon2.PasswordHasher(
     time_cost=3, memory_cost=64 * 1024, parallelism=4, type=argon2.Type.ID
 )
-# Verified in place of a courier that does not exist, so that an unknown name costs
-# the same time as a known one with a wrong token.
-_ABSENT_HASH = TOKEN_HASHER.hash(secrets.token_urlsafe(_TOKEN_BYTES))
+
+
+@cache
+def _absent_hash() -> str:
+    """Verified in place of a courier that does not exist, so that an unknown name costs
+    the same time as a known one with a wrong token.
+
+    Made at the first courier request, not at import: hashing runs Argon2 on four
+    threads of its own, and a process that imports intake before gunicorn forks
+    (`haven intake serve`) would get a second malloc arena from them, which every
+    worker inherits and spreads its allocations over (intake/memory.py).
+    """
+    return TOKEN_HASHER.hash(secrets.token_urlsafe(_TOKEN_BYTES))
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,7 @@ def find_courier(engine: Engine, name: str) -> StoredCourier | None:
 def token_matches(stored: StoredCourier | None, token: str) -> bool:
     """Whether `token` is the stored courier's token (Argon2id; as slow when there is none)."""
     try:
-        TOKEN_HASHER.verify(stored.token_hash if stored else _ABSENT_HASH, token)
+        TOKEN_HASHER.verify(stored.token_hash if stored else _absent_hash(), token)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
     return stored is not None

@@ -9,7 +9,6 @@ from wtforms import (
     Field,
     MultipleFileField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from intake.form_translations import IntakeForm
-from intake.places import place_choices
+from intake.places import PlaceField
 from intake.questionnaire import QUESTIONS, SHORT_TEXT_CHARS, Question
 
 ATTACHMENTS_FIELD = "attachments"
@@ -74,10 +73,11 @@ def _field(question: Question, *, max_text_chars: int) -> Field:
     if question.kind == "any_of":
         return CheckboxesField(label, description=hint, choices=choices, validators=[Optional()])
     if question.kind == "place":
-        return SelectField(
+        return PlaceField(
             label,
             description=hint,
-            choices=place_choices(common=question.common_places, other=question.allows_other),
+            common=question.common_places,
+            other=question.allows_other,
             validators=[Optional()],
         )
     if question.kind == "files":

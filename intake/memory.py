@@ -1,6 +1,11 @@
 """Keeping a worker's memory to what its live requests use: one malloc arena, reused.
 
-Each Argon2id derivation allocates its 19 MiB in one block. glibc gives every
+Argon2's 19 MiB blocks no longer come from malloc at all (keys/argon2_memory.py
+maps them once and reuses them); this is what was measured while they did,
+and one arena still keeps the heap's other large buffers (request bodies,
+queued ciphertext) from being kept per thread.
+
+Each Argon2id derivation allocated its 19 MiB in one block. glibc gives every
 thread that allocates at once an arena of its own (up to 8 per core), and
 after the first such block is freed it raises its mmap threshold to that size
 ("dynamic threshold"), so the next blocks come from the arena of whichever

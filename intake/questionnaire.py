@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from contracts.places import STATE_OTHER
 from contracts.report import MAX_SHORT_ANSWER_CHARS, QUESTIONNAIRE_VERSION
@@ -271,7 +272,8 @@ def definition() -> dict[str, object]:
     }
 
 
+@cache
 def definition_sha256() -> str:
-    """Return the SHA-256 of the canonical JSON of the definition."""
+    """Return the SHA-256 of the canonical JSON of the definition (fixed: computed once)."""
     canonical = json.dumps(definition(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 from sqlalchemy import Engine
@@ -12,6 +12,7 @@ from intake.checkback_forms import FollowUpFormBase
 from intake.config import IntakeConfig
 from intake.days import Today
 from intake.derivation_gate import DerivationGate
+from intake.empty_forms import EmptyFormPages
 from intake.forms import ReportFormBase
 from intake.leases import LeaseKeeper
 
@@ -32,6 +33,8 @@ class IntakeState:
     capabilities: CapabilityIssuer
     # Renews this process's staged uploads and collects dead ones.
     leases: LeaseKeeper
+    # The empty report form as rendered in each language (intake/empty_forms.py).
+    empty_forms: EmptyFormPages = field(default_factory=EmptyFormPages)
 
 
 def attach_state(app: Flask, state: IntakeState) -> None:

@@ -128,8 +128,17 @@ def report_form() -> ResponseReturnValue:
         empty = state.report_form(formdata=None)
         shown = render_report_form(empty, state, notice=str(DRAFT_GONE_MESSAGE)), 200, {}
     if shown is None:
-        data = {"danger_now": "yes"} if request.args.get("urgent") == "1" else None
-        shown = render_report_form(state.report_form(formdata=None, data=data), state), 200, {}
+        urgent = request.args.get("urgent") == "1"
+
+        def render() -> str:
+            data = {"danger_now": "yes"} if urgent else None
+            return render_report_form(state.report_form(formdata=None, data=data), state)
+
+        # The empty form is rendered once per language; the token its hidden field
+        # carries is this request's, in its session.
+        shown = state.empty_forms.page(
+            language=str(get_locale() or "en"), urgent=urgent, token=generate_csrf(), render=render
+        ), 200, {}
     page = make_response(shown)
     if REPORT_DRAFTS.cookie in request.cookies:
         # Read once: reloaded, or reached again by Back or Forward, the form is empty.

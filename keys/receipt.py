@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from argon2.low_level import Type, hash_secret_raw
-
+from keys.argon2_memory import argon2id_raw
 from keys.damm import damm_check_digit, damm_is_valid
 from keys.errors import ReceiptCheckDigitError, ReceiptDigitCountError, ReceiptError
 from keys.hybrid import SEED_SIZE, HybridIdentity
@@ -195,14 +194,14 @@ def derive_receipt_keys(
         raise ValueError(f"the receipt pepper must be {PEPPER_SIZE} bytes")
     # The pepper is the Argon2 salt: codes are looked up, so no per-code salt can
     # exist, and a secret instance-wide salt keeps a stolen database unsearchable.
-    master = hash_secret_raw(
-        secret=normalize_receipt_code(code).encode("utf-8"),
-        salt=pepper,
+    # Its 19 MiB come from blocks reused across derivations (keys/argon2_memory.py).
+    master = argon2id_raw(
+        normalize_receipt_code(code).encode("utf-8"),
+        pepper,
         time_cost=cost.time_cost,
-        memory_cost=cost.memory_kib,
+        memory_kib=cost.memory_kib,
         parallelism=cost.parallelism,
-        hash_len=_ARGON2_OUTPUT_SIZE,
-        type=Type.ID,
+        length=_ARGON2_OUTPUT_SIZE,
     )
     # The lookup id and the reply key come from one Argon2id output under distinct
     # labels (see keys/primitives.py), so the stored id reveals nothing of the key.

@@ -2,9 +2,10 @@
 
 `ci`, the default, runs few examples (the same ones on every run) so that the
 whole fuzz set stays within a minute on a loaded machine;
-`HYPOTHESIS_PROFILE=deep` runs fifty times as many, for a search by hand. Each test states its cost relative to the cheapest with
-`fuzz(cost=N)`, which divides the profile's example count, so the deep profile
-deepens every test alike.
+`HYPOTHESIS_PROFILE=deep` runs fifty times as many, for a search by hand. Each
+test states its cost relative to the cheapest with `fuzz(cost=N)`, which
+divides the profile's example count, so the deep profile deepens every test
+alike.
 """
 
 from __future__ import annotations

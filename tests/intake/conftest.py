@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import keys
+import keys.argon2_memory
 import keys.receipt
 from intake import create_app
 from intake.config import IntakeConfig, load_config
@@ -81,11 +82,11 @@ def database_url() -> Iterator[str]:
 def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every Argon2id run from now on, recorded by the (normalised) code it was given."""
     seen: list[str] = []
-    real = keys.receipt.hash_secret_raw
+    real = keys.argon2_memory.argon2id_raw
 
-    def counting(*, secret: bytes, **kwargs: Any) -> bytes:
+    def counting(secret: bytes, salt: bytes, **kwargs: Any) -> bytes:
         seen.append(secret.decode())
-        return real(secret=secret, **kwargs)
+        return real(secret, salt, **kwargs)
 
-    monkeypatch.setattr(keys.receipt, "hash_secret_raw", counting)
+    monkeypatch.setattr(keys.receipt, "argon2id_raw", counting)
     return seen

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 import keys
+import keys.argon2_memory
 import keys.receipt
 from intake import create_app
 from intake.capability import CAPABILITY_SECONDS, CapabilityIssuer, capability_key

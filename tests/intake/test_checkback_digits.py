@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import keys.argon2_memory
 import keys.receipt
 from intake.i18n import LANGUAGE_COOKIE
 from keys.receipt import RECEIPT_WORDS, receipt_code_digit_groups

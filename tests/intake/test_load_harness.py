@@ -1,8 +1,9 @@
 """bench/load_harness.py at a small size: no errors, nothing lost, nothing picked up twice.
 
-By hand it runs 50 reporters and 1,000 submissions; here 5 and 30, on one node
-on SQLite and on two nodes sharing PostgreSQL, with pickups running two at a
-time during the load. The harness exits non-zero if any check fails.
+By hand it runs 50 reporters and 1,000 submissions; here 5 and 30 (reporters who
+think between reports), on one node on SQLite and on two nodes sharing
+PostgreSQL, with pickups running two at a time during the load, and 4 and 12
+in a closed loop. The harness exits non-zero if any check fails.
 """
 
 from __future__ import annotations
@@ -37,3 +38,21 @@ def test_load_harness_on_sqlite_and_two_nodes_on_postgresql(database_url: str) -
     assert found == [(str(SUBMISSIONS), str(SUBMISSIONS), "0", "0")] * 2, output
     # One line of peak RSS for the SQLite node, one for each PostgreSQL node.
     assert output.count("peak RSS per process") == 3
+
+
+@pytest.mark.slow
+def test_load_harness_closed_loop_and_where_the_time_goes() -> None:
+    """Closed loop (no think time) on SQLite; the probe times every step in the workers."""
+    completed = subprocess.run(
+        [sys.executable, str(HARNESS), "--clients", "4", "--submissions", "12", "--closed-loop"],
+        capture_output=True, text=True, timeout=WAIT_SECONDS * 5, check=False,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "closed loop" in output and "two nodes" not in output
+    assert re.search(r"acknowledged 12, picked up 12 in \d+ bundles; lost 0, duplicates 0", output)
+    # Every submission passed each step of a POST once, and each of its three requests.
+    for step in ("GET /report", "POST /report", "GET /receipt", "receive",
+                 "derivation slot wait", "Argon2", "store report", "publish"):  # fmt: skip
+        assert re.search(rf"    {re.escape(step)} +12 x ", output), (step, output)
+    assert "CPU-bound ratio: Argon2" in output

@@ -55,3 +55,25 @@ def test_freed_argon2_blocks_are_reused_by_the_next_derivations() -> None:
     # depends on scheduling, so that control is not asserted: under a loaded
     # machine it can come out lower, and a test must not depend on timing.)
     assert grown_mib("shared") <= 3 * BLOCK_MIB
+
+
+# What `haven intake serve` imports before gunicorn forks its workers.
+IMPORTS_OF_THE_MASTER = r"""
+import argon2
+hashed = []
+hash_password = argon2.PasswordHasher.hash
+argon2.PasswordHasher.hash = lambda *a, **k: hashed.append(1) or hash_password(*a, **k)
+import haven.cli, intake.app, intake.serve, intake.courier_credentials
+print(len(hashed))
+"""
+
+
+def test_importing_intake_runs_no_argon2() -> None:
+    # Argon2 at courier cost runs on four threads of its own: in the master, their
+    # malloc arena would be inherited by every worker, which would then spread its
+    # allocations over two arenas whatever share_malloc_arena() says (glibc never
+    # drops an arena that exists), keeping about 60 MiB more per worker.
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_THE_MASTER], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.split() == ["0"]

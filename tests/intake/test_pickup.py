@@ -329,3 +329,26 @@ def test_a_submission_published_during_pickup_waits_for_the_next(
     (only,) = manifest["submissions"]
     assert all(name.startswith(f"submissions/{only['id']}/") for name in contents)
     assert sorted(submissions(engine_of(app)).values()) == ["picked_up", "published"]
+
+
+def test_small_files_are_read_a_batch_per_query(
+    client: FlaskClient, app: Flask, tmp_path: Path
+) -> None:
+    """Many small submissions' files come out of the database in one query, not one each."""
+    for serial in range(12):
+        submit(client, f"report {serial}", files=1)
+    engine = engine_of(app)
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM chunks" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert pickup(app, tmp_path / "bundle.tar") == 12
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(reads) == 1
+    _manifest, contents, _names = open_bundle(tmp_path / "bundle.tar")
+    assert len([name for name in contents if name.endswith(".age")]) == 24

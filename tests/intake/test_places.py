@@ -10,11 +10,14 @@ import pytest
 from babel import Locale
 from flask import Flask
 from flask.testing import FlaskClient
+from wtforms import Form, SelectField
+from wtforms.validators import ValidationError
+from wtforms.widgets import Select
 
 import keys
 from contracts.places import COUNTRY_CODES, DONT_KNOW, OTHER, RATHER_NOT_SAY
 from intake.i18n import LANGUAGE_COOKIE
-from intake.places import COMMON_COUNTRIES, COMMON_STATES, place_name
+from intake.places import COMMON_COUNTRIES, COMMON_STATES, PlaceField, place_name
 from intake.questionnaire import QUESTIONS, VERSION
 from tests.intake.forms import MULTIPART, csrf_token, redirected_once
 from tests.intake.storage import engine_of, stored_files, submissions
@@ -122,3 +125,43 @@ def test_a_made_up_code_is_refused_and_nothing_is_stored(client: FlaskClient) ->
     )
     assert redirected_once(response).status_code == 422
     assert "Not a valid choice." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("chosen", [None, "", "CN", DONT_KNOW, OTHER, "XX"])
+def test_a_place_select_renders_what_wtforms_own_select_renders(
+    app: Flask, language: str, chosen: str | None
+) -> None:
+    """The options rendered once per language are WTForms' own, the chosen one selected."""
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}={language}"}):
+        for other in (False, True):
+            field = PlaceField(common=COMMON_STATES, other=other).bind(Form(), "state")
+            field.process(None, chosen)
+            ours = field(**{"aria-describedby": "state-hint"})
+            theirs = Select()(field, **{"aria-describedby": "state-hint"})
+            assert ours == theirs
+            # Twice: the second rendering comes from the cache.
+            assert field(**{"aria-describedby": "state-hint"}) == theirs
+
+
+@pytest.mark.parametrize("other", [False, True])
+@pytest.mark.parametrize(
+    "sent", [None, "", "CN", "HK", DONT_KNOW, RATHER_NOT_SAY, OTHER, "XX", "cn"]
+)
+def test_a_place_field_accepts_what_wtforms_own_select_field_accepts(
+    app: Flask, other: bool, sent: str | None
+) -> None:
+    """PlaceField checks an answer against the list's values, SelectField against its choices."""
+    with app.test_request_context():
+        ours = PlaceField(common=COMMON_STATES, other=other).bind(Form(), "state")
+        theirs = SelectField(choices=ours.choices).bind(Form(), "state")
+        verdicts = []
+        for field in (ours, theirs):
+            field.process(None, sent)
+            try:
+                field.pre_validate(Form())
+            except ValidationError as refusal:
+                verdicts.append(str(refusal))
+            else:
+                verdicts.append("accepted")
+        assert verdicts[0] == verdicts[1]
