@@ -7,8 +7,8 @@ instance's secret key, of an expiry time and the case's first submission id:
 
 - nothing is stored: every intake node (and worker) sharing the data
   directory's secret key checks it alone, and no table links a token to anyone;
-- it never travels in a URL or a cookie, only in the POSTed form, on pages
-  sent with no-store;
+- it never travels in a URL, only in the POSTed form, on pages sent with
+  no-store, and sealed in the results page's cookie (intake/checkback_seal.py);
 - it cannot read replies (that needs the code, which derives the reply key);
 - a stolen one lets its holder, until it expires (CAPABILITY_SECONDS), add
   follow-ups to that case, change its consent and hide its replies from the

@@ -1,8 +1,9 @@
 """Checking back with a receipt code: open the case, read its replies, hide one.
 
 The code is re-derived with Argon2id and the pepper into the lookup id and
-the reply identity; the identity lives only in this request's memory, long
-enough to decrypt the case's replies, and is never stored or logged.
+the reply identity. The identity is never stored or logged: the code's POST
+finds the case, and the results page it redirects to decrypts the replies with
+the identity it was handed sealed (intake/checkback_seal.py).
 """
 
 from __future__ import annotations
@@ -11,17 +12,29 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, update
 
+import keys
 from intake.db import reading_snapshot, writing
 from intake.derivation_gate import DerivationGate
 from intake.models import PICKED_UP, PUBLISHED, Reply, Submission
 from intake.reply_documents import ShownReply, current_status, open_reply
 from keys.errors import ReceiptError
+from keys.hybrid import HybridIdentity
 from keys.receipt import RECEIPT_WORDS, Argon2Cost, derive_receipt_keys, wordlist
 
 # The longest text taken as a code attempt: seven of the longest list words (9
 # letters) with generous spacing fit many times over. Longer input cannot be any
 # code, so refusing it before Argon2 runs tells the sender nothing about codes.
 MAX_CODE_CHARS = 400
+# A case a reporter can open: published or picked up, and the first submission of it.
+_OPEN_CASE = (Submission.state.in_([PUBLISHED, PICKED_UP]), Submission.follows.is_(None))
+
+
+@dataclass(frozen=True)
+class FoundCase:
+    """The case a receipt code names, and the reply identity the code derives to."""
+
+    case_id: str
+    reply_identity: HybridIdentity
 
 
 @dataclass(frozen=True)
@@ -39,10 +52,10 @@ def _stand_in_code() -> str:
     return " ".join(wordlist()[:RECEIPT_WORDS])
 
 
-def open_case(
+def find_case(
     engine: Engine, code: str, *, pepper: bytes, cost: Argon2Cost, gate: DerivationGate
-) -> OpenedCase | None:
-    """The case `code` opens, with its replies decrypted; None for any code that opens none."""
+) -> FoundCase | None:
+    """The case `code` names, with its reply identity; None for any code that names none."""
     if len(code) > MAX_CODE_CHARS:
         return None
     with gate.for_check_back():
@@ -51,16 +64,25 @@ def open_case(
         except ReceiptError:
             derive_receipt_keys(_stand_in_code(), pepper=pepper, cost=cost)
             return None
-    # One snapshot: a purge cannot land between finding the case and reading its replies.
-    with reading_snapshot(engine) as connection:
+    with engine.connect() as connection:
         case_id = connection.execute(
             select(Submission.id).where(
-                Submission.receipt_lookup_id == receipt.lookup_id,
-                Submission.state.in_([PUBLISHED, PICKED_UP]),
-                Submission.follows.is_(None),
+                Submission.receipt_lookup_id == receipt.lookup_id, *_OPEN_CASE
             )
         ).scalar_one_or_none()
-        if case_id is None:
+    if case_id is None:
+        return None
+    return FoundCase(case_id=case_id, reply_identity=receipt.reply_identity)
+
+
+def read_case(engine: Engine, *, case_id: str, identity: keys.Identity) -> OpenedCase | None:
+    """The case's replies decrypted with `identity`; None once the case was purged."""
+    # One snapshot: a purge cannot land between finding the case and reading its replies.
+    with reading_snapshot(engine) as connection:
+        found = connection.execute(
+            select(Submission.id).where(Submission.id == case_id, *_OPEN_CASE)
+        ).scalar_one_or_none()
+        if found is None:
             return None
         rows = connection.execute(
             select(Reply.id, Reply.loaded_day, Reply.data, Reply.hidden)
@@ -75,7 +97,7 @@ def open_case(
                 reply_id=row.id,
                 case_id=case_id,
                 arrived_day=row.loaded_day,
-                identity=receipt.reply_identity,
+                identity=identity,
             ),
         )
         for row in rows

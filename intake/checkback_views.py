@@ -9,8 +9,16 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from intake.checkback import MAX_CODE_CHARS, OpenedCase, hide_reply, open_case
+from intake.checkback import (
+    MAX_CODE_CHARS,
+    FoundCase,
+    OpenedCase,
+    find_case,
+    hide_reply,
+    read_case,
+)
 from intake.checkback_forms import CheckForm, FollowUpFormBase, HideForm
+from intake.checkback_seal import OpenedCaseSealer, OpenedCaseTicket, case_seal_key
 from intake.drafts import (
     CAPABILITY_EXPIRED,
     FOLLOW_UP_FORM,
@@ -27,11 +35,13 @@ from intake.errors import (
     CheckBackBusy,
     CsrfRefused,
     DraftRefused,
+    SealRefused,
     UploadTooLarge,
 )
 from intake.form_again import (
     DRAFT_GONE_MESSAGE,
     FOLLOW_UP_DRAFTS,
+    RESULTS_DRAFTS,
     carried_fields,
     draft_formdata,
     forget_draft_cookie,
@@ -54,10 +64,21 @@ checkback_blueprint = Blueprint("checkback", __name__)
 BASE_BODY_BYTES = 16 * 1024
 PERCENT_ENCODING = 3
 
-# The session's note from a follow-up's POST to the page that says what became of it.
+# The session's note from a follow-up's or a hide's POST to the page that says what
+# became of it.
 OUTCOME_KEY = "follow_up_outcome"
 SENT = "sent"
+HIDDEN = "hidden"
 CASE_GONE = "gone"
+
+# The one word a code that opened nothing leaves in the session for the code form.
+NOTE_KEY = "check_note"
+NOT_FOUND_NOTE = "not-found"
+EXPIRED_NOTE = "expired"
+
+# The opened case crosses the redirect to its results page in this cookie.
+RESULTS_PATH = "/check/results"
+CASE_COOKIE = "haven_case"
 
 NOT_FOUND = _l(
     "We could not open a report with this code. Check each word and their order, then try again."
@@ -66,48 +87,90 @@ NOT_FOUND = _l(
 
 @checkback_blueprint.get("/check")
 def check_form() -> ResponseReturnValue:
-    """Ask for the receipt code."""
-    return render_template("intake/check.html", form=CheckForm(formdata=None))
+    """Ask for the receipt code; after a code that opened nothing, say so once."""
+    return _code_page(CheckForm(formdata=None))
 
 
 @checkback_blueprint.post("/check")
 def check_back() -> ResponseReturnValue:
-    """Open the case the code names and show its replies, within this request only."""
+    """Find the case the code names and answer 303 to its results, the case sealed.
+
+    POST/redirect/GET: a page answering this POST would leave its body, the
+    receipt code, in the tab's history entry and the profile's session restore
+    files. Every answer is a 303: to the results, or back to the code form.
+    """
     state = intake_state()
     bound = BASE_BODY_BYTES + state.config.max_text_chars * BYTES_PER_CHAR * PERCENT_ENCODING
     declared = request.content_length
     if declared is None or declared > bound:
         # No code is this long, so refusing before Argon2 tells nothing about codes.
         drain_request_body(state.config.max_upload_bytes)
-        return _not_found(CheckForm(formdata=None))
+        return _not_found(state, CheckForm(formdata=None))
     if not request.form:
         # Werkzeug drops a body that is not UTF-8 whole; no code is anything but ASCII,
         # so this too is refused before Argon2 without telling anything about codes.
-        return _not_found(CheckForm(formdata=None))
+        return _not_found(state, CheckForm(formdata=None))
     form = CheckForm()
     if not form.validate():
-        return _expired_page(form, status=400)
+        # An expired CSRF token: back to the form, which asks for the code again.
+        session[NOTE_KEY] = EXPIRED_NOTE
+        return redirect(url_for("checkback.check_form"), 303)
     code = form.code.data or ""
     typo = digit_typo_message(code) if len(code) <= MAX_CODE_CHARS else None
     if typo is not None:
-        return _not_found(form, message=typo)
-    opened = open_case(
+        return _not_found(state, form, note=typo)
+    found = find_case(
         state.engine,
         code,
         pepper=state.config.receipt_pepper,
         cost=state.config.receipt_cost,
         gate=state.gate,
     )
+    if found is None:
+        return _not_found(state, form)
+    return _to_results(state, found, message=form.message.data or "")
+
+
+@checkback_blueprint.get(RESULTS_PATH)
+def results() -> ResponseReturnValue:
+    """The replies of the case the sealed cookie names, while its capability lives.
+
+    The cookie is kept, so a reload, or Back from a follow-up sent, shows the
+    replies again until the capability expires, as the page it replaces did
+    while it stayed open; the quick exit clears it, and then nothing opens.
+    """
+    state = intake_state()
+    token = request.cookies.get(CASE_COOKIE)
+    if token is None:
+        return redirect(url_for("checkback.check_form"), 303)
+    try:
+        ticket = _case_sealer(state).open(token)
+        case_id = state.capabilities.case_of(ticket.capability)
+    except (SealRefused, CapabilityRefused):
+        page = make_response(_expired_page(CheckForm(formdata=None), status=403))
+        forget_case_cookie(page, state=state)
+        return page
+    opened = read_case(state.engine, case_id=case_id, identity=ticket.reply_identity)
     if opened is None:
-        return _not_found(form)
+        # Purged since the code was typed: the one answer of a code that opens nothing.
+        page = make_response(_code_page(CheckForm(formdata=None), not_found=NOT_FOUND))
+        forget_case_cookie(page, state=state)
+        return page
+    message = ""
+    try:
+        draft = take_pending_draft(state, RESULTS_DRAFTS)
+    except DraftRefused:
+        draft = None
+    if draft is not None:
+        message = dict(draft.fields).get("message", "")
     follow_up = state.follow_up_form(
-        formdata=None,
-        data={
-            "capability": state.capabilities.issue(case_id=opened.case_id),
-            "message": form.message.data or "",
-        },
+        formdata=None, data={"capability": ticket.capability, "message": message}
     )
-    return _results(state, opened, follow_up)
+    page = make_response(_results(state, opened, follow_up))
+    if RESULTS_DRAFTS.cookie in request.cookies:
+        # The carried message is shown once; the replies stay while the capability lives.
+        forget_draft_cookie(page, RESULTS_DRAFTS, state=state)
+    return page
 
 
 @checkback_blueprint.post("/check/follow-up")
@@ -193,10 +256,12 @@ def follow_up_again() -> ResponseReturnValue:
 
 @checkback_blueprint.get("/check/sent")
 def follow_up_outcome() -> ResponseReturnValue:
-    """What became of the follow-up just sent: shown once, from the session's note."""
+    """What became of the follow-up just sent or the reply just hidden: shown once."""
     outcome = session.pop(OUTCOME_KEY, None)
     if outcome == SENT:
         return render_template("intake/follow_up_sent.html")
+    if outcome == HIDDEN:
+        return render_template("intake/reply_hidden.html")
     if outcome == CASE_GONE:
         return _case_gone()
     return redirect(url_for("checkback.check_form"), 303)
@@ -214,8 +279,9 @@ def hide() -> ResponseReturnValue:
     except CapabilityRefused:
         return _expired_page(CheckForm(formdata=None), status=403)
     if not hide_reply(state.engine, case_id=case_id, reply_id=form.reply_id.data or ""):
-        return _case_gone()
-    return render_template("intake/reply_hidden.html")
+        return _to_outcome(CASE_GONE)
+    # A GET, like a follow-up's: the POST's capability leaves no history entry.
+    return _to_outcome(HIDDEN)
 
 
 @checkback_blueprint.errorhandler(CheckBackBusy)
@@ -234,11 +300,70 @@ def busy(_error: CheckBackBusy) -> ResponseReturnValue:
     return page, 429, {"Retry-After": "60"}
 
 
-def _not_found(form: CheckForm, *, message: str | None = None) -> ResponseReturnValue:
-    # One answer for every code that opens nothing: wrong, mistyped, purged, or not a code;
-    # only a typo a code in digits shows by itself is named (intake/receipt_typos.py).
+def _not_found(state: IntakeState, form: CheckForm, *, note: str = NOT_FOUND_NOTE) -> Response:
+    """303 back to the code form, which says once that the code opened nothing.
+
+    One answer for every code that opens nothing: wrong, mistyped, purged, or not a
+    code, the same one-word note in the session; only a typo a code in digits shows
+    by itself is named (intake/receipt_typos.py), its message in place of the word.
+    """
+    session[NOTE_KEY] = note
+    message = form.message.data or ""
+    if message:
+        # A message carried from an expired follow-up goes on as a draft, never in the session.
+        return _follow_up_again(state, MultiDict([("message", message)]), reason=CAPABILITY_EXPIRED)
+    return redirect(url_for("checkback.check_form"), 303)
+
+
+def _code_page(form: CheckForm, *, not_found: str | None = None) -> str:
+    """The code form, with the note the code's last POST left, read once."""
+    note = session.pop(NOTE_KEY, None)
+    expired = note == EXPIRED_NOTE
+    if not_found is None and isinstance(note, str) and not expired:
+        not_found = str(NOT_FOUND) if note == NOT_FOUND_NOTE else note
     form.code.data = ""
-    return render_template("intake/check.html", form=form, not_found=message or NOT_FOUND)
+    return render_template("intake/check.html", form=form, not_found=not_found, expired=expired)
+
+
+def _to_results(state: IntakeState, found: FoundCase, *, message: str) -> Response:
+    """303 to the results page, the capability and the reply identity in a sealed cookie."""
+    ticket = OpenedCaseTicket(
+        capability=state.capabilities.issue(case_id=found.case_id),
+        reply_identity=found.reply_identity,
+    )
+    if message:
+        # A message carried from an expired follow-up: too long for a cookie, so a draft.
+        response = redirect_with_draft(
+            state,
+            RESULTS_DRAFTS,
+            Draft(form=FOLLOW_UP_FORM, reason=CAPABILITY_EXPIRED, fields=(("message", message),)),
+        )
+    else:
+        response = redirect(url_for("checkback.results"), 303)
+    response.set_cookie(
+        CASE_COOKIE,
+        _case_sealer(state).seal(ticket),
+        path=RESULTS_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=not state.config.plain_http,
+    )
+    return response
+
+
+def forget_case_cookie(response: Response, *, state: IntakeState) -> None:
+    """Tell the browser to drop the sealed case (sent whether or not it has one)."""
+    response.delete_cookie(
+        CASE_COOKIE,
+        path=RESULTS_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=not state.config.plain_http,
+    )
+
+
+def _case_sealer(state: IntakeState) -> OpenedCaseSealer:
+    return OpenedCaseSealer(key=case_seal_key(state.config.secret_key))
 
 
 def _expired_page(form: CheckForm, *, status: int) -> ResponseReturnValue:
@@ -294,7 +419,11 @@ def _follow_up_again(
 def _follow_up_draft_page(state: IntakeState, draft: Draft) -> ResponseReturnValue:
     if draft.reason == CAPABILITY_EXPIRED:
         message = dict(draft.fields).get("message", "")
-        return _expired_page(CheckForm(formdata=None, data={"message": message}), status=403)
+        form = CheckForm(formdata=None, data={"message": message})
+        if NOTE_KEY in session:
+            # The code typed to go on with the message opened nothing: the message stays.
+            return _code_page(form)
+        return _expired_page(form, status=403)
     form = state.follow_up_form(formdata=draft_formdata(draft))
     files_dropped = bool(draft.file_names)
     if draft.reason in (TOO_MANY_BYTES, TOO_MANY_FILES, TEXT_TOO_LONG):

@@ -60,7 +60,7 @@ class CapabilityRefused(IntakeError):
 
 
 class SealRefused(IntakeError):
-    """A sealed receipt code is malformed, forged, altered or expired (intake/receipt_seal.py)."""
+    """A sealed receipt code or case is malformed, forged, altered or expired (*_seal.py)."""
 
 
 class DraftRefused(IntakeError):

@@ -52,7 +52,11 @@ REPORT_DRAFTS = DraftPlace(form=REPORT_FORM, cookie="haven_report_draft", path="
 FOLLOW_UP_DRAFTS = DraftPlace(
     form=FOLLOW_UP_FORM, cookie="haven_follow_up_draft", path="/check/follow-up"
 )
-DRAFT_PLACES = (REPORT_DRAFTS, FOLLOW_UP_DRAFTS)
+# A message carried from an expired follow-up, through the code, to the results page.
+RESULTS_DRAFTS = DraftPlace(
+    form=FOLLOW_UP_FORM, cookie="haven_results_draft", path="/check/results"
+)
+DRAFT_PLACES = (REPORT_DRAFTS, FOLLOW_UP_DRAFTS, RESULTS_DRAFTS)
 
 
 def carried_fields(

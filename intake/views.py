@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from contracts.report import MAX_FILE_NAME_CHARS
+from intake.checkback_views import forget_case_cookie
 from intake.drafts import (
     ANSWER_CUT,
     BUSY,
@@ -112,6 +113,8 @@ def quick_exit() -> ResponseReturnValue:
     # /exit) is dropped, and its row, which nothing else can open, is collected by age.
     for place in DRAFT_PLACES:
         forget_draft_cookie(response, place, state=intake_state())
+    # The opened case sealed for the check-back results page (intake/checkback_seal.py).
+    forget_case_cookie(response, state=intake_state())
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 

@@ -19,8 +19,13 @@ def check_csrf(client: FlaskClient) -> str:
 
 
 def check_back(client: FlaskClient, code: str | bytes, **extra: Any) -> TestResponse:
-    """POST a receipt code as the check-back form does."""
-    return client.post("/check", data={"csrf_token": check_csrf(client), "code": code, **extra})
+    """POST a receipt code as the check-back form does; the page its 303 leads to.
+
+    Every answer of POST /check is a 303 (intake/checkback_views.py): its history
+    entry in a browser is then a GET, with no body holding the code.
+    """
+    data = {"csrf_token": check_csrf(client), "code": code, **extra}
+    return client.post("/check", data=data, follow_redirects=True)
 
 
 def capability_of(page: TestResponse) -> str:

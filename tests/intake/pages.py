@@ -180,6 +180,8 @@ def check_back_pages(client: FlaskClient, receipt: Page) -> dict[str, Page]:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', pages["check"].html)
     assert token, "the check-back form carries no CSRF token"
     for name, code in (("check_wrong", "not the code"), ("check_results", match.group(1))):
-        response = client.post("/check", data={"csrf_token": token.group(1), "code": code})
+        response = client.post(
+            "/check", data={"csrf_token": token.group(1), "code": code}, follow_redirects=True
+        )
         pages[name] = read_page(response.status_code, response.get_data(as_text=True))
     return pages
