@@ -495,7 +495,7 @@ class Change:
     def setting(self) -> str:
         """What it sets: a later change of the same setting replaces it (a note is its own)."""
         if self.what == "note":
-            return self.form["text"]
+            return self.form["note"]
         return "link" if self.what == "unlink" else self.what
 
     def present(self, harness: Harness, workspace: Workspace) -> bool:
@@ -503,7 +503,7 @@ class Change:
         casework = Casework(workspace, REVIEWER, (harness.identity,))
         record = casework.load({}, {self.case_id})[self.case_id]
         if self.what == "note":
-            return sum(n.text == self.form["text"] for n in record.sealed.notes) == 1
+            return sum(n.text == self.form["note"] for n in record.sealed.notes) == 1
         if self.what == "triage":
             return (record.status, str(record.priority)) == (self.form["status"],
                                                              self.form["priority"])
@@ -613,7 +613,7 @@ class TriageWriter:
         mark = f"{self.serial}.{number}"
         if kind == "note":
             return Change(noted, f"/case/{noted}/note",
-                          {"text": f"crash harness note {mark}"}, "note")
+                          {"note": f"crash harness note {mark}"}, "note")
         if kind == "triage":
             return Change(moved, f"/case/{moved}/triage",
                           {"status": self.chooser.choice(STATUSES),
