@@ -17,7 +17,6 @@ instance's secret key, of an expiry time and the case's first submission id:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from contracts import fields
 from intake.errors import CapabilityRefused
+from intake.url_base64 import b64, unb64
 
 CAPABILITY_SECONDS = 10 * 60
 # Domain separation: the Flask secret key also signs sessions; this key does nothing else.
@@ -57,7 +57,7 @@ class CapabilityIssuer:
             raise ValueError("a case id is 32 lower-case hex characters")
         expires = int(self._now()) + CAPABILITY_SECONDS
         payload = struct.pack(">Q", expires) + bytes.fromhex(case_id)
-        return f"{_PREFIX}.{_b64(payload)}.{_b64(self._mac(payload))}"
+        return f"{_PREFIX}.{b64(payload)}.{b64(self._mac(payload))}"
 
     def case_of(self, token: str) -> str:
         """The case id `token` grants, or raise CapabilityRefused (forged, altered, expired)."""
@@ -68,8 +68,8 @@ class CapabilityIssuer:
         if prefix != _PREFIX:
             raise CapabilityRefused("not a check-back capability")
         try:
-            payload = _unb64(encoded_payload)
-            mac = _unb64(encoded_mac)
+            payload = unb64(encoded_payload)
+            mac = unb64(encoded_mac)
         except (binascii.Error, ValueError):
             raise CapabilityRefused("malformed capability") from None
         # The MAC first, compared in constant time; nothing unauthenticated is used before.
@@ -82,13 +82,3 @@ class CapabilityIssuer:
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, _PREFIX.encode() + payload, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    if not text or not text.isascii():
-        raise ValueError("empty or non-ASCII")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -20,28 +20,18 @@ secret key, with the capability's lifetime inside, so
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from intake.capability import CAPABILITY_SECONDS
 from intake.errors import SealRefused
+from intake.timed_seal import TimedSealer, sealing_key
 from keys.errors import Bech32Error, IdentityError
 from keys.hybrid import HybridIdentity
 
-# Domain separation: the secret key also signs sessions, capabilities and receipt seals.
 _KEY_LABEL = b"haven-intake opened case seal v1"
 _PREFIX = "k1"
-_NONCE_BYTES = 12
 _SEPARATOR = "\n"
 # A capability is under 200 characters and an identity under 100; the cookie stays small.
 _MAX_SEALED_CHARS = 600
@@ -57,40 +47,26 @@ class OpenedCaseTicket:
 
 def case_seal_key(secret_key: bytes) -> bytes:
     """The sealing key, derived from the instance's secret key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_LABEL)
-    return hkdf.derive(secret_key)
+    return sealing_key(secret_key, _KEY_LABEL)
 
 
 class OpenedCaseSealer:
     """Seals and opens tickets with one key; the clock is a seam for tests."""
 
     def __init__(self, *, key: bytes, now: Callable[[], float] = time.time) -> None:
-        self._aead = AESGCM(key)
-        self._now = now
+        self._sealer = TimedSealer(key=key, prefix=_PREFIX, lifetime_seconds=CAPABILITY_SECONDS,
+                                   max_chars=_MAX_SEALED_CHARS, what="case",
+                                   now=now)  # fmt: skip
 
     def seal(self, ticket: OpenedCaseTicket) -> str:
         """`ticket` sealed, openable for CAPABILITY_SECONDS from now, as its capability."""
-        nonce = os.urandom(_NONCE_BYTES)
-        expires = int(self._now()) + CAPABILITY_SECONDS
         contents = f"{ticket.capability}{_SEPARATOR}{ticket.reply_identity}"
-        plaintext = struct.pack(">Q", expires) + contents.encode("ascii")
-        sealed = self._aead.encrypt(nonce, plaintext, _PREFIX.encode())
-        return f"{_PREFIX}.{_b64(nonce + sealed)}"
+        return self._sealer.seal(contents.encode("ascii"))
 
     def open(self, token: str) -> OpenedCaseTicket:
         """The ticket sealed in `token`, or raise SealRefused."""
-        prefix, _, encoded = token.partition(".")
-        if prefix != _PREFIX or len(token) > _MAX_SEALED_CHARS:
-            raise SealRefused("not a sealed case")
-        try:
-            raw = _unb64(encoded)
-            plaintext = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], prefix.encode())
-        except (binascii.Error, ValueError, InvalidTag):
-            raise SealRefused("sealed case not made by this instance") from None
-        (expires,) = struct.unpack(">Q", plaintext[:8])
-        if self._now() >= expires:
-            raise SealRefused("sealed case expired")
-        capability, _, identity = plaintext[8:].decode("ascii").partition(_SEPARATOR)
+        contents = self._sealer.open(token).decode("ascii")
+        capability, _, identity = contents.partition(_SEPARATOR)
         try:
             # Authenticated above: only this instance sealed it, so this cannot fail
             # short of a changed key format, which must not read as a valid case.
@@ -98,13 +74,3 @@ class OpenedCaseSealer:
         except (Bech32Error, IdentityError):
             raise SealRefused("sealed case holds no identity") from None
         return OpenedCaseTicket(capability=capability, reply_identity=reply_identity)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    if not text or not text.isascii():
-        raise ValueError("empty or non-ASCII")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

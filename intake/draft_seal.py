@@ -10,7 +10,6 @@ key presented with another draft's id opens nothing.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 import re
@@ -21,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from intake.errors import DraftRefused
+from intake.url_base64 import b64, unb64
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -50,7 +50,7 @@ class DraftTicket:
         if prefix != _TOKEN_PREFIX or not _ID.fullmatch(draft_id):
             raise DraftRefused("not a draft ticket")
         try:
-            key = _unb64(encoded)
+            key = unb64(encoded)
         except (binascii.Error, ValueError):
             raise DraftRefused("draft ticket key not base64") from None
         if len(key) != KEY_BYTES:
@@ -58,7 +58,7 @@ class DraftTicket:
         return cls(draft_id=draft_id, key=key)
 
     def __str__(self) -> str:
-        return f"{_TOKEN_PREFIX}.{self.draft_id}.{_b64(self.key)}"
+        return f"{_TOKEN_PREFIX}.{self.draft_id}.{b64(self.key)}"
 
     def seal(self, plaintext: bytes) -> bytes:
         """`plaintext` encrypted under this ticket's key, bound to its id."""
@@ -76,13 +76,3 @@ class DraftTicket:
 
     def _associated_data(self) -> bytes:
         return _LABEL + self.draft_id.encode("ascii")
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    if not text or not text.isascii():
-        raise ValueError("empty or non-ASCII")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
