@@ -8,26 +8,19 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
+from tests import catalogs
+from tests.catalogs import PLACEHOLDER, ids, messages, strings, translations
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 # Where intake's strings live: the same sources babel.cfg's documented command extracts.
 SOURCES = ("intake", "templates/intake")
 TRANSLATED = tuple(code for code in AUTONYMS if code != DEFAULT_LANGUAGE)
-# Every marker intake's code uses: N_ (questionnaire.py), _l and lazy_gettext (errors, forms).
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_l": None, "lazy_gettext": None}
-# A %-conversion as Python, Jinja's newstyle gettext and Flask-Babel apply it.
-PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z%]")
-
-
 def catalog_path(language: str, suffix: str) -> Path:
-    return TRANSLATIONS_DIR / language / "LC_MESSAGES" / f"messages.{suffix}"
+    return catalogs.catalog_file(TRANSLATIONS_DIR, language, suffix)
 
 
 def load_po(language: str) -> Catalog:
@@ -35,40 +28,10 @@ def load_po(language: str) -> Catalog:
         return read_po(source, locale=language)
 
 
-def messages(catalog: Catalog) -> list[Message]:
-    """The catalog's messages without its header entry."""
-    return [message for message in catalog if message.id]
-
-
-def strings(message: Message) -> list[str]:
-    """Every msgstr of `message` (one, or one per plural form)."""
-    return list(message.string) if isinstance(message.string, tuple | list) else [message.string]
-
-
-def ids(message: Message) -> list[str]:
-    """The msgid (and msgid_plural) of `message`."""
-    return list(message.id) if isinstance(message.id, tuple | list) else [message.id]
-
-
-def translations(catalog: Catalog) -> dict[object, object]:
-    """msgid -> msgstr of every message that a compiled catalog would carry."""
-    # Plural messages (WTForms' own, intake/form_translations.py) come back from .mo
-    # files as lists: made tuples, so they key and compare like the rest.
-    return {tuple(ids(m)): tuple(strings(m)) for m in messages(catalog) if not m.fuzzy}
-
-
 @pytest.fixture(scope="module")
 def code_msgids() -> set[str]:
     """Every msgid in intake's Python code and templates today, extracted with babel.cfg."""
-    with (REPOSITORY / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    found: set[str] = set()
-    for source in SOURCES:
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            REPOSITORY / source, method_map, options_map, keywords=KEYWORDS
-        ):
-            found.update([message] if isinstance(message, str) else message)
-    return found
+    return catalogs.code_msgids(SOURCES)
 
 
 def test_every_catalog_is_a_language_the_chooser_names() -> None:

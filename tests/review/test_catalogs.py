@@ -13,17 +13,15 @@ import re
 from collections import Counter
 
 import pytest
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
+from tests.catalogs import PLACEHOLDER, ids, messages, strings, translations
 from tests.review import catalogs
 from tests.review.catalogs import TRANSLATED, catalog_path
 from tests.support import require
-
-# A %-conversion as Python, Jinja's newstyle gettext and Flask-Babel apply it.
-PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z%]")
 
 
 def load_po(language: str) -> Catalog:
@@ -32,27 +30,6 @@ def load_po(language: str) -> Catalog:
             f"no review catalog for {language} yet: {catalog_path(language, 'po')}")
     with catalog_path(language, "po").open("rb") as source:
         return read_po(source, locale=language)
-
-
-def messages(catalog: Catalog) -> list[Message]:
-    """The catalog's messages without its header entry."""
-    return [message for message in catalog if message.id]
-
-
-def strings(message: Message) -> list[str]:
-    """Every msgstr of `message` (one, or one per plural form)."""
-    return list(message.string) if isinstance(message.string, tuple | list) else [message.string]
-
-
-def ids(message: Message) -> list[str]:
-    """The msgid (and msgid_plural) of `message`."""
-    return list(message.id) if isinstance(message.id, tuple | list) else [message.id]
-
-
-def translations(catalog: Catalog) -> dict[object, object]:
-    """msgid -> msgstr of every message that a compiled catalog would carry."""
-    # Plural messages come back from .mo files as lists: made tuples, to key and compare.
-    return {tuple(ids(m)): tuple(strings(m)) for m in messages(catalog) if not m.fuzzy}
 
 
 @pytest.fixture(scope="module")
