@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from intake.errors import CheckBackBusy, CourierBusy, DerivationsBusy, IntakeError
+from keys.errors import DerivationMemoryUnavailable
 
 WINDOW_SECONDS = 60.0
 # How long a check-back waits for a free slot before it is told to come back.
@@ -75,6 +76,9 @@ class DerivationGate:
             raise DerivationsBusy("every derivation slot stayed taken")
         try:
             yield
+        except DerivationMemoryUnavailable:
+            # As busy as a full gate: the reporter is told to try again, answers kept.
+            raise DerivationsBusy("no memory for a derivation") from None
         finally:
             self._all.release()
 
@@ -105,6 +109,8 @@ class DerivationGate:
                 raise busy("every derivation slot is taken")
             try:
                 yield
+            except DerivationMemoryUnavailable:
+                raise busy("no memory for a derivation") from None
             finally:
                 self._all.release()
         finally:

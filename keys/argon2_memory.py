@@ -27,6 +27,8 @@ from typing import Any
 # carries the allocation callbacks argon2_hash does not expose.
 from _argon2_cffi_bindings import ffi, lib
 
+from keys.errors import DerivationMemoryUnavailable
+
 _ARGON2_MEMORY_ALLOCATION_ERROR = -22
 
 
@@ -66,7 +68,13 @@ BLOCKS = _Blocks()
 
 @ffi.callback("int(uint8_t **, size_t)", error=_ARGON2_MEMORY_ALLOCATION_ERROR)  # type: ignore[untyped-decorator]
 def _allocate(memory: Any, size: int) -> int:
-    memory[0] = BLOCKS.lend(size)
+    try:
+        memory[0] = BLOCKS.lend(size)
+    except (OSError, MemoryError):
+        # The kernel refused the mapping: Argon2 reports a memory allocation error,
+        # which argon2id_raw turns into DerivationMemoryUnavailable (a "try again"
+        # for intake), instead of an exception cffi would print and swallow.
+        return _ARGON2_MEMORY_ALLOCATION_ERROR
     return int(lib.ARGON2_OK)
 
 
@@ -107,6 +115,8 @@ def argon2id_raw(
         },
     )
     result = lib.argon2_ctx(context, lib.Argon2_id)
+    if result == _ARGON2_MEMORY_ALLOCATION_ERROR:
+        raise DerivationMemoryUnavailable("no memory could be mapped for Argon2id")
     if result != lib.ARGON2_OK:
         raise ValueError(ffi.string(lib.argon2_error_message(result)).decode("ascii"))
     return bytes(ffi.buffer(out, length))

@@ -95,6 +95,10 @@ class ReceiptCheckDigitError(ReceiptError):
         self.groups = groups
 
 
+class DerivationMemoryUnavailable(KeysError):
+    """The memory a receipt derivation needs could not be had (mmap refused it): try later."""
+
+
 class PassphraseUnavailable(KeysError):
     """No terminal to ask on, or the passphrase file cannot be used."""
 

@@ -8,6 +8,7 @@ import pytest
 from argon2.low_level import Type, hash_secret_raw
 
 from keys.argon2_memory import BLOCKS, argon2id_raw
+from keys.errors import DerivationMemoryUnavailable
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,16 @@ def test_a_refused_parameter_is_an_error_and_lends_nothing() -> None:
     with pytest.raises(ValueError, match=r"(?i)salt"):
         argon2id_raw(b"a", b"s", time_cost=1, memory_kib=64, parallelism=1, length=32)
     assert BLOCKS.held() == held
+
+
+def test_memory_the_kernel_refuses_is_a_derivation_memory_error(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def refused(_size: int) -> object:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(BLOCKS, "lend", refused)
+    with pytest.raises(DerivationMemoryUnavailable):
+        argon2id_raw(b"a", b"s" * 16, time_cost=1, memory_kib=80, parallelism=1, length=32)
+    # Handled inside the callback: nothing for cffi to print past the app's logging.
+    assert "Exception ignored" not in capfd.readouterr().err
