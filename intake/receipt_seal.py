@@ -47,10 +47,19 @@ class ReceiptSealer:
                                    max_chars=_MAX_SEALED_CHARS, what="receipt",
                                    now=now)  # fmt: skip
 
-    def seal(self, code: str) -> str:
-        """`code` sealed, openable for SEAL_SECONDS from now."""
-        return self._sealer.seal(code.encode("utf-8"))
+    def seal(self, code: str, *, expires: int | None = None) -> str:
+        """`code` sealed, openable for SEAL_SECONDS from now, or until `expires` if sooner."""
+        return self._sealer.seal(code.encode("utf-8"), expires=expires)
 
     def open(self, token: str) -> str:
         """The code sealed in `token`, or raise SealRefused."""
-        return self._sealer.open(token).decode("utf-8")
+        return self.open_with_expiry(token)[0]
+
+    def open_with_expiry(self, token: str) -> tuple[str, int]:
+        """The code sealed in `token` and when that seal expires, or raise SealRefused.
+
+        The receipt page and its language buttons seal the code again with this
+        expiry, so showing the page again never extends it: an hour after the
+        report, every copy of the seal opens nothing."""
+        value, expires = self._sealer.open_with_expiry(token)
+        return value.decode("utf-8"), expires

@@ -49,16 +49,23 @@ class TimedSealer:
         self._what = what
         self._now = now
 
-    def seal(self, value: bytes) -> str:
-        """`value` sealed, openable for the lifetime from now."""
+    def seal(self, value: bytes, *, expires: int | None = None) -> str:
+        """`value` sealed, openable for the lifetime from now, or until `expires` (a
+        value opened from a seal and sealed again keeps the time it had: a copy
+        never lives longer than the first seal did)."""
         nonce = os.urandom(_NONCE_BYTES)
-        expires = int(self._now()) + self._lifetime
+        longest = int(self._now()) + self._lifetime
+        expires = longest if expires is None else min(expires, longest)
         sealed = self._aead.encrypt(nonce, struct.pack(">Q", expires) + value,
                                     self._prefix.encode())  # fmt: skip
         return f"{self._prefix}.{b64(nonce + sealed)}"
 
     def open(self, token: str) -> bytes:
         """The value sealed in `token`, or raise SealRefused."""
+        return self.open_with_expiry(token)[0]
+
+    def open_with_expiry(self, token: str) -> tuple[bytes, int]:
+        """The value sealed in `token` and the time it expires at, or raise SealRefused."""
         prefix, _, encoded = token.partition(".")
         if prefix != self._prefix or len(token) > self._max_chars:
             raise SealRefused(f"not a sealed {self._what}")
@@ -71,4 +78,4 @@ class TimedSealer:
         (expires,) = struct.unpack(">Q", plaintext[:8])
         if self._now() >= expires:
             raise SealRefused(f"sealed {self._what} expired")
-        return plaintext[8:]
+        return plaintext[8:], expires

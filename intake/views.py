@@ -225,12 +225,12 @@ def receipt() -> ResponseReturnValue:
     """The receipt code, shown once: the redirect after the report brought it, sealed."""
     state = intake_state()
     try:
-        code = _sealer(state).open(request.cookies.get(RECEIPT_COOKIE, ""))
+        code, expires = _sealer(state).open_with_expiry(request.cookies.get(RECEIPT_COOKIE, ""))
     except SealRefused:
         page = make_response(render_template("intake/receipt_gone.html"), 410)
     else:
         page = make_response(render_template(
-            "intake/receipt.html", code=code, sealed=_sealer(state).seal(code),
+            "intake/receipt.html", code=code, sealed=_sealer(state).seal(code, expires=expires),
             csrf=generate_csrf(),
         ))  # fmt: skip
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
@@ -244,15 +244,15 @@ def receipt_in_language() -> ResponseReturnValue:
     state = intake_state()
     fields = _posted_form()
     try:
-        code = _sealer(state).open(fields.get(SEALED_FIELD, ""))
+        code, expires = _sealer(state).open_with_expiry(fields.get(SEALED_FIELD, ""))
     except SealRefused:
         return render_template("intake/receipt_gone.html"), 410
-    response = _to_receipt(state, code)
+    response = _to_receipt(state, code, expires=expires)
     remember_language(response, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
     return response
 
 
-def _to_receipt(state: IntakeState, code: str) -> Response:
+def _to_receipt(state: IntakeState, code: str, *, expires: int | None = None) -> Response:
     """Redirect to the receipt page, the code carried in a sealed one-time cookie.
 
     POST/redirect/GET: Chromium keeps a POST's body with its history entry and
@@ -266,7 +266,7 @@ def _to_receipt(state: IntakeState, code: str) -> Response:
     response = redirect(url_for("intake.receipt"), 303)
     response.set_cookie(
         RECEIPT_COOKIE,
-        _sealer(state).seal(code),
+        _sealer(state).seal(code, expires=expires),
         path=RECEIPT_PATH,
         httponly=True,
         samesite="Strict",
