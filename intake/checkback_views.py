@@ -337,6 +337,8 @@ def _to_results(state: IntakeState, found: FoundCase, *, message: str) -> Respon
             state,
             RESULTS_DRAFTS,
             Draft(form=FOLLOW_UP_FORM, reason=CAPABILITY_EXPIRED, fields=(("message", message),)),
+            # No room for drafts (a flood): the results without the carried message.
+            shown_here=lambda _kept: redirect(url_for("checkback.results"), 303),
         )
     else:
         response = redirect(url_for("checkback.results"), 303)
@@ -413,7 +415,10 @@ def _follow_up_again(
         fields=carried_fields(posted, known),
         file_names=file_names,
     )
-    return redirect_with_draft(state, FOLLOW_UP_DRAFTS, draft)
+    return redirect_with_draft(
+        state, FOLLOW_UP_DRAFTS, draft,
+        shown_here=lambda kept: _follow_up_draft_page(state, kept),
+    )  # fmt: skip
 
 
 def _follow_up_draft_page(state: IntakeState, draft: Draft) -> ResponseReturnValue:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, func, insert, select
 
 from intake.db import touch_database_files, writing
 from intake.draft_seal import DraftTicket
 from intake.drafts import Draft, decode_draft, encode_draft
-from intake.errors import DraftRefused, DraftTooLarge
+from intake.errors import DraftRefused, DraftsFull, DraftTooLarge
 from intake.models import StoredDraft
 
 # A draft made on day D is kept through day D+1, so one made just before midnight
@@ -27,6 +27,12 @@ from intake.models import StoredDraft
 KEEP_DAYS = 1
 # The nonce and the GCM tag.
 SEAL_OVERHEAD_BYTES = 12 + 16
+# All the ciphertext the drafts waiting to be read may hold. A draft needs no more
+# than a CSRF token from a plain GET, so without a ceiling a client could fill the
+# disk with them for two days; past it, a form comes back in the POST's own answer
+# (intake/form_again.py), its answers kept but in that history entry. Thousands of
+# real drafts fit, each read within a second of its making.
+MAX_PENDING_BYTES = 64 * 1024 * 1024
 
 
 def save_draft(engine: Engine, draft: Draft, *, today: date, bound: int) -> DraftTicket:
@@ -35,10 +41,19 @@ def save_draft(engine: Engine, draft: Draft, *, today: date, bound: int) -> Draf
     if len(plaintext) > bound:
         raise DraftTooLarge("draft larger than any form of this site holds")
     ticket = DraftTicket.new()
+    sealed = ticket.seal(plaintext)
     with writing(engine) as connection:
+        # Read in the write transaction, so one node's writers queue on it (SQLite's
+        # one writer); across PostgreSQL nodes the ceiling may be passed by the
+        # drafts of the requests running at that moment, each at most `bound`.
+        pending = connection.execute(
+            select(func.coalesce(func.sum(func.length(StoredDraft.sealed)), 0))
+        ).scalar_one()
+        if int(pending) + len(sealed) > MAX_PENDING_BYTES:
+            raise DraftsFull("the drafts waiting to be read hold all the room they may")
         connection.execute(
             insert(StoredDraft).values(
-                id=ticket.draft_id, made_day=today, sealed=ticket.seal(plaintext)
+                id=ticket.draft_id, made_day=today, sealed=sealed
             )
         )
     touch_database_files(engine)

@@ -63,6 +63,10 @@ class SealRefused(IntakeError):
     """A sealed receipt code or case is malformed, forged, altered or expired (*_seal.py)."""
 
 
+class DraftsFull(IntakeError):
+    """The drafts waiting to be read already hold all the room they may (intake/draft_store.py)."""
+
+
 class DraftRefused(IntakeError):
     """A draft cookie is malformed, forged, replayed, or names a draft read or collected already."""
 

@@ -12,10 +12,11 @@ and clears the cookie: reloaded, or reached again by Back, the form is empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import redirect, request
+from flask import make_response, redirect, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.datastructures import MultiDict
@@ -25,7 +26,7 @@ from wtforms.validators import ValidationError
 from intake.draft_seal import DraftTicket
 from intake.draft_store import save_draft, take_draft
 from intake.drafts import FOLLOW_UP_FORM, REPORT_FORM, Draft, draft_bound
-from intake.errors import CsrfRefused, DraftRefused
+from intake.errors import CsrfRefused, DraftRefused, DraftsFull
 from intake.forms import ATTACHMENTS_FIELD
 from intake.request_body import limits_of
 from intake.state import IntakeState
@@ -67,9 +68,21 @@ def carried_fields(
     return tuple((name, value) for name, value in posted.items(multi=True) if name in names)
 
 
-def redirect_with_draft(state: IntakeState, place: DraftPlace, draft: Draft) -> Response:
-    """Store `draft` sealed and answer 303 to the form's page, the ticket in a cookie."""
-    ticket = save_draft(state.engine, draft, today=state.today(), bound=_bound(state))
+def redirect_with_draft(
+    state: IntakeState, place: DraftPlace, draft: Draft,
+    *, shown_here: Callable[[Draft], ResponseReturnValue],
+) -> Response:  # fmt: skip
+    """Store `draft` sealed and answer 303 to the form's page, the ticket in a cookie.
+
+    When the drafts waiting to be read already hold all their room (a flood of
+    them: intake/draft_store.py MAX_PENDING_BYTES), the form is the POST's own
+    answer, `shown_here(draft)`: the answers are kept, at the price of that
+    history entry holding them (docs/intake.md, "Forms sent back").
+    """
+    try:
+        ticket = save_draft(state.engine, draft, today=state.today(), bound=_bound(state))
+    except DraftsFull:
+        return make_response(shown_here(draft))
     response = redirect(place.path, 303)
     response.set_cookie(
         place.cookie,

@@ -294,7 +294,9 @@ def _report_again(
         files_dropped=files_dropped,
         cut_fields=cut_fields,
     )
-    return redirect_with_draft(state, REPORT_DRAFTS, draft)
+    return redirect_with_draft(
+        state, REPORT_DRAFTS, draft, shown_here=lambda kept: render_report_draft(kept, state)
+    )
 
 
 def _posted_form() -> MultiDict[str, str]:

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from intake import create_app
+from intake import create_app, draft_store
 from intake.form_again import FOLLOW_UP_DRAFTS, REPORT_DRAFTS
 from intake.i18n import LANGUAGE_COOKIE
 from intake.models import StoredDraft
@@ -261,3 +261,28 @@ def test_a_follow_up_too_long_comes_back_cut_and_says_nothing_of_files(
     assert shown.status_code == 413 and STORY in page
     assert f"up to {chars} characters" in page and "files you attached" not in page
     assert len(submissions(engine_of(app))) == 1
+
+
+def test_a_flood_of_drafts_stops_at_the_ceiling_and_the_form_still_comes_back(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One CSRF token from a plain GET would otherwise store a draft per POST, for two days."""
+    monkeypatch.setattr(draft_store, "MAX_PENDING_BYTES", 4096)
+    token = csrf_token(client)
+    statuses = []
+    for _ in range(40):
+        # The flooding client never comes back for its drafts (nor sends their cookie).
+        client.delete_cookie(REPORT_DRAFTS.cookie, path=REPORT_DRAFTS.path)
+        statuses.append(client.post("/report/language", data={
+            "csrf_token": token, "narrative": STORY, "lang": "fr"}).status_code)  # fmt: skip
+    with engine_of(app).connect() as connection:
+        pending = connection.execute(select(func.sum(func.length(StoredDraft.sealed)))).scalar()
+    assert 0 < int(pending or 0) <= 4096
+    assert statuses[0] == 303 and statuses[-1] == 200
+    # Past the ceiling the form is the POST's own answer, every answer in it.
+    client.delete_cookie(REPORT_DRAFTS.cookie, path=REPORT_DRAFTS.path)
+    answer = client.post("/report/language", data={
+        "csrf_token": token, "narrative": STORY, "city": "Vancouver", "lang": "fr"})  # fmt: skip
+    assert answer.status_code == 200
+    page = html.unescape(answer.get_data(as_text=True))
+    assert STORY in page and "Vancouver" in page
