@@ -28,7 +28,7 @@ from intake.drafts import (
     TOO_MANY_FILES,
     Draft,
 )
-from intake.error_pages import drain_request_body
+from intake.error_pages import drain_after_refusal, drain_request_body
 from intake.errors import (
     CapabilityRefused,
     CaseGone,
@@ -196,8 +196,7 @@ def send_follow_up() -> ResponseReturnValue:
             form = state.follow_up_form(formdata=received.fields)
             case_id = state.capabilities.case_of(form.capability.data or "")
         except UploadTooLarge as refusal:
-            if not refusal.body_unread:
-                drain_request_body(state.config.max_upload_bytes)
+            drain_after_refusal(refusal, state.config.max_upload_bytes)
             require_csrf(refusal.fields)
             return _follow_up_again(
                 state, refusal.fields, reason=refusal.limit, file_names=refusal.file_names

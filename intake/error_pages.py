@@ -152,6 +152,23 @@ def _page(
     return render_template("intake/error.html", title=title, message=message, back=back), status
 
 
+def drain_after_refusal(refusal: UploadTooLarge, limit: int) -> None:
+    """Read what a form refused for its size is still sending, where that ends soon.
+
+    A form whose Content-Length alone was too large is read as far as its first
+    file and refused there (`body_unread`), while the browser is still sending the
+    file. Answered then, the connection closes on unread bytes and resets, and
+    Chromium shows its own error page instead of following the 303 to the form
+    with the answers. So the rest is drained too when it is no more than the drain
+    reads (`limit`); a body declared larger than twice the limit still gets its
+    answer at once, and a reset, rather than a thread reading it for minutes.
+    """
+    declared = request.content_length
+    if refusal.body_unread and (declared is None or declared > 2 * limit):
+        return
+    drain_request_body(limit)
+
+
 def drain_request_body(limit: int) -> None:
     # Reading what the client is still sending lets it receive this page instead of a
     # reset connection; the bytes are discarded unread, and draining stops at `limit`.

@@ -22,7 +22,7 @@ from intake.drafts import (
     Draft,
 )
 from intake.emergency_numbers import EMERGENCY_NUMBERS, WHERE_MOST_LIVE, numbers_of
-from intake.error_pages import drain_request_body
+from intake.error_pages import drain_after_refusal
 from intake.errors import (
     CsrfRefused,
     DraftRefused,
@@ -164,8 +164,7 @@ def submit_report() -> ResponseReturnValue:
         try:
             received = receiver.receive(request_body(state, refuse_declared=not too_much))
         except UploadTooLarge as refusal:
-            if not refusal.body_unread:
-                drain_request_body(state.config.max_upload_bytes)
+            drain_after_refusal(refusal, state.config.max_upload_bytes)
             require_csrf(refusal.fields)
             return _report_again(
                 state, refusal.fields, reason=refusal.limit, file_names=refusal.file_names

@@ -15,6 +15,12 @@ derivations ever ran in it at once (intake's derivation gate bounds that),
 each faulted in once; the heap holds only the rest. Argon2 wipes its memory
 before giving it back (argon2's clear_internal_memory, on by default), so a
 reused block carries nothing of the previous derivation.
+
+The callbacks need writable-executable memory, which Haven's systemd unit denies
+(MemoryDenyWriteExecute): in such a process every derivation runs on
+argon2-cffi's own allocation instead (the same output; the heap's behaviour), so
+the memory figures of the load harness, measured without that restriction, are
+the better case.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import Any
 # argon2-cffi's own compiled bindings: the argon2_ctx entry point, whose context
 # carries the allocation callbacks argon2_hash does not expose.
 from _argon2_cffi_bindings import ffi, lib
+from argon2.exceptions import HashingError
+from argon2.low_level import Type, hash_secret_raw
 
 from keys.errors import DerivationMemoryUnavailable
 
@@ -66,7 +74,6 @@ class _Blocks:
 BLOCKS = _Blocks()
 
 
-@ffi.callback("int(uint8_t **, size_t)", error=_ARGON2_MEMORY_ALLOCATION_ERROR)  # type: ignore[untyped-decorator]
 def _allocate(memory: Any, size: int) -> int:
     try:
         memory[0] = BLOCKS.lend(size)
@@ -78,9 +85,40 @@ def _allocate(memory: Any, size: int) -> int:
     return int(lib.ARGON2_OK)
 
 
-@ffi.callback("void(uint8_t *, size_t)")  # type: ignore[untyped-decorator]
 def _give_back(memory: Any, _size: int) -> None:
     BLOCKS.take_back(memory)
+
+
+class _Callbacks:
+    """The two C callbacks, made at the first derivation, or None where they cannot be.
+
+    cffi builds a callback from writable, then executable memory, which a process
+    denied writable-executable mappings refuses (MemoryDenyWriteExecute in
+    deploy/haven-intake.service, PR_SET_MDWE): there Argon2id runs on argon2-cffi's
+    own allocation (malloc), the same function with the heap's memory behaviour.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made = False
+        self._pair: tuple[Any, Any] | None = None
+
+    def pair(self) -> tuple[Any, Any] | None:
+        with self._lock:
+            if not self._made:
+                self._made = True
+                try:
+                    self._pair = (
+                        ffi.callback("int(uint8_t **, size_t)", _allocate,
+                                     error=_ARGON2_MEMORY_ALLOCATION_ERROR),
+                        ffi.callback("void(uint8_t *, size_t)", _give_back),
+                    )  # fmt: skip
+                except MemoryError:
+                    self._pair = None
+            return self._pair
+
+
+CALLBACKS = _Callbacks()
 
 
 def argon2id_raw(
@@ -88,6 +126,11 @@ def argon2id_raw(
 ) -> bytes:
     """Argon2id (version 0x13) of `secret` under `salt`: what argon2-cffi's hash_secret_raw
     returns for the same parameters, with its memory from BLOCKS."""
+    callbacks = CALLBACKS.pair()
+    if callbacks is None:
+        return _on_the_heap(secret, salt, time_cost=time_cost, memory_kib=memory_kib,
+                            parallelism=parallelism, length=length)  # fmt: skip
+    allocate, give_back = callbacks
     out = ffi.new("uint8_t[]", length)
     password = ffi.new("uint8_t[]", secret)
     salt_buffer = ffi.new("uint8_t[]", salt)
@@ -109,8 +152,8 @@ def argon2id_raw(
             "lanes": parallelism,
             "threads": parallelism,
             "version": lib.ARGON2_VERSION_NUMBER,
-            "allocate_cbk": _allocate,
-            "free_cbk": _give_back,
+            "allocate_cbk": allocate,
+            "free_cbk": give_back,
             "flags": lib.ARGON2_DEFAULT_FLAGS,
         },
     )
@@ -120,3 +163,15 @@ def argon2id_raw(
     if result != lib.ARGON2_OK:
         raise ValueError(ffi.string(lib.argon2_error_message(result)).decode("ascii"))
     return bytes(ffi.buffer(out, length))
+
+
+def _on_the_heap(
+    secret: bytes, salt: bytes, *, time_cost: int, memory_kib: int, parallelism: int, length: int
+) -> bytes:
+    """argon2-cffi's hash_secret_raw, its failure to allocate told as ours."""
+    try:
+        return hash_secret_raw(secret, salt, time_cost, memory_kib, parallelism, length, Type.ID)
+    except HashingError as error:
+        if "Memory allocation" in str(error):
+            raise DerivationMemoryUnavailable("no memory could be had for Argon2id") from None
+        raise

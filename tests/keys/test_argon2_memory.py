@@ -7,6 +7,7 @@ import threading
 import pytest
 from argon2.low_level import Type, hash_secret_raw
 
+from keys import argon2_memory
 from keys.argon2_memory import BLOCKS, argon2id_raw
 from keys.errors import DerivationMemoryUnavailable
 
@@ -83,3 +84,14 @@ def test_memory_the_kernel_refuses_is_a_derivation_memory_error(
         argon2id_raw(b"a", b"s" * 16, time_cost=1, memory_kib=80, parallelism=1, length=32)
     # Handled inside the callback: nothing for cffi to print past the app's logging.
     assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_without_callbacks_argon2id_runs_on_argon2_cffis_own_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in a process denied writable-executable memory, where cffi makes no callback.
+    monkeypatch.setattr(argon2_memory.CALLBACKS, "pair", lambda: None)
+    held = BLOCKS.held()
+    ours = argon2id_raw(b"b", b"t" * 16, time_cost=1, memory_kib=88, parallelism=1, length=32)
+    assert ours == hash_secret_raw(b"b", b"t" * 16, 1, 88, 1, 32, Type.ID)
+    assert BLOCKS.held() == held

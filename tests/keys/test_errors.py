@@ -34,7 +34,7 @@ def test_every_exception_of_keys_is_a_keys_error() -> None:
         if issubclass(value, BaseException) and value.__module__ == "keys.errors"
     ]
     # + KeysError, AgeError, the siblings and the two kinds of receipt ReceiptError has
-    assert len(defined) == len(FORMAT_ERRORS) + 6 + len(RECEIPT_DIGIT_ERRORS)
+    assert len(defined) == len(FORMAT_ERRORS) + 7 + len(RECEIPT_DIGIT_ERRORS)
     assert all(issubclass(error, keys.KeysError) for error in defined)
 
 
@@ -45,7 +45,8 @@ def test_the_format_errors_are_age_errors(error: type[keys.KeysError]) -> None:
 
 @pytest.mark.parametrize(
     "error",
-    [keys.SignatureError, keys.ReceiptError, keys.PassphraseUnavailable],
+    [keys.SignatureError, keys.ReceiptError, keys.PassphraseUnavailable,
+     keys.DerivationMemoryUnavailable],
     ids=lambda error: error.__name__,
 )
 def test_the_siblings_are_keys_errors_but_not_age_errors(error: type[keys.KeysError]) -> None:
