@@ -44,9 +44,9 @@ from intake.form_again import (
     RESULTS_DRAFTS,
     carried_fields,
     draft_formdata,
-    forget_draft_cookie,
     redirect_with_draft,
     require_csrf,
+    shown_once,
     take_pending_draft,
 )
 from intake.incoming import IncomingSubmission
@@ -166,11 +166,8 @@ def results() -> ResponseReturnValue:
     follow_up = state.follow_up_form(
         formdata=None, data={"capability": ticket.capability, "message": message}
     )
-    page = make_response(_results(state, opened, follow_up))
-    if RESULTS_DRAFTS.cookie in request.cookies:
-        # The carried message is shown once; the replies stay while the capability lives.
-        forget_draft_cookie(page, RESULTS_DRAFTS, state=state)
-    return page
+    # The carried message is shown once; the replies stay while the capability lives.
+    return shown_once(_results(state, opened, follow_up), RESULTS_DRAFTS, state=state)
 
 
 @checkback_blueprint.post("/check/follow-up")
@@ -246,11 +243,7 @@ def follow_up_again() -> ResponseReturnValue:
         if draft is None:
             return redirect(url_for("checkback.check_form"), 303)
         shown = _follow_up_draft_page(state, draft)
-    page = make_response(shown)
-    if FOLLOW_UP_DRAFTS.cookie in request.cookies:
-        # Read once: reloaded, or reached again by Back or Forward, nothing is shown.
-        forget_draft_cookie(page, FOLLOW_UP_DRAFTS, state=state)
-    return page
+    return shown_once(shown, FOLLOW_UP_DRAFTS, state=state)
 
 
 @checkback_blueprint.get("/check/sent")

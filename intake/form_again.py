@@ -110,6 +110,15 @@ def take_pending_draft(state: IntakeState, place: DraftPlace) -> Draft | None:
     return draft
 
 
+def shown_once(shown: ResponseReturnValue, place: DraftPlace, *, state: IntakeState) -> Response:
+    """The form's page, dropping the draft cookie of `place` when the request brought one:
+    reloaded, or reached again by Back or Forward, the draft is not shown again."""
+    page = make_response(shown)
+    if place.cookie in request.cookies:
+        forget_draft_cookie(page, place, state=state)
+    return page
+
+
 def forget_draft_cookie(response: Response, place: DraftPlace, *, state: IntakeState) -> None:
     """Tell the browser to drop the draft cookie of `place` (sent whether or not it has one)."""
     response.delete_cookie(

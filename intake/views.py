@@ -40,6 +40,7 @@ from intake.form_again import (
     forget_draft_cookie,
     redirect_with_draft,
     require_csrf,
+    shown_once,
     take_pending_draft,
 )
 from intake.forms import ATTACHMENTS_FIELD
@@ -142,11 +143,7 @@ def report_form() -> ResponseReturnValue:
         shown = state.empty_forms.page(
             language=str(get_locale() or "en"), urgent=urgent, token=generate_csrf(), render=render
         ), 200, {}
-    page = make_response(shown)
-    if REPORT_DRAFTS.cookie in request.cookies:
-        # Read once: reloaded, or reached again by Back or Forward, the form is empty.
-        forget_draft_cookie(page, REPORT_DRAFTS, state=state)
-    return page
+    return shown_once(shown, REPORT_DRAFTS, state=state)
 
 
 @blueprint.post("/report")

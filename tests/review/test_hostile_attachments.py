@@ -31,6 +31,7 @@ from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, encrypted_submission
 from tests.review.forms import unlock
 from tests.review.hostile_zips import end_records, lying_zip, many_entry_zip
+from tests.review.large_attachments import CountingFile
 from tests.review.reviewers import Reviewer
 
 # The review's reproduction: 32 MiB of central directory, 680,000 entries,
@@ -184,21 +185,8 @@ def test_a_case_of_twenty_hostile_zips_is_inspected_once_and_shows_quickly(
                      for n in (20, 0)]
 
 
-class _CountingSource(io.BytesIO):
-    """A seekable file that counts the bytes read from it."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.bytes_read = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        self.bytes_read += len(data)
-        return data
-
-
 def test_a_zip_is_inspected_from_its_tail(directory_bomb: bytes) -> None:
-    source = _CountingSource(directory_bomb)
+    source = CountingFile(directory_bomb)
     meta = inspect_seekable(source, len(directory_bomb))
     assert TOO_MANY in meta.fields
     # The type's few bytes and the end-record window; none of the 32 MiB before it.
@@ -211,7 +199,7 @@ def test_an_office_file_is_read_from_its_tail_and_directory() -> None:
         out.writestr("word/media/video.bin", b"\x00" * (8 << 20))
         out.writestr("docProps/core.xml", b"<dc:creator>Jane</dc:creator>")
     data = archive.getvalue()
-    source = _CountingSource(data)
+    source = CountingFile(data)
     meta = inspect_seekable(source, len(data))
     assert ("Author", "Jane") in meta.fields
     assert meta.fields == inspect(data).fields
