@@ -36,6 +36,7 @@ from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 
 from keys.errors import DerivationMemoryUnavailable
+from keys.vector_state import clear_vector_state
 
 _ARGON2_MEMORY_ALLOCATION_ERROR = -22
 
@@ -126,6 +127,9 @@ def argon2id_raw(
 ) -> bytes:
     """Argon2id (version 0x13) of `secret` under `salt`: what argon2-cffi's hash_secret_raw
     returns for the same parameters, with its memory from BLOCKS."""
+    # The calling thread may have just sealed a file with ChaCha20-Poly1305, after
+    # which Argon2 costs 1.75x its CPU (keys/vector_state.py).
+    clear_vector_state()
     callbacks = CALLBACKS.pair()
     if callbacks is None:
         return _on_the_heap(secret, salt, time_cost=time_cost, memory_kib=memory_kib,
