@@ -77,7 +77,8 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
         follow_up_form=follow_up_form_class(max_text_chars=config.max_text_chars),
         today=today,
         gate=DerivationGate(
-            slots=default_slots(), checkbacks_per_minute=config.checkbacks_per_minute
+            slots=config.derivation_slots or default_slots(),
+            checkbacks_per_minute=config.checkbacks_per_minute,
         ),
         # Every worker and node sharing the data directory derives the same key.
         capabilities=CapabilityIssuer(key=capability_key(config.secret_key)),

@@ -41,6 +41,9 @@ class IntakeConfig:
     # Check-back attempts each process accepts in any minute before answering "busy"
     # (intake/derivation_gate.py and docs/intake.md say why).
     checkbacks_per_minute: int = 300
+    # Argon2 derivations one process runs at once (intake/derivation_gate.py): one per
+    # core when None; `haven intake serve` gives each worker its share of the cores.
+    derivation_slots: int | None = None
     # How long a staged upload's rows outlive its process before they are collected
     # (intake/leases.py; docs/intake.md bounds the dead ciphertext a crash loop leaves).
     staged_lease_seconds: int = 60

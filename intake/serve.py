@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -112,9 +113,24 @@ def upload_cap(config: IntakeConfig, *, threads: int) -> int:
     return max(1, min(config.max_concurrent_uploads, threads - 1))
 
 
+def derivation_slots(*, workers: int, cores: int | None = None) -> int:
+    """Argon2 derivations each worker runs at once: its share of the cores, at least one.
+
+    The gate is per process, so `workers` processes with a slot per core each would
+    run `workers` times more derivations than there are cores: each one slower for
+    sharing its core, and each holding its 19 MiB (issue 11 measured 2 x 2 slots on
+    2 cores at 168-175 MiB a worker).
+    """
+    return max(1, (cores or os.cpu_count() or 1) // workers)
+
+
 def serve(config: IntakeConfig, *, host: str, port: int, workers: int, threads: int) -> None:
     """Prepare the database, then run intake under gunicorn until interrupted."""
     prepare_database(config)
-    config = replace(config, max_concurrent_uploads=upload_cap(config, threads=threads))
+    config = replace(
+        config,
+        max_concurrent_uploads=upload_cap(config, threads=threads),
+        derivation_slots=derivation_slots(workers=workers),
+    )
     options = gunicorn_options(host=host, port=port, workers=workers, threads=threads)
     IntakeServer(config, options).run()
