@@ -61,6 +61,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,8 @@ class Figures:
     duplicates: int
     peaks: list[list[float]]
     cpu_ms: float
+    client_cpu_ms: float
+    pickup_cpu_ms: float
     steps: dict[str, dict[str, float]]
 
 
@@ -295,6 +298,12 @@ def bundled(bundles: list[Path], identity: keys.X25519Identity) -> tuple[list[st
     return ids, serials
 
 
+def children_cpu_seconds() -> float:
+    """User and system CPU of the children this process has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def argon2_ceiling(cores: int, seconds: float = 3.0) -> tuple[float, float]:
     """Receipt derivations a second with one thread deriving per core, and one's CPU time.
 
@@ -379,7 +388,12 @@ def run(
                 done.set()
                 return wall, await picking
 
+            client_before = time.process_time()
+            pickups_before = children_cpu_seconds()
             wall, bundles = asyncio.run(load())
+            # The servers are still running, so the children reaped so far are pickups.
+            pickup_cpu = children_cpu_seconds() - pickups_before
+            client_cpu = time.process_time() - client_before
             trees = [process_tree(server.pid) for server in servers]
             cpu = sum(cpu_seconds(tree) for tree in trees) - cpu_before
             peaks = [peak_rss_per_process(tree) for tree in trees]
@@ -411,6 +425,8 @@ def run(
         duplicates=twice,
         peaks=peaks,
         cpu_ms=cpu * 1000 / submissions,
+        client_cpu_ms=client_cpu * 1000 / submissions,
+        pickup_cpu_ms=pickup_cpu * 1000 / submissions,
         steps=steps,
     )
 
@@ -491,6 +507,11 @@ def main() -> None:
             shown = ", ".join(f"{peak:.0f}" for peak in peaks)
             print(f"  node {node} peak RSS per process (master first): {shown} MiB")
         print_steps(result.steps, cpu_ms)
+        whole = cpu_ms + result.client_cpu_ms + result.pickup_cpu_ms
+        print(f"  the cores' time a submission: intake {cpu_ms:.1f} ms, this client "
+              f"{result.client_cpu_ms:.1f} ms, pickups {result.pickup_cpu_ms:.1f} ms: "
+              f"{whole:.1f} ms of CPU, {cores * 1000 / throughput:.1f} ms of the {cores} "
+              f"cores' time elapsed")  # fmt: skip
         if result.errors or result.lost or result.duplicates:
             failed = True
     if failed:

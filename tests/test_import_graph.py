@@ -8,6 +8,7 @@ cycle between modules is a sign that a concept has two homes.
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,17 @@ def test_there_are_no_import_cycles() -> None:
 
     for module in sorted(graph):
         visit(module)
+
+
+def test_the_operators_intake_commands_run_without_the_web_app() -> None:
+    """`haven intake pickup` runs every few minutes beside the server: importing the
+    intake package must not import Flask, WTForms or Babel (most of its CPU was that)."""
+    code = (
+        "import sys; from haven.cli import main; import intake.cli, intake.pickup;"
+        "print(' '.join(m for m in ('flask', 'wtforms', 'flask_babel', 'jinja2')"
+        " if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
