@@ -4,6 +4,7 @@ check."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,6 @@ from intake.days import utc_today
 from intake.db import make_engine
 from intake.errors import IntakeError
 from intake.filemodes import make_directory_private
-from intake.migrate import upgrade_to_head
 from intake.pickup_key import ensure_pickup_signing_key, load_pickup_signing_key
 from intake.secretfiles import create_secret_files
 from keys.signing import SigningKey
@@ -74,6 +74,14 @@ def _database_engine(data_dir: Path) -> Engine:
     return make_engine(database_url(os.environ, data_dir))
 
 
+def _upgrade_to_head(data_dir: Path) -> None:
+    # Alembic is imported by the two commands that migrate, not by every command:
+    # `pickup` runs every few minutes beside the server.
+    from intake.migrate import upgrade_to_head
+
+    upgrade_to_head(_database_engine(data_dir))
+
+
 @click.group("intake", cls=_IntakeGroup)
 def intake_group() -> None:
     """The online intake server reporters use."""
@@ -87,7 +95,7 @@ def init_command(data_dir: Path) -> None:
     # An existing directory keeps the mode it had (0755, as a rule): close it.
     make_directory_private(data_dir)
     signing_key = _signing_key(data_dir, create=True)
-    upgrade_to_head(_database_engine(data_dir))
+    _upgrade_to_head(data_dir)
     click.echo(f"Initialised {data_dir}.")
     click.echo(f"Put the reviewers' recipients (age1... lines) in {data_dir / RECIPIENTS_FILE}.")
     click.echo("Give the reviewers this key to pin (haven review init --intake-key ...):")
@@ -98,7 +106,7 @@ def init_command(data_dir: Path) -> None:
 @DATA_DIR
 def migrate_command(data_dir: Path) -> None:
     """Bring the database schema up to date."""
-    upgrade_to_head(_database_engine(data_dir))
+    _upgrade_to_head(data_dir)
     click.echo("Database schema is up to date.")
 
 
@@ -185,8 +193,12 @@ def _byte_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar of bytes (done, total) on standard error, drawn only on a terminal.
 
     Standard output keeps only the command's result lines, so a script that
-    reads them (or a log that collects them) never sees a bar.
+    reads them (or a log that collects them) never sees a bar. Off a terminal
+    (a timer, a script) rich is not even imported: a tenth of a second each run.
     """
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 

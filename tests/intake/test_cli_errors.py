@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 import haven.demo
 import intake.cli
+import intake.migrate
 import keys
 from haven.cli import main
 from intake.errors import IntakeError, SchemaError, SecretFileError
@@ -20,7 +21,7 @@ def migrate_failing_with(monkeypatch: pytest.MonkeyPatch, error: BaseException) 
     def fail(*_args: object) -> None:
         raise error
 
-    monkeypatch.setattr(intake.cli, "upgrade_to_head", fail)
+    monkeypatch.setattr(intake.migrate, "upgrade_to_head", fail)
 
 
 @pytest.mark.parametrize(
