@@ -21,12 +21,15 @@ from review.web.i18n import (
     available_languages,
     language_tag,
 )
+from tests.catalogs import code_msgids
 from tests.intake.pages import Page
-from tests.review.catalogs import TRANSLATED, catalog_path, code_msgids
+from tests.review.catalogs import CATALOGS
 from tests.review.every_page import choose_language, every_page, open_desk
 from tests.support import require
 
-CODE_MSGIDS = frozenset(code_msgids())
+CODE_MSGIDS = frozenset(code_msgids(CATALOGS.sources))
+TRANSLATED = CATALOGS.translated
+catalog_path = CATALOGS.path
 RIGHT_TO_LEFT = {"ug", "fa", "ar"}
 # A msgid this long is English no translation would contain by chance.
 DISTINCTIVE_LENGTH = 24
