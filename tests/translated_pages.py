@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from babel.messages.pofile import read_po
 
-from tests.catalogs import AppCatalogs
+from tests.catalogs import AppCatalogs, code_msgids
 from tests.intake.pages import Page
 
 RIGHT_TO_LEFT = frozenset({"ug", "fa", "ar"})
@@ -73,6 +73,12 @@ def english_phrases(
         whole=frozenset(phrase for phrase in whole if any(c.isalpha() for c in phrase)),
         inside=frozenset(inside),
     )
+
+
+def english_by_language(app: AppCatalogs) -> dict[str, EnglishPhrases]:
+    """english_phrases of every language `app` translates, the code's msgids extracted once."""
+    msgids = code_msgids(app.sources)
+    return {language: english_phrases(app, msgids, language) for language in app.translated}
 
 
 def leftovers(page: Page, language: str, english: EnglishPhrases) -> list[str]:

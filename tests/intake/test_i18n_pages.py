@@ -11,7 +11,6 @@ import keys
 from intake import create_app
 from intake.config import load_config
 from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE
-from tests.catalogs import code_msgids
 from tests.intake.catalogs import CATALOGS
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
@@ -20,7 +19,7 @@ from tests.translated_pages import (
     EnglishPhrases,
     as_if_in,
     assert_language_and_direction,
-    english_phrases,
+    english_by_language,
     leftovers,
 )
 
@@ -51,9 +50,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Pa
 @pytest.fixture(scope="module")
 def english() -> dict[str, EnglishPhrases]:
     """The code's English each translated page must not show, by language."""
-    msgids = code_msgids(CATALOGS.sources)
-    return {language: english_phrases(CATALOGS, msgids, language)
-            for language in CATALOGS.translated}  # fmt: skip
+    return english_by_language(CATALOGS)
 
 
 EXPECTED_STATUS = {

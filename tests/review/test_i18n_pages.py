@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, LANGUAGES_KEY, available_languages
-from tests.catalogs import code_msgids
 from tests.intake.pages import Page
 from tests.review.catalogs import CATALOGS
 from tests.review.every_page import choose_language, every_page, open_desk
@@ -20,7 +19,7 @@ from tests.translated_pages import (
     EnglishPhrases,
     as_if_in,
     assert_language_and_direction,
-    english_phrases,
+    english_by_language,
     language_tag,
     leftovers,
 )
@@ -59,9 +58,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Pa
 @pytest.fixture(scope="module")
 def english() -> dict[str, EnglishPhrases]:
     """The code's English each translated page must not show, by language."""
-    msgids = code_msgids(CATALOGS.sources)
-    return {language: english_phrases(CATALOGS, msgids, language)
-            for language in CATALOGS.translated}  # fmt: skip
+    return english_by_language(CATALOGS)
 
 
 def _pages_in(rendered: dict[str, dict[str, Page]], language: str) -> dict[str, Page]:
