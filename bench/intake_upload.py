@@ -13,13 +13,14 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from intake_write import free_port, wait_for  # bench/intake_write.py, beside this file
 
 BOUNDARY = "havenbenchboundary"
 PIECE = 1 << 20
@@ -32,24 +33,6 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"ok"]
 '''
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("server did not start") from None
-            time.sleep(0.1)
 
 
 def body_parts(token: str, size: int) -> tuple[bytes, Iterator[bytes], bytes, int]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from intake.chunks import read_chunks
 from intake.leases import LeaseKeeper
@@ -29,6 +32,22 @@ def stored_files(engine: Engine, submission_id: str) -> dict[str, bytes]:
             select(StoredFile.id, StoredFile.name).where(StoredFile.submission_id == submission_id)
         ).all()
     return {name: b"".join(read_chunks(engine, file_id=file_id)) for file_id, name in rows}
+
+
+@contextmanager
+def chunk_queries(engine: Engine) -> Iterator[list[str]]:
+    """The statements that read the chunks table while the block runs, in order."""
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM chunks" in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 def chunk_count(engine: Engine) -> int:

@@ -6,51 +6,22 @@ import dataclasses
 import re
 
 import pytest
-from babel.messages.pofile import read_po
 
 import keys
 from intake import create_app
 from intake.config import load_config
-from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, language_tag
+from intake.i18n import AUTONYMS, DEFAULT_LANGUAGE
+from tests.intake.catalogs import CATALOGS
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.pages import Page, choose_language, every_page
-
-TRANSLATED = tuple(code for code in AUTONYMS if code != DEFAULT_LANGUAGE)
-RIGHT_TO_LEFT = {"ug", "fa", "ar"}
-# A msgid this long is English no translation would contain by chance.
-DISTINCTIVE_LENGTH = 24
-PLACEHOLDER = re.compile(r"%\([^)]*\)[a-z]")
-# How templates join strings in one text node: "Title · Haven", "Label: error".
-JOINS = re.compile(r" · |: ")
-
-
-def english_phrases(language: str) -> tuple[set[str], set[str]]:
-    """The catalog's translated msgids: (short ones, matched whole; long pieces, matched inside)."""
-    with (TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source)
-    whole: set[str] = set()
-    inside: set[str] = set()
-    for message in catalog:
-        if not message.id or not message.string or message.string == message.id:
-            continue  # the header, or the same word in both languages (for example "Signal")
-        msgid = str(message.id)
-        for piece in PLACEHOLDER.split(msgid):
-            piece = " ".join(piece.split())
-            (inside if len(piece) >= DISTINCTIVE_LENGTH else whole).add(piece)
-        whole.add(msgid)
-    return whole, inside
-
-
-def leftovers(page: Page, language: str) -> list[str]:
-    """English msgids a reader of `page` meets where a translation should be."""
-    whole, inside = english_phrases(language)
-    found = []
-    for text in page.texts_in(language_tag(language)):
-        pieces = {text, *(piece.strip() for piece in JOINS.split(text))}
-        found += sorted(pieces & whole)
-        found += sorted(phrase for phrase in inside if phrase in text)
-    return found
+from tests.translated_pages import (
+    EnglishPhrases,
+    as_if_in,
+    assert_language_and_direction,
+    english_by_language,
+    leftovers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +47,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Pa
     return pages
 
 
+@pytest.fixture(scope="module")
+def english() -> dict[str, EnglishPhrases]:
+    """The code's English each translated page must not show, by language."""
+    return english_by_language(CATALOGS)
+
+
 EXPECTED_STATUS = {
     "index": 200,
     "danger": 200,
@@ -98,31 +75,27 @@ EXPECTED_STATUS = {
 def test_every_page_declares_its_language_and_direction(
     rendered: dict[str, dict[str, Page]], language: str
 ) -> None:
-    assert {name: page.status for name, page in rendered[language].items()} == EXPECTED_STATUS
-    for name, page in rendered[language].items():
-        assert page.root["lang"] == language_tag(language), name
-        assert page.root["dir"] == ("rtl" if language in RIGHT_TO_LEFT else "ltr"), name
+    assert_language_and_direction(rendered[language], language, EXPECTED_STATUS)
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", CATALOGS.translated)
 def test_no_page_shows_english_where_a_translation_exists(
-    rendered: dict[str, dict[str, Page]], language: str
+    rendered: dict[str, dict[str, Page]], english: dict[str, EnglishPhrases], language: str
 ) -> None:
     for name, page in rendered[language].items():
-        assert leftovers(page, language) == [], name
+        assert leftovers(page, language, english[language]) == [], name
 
 
-def test_the_leftover_check_finds_english(rendered: dict[str, dict[str, Page]]) -> None:
+def test_the_leftover_check_finds_english(
+    rendered: dict[str, dict[str, Page]], english: dict[str, EnglishPhrases]
+) -> None:
     # The English pages are full of the msgids: the check above is not vacuous.
-    english = rendered[DEFAULT_LANGUAGE]["form"]
-    english.texts = [(language_tag("fr"), text) for _, text in english.texts]
-    assert "Tell us what happened" in leftovers(english, "fr")
-    assert any(
-        text.startswith("Photos and documents can contain") for text in leftovers(english, "fr")
-    )
+    form = leftovers(as_if_in(rendered[DEFAULT_LANGUAGE]["form"], "fr"), "fr", english["fr"])
+    assert "Tell us what happened" in form
+    assert any(text.startswith("Photos and documents can contain") for text in form)
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", CATALOGS.translated)
 def test_the_receipt_code_stays_left_to_right_latin(
     rendered: dict[str, dict[str, Page]], language: str
 ) -> None:

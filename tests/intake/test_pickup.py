@@ -28,7 +28,7 @@ from intake.purge import purge_picked_up
 from intake.staging import StagedSubmission, collect_expired
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 from tests.intake.forms import MULTIPART, csrf_token
-from tests.intake.storage import engine_of, leases_at, submissions
+from tests.intake.storage import chunk_queries, engine_of, leases_at, submissions
 from tests.support import WAIT_SECONDS, require_program
 
 DAY = date(2031, 5, 17)
@@ -337,18 +337,8 @@ def test_small_files_are_read_a_batch_per_query(
     """Many small submissions' files come out of the database in one query, not one each."""
     for serial in range(12):
         submit(client, f"report {serial}", files=1)
-    engine = engine_of(app)
-    reads: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "FROM chunks" in statement:
-            reads.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with chunk_queries(engine_of(app)) as reads:
         assert pickup(app, tmp_path / "bundle.tar") == 12
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert len(reads) == 1
     _manifest, contents, _names = open_bundle(tmp_path / "bundle.tar")
     assert len([name for name in contents if name.endswith(".age")]) == 24

@@ -7,14 +7,14 @@ import os
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 
 import keys
 from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small_files
 from intake.models import Chunk, StoredFile
 from tests.intake import multipart
 from tests.intake.forms import csrf_token
-from tests.intake.storage import engine_of
+from tests.intake.storage import chunk_queries, engine_of
 
 
 def stored_attachment(app: Flask, client: FlaskClient, data: bytes) -> tuple[int, int]:
@@ -49,17 +49,8 @@ def test_a_file_of_many_chunks_reads_back_whole_a_batch_per_query(
     file_id, count = stored_attachment(app, client, data)
     assert count > READ_BATCH_CHUNKS
     engine = engine_of(app)
-    queries: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "FROM chunks" in statement:
-            queries.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with chunk_queries(engine) as queries:
         ciphertext = b"".join(read_chunks(engine, file_id=file_id))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert keys.decrypt(ciphertext, identities=[reviewer]) == data
     # Full batches, then the one that comes back short (or empty).
     assert len(queries) == count // READ_BATCH_CHUNKS + 1

@@ -1,23 +1,24 @@
-"""Review's catalogs as the tests read them: where each lives, and every msgid of the code."""
+"""Review's catalogs as the tests read them (tests/catalogs.py, AppCatalogs)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
+from tests.catalogs import AppCatalogs
 
-from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR
-from tests import catalogs
-
-# The sources babel.cfg's documented command extracts review's catalog from.
-SOURCES = ("review", "templates/review")
-# The nine translations review ships: every language of the chooser but English.
-TRANSLATED = tuple(code for code in AUTONYMS if code != DEFAULT_LANGUAGE)
-
-
-def catalog_path(language: str, suffix: str) -> Path:
-    """review/translations/<language>/LC_MESSAGES/messages.<suffix>."""
-    return catalogs.catalog_file(TRANSLATIONS_DIR, language, suffix)
-
-
-def code_msgids() -> set[str]:
-    """Every msgid in review's Python code and templates today, extracted with babel.cfg."""
-    return catalogs.code_msgids(SOURCES)
+CATALOGS = AppCatalogs(
+    app="review",
+    sources=("review", "templates/review"),
+    translations_dir=TRANSLATIONS_DIR,
+    autonyms=AUTONYMS,
+    default_language=DEFAULT_LANGUAGE,
+    available_languages=available_languages,
+    marked={
+        "Unlock the workspace": "_() in templates/review/unlock.html",
+        "Closed: duplicate": "_l in review/web/i18n.py",
+        "Not found": "_ (gettext) in review/web/app.py",
+        "Device maker": "_l in review/web/metadata_labels.py",
+    },
+    # The nine translations arrive together (issue 13): a catalog not there yet is
+    # skipped, and a strict run (HAVEN_STRICT_TESTS=1) is green only with all of them.
+    missing_catalog_skips=True,
+)

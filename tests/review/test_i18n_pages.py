@@ -8,31 +8,21 @@ translations arrive together (issue 13), and a strict run needs all of them.
 
 from __future__ import annotations
 
-import dataclasses
-import re
-
 import pytest
-from babel.messages.pofile import read_po
 
-from review.web.i18n import (
-    AUTONYMS,
-    DEFAULT_LANGUAGE,
-    LANGUAGES_KEY,
-    available_languages,
-    language_tag,
-)
+from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, LANGUAGES_KEY, available_languages
 from tests.intake.pages import Page
-from tests.review.catalogs import TRANSLATED, catalog_path, code_msgids
+from tests.review.catalogs import CATALOGS
 from tests.review.every_page import choose_language, every_page, open_desk
 from tests.support import require
-
-CODE_MSGIDS = frozenset(code_msgids())
-RIGHT_TO_LEFT = {"ug", "fa", "ar"}
-# A msgid this long is English no translation would contain by chance.
-DISTINCTIVE_LENGTH = 24
-PLACEHOLDER = re.compile(r"%\([^)]*\)[a-z]")
-# How templates join strings in one text node: "Title · Haven review", "Label: value".
-JOINS = re.compile(r" · |: ")
+from tests.translated_pages import (
+    EnglishPhrases,
+    as_if_in,
+    assert_language_and_direction,
+    english_by_language,
+    language_tag,
+    leftovers,
+)
 
 EXPECTED_STATUS = {
     "unlock": 200, "unlock_failed": 401, "unlock_throttled": 429, "too_large": 413,
@@ -47,39 +37,6 @@ EXPECTED_STATUS = {
     "not_found": 404, "case_not_found": 404, "not_allowed": 405, "bad_request": 400,
     "refused": 403, "locked": 200, "locked_itself": 200,
 }  # fmt: skip
-
-
-def english_phrases(language: str) -> tuple[set[str], set[str]]:
-    """The code's msgids a page in `language` must not show: (short ones, matched whole;
-    long pieces, matched inside). Only a msgid whose translation is the same word (a name,
-    say) is left out; one the catalog lacks, or leaves untranslated, is English left over."""
-    same: set[str] = set()
-    if catalog_path(language, "po").is_file():
-        with catalog_path(language, "po").open("rb") as source:
-            same = {str(m.id) for m in read_po(source) if isinstance(m.id, str)
-                    and m.id and m.string == m.id}
-    whole: set[str] = set()
-    inside: set[str] = set()
-    for msgid in CODE_MSGIDS - same:
-        for piece in PLACEHOLDER.split(msgid):
-            piece = " ".join(piece.split())
-            (inside if len(piece) >= DISTINCTIVE_LENGTH else whole).add(piece)
-        whole.add(msgid)
-    # A piece without a letter (the "." after a placeholder, a colon) is punctuation
-    # the translation may keep as well, not English left over.
-    whole = {phrase for phrase in whole if any(c.isalpha() for c in phrase)}
-    return whole, inside
-
-
-def leftovers(page: Page, language: str) -> list[str]:
-    """English msgids a reader of `page` meets where a translation should be."""
-    whole, inside = english_phrases(language)
-    found = []
-    for text in page.texts_in(language_tag(language)):
-        pieces = {text, *(piece.strip() for piece in JOINS.split(text))}
-        found += sorted(pieces & whole)
-        found += sorted(phrase for phrase in inside if phrase in text)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +55,12 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Pa
     return pages
 
 
+@pytest.fixture(scope="module")
+def english() -> dict[str, EnglishPhrases]:
+    """The code's English each translated page must not show, by language."""
+    return english_by_language(CATALOGS)
+
+
 def _pages_in(rendered: dict[str, dict[str, Page]], language: str) -> dict[str, Page]:
     require(language in rendered, f"no review catalog for {language} yet (review/translations)")
     return rendered[language]
@@ -107,11 +70,7 @@ def _pages_in(rendered: dict[str, dict[str, Page]], language: str) -> dict[str, 
 def test_every_page_declares_its_language_and_direction(
     rendered: dict[str, dict[str, Page]], language: str
 ) -> None:
-    pages = _pages_in(rendered, language)
-    assert {name: page.status for name, page in pages.items()} == EXPECTED_STATUS
-    for name, page in pages.items():
-        assert page.root["lang"] == language_tag(language), name
-        assert page.root["dir"] == ("rtl" if language in RIGHT_TO_LEFT else "ltr"), name
+    assert_language_and_direction(_pages_in(rendered, language), language, EXPECTED_STATUS)
 
 
 @pytest.mark.parametrize("language", list(AUTONYMS))
@@ -129,24 +88,22 @@ def test_every_page_offers_every_language_named_in_itself(
             assert (language_tag(code), AUTONYMS[code]) in page.texts, (name, code)
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", CATALOGS.translated)
 def test_no_page_shows_english_where_a_translation_exists(
-    rendered: dict[str, dict[str, Page]], language: str
+    rendered: dict[str, dict[str, Page]], english: dict[str, EnglishPhrases], language: str
 ) -> None:
     for name, page in _pages_in(rendered, language).items():
-        assert leftovers(page, language) == [], name
+        assert leftovers(page, language, english[language]) == [], name
 
 
-def test_the_leftover_check_finds_english(rendered: dict[str, dict[str, Page]]) -> None:
+def test_the_leftover_check_finds_english(
+    rendered: dict[str, dict[str, Page]], english: dict[str, EnglishPhrases]
+) -> None:
     # The English pages are full of the msgids: the check above is not vacuous.
-    language = "fr"
+    def in_french(name: str) -> list[str]:
+        return leftovers(as_if_in(rendered[DEFAULT_LANGUAGE][name], "fr"), "fr", english["fr"])
 
-    def as_if_in(name: str) -> Page:
-        english = rendered[DEFAULT_LANGUAGE][name]
-        return dataclasses.replace(
-            english, texts=[(language_tag(language), text) for _, text in english.texts])
-
-    unlock = leftovers(as_if_in("unlock"), language)
+    unlock = in_french("unlock")
     assert "Unlock the workspace" in unlock
     assert any(text.startswith("Choose your passphrase-protected identity file") for text in unlock)
-    assert "Evidence package" in leftovers(as_if_in("case"), language)
+    assert "Evidence package" in in_french("case")
