@@ -18,20 +18,19 @@ with the most own CPU time inside the app (cProfile timed by time.thread_time).
 
     python bench/request_cpu.py [--submissions 300] [--warm-up 30]
                                 [--profile [--top 40] [--sort cumulative]]
-                                [--before /tmp/main-tree [--rounds 3]]
+                                [--before /tmp/main-tree [--rounds 20]]
 
 With --before, the tree given (an older commit's, unpacked by `git archive`)
-and this one are measured in turn, each in a fresh process, --rounds times
-alternately, and each one's least round per route is printed side by side
-with their ratio: the machine's other load, which moves the figures by a
-tenth from minute to minute, then weighs on both alike, and it only ever adds
-CPU time (a shared core, its caches), so the least round is the one it
-disturbed least. Only create_app,
-load_config and keys.receipt.Argon2Cost are asked of the other tree.
+and this one each run in a process of their own, side by side, and take turns
+(ABBA) at --rounds batches of the same visits; their means per route are
+printed with the ratio, and the spread of the per-batch ratios. The machine's
+other load moves these figures by a third from one minute to the next, so only
+batches measured seconds apart compare. Only create_app, load_config and
+keys.receipt.Argon2Cost are asked of the other tree.
 
 The figure is the CPU of one thread, which other load on the machine moves
-less than wall time (caches, frequency and a shared core still do): say how
-loaded it was when quoting it.
+less than wall time, yet still moves (a shared core, its caches, the clock
+frequency): say how loaded it was when quoting it.
 """
 
 from __future__ import annotations
@@ -156,49 +155,96 @@ def submit(app: Any, serial: int) -> None:
     assert shown.status_code == 200 and RECEIPT_CODE.search(shown.get_data(as_text=True))
 
 
-def measure(*, submissions: int, warm_up: int, profile: cProfile.Profile | None) -> AppMeter:
-    """Drive `submissions` visits (after `warm_up` unmeasured ones) through a fresh app."""
-    with tempfile.TemporaryDirectory() as work:
-        data_dir = make_data_dir(Path(work))
+class Bench:
+    """A fresh data directory and app, driven a batch of visits at a time."""
+
+    def __init__(self, work: Path, *, profile: cProfile.Profile | None = None) -> None:
+        data_dir = make_data_dir(work)
         config = load_config({"HAVEN_DATA_DIR": str(data_dir), "HAVEN_PLAIN_HTTP": "1"})
-        app = create_app(dataclasses.replace(config, receipt_cost=NEGLIGIBLE_COST))
-        meter = AppMeter(app.wsgi_app)
-        meter.profile = profile
-        app.wsgi_app = meter  # type: ignore[method-assign]
-        for serial in range(warm_up):
-            submit(app, serial)
-        meter.measuring = True
-        for serial in range(warm_up, warm_up + submissions):
-            submit(app, serial)
-        app.extensions["haven_intake"].engine.dispose()
-    return meter
+        self.app = create_app(dataclasses.replace(config, receipt_cost=NEGLIGIBLE_COST))
+        self.meter = AppMeter(self.app.wsgi_app)
+        self.meter.profile = profile
+        self.app.wsgi_app = self.meter  # type: ignore[method-assign]
+        self._serial = 0
+
+    def visits(self, count: int, *, measured: bool = True) -> None:
+        self.meter.measuring = measured
+        for _ in range(count):
+            submit(self.app, self._serial)
+            self._serial += 1
+
+    def close(self) -> None:
+        self.app.extensions["haven_intake"].engine.dispose()
 
 
-def per_request_ms(meter: AppMeter) -> dict[str, float]:
+def per_request_ms(cpu: dict[str, float], calls: dict[str, int]) -> dict[str, float]:
     """Mean ms of CPU per request of each route, and per submission."""
-    figures = {route: meter.cpu[route] * 1000 / meter.calls[route] for route in ROUTES}
-    figures["submission"] = sum(meter.cpu.values()) * 1000 / meter.calls["POST /report"]
+    figures = {route: cpu[route] * 1000 / calls[route] for route in ROUTES}
+    figures["submission"] = sum(cpu.values()) * 1000 / calls["POST /report"]
     return figures
 
 
+def serve_batches(warm_up: int) -> None:
+    """The child of compare(): a batch of visits for each count read, its CPU by route written."""
+    with tempfile.TemporaryDirectory() as work:
+        bench = Bench(Path(work))
+        bench.visits(warm_up, measured=False)
+        print("ready", flush=True)
+        for line in sys.stdin:
+            before = dict(bench.meter.cpu), dict(bench.meter.calls)
+            bench.visits(int(line))
+            cpu = {route: bench.meter.cpu[route] - before[0][route] for route in ROUTES}
+            calls = {route: bench.meter.calls[route] - before[1][route] for route in ROUTES}
+            print(json.dumps({"cpu": cpu, "calls": calls}), flush=True)
+        bench.close()
+
+
 def compare(before: Path, *, rounds: int, submissions: int, warm_up: int) -> None:
-    """Measure `before` and this tree in alternate fresh processes; print them side by side."""
-    runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
-    for _ in range(rounds):
-        for label, tree in (("before", before), ("after", ROOT)):
-            child = subprocess.run(
-                [sys.executable, __file__, "--json", "--submissions", str(submissions),
-                 "--warm-up", str(warm_up)],
-                check=True, capture_output=True, text=True,
-                env={**os.environ, TREE_VARIABLE: str(tree)},
-            )  # fmt: skip
-            runs[label].append(json.loads(child.stdout))
-    print(f"{submissions} submissions a round, {rounds} rounds alternately; the app's thread "
-          f"CPU, ms per request, the least round's mean (before: {before}):")  # fmt: skip
+    """Measure `before` and this tree side by side, a batch at a time in turn; print both."""
+    children = {
+        label: subprocess.Popen(
+            [sys.executable, __file__, "--batches", "--warm-up", str(warm_up)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, TREE_VARIABLE: str(tree)},
+        )
+        for label, tree in (("before", before), ("after", ROOT))
+    }  # fmt: skip
+    totals = {label: ({r: 0.0 for r in ROUTES}, dict.fromkeys(ROUTES, 0)) for label in children}
+    ratios: list[float] = []
+    try:
+        for child in children.values():
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        batch = max(1, submissions // rounds)
+        for turn in range(rounds):
+            # ABBA: neither tree always runs first, just after the other warmed the caches.
+            order = list(children) if turn % 2 == 0 else list(children)[::-1]
+            batch_ms: dict[str, float] = {}
+            for label in order:
+                child = children[label]
+                assert child.stdin is not None and child.stdout is not None
+                child.stdin.write(f"{batch}\n")
+                child.stdin.flush()
+                result = json.loads(child.stdout.readline())
+                for route in ROUTES:
+                    totals[label][0][route] += result["cpu"][route]
+                    totals[label][1][route] += result["calls"][route]
+                batch_ms[label] = sum(result["cpu"].values())
+            ratios.append(batch_ms["after"] / batch_ms["before"])
+    finally:
+        for child in children.values():
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait(60)
+    figures = {label: per_request_ms(*totals[label]) for label in children}
+    ratios.sort()
+    print(f"{batch * rounds} submissions each, in {rounds} batches taken in turn (ABBA); the "
+          f"app's thread CPU, mean ms per request (before: {before}):")  # fmt: skip
     print(f"  {'':13} {'before':>7} {'after':>7}  after/before")
     for route in (*ROUTES, "submission"):
-        old, new = (min(run[route] for run in runs[label]) for label in runs)
+        old, new = figures["before"][route], figures["after"][route]
         print(f"  {route:13} {old:7.2f} {new:7.2f}  {new / old:.2f}x")
+    print(f"  a submission's after/before by batch: median {ratios[len(ratios) // 2]:.2f}x, "
+          f"middle half {ratios[len(ratios) // 4]:.2f}-{ratios[3 * len(ratios) // 4]:.2f}x")
 
 
 def main() -> None:
@@ -211,21 +257,25 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"),
                         help="the profile's order: own CPU time, or with callees")  # fmt: skip
     parser.add_argument("--before", type=Path, help="an older source tree to compare with")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="with --before: the batches each tree's visits come in")  # fmt: skip
+    parser.add_argument("--batches", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.batches:
+        serve_batches(arguments.warm_up)
+        return
     if arguments.before is not None:
         compare(arguments.before.resolve(), rounds=arguments.rounds,
                 submissions=arguments.submissions, warm_up=arguments.warm_up)  # fmt: skip
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         return
     profile = cProfile.Profile(time.thread_time) if arguments.profile else None
-    meter = measure(submissions=arguments.submissions, warm_up=arguments.warm_up,
-                    profile=profile)  # fmt: skip
-    figures = per_request_ms(meter)
-    if arguments.json:
-        print(json.dumps(figures))
-        return
+    with tempfile.TemporaryDirectory() as work:
+        bench = Bench(Path(work), profile=profile)
+        bench.visits(arguments.warm_up, measured=False)
+        bench.visits(arguments.submissions)
+        bench.close()
+    figures = per_request_ms(bench.meter.cpu, bench.meter.calls)
     print(f"{arguments.submissions} submissions (0-2 files of 10-500 KiB), Argon2 at "
           f"negligible cost; the app's thread CPU, mean per request:")  # fmt: skip
     for route, ms in figures.items():
