@@ -103,12 +103,9 @@ class HybridIdentity:
         mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:MLKEM_SEED_SIZE])
         self._x25519 = X25519PrivateKey.from_private_bytes(expanded[MLKEM_SEED_SIZE:])
         self._key = hpke.MLKEM768X25519PrivateKey(mlkem_key, self._x25519)
-        self._public_key = hpke.MLKEM768X25519PublicKey(
-            mlkem_key.public_key(), self._x25519.public_key()
-        )
-        self._public = (
-            mlkem_key.public_key().public_bytes_raw() + self._x25519.public_key().public_bytes_raw()
-        )
+        mlkem_public, x25519_public = mlkem_key.public_key(), self._x25519.public_key()
+        self._public_key = hpke.MLKEM768X25519PublicKey(mlkem_public, x25519_public)
+        self._public = mlkem_public.public_bytes_raw() + x25519_public.public_bytes_raw()
 
     @classmethod
     def generate(cls) -> HybridIdentity:
