@@ -31,7 +31,6 @@ from intake.i18n import (
 from intake.language_choice import install_language_chooser
 from intake.leases import LeaseKeeper
 from intake.migrate import require_current_schema
-from intake.receipt_display import receipt_rows
 from intake.state import IntakeState, attach_state
 from intake.upload_slots import install_upload_slots
 from intake.views import blueprint
@@ -68,7 +67,6 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     app.jinja_env.globals.update(
         get_locale=get_locale, text_direction=text_direction, language_tag=language_tag
     )
-    app.jinja_env.filters["receipt_rows"] = receipt_rows
     install_language_chooser(app, secure_cookie=not config.plain_http)
     state = IntakeState(
         config=config,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel import support
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 
@@ -67,13 +68,22 @@ def isolate_placeholders(message: str) -> str:
 
 
 class CatalogTranslations:
-    """The translations object WTForms asks for its messages: intake's catalog, isolated."""
+    """The translations object WTForms asks for its messages: intake's catalog, isolated.
+
+    It holds the catalog of the request's language, looked up once for the form:
+    each lookup through Flask-Babel's request context costs microseconds, and
+    WTForms asks for a message whenever a validator fails, even one whose error
+    the Optional() after it then discards (every unanswered radio of a report).
+    """
+
+    def __init__(self, catalog: support.NullTranslations) -> None:
+        self._catalog = catalog
 
     def gettext(self, string: str) -> str:
-        return isolate_placeholders(str(get_translations().ugettext(string)))
+        return isolate_placeholders(str(self._catalog.ugettext(string)))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return isolate_placeholders(str(get_translations().ungettext(singular, plural, n)))
+        return isolate_placeholders(str(self._catalog.ungettext(singular, plural, n)))
 
 
 class IntakeForm(FlaskForm):  # type: ignore[misc]
@@ -81,4 +91,5 @@ class IntakeForm(FlaskForm):  # type: ignore[misc]
 
     class Meta:
         def get_translations(self, form: Any) -> CatalogTranslations:
-            return CatalogTranslations()
+            # A form lives within one request, so within one language.
+            return CatalogTranslations(get_translations())

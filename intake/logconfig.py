@@ -16,6 +16,8 @@ import traceback
 from types import TracebackType
 from typing import Any
 
+from gunicorn import glogging
+
 # What gunicorn's own messages look like when they name a peer or a request.
 _INVALID_REQUEST = "Invalid request from ip="
 _ERROR_HANDLING_REQUEST = "Error handling request"
@@ -99,6 +101,24 @@ def _withheld(exception: traceback.TracebackException) -> list[str]:
     name = f"{kind.__module__}.{kind.__qualname__}" if kind is not None else "exception"
     lines.append(f"{name} (message withheld)\n")
     return lines
+
+
+class NoAccessLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's logger without an access log: no line of one is ever put together.
+
+    With any logging configuration given, gunicorn builds every request's
+    access-log record (the client's address, the request line, the user agent,
+    every header) and only then drops it at the `gunicorn.access` logger's level,
+    a tenth of a millisecond of CPU a request for nothing. Here there is no
+    record to drop: nothing of a request is even formatted.
+    """
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return False
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        return None
 
 
 def logconfig_dict(*, level: str = "WARNING") -> dict[str, Any]:

@@ -78,7 +78,9 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "keepalive": 0,
         "timeout": WORKER_TIMEOUT_SECONDS,
         # No access log at all: it would record addresses, user agents and instants.
+        # Nor is a record of one built for every request, only to be dropped.
         "accesslog": None,
+        "logger_class": "intake.logconfig.NoAccessLogger",
         "disable_redirect_access_to_syslog": True,
         "errorlog": "-",
         "loglevel": "warning",

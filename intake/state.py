@@ -13,6 +13,7 @@ from intake.config import IntakeConfig
 from intake.days import Today
 from intake.derivation_gate import DerivationGate
 from intake.empty_forms import EmptyFormPages
+from intake.filled_pages import FilledPages
 from intake.forms import ReportFormBase
 from intake.leases import LeaseKeeper
 
@@ -35,6 +36,8 @@ class IntakeState:
     leases: LeaseKeeper
     # The empty report form as rendered in each language (intake/empty_forms.py).
     empty_forms: EmptyFormPages = field(default_factory=EmptyFormPages)
+    # The receipt page's text in each language (intake/receipt_page.py).
+    receipt_pages: FilledPages = field(default_factory=FilledPages)
 
 
 def attach_state(app: Flask, state: IntakeState) -> None:

@@ -49,6 +49,7 @@ from intake.incoming import IncomingSubmission
 from intake.language_choice import remember_language
 from intake.one_time import forget_csrf_token, forget_session
 from intake.places import by_name, place_name
+from intake.receipt_page import receipt_page
 from intake.receipt_seal import ReceiptSealer, seal_key
 from intake.report_page import render_report_draft, render_report_form
 from intake.request_body import declares_too_much, multipart_receiver, request_body
@@ -225,10 +226,8 @@ def receipt() -> ResponseReturnValue:
     except SealRefused:
         page = make_response(render_template("intake/receipt_gone.html"), 410)
     else:
-        page = make_response(render_template(
-            "intake/receipt.html", code=code, sealed=_sealer(state).seal(code, expires=expires),
-            csrf=generate_csrf(),
-        ))  # fmt: skip
+        sealed = _sealer(state).seal(code, expires=expires)
+        page = make_response(receipt_page(state, code, sealed=sealed, csrf=generate_csrf()))
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
     page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
     return page

@@ -57,6 +57,16 @@ class HybridRecipient:
         self.public_key = public_key
 
     @classmethod
+    def _of_identity(
+        cls, public_key: bytes, key: hpke.MLKEM768X25519PublicKey
+    ) -> HybridRecipient:
+        """The recipient of an identity's own keys, taken as they are (HybridIdentity.recipient)."""
+        recipient = cls.__new__(cls)
+        recipient._key = key
+        recipient.public_key = public_key
+        return recipient
+
+    @classmethod
     def parse(cls, text: str) -> HybridRecipient:
         return cls(
             bech32.decode_key(
@@ -93,9 +103,9 @@ class HybridIdentity:
         mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:MLKEM_SEED_SIZE])
         self._x25519 = X25519PrivateKey.from_private_bytes(expanded[MLKEM_SEED_SIZE:])
         self._key = hpke.MLKEM768X25519PrivateKey(mlkem_key, self._x25519)
-        self._public = (
-            mlkem_key.public_key().public_bytes_raw() + self._x25519.public_key().public_bytes_raw()
-        )
+        mlkem_public, x25519_public = mlkem_key.public_key(), self._x25519.public_key()
+        self._public_key = hpke.MLKEM768X25519PublicKey(mlkem_public, x25519_public)
+        self._public = mlkem_public.public_bytes_raw() + x25519_public.public_bytes_raw()
 
     @classmethod
     def generate(cls) -> HybridIdentity:
@@ -110,7 +120,11 @@ class HybridIdentity:
         )
 
     def recipient(self) -> HybridRecipient:
-        return HybridRecipient(self._public)
+        # Its own public keys, not parsed again from bytes nor tested against low-order
+        # points (a clamped private scalar never yields one): intake makes a reply
+        # recipient with every submission, and the parse and the test exchange would
+        # cost it more than the keys themselves.
+        return HybridRecipient._of_identity(self._public, self._public_key)
 
     def unwrap(self, stanzas: Sequence[Stanza]) -> bytes | None:
         for stanza in stanzas:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from gunicorn.config import Config
 
-from intake.logconfig import PeerDetailsFilter, RedactingFormatter, redact
+from intake.logconfig import NoAccessLogger, PeerDetailsFilter, RedactingFormatter, redact
+from intake.serve import gunicorn_options
 
 SECRET = "reporter-typed-this"
 
@@ -80,3 +84,40 @@ def test_addresses_and_times_are_redacted_in_any_spelling(message: str, secret: 
 @pytest.mark.parametrize("message", ["cafe:babe", "deadbeef", "version 1.2.3", "sha 3f:2a"])
 def test_text_that_only_looks_like_an_address_is_kept(message: str) -> None:
     assert redact(message) == message
+
+
+class Untouchable:
+    """A request, response or environ that fails the test if anything of it is read."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"read .{name} of a request to log it")
+
+    def __getitem__(self, key: object) -> object:
+        raise AssertionError(f"read [{key!r}] of a request to log it")
+
+
+@pytest.fixture
+def gunicorn_loggers() -> Iterator[None]:
+    """gunicorn's loggers as they were: making a Logger installs handlers on them."""
+    loggers = [logging.getLogger(name) for name in ("gunicorn.error", "gunicorn.access")]
+    kept = [(logger.handlers[:], logger.propagate, logger.level) for logger in loggers]
+    yield
+    for logger, (handlers, propagate, level) in zip(loggers, kept, strict=True):
+        logger.handlers[:] = handlers
+        logger.propagate, logger.level = propagate, level
+
+
+def test_served_requests_build_no_access_log_record(gunicorn_loggers: None) -> None:
+    config = Config()
+    options = gunicorn_options(host="127.0.0.1", port=8080, workers=1, threads=1)
+    # The logging configuration would reconfigure this process's root logger.
+    for name, value in options.items():
+        if name != "logconfig_dict":
+            config.set(name, value)
+    assert config.logger_class is NoAccessLogger
+    # Not even if an access log were asked for (gunicorn's own Logger would build one).
+    config.set("accesslog", "-")
+    logger = config.logger_class(config)
+    assert not logger.access_log_enabled
+    request = Untouchable()
+    logger.access(request, request, request, timedelta(seconds=1))

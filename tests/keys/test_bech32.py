@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import keys
 from keys import bech32
@@ -112,3 +114,49 @@ def test_upper_case_is_one_case_not_mixed() -> None:
     hrp, data = bech32.decode("A12UEL5L")
     assert (hrp, data) == ("A", b"")
     assert bech32.encode("A", b"") == "A12UEL5L"
+
+
+# keys/bech32.py converts between bytes and 5-bit groups a 40-bit block at a time;
+# BIP 173's reference converts a bit at a time. The two must agree on every input,
+# padding refusals included.
+
+
+def _reference_convert_bits(
+    data: list[int], from_bits: int, to_bits: int, *, pad: bool
+) -> list[int]:
+    """BIP 173's convertbits with age's strict padding, raising where it returns None."""
+    acc = bits = 0
+    out: list[int] = []
+    max_value = (1 << to_bits) - 1
+    for value in data:
+        acc = (acc << from_bits) | value
+        bits += from_bits
+        while bits >= to_bits:
+            bits -= to_bits
+            out.append((acc >> bits) & max_value)
+    if pad:
+        if bits:
+            out.append((acc << (to_bits - bits)) & max_value)
+    elif bits >= from_bits or ((acc << (to_bits - bits)) & max_value):
+        raise keys.Bech32Error("invalid padding in Bech32 data")
+    return out
+
+
+@given(data=st.binary(max_size=1300))
+def test_encoding_matches_the_bit_at_a_time_reference(data: bytes) -> None:
+    assert bech32.encode("age", data) == _encode_values(
+        "age", _reference_convert_bits(list(data), 8, 5, pad=True)
+    )
+
+
+@given(values=st.lists(st.integers(min_value=0, max_value=31), max_size=120))
+def test_decoding_matches_the_bit_at_a_time_reference(values: list[int]) -> None:
+    # Any groups at all, with a good checksum: canonical padding or not.
+    text = _encode_values("age", values)
+    try:
+        expected = bytes(_reference_convert_bits(values, 5, 8, pad=False))
+    except keys.Bech32Error:
+        with pytest.raises(keys.Bech32Error, match="padding"):
+            bech32.decode(text)
+        return
+    assert bech32.decode(text) == ("age", expected)
