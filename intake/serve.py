@@ -86,6 +86,15 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "loglevel": "warning",
         # No time, no client address, no request line or URI, no exception messages.
         "logconfig_dict": logconfig_dict(level="WARNING"),
+        # Reporters reach intake through Tor or a proxy on this machine, so every peer
+        # is 127.0.0.1, which gunicorn trusts by default to set SCRIPT_NAME, PATH_INFO
+        # and the scheme from request headers: any onion visitor could then choose
+        # the path in every link of a page (and a page cache's key). Intake needs
+        # none of them: its links are paths, and Secure cookies and HSTS follow its
+        # configuration, not the request.
+        "forwarded_allow_ips": "",
+        "forwarder_headers": "",
+        "secure_scheme_headers": {},
         "proc_name": "haven-intake",
         # No control socket left in $HOME: intake is managed by signals only.
         "control_socket_disable": True,

@@ -142,7 +142,11 @@ def report_form() -> ResponseReturnValue:
         # The empty form is rendered once per language; the token its hidden field
         # carries is this request's, in its session.
         shown = state.empty_forms.page(
-            language=str(get_locale() or "en"), urgent=urgent, token=generate_csrf(), render=render
+            language=str(get_locale() or "en"),
+            urgent=urgent,
+            script_root=request.script_root,
+            token=generate_csrf(),
+            render=render,
         ), 200, {}
     return shown_once(shown, REPORT_DRAFTS, state=state)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from intake.empty_forms import EmptyFormPages
 from intake.i18n import LANGUAGE_COOKIE
 from tests.intake.forms import MULTIPART
 
@@ -54,3 +56,31 @@ def test_the_urgent_form_is_kept_apart(app: Flask) -> None:
     # And each stays as it is once kept.
     again, again_token, _client = form_page(app, "en", "/report")
     assert again.replace(again_token, "") == plain.replace(plain_token, "")
+
+
+def test_each_path_the_site_is_served_under_has_its_own_form(app: Flask) -> None:
+    """The path is in every link: a form kept for one must not be served under another."""
+    for root in ("", "/intake", ""):
+        client = app.test_client()
+        page = client.get("/report", base_url=f"http://localhost{root}").get_data(as_text=True)
+        assert f'href="{root}/static/intake.css' in page
+        assert root or "/intake/" not in page
+
+
+def test_the_forms_kept_are_bounded_and_the_rest_rendered_each_time() -> None:
+    pages = EmptyFormPages(max_keys=1)
+    renderings: list[str] = []
+
+    def render_for(root: str, token: str) -> Callable[[], str]:
+        def render() -> str:
+            renderings.append(root)
+            return f'<a href="{root}/x"><input value="{token}">'
+
+        return render
+
+    for number, root in enumerate(("/a", "/b", "/a", "/b")):
+        token = f"token-{number}"
+        page = pages.page(language="en", urgent=False, script_root=root, token=token,
+                          render=render_for(root, token))  # fmt: skip
+        assert page == f'<a href="{root}/x"><input value="{token}">'
+    assert renderings == ["/a", "/b", "/b"]

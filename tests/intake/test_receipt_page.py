@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pytest
 from flask import Flask
@@ -99,3 +99,37 @@ def test_a_page_that_does_not_show_every_value_is_rendered_each_time() -> None:
         assert pages.page(key="k", values=values, render=render) == jinja_page(values)
     # Once with marks (refused: "unshown" is nowhere), then with the values each time.
     assert renderings == 4
+
+
+def test_no_text_a_request_brings_can_stand_for_a_mark() -> None:
+    """A script root (or any text of the request's) shaped like a mark is printed as text:
+    marks carry a nonce, so the code never lands in a link."""
+    pages = FilledPages()
+    brought = "/\0a\0/\0b\0/\0c0\0/" + "\0" + "0" * 32 + ":a\0"
+    values = {"a": "the-code", "b": "2", "c0": "3", "c1": "4"}
+
+    def render(slots: Mapping[str, str]) -> str:
+        return f'<a href="{brought}">' + jinja_page(slots)
+
+    for _ in range(2):
+        page = pages.page(key="k", values=values, render=render)
+        assert page == render(values)
+        assert page.count("the-code") == 1  # where the template prints `a`, not in the link
+
+
+def test_the_pages_kept_are_bounded_and_the_rest_rendered_each_time() -> None:
+    pages = FilledPages(max_keys=2)
+    values = {"a": "1", "b": "2", "c0": "3", "c1": "4"}
+    renderings: list[str] = []
+
+    def render_for(key: str) -> Callable[[Mapping[str, str]], str]:
+        def render(slots: Mapping[str, str]) -> str:
+            renderings.append(key)
+            return jinja_page(slots)
+
+        return render
+
+    for key in ("one", "two", "three", "three", "one", "three"):
+        assert pages.page(key=key, values=values, render=render_for(key)) == jinja_page(values)
+    # "one" and "two" once each, with marks; "three", past the bound, every time.
+    assert renderings == ["one", "two", "three", "three", "three"]

@@ -12,7 +12,7 @@ import keys
 from tests.intake import multipart
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.headers import SECURITY_HEADERS
-from tests.intake.served import Reporter, Served, serve
+from tests.intake.served import Reporter, Served, exchange, response_head, serve
 from tests.support import WAIT_SECONDS
 
 MIB = 1 << 20
@@ -89,3 +89,18 @@ def test_oversize_over_the_wire_gets_the_413_page(tmp_path: Path, served: Served
     assert status == 413
     assert b"larger than this site accepts" in page and b"sent before the file" in page
     connection.close()
+
+
+@pytest.mark.slow
+def test_no_request_header_chooses_the_path_in_a_pages_links(served: Served) -> None:
+    """Every peer is 127.0.0.1 behind Tor: gunicorn's default trust of it let any visitor
+    set SCRIPT_NAME (and the scheme) by header, and so the path in every link of a page
+    and a page cache's key."""
+    for header in (b"SCRIPT_NAME: /chosen", b"SCRIPT-NAME: /chosen"):
+        request = (b"GET /report HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header
+                   + b"\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")  # fmt: skip
+        answer = exchange(served.port, request)
+        status, _headers = response_head(answer)
+        assert status == 200
+        assert b"/chosen" not in answer
+        assert b'href="/static/intake.css' in answer
