@@ -20,6 +20,10 @@ from intake.filemodes import create_private_file
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option marking a connection whose transaction will write.
 _WRITES = "haven_writes"
+# Execution option marking a write transaction whose commit need not wait for the disk.
+_NOT_DURABLE = "haven_not_durable"
+# Where a SQLite connection's current `PRAGMA synchronous` is remembered (its info dict).
+_SYNCHRONOUS = "haven_synchronous"
 # What SQLite keeps beside the database file while it is open.
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -48,11 +52,23 @@ def make_engine(url: str) -> Engine:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """Open a connection in a transaction that will write, committed on success."""
+def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
+    """Open a connection in a transaction that will write, committed on success.
+
+    A durable commit returns once the transaction is on disk (SQLite's WAL
+    fsynced, PostgreSQL's WAL flushed). With `durable=False` the commit returns
+    without waiting for the disk: for rows nothing depends on until a later
+    durable commit, as a staged submission's batches until publication. A crash
+    of the machine may then undo the transaction, whole (never part of it, and
+    never one before it), and the next durable commit makes it durable too:
+    both databases keep one write-ahead log, flushed in order up to that commit.
+    """
     with engine.connect() as connection:
-        connection.execution_options(**{_WRITES: True})
+        connection.execution_options(**{_WRITES: True, _NOT_DURABLE: not durable})
         with connection.begin():
+            if not durable and engine.dialect.name == "postgresql":
+                # For this transaction only: the connection's next one is durable again.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield connection
     touch_database_files(engine)
 
@@ -138,7 +154,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     cursor.execute("PRAGMA page_size=65536")
     # WAL lets readers run beside the one writer; every write is one short transaction.
     cursor.execute("PRAGMA journal_mode=WAL")
-    # An acknowledged submission is never lost: sync the WAL on every commit.
+    # An acknowledged submission is never lost: sync the WAL on every commit (but
+    # those writing() was told need not be durable: _begin sets it every transaction).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -148,7 +165,18 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
 
 
 def _begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(_WRITES):
+    options = connection.get_execution_options()
+    # FULL unless this very transaction was opened as not durable: a connection back
+    # in the pool from a staged batch never carries NORMAL into another transaction.
+    # NORMAL in WAL mode syncs nothing at commit, but still the WAL before every
+    # checkpoint and the database file after it, so the next FULL commit's fsync of
+    # the WAL makes every transaction before it durable.
+    synchronous = "NORMAL" if options.get(_WRITES) and options.get(_NOT_DURABLE) else "FULL"
+    info = connection.connection.info
+    if info.get(_SYNCHRONOUS) != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        info[_SYNCHRONOUS] = synchronous
+    if options.get(_WRITES):
         # A writer takes the write lock at BEGIN, where busy_timeout applies, instead
         # of failing with "database is locked" when a deferred read upgrades to a write.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
