@@ -25,7 +25,13 @@ from intake.chunks import ChunkWriter
 from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.staging import as_binary_io
 
-READ_SIZE = 64 * 1024
+# Asked of the request stream at a time. gunicorn receives up to 1 MiB from the
+# socket at once and copies what is left of it on every smaller read: 64 KiB reads
+# copied each byte about eight times. A read returns once this much has arrived
+# (or the body has ended), so a slow upload holds up to 1 MiB of plaintext in
+# memory, never on disk, before it is encrypted (its ciphertext then waits for a
+# batch, FLUSH_BYTES, in intake/staging.py).
+READ_SIZE = 1 << 20
 CSRF_FIELD = "csrf_token"
 # UTF-8 needs at most 4 bytes a character; the form enforces the character limit.
 BYTES_PER_CHAR = 4
@@ -192,7 +198,11 @@ class MultipartReceiver:
         held = b""
         try:
             while True:
-                data = stream.read(READ_SIZE)
+                # Up to the limit, then one byte to see whether the body goes past it:
+                # all of it up to the limit is decoded before a refusal, so the fields
+                # that came first (the CSRF token, the answers) fill the form sent back.
+                room = self._limits.max_upload_bytes - self._read
+                data = stream.read(min(READ_SIZE, room) if room > 0 else 1)
                 self._read += len(data)
                 if self._read > self._limits.max_upload_bytes:
                     raise UploadTooLarge("total")
