@@ -63,7 +63,7 @@ def test_leftovers_of_a_killed_server_are_collected_after_restart(
     request = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in reporter.headers(len(body)).items()
     )
-    # Two batches and more: the receiver reads up to READ_SIZE (1 MiB) at a time, each
+    # Two batches and more: a file is read up to FILE_READ_SIZE (1 MiB) at a time, each
     # read waiting for its bytes, so up to that much of what was sent is not yet read.
     upload.sendall(request.encode() + b"\r\n" + body[: 2 * FLUSH_BYTES + 2 * MIB])
     served.server.wait_until(
