@@ -9,7 +9,10 @@ batches of ciphertext (the one being stored and the one being filled), and
 its batches are committed in the order they were filled.
 
 Only the storing thread takes the write lock, and only on bytes already in
-hand: it never waits on the network, however slowly the client sends.
+hand: it never waits on the network, however slowly the client sends. What a
+store asks to run `afterwards` (a checkpoint of the log) runs on its thread
+once the batch is stored, and is not waited for: the next batch may be stored
+meanwhile.
 """
 
 from __future__ import annotations
@@ -22,24 +25,34 @@ class BatchWriter:
     """Runs one batch's store at a time on a thread of its own; wait() raises what it raised."""
 
     def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
+        self._stored: threading.Event | None = None
         self._failure: BaseException | None = None
 
-    def start(self, store: Callable[[], None]) -> None:
-        """Run `store` on a thread of its own once the store before it has finished."""
+    def start(
+        self, store: Callable[[], None], *, afterwards: Callable[[], None] | None = None
+    ) -> None:
+        """Run `store` on a thread of its own once the store before it has finished.
+
+        `afterwards` runs on that thread once `store` has succeeded; nothing waits for it.
+        """
         self.wait()
+        stored = threading.Event()
         # One short-lived thread a batch rather than one waiting for the upload's
         # whole life: nothing to stop on any way out of the request, nothing left over.
-        thread = threading.Thread(target=self._run, args=(store,), name="haven-batch")
-        self._thread = thread
+        # The store is handed over in a list its thread empties, so the batch it holds
+        # is freed once stored, not when the thread ends.
+        thread = threading.Thread(
+            target=self._run, args=([store], stored, afterwards), name="haven-batch"
+        )
+        self._stored = stored
         thread.start()
 
     def wait(self) -> None:
         """Return once the store in flight has finished; raise what it raised, here."""
-        thread, self._thread = self._thread, None
-        if thread is None:
+        stored, self._stored = self._stored, None
+        if stored is None:
             return
-        thread.join()
+        stored.wait()
         failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
@@ -50,15 +63,27 @@ class BatchWriter:
         Its failure, if any, is the upload's, which is failing already (or was
         refused); what it did store is deleted with the rest of the submission.
         """
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        stored, self._stored = self._stored, None
+        if stored is not None:
+            stored.wait()
         self._failure = None
 
-    def _run(self, store: Callable[[], None]) -> None:
+    def _run(
+        self,
+        handed: list[Callable[[], None]],
+        stored: threading.Event,
+        afterwards: Callable[[], None] | None,
+    ) -> None:
+        store = handed.pop()
         try:
             store()
         except BaseException as failure:
             # Raised in the request's thread by wait(): the upload fails there, as
             # if the batch had been written in line, and its owner discards it.
             self._failure = failure
+            return
+        finally:
+            del store
+            stored.set()
+        if afterwards is not None:
+            afterwards()

@@ -31,7 +31,7 @@ from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
 from intake.batch_writer import BatchWriter
 from intake.chunks import CHUNK_SIZE, ChunkWriter
 from intake.days import Today, utc_today
-from intake.db import writing
+from intake.db import WAL_AUTOCHECKPOINT_PAGES, checkpoint, writing
 from intake.errors import CaseGone, PublicationError
 from intake.models import (
     COLLECTING,
@@ -47,6 +47,14 @@ from intake.models import (
 # large file, and a bound on the memory one upload holds (about twice this plus a
 # chunk: one batch being stored while the next fills).
 FLUSH_BYTES = 4 << 20
+# An upload's batches, which do not checkpoint the log as they commit, have it
+# checkpointed beside them after this much: as often as SQLite itself would (its
+# 1,000 pages of 64 KiB).
+CHECKPOINT_BYTES = WAL_AUTOCHECKPOINT_PAGES * (64 << 10)
+# A checkpoint beside the batches cannot let the log start over (the next batches
+# go on lengthening it): past this many pages (256 MiB) the next one runs in line,
+# before the upload's next batch, so that batch starts the log over.
+LOG_GROWTH_PAGES = 8 * WAL_AUTOCHECKPOINT_PAGES
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
 # so this bounds how long a purge holds the write lock other reporters wait on.
 DELETE_BATCH_CHUNKS = 16
@@ -123,6 +131,9 @@ class StagedSubmission:
         self._completed: list[_QueuedFile] = []
         self._chunks: list[dict[str, Any]] = []
         self._queued_bytes = 0
+        self._unchecked_bytes = 0
+        # The log's length in pages at this upload's last checkpoint (set on its thread).
+        self._log_pages = 0
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
         """Start the next attachment file; return its stored name and its writer."""
@@ -150,9 +161,19 @@ class StagedSubmission:
         self._chunks.append({"id": random_row_id(), "file_id": file_id, "seq": seq, "data": data})
         self._queued_bytes += len(data)
         if self._queued_bytes >= FLUSH_BYTES:
+            self._unchecked_bytes += self._queued_bytes
             batch = self._take_queued()
             self._hold_lease()
-            self._writer.start(lambda: self._store(batch))
+            if self._unchecked_bytes < CHECKPOINT_BYTES:
+                self._writer.start(lambda: self._store(batch))
+            elif self._log_pages > LOG_GROWTH_PAGES:
+                self._unchecked_bytes = 0
+                self._writer.start(lambda: self._store_and_checkpoint(batch))
+            else:
+                # After this batch, on its thread, while the next ones are stored: the
+                # checkpoint's fsyncs of the log and the database file are off their path.
+                self._unchecked_bytes = 0
+                self._writer.start(lambda: self._store(batch), afterwards=self._checkpoint)
 
     def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
         """Record a finished file's ciphertext size and digest (written with the next batch)."""
@@ -168,6 +189,15 @@ class StagedSubmission:
         self._writer.wait()
         self._hold_lease()
         self._store(batch)
+
+    def _checkpoint(self) -> None:
+        pages = checkpoint(self._engine)
+        if pages is not None:
+            self._log_pages = pages
+
+    def _store_and_checkpoint(self, batch: _Batch) -> None:
+        self._store(batch)
+        self._checkpoint()
 
     def _hold_lease(self) -> None:
         # Held before the row exists, so no renewal round can miss it.

@@ -2,9 +2,10 @@
 
 Every write goes through intake.db.writing(), which marks its connection; the
 engine's begin, commit and rollback events then tell how many write
-transactions ran, which are open right now and on which threads. On SQLite in WAL mode with
-synchronous=FULL each committed write transaction is one fsync of the WAL
-(checkpoints aside), so the count of commits is also the count of fsyncs.
+transactions ran, which are open right now and on which threads. On SQLite
+in WAL mode each committed durable write transaction is one fsync of the WAL
+(checkpoints aside); a staged batch's commit (`writing(durable=False)`)
+syncs nothing.
 """
 
 from __future__ import annotations

@@ -189,20 +189,66 @@ def synchronous_of_each_batch(monkeypatch: pytest.MonkeyPatch, query: str) -> li
     return seen
 
 
+@pytest.mark.parametrize(
+    ("pragma", "staged", "durable"),
+    [("synchronous", "1", "2"), ("wal_autocheckpoint", "0", "1000")],
+)
 def test_staged_batches_do_not_wait_for_the_disk_and_publication_does(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+    pragma: str, staged: str, durable: str,
+) -> None:  # fmt: skip
+    engine = engine_of(app)
+    seen = synchronous_of_each_batch(monkeypatch, f"PRAGMA {pragma}")
+    post(client, io.BytesIO(report_body(client, os.urandom(2 * FLUSH_BYTES + MIB))))
+    # NORMAL (1) and no checkpoint at commit for the staged batches; FULL (2) and
+    # SQLite's own checkpoints for publication, whose fsync of the WAL makes every
+    # batch before it durable too. The report is one more file in publication's batch.
+    assert seen[:-1] == [staged] * (len(seen) - 1) and len(seen) >= 3
+    assert seen[-1] == durable
+    # A connection back in the pool from a staged batch carries nothing further.
+    with writing(engine) as connection:
+        assert str(connection.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()) == durable
+
+
+def checkpoints_recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], threading.Event]:
+    """Checkpoint after every batch; record the thread of each checkpoint run."""
+    monkeypatch.setattr(intake.staging, "CHECKPOINT_BYTES", FLUSH_BYTES)
+    checkpoint = intake.staging.checkpoint
+    threads: list[int] = []
+    ran = threading.Event()
+
+    def recording(engine: Engine) -> int | None:
+        threads.append(threading.get_ident())
+        ran.set()
+        return checkpoint(engine)
+
+    monkeypatch.setattr(intake.staging, "checkpoint", recording)
+    return threads, ran
+
+
+def test_an_uploads_log_is_checkpointed_beside_its_batches(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = engine_of(app)
-    seen = synchronous_of_each_batch(monkeypatch, "PRAGMA synchronous")
-    post(client, io.BytesIO(report_body(client, os.urandom(2 * FLUSH_BYTES + MIB))))
-    # NORMAL (1) for the staged batches; FULL (2) for publication, whose fsync of the
-    # WAL makes every batch before it durable too. The report itself is one more file
-    # in publication's batch.
-    assert seen[:-1] == ["1"] * (len(seen) - 1) and len(seen) >= 3
-    assert seen[-1] == "2"
-    # A connection back in the pool from a staged batch carries no NORMAL further.
-    with writing(engine) as connection:
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2
+    threads, ran = checkpoints_recorded(monkeypatch)
+    post(client, io.BytesIO(report_body(client, os.urandom(3 * FLUSH_BYTES))))
+    # Run after a batch on its thread and waited for by no one: it may still be
+    # running as the request ends (the wait only bounds a hang).
+    assert ran.wait(timeout=60)
+    assert threading.get_ident() not in threads
+
+
+def test_a_log_grown_long_is_checkpointed_before_the_next_batch(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads, _ran = checkpoints_recorded(monkeypatch)
+    # Every log counts as long: each checkpoint runs in line, within its batch's store,
+    # so the upload's next batch waits for it and starts the log over.
+    monkeypatch.setattr(intake.staging, "LOG_GROWTH_PAGES", -1)
+    post(client, io.BytesIO(report_body(client, os.urandom(4 * FLUSH_BYTES))))
+    # Each batch handed over is due one (4 MiB each, the patched interval), and each
+    # ran before the request went on: none is left to run after it.
+    assert len(threads) >= 3
+    assert threading.get_ident() not in threads
 
 
 def test_ids_do_not_give_arrival_order(app: Flask, client: FlaskClient) -> None:
