@@ -161,19 +161,23 @@ class StagedSubmission:
         self._chunks.append({"id": random_row_id(), "file_id": file_id, "seq": seq, "data": data})
         self._queued_bytes += len(data)
         if self._queued_bytes >= FLUSH_BYTES:
-            self._unchecked_bytes += self._queued_bytes
-            batch = self._take_queued()
-            self._hold_lease()
-            if self._unchecked_bytes < CHECKPOINT_BYTES:
-                self._writer.start(lambda: self._store(batch))
-            elif self._log_pages > LOG_GROWTH_PAGES:
-                self._unchecked_bytes = 0
-                self._writer.start(lambda: self._store_and_checkpoint(batch))
-            else:
-                # After this batch, on its thread, while the next ones are stored: the
-                # checkpoint's fsyncs of the log and the database file are off their path.
-                self._unchecked_bytes = 0
-                self._writer.start(lambda: self._store(batch), afterwards=self._checkpoint)
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give what is queued to the batch writer, with the log's checkpoint when due."""
+        self._unchecked_bytes += self._queued_bytes
+        batch = self._take_queued()
+        self._hold_lease()
+        if self._unchecked_bytes < CHECKPOINT_BYTES:
+            self._writer.start(lambda: self._store(batch))
+            return
+        self._unchecked_bytes = 0
+        if self._log_pages > LOG_GROWTH_PAGES:
+            self._writer.start(lambda: self._store_and_checkpoint(batch))
+        else:
+            # After this batch, on its thread, while the next ones are stored: the
+            # checkpoint's fsyncs of the log and the database file are off their path.
+            self._writer.start(lambda: self._store(batch), afterwards=self._checkpoint)
 
     def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
         """Record a finished file's ciphertext size and digest (written with the next batch)."""
@@ -197,7 +201,10 @@ class StagedSubmission:
 
     def _store_and_checkpoint(self, batch: _Batch) -> None:
         self._store(batch)
-        self._checkpoint()
+        if checkpoint(self._engine) is not None:
+            # Done with no batch of ours after it: the next one starts the log over
+            # (unless a reader held some of it, which the next checkpoint reports).
+            self._log_pages = 0
 
     def _hold_lease(self) -> None:
         # Held before the row exists, so no renewal round can miss it.
