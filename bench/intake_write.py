@@ -6,8 +6,8 @@ commit, e.g. main's unpacked by `git archive`), in one run:
 1. census: submissions through the app in process (Flask's test client), with
    every write transaction counted by SQLAlchemy's begin/commit events (every
    write runs in intake.db.writing(), which marks its connection). On SQLite in
-   WAL mode with synchronous=FULL each committed write transaction is one
-   fsync of the WAL, so the count is also the fsyncs (checkpoints aside).
+   WAL mode each committed durable write transaction is one fsync of the WAL
+   (checkpoints aside); a large file's staged batches commit without one.
 2. load: `haven intake serve` (gunicorn, default workers and threads) on
    SQLite with production Argon2 cost, and CLIENTS concurrent reporters
    sending SUBMISSIONS small reports in all; throughput, p50 and p99 latency,

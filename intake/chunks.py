@@ -40,7 +40,10 @@ class ChunkWriter(io.RawIOBase):
         self._store_to = store
         self._file_id = file_id
         self._chunk_size = chunk_size
-        self._buffer = bytearray()
+        # The next chunk's pieces, joined once it is full: one copy of each byte into
+        # its chunk, instead of a growing buffer copied out and shifted down per chunk.
+        self._pieces: list[bytes | memoryview] = []
+        self._pending = 0
         self._seq = 0
         self._size = 0
         self._digest = hashlib.sha256()
@@ -51,11 +54,18 @@ class ChunkWriter(io.RawIOBase):
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         if self.closed:
             raise ValueError("write to a finished ChunkWriter")
-        self._buffer += data
-        while len(self._buffer) >= self._chunk_size:
-            self._store(bytes(self._buffer[: self._chunk_size]))
-            del self._buffer[: self._chunk_size]
-        return len(data)
+        # Bytes cannot change under us and are kept as they are; anything else may be
+        # the caller's buffer, reused once write() returns, so it is copied now.
+        view = memoryview(data if isinstance(data, bytes) else bytes(data)).cast("B")
+        written = len(view)
+        while view:
+            piece = view[: self._chunk_size - self._pending]
+            self._pieces.append(piece)
+            self._pending += len(piece)
+            view = view[len(piece) :]
+            if self._pending == self._chunk_size:
+                self._store(self._take_pieces())
+        return written
 
     def finish(self) -> None:
         """Queue what is buffered and record the file's ciphertext size and SHA-256."""
@@ -63,9 +73,8 @@ class ChunkWriter(io.RawIOBase):
         # digest now would mark an incomplete file as complete.
         if self.closed:
             raise ValueError("finish() on a closed ChunkWriter")
-        if self._buffer:
-            self._store(bytes(self._buffer))
-            self._buffer.clear()
+        if self._pending:
+            self._store(self._take_pieces())
         self._store_to.complete_file(
             file_id=self._file_id, size=self._size, sha256=self._digest.hexdigest()
         )
@@ -74,8 +83,15 @@ class ChunkWriter(io.RawIOBase):
     def close(self) -> None:
         # Closing without finish() (an aborted upload) must not mark the file complete;
         # the staged submission it belongs to is discarded by its owner.
-        self._buffer.clear()
+        self._pieces.clear()
+        self._pending = 0
         super().close()
+
+    def _take_pieces(self) -> bytes:
+        chunk = b"".join(self._pieces)
+        self._pieces.clear()
+        self._pending = 0
+        return chunk
 
     def _store(self, chunk: bytes) -> None:
         self._store_to.add_chunk(file_id=self._file_id, seq=self._seq, data=chunk)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from intake.errors import WalNotTruncated
@@ -20,6 +21,21 @@ from intake.filemodes import create_private_file
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option marking a connection whose transaction will write.
 _WRITES = "haven_writes"
+# Execution option marking a write transaction whose commit need not wait for the disk.
+_NOT_DURABLE = "haven_not_durable"
+# Where a SQLite connection's current commit settings are remembered (its info dict).
+_COMMIT_SETTINGS = "haven_commit_settings"
+# SQLite's own default: a commit that leaves the log longer than this many pages
+# (64 MiB of 64 KiB pages) checkpoints it into the database file.
+WAL_AUTOCHECKPOINT_PAGES = 1000
+# Each connection's page cache: SQLite's default is 2 MiB whatever the page size,
+# 32 of our 64 KiB pages, mostly 1 MiB blobs passing through. A pooled connection
+# keeps its cache for its life, and a large upload keeps three busy at once (its
+# batch, the checkpoint beside it, publication); the OS page cache is behind them.
+CACHE_KIB = 512
+# A log grown past this (by large uploads whose checkpoints ran beside them) is cut
+# back to it when it next starts over, instead of keeping its largest size.
+WAL_SIZE_LIMIT_BYTES = 64 << 20
 # What SQLite keeps beside the database file while it is open.
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -48,11 +64,25 @@ def make_engine(url: str) -> Engine:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """Open a connection in a transaction that will write, committed on success."""
+def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
+    """Open a connection in a transaction that will write, committed on success.
+
+    A durable commit returns once the transaction is on disk (SQLite's WAL
+    fsynced, PostgreSQL's WAL flushed). With `durable=False` the commit returns
+    without waiting for the disk: for rows nothing depends on until a later
+    durable commit, as a staged submission's batches until publication. A crash
+    of the machine may then undo the transaction, whole (never part of it, and
+    never one before it), and the next durable commit makes it durable too:
+    both databases keep one write-ahead log, flushed in order up to that commit.
+    On SQLite such a commit also leaves the log unchecked: its writer runs
+    checkpoint() when it chooses, and any durable commit checkpoints as usual.
+    """
     with engine.connect() as connection:
-        connection.execution_options(**{_WRITES: True})
+        connection.execution_options(**{_WRITES: True, _NOT_DURABLE: not durable})
         with connection.begin():
+            if not durable and engine.dialect.name == "postgresql":
+                # For this transaction only: the connection's next one is durable again.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield connection
     touch_database_files(engine)
 
@@ -127,6 +157,32 @@ def truncate_wal(engine: Engine) -> None:
         )
 
 
+def checkpoint(engine: Engine) -> int | None:
+    """On SQLite, copy the log's committed pages into the database file, waiting for no one.
+
+    SQLite's PASSIVE checkpoint: it copies what no reader still needs and gives
+    up on the rest, which the next checkpoint copies. Run beside the writes
+    that filled the log, it takes the disk's time off their path; nothing
+    depends on it having run (every durable commit checkpoints a long log
+    itself), so a failure to run it is no one's error. Returns the log's
+    length in pages, or None where there is no log or it could not be read.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    try:
+        with engine.connect() as connection:
+            # On the driver's connection, outside any transaction (see truncate_wal).
+            dbapi_connection = connection.connection.dbapi_connection
+            assert isinstance(dbapi_connection, sqlite3.Connection)
+            busy, pages, _copied = dbapi_connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).fetchone()
+    except (sqlite3.Error, SQLAlchemyError):
+        return None
+    # Busy: another checkpoint was running, and the log's length was not read.
+    return None if busy else int(pages)
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     assert isinstance(dbapi_connection, sqlite3.Connection)
     # We issue BEGIN ourselves (below), so the driver must not.
@@ -138,17 +194,35 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     cursor.execute("PRAGMA page_size=65536")
     # WAL lets readers run beside the one writer; every write is one short transaction.
     cursor.execute("PRAGMA journal_mode=WAL")
-    # An acknowledged submission is never lost: sync the WAL on every commit.
+    # An acknowledged submission is never lost: sync the WAL on every commit (but
+    # those writing() was told need not be durable: _begin sets it every transaction).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Purged ciphertext is overwritten with zeros instead of lingering in free pages.
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cursor.close()
 
 
 def _begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(_WRITES):
+    options = connection.get_execution_options()
+    # FULL unless this very transaction was opened as not durable: a connection back
+    # in the pool from a staged batch never carries NORMAL into another transaction.
+    # NORMAL in WAL mode syncs nothing at commit, but still the WAL before every
+    # checkpoint and the database file after it, so the next FULL commit's fsync of
+    # the WAL makes every transaction before it durable. A commit that need not be
+    # durable does not checkpoint either: its writer checkpoints beside its next
+    # batch (checkpoint() below) instead of between the two.
+    durable = not (options.get(_WRITES) and options.get(_NOT_DURABLE))
+    settings = ("FULL", WAL_AUTOCHECKPOINT_PAGES) if durable else ("NORMAL", 0)
+    info = connection.connection.info
+    if info.get(_COMMIT_SETTINGS) != settings:
+        connection.exec_driver_sql(f"PRAGMA synchronous={settings[0]}")
+        connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={settings[1]}")
+        info[_COMMIT_SETTINGS] = settings
+    if options.get(_WRITES):
         # A writer takes the write lock at BEGIN, where busy_timeout applies, instead
         # of failing with "database is locked" when a deferred read upgrades to a write.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

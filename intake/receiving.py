@@ -25,7 +25,16 @@ from intake.chunks import ChunkWriter
 from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
 from intake.staging import as_binary_io
 
+# Asked of the request stream at a time, outside the files being stored: part
+# headers and text fields are small, and a read returns only once this much has
+# arrived (or the body has ended).
 READ_SIZE = 64 * 1024
+# Asked at a time while a file is being stored. gunicorn receives up to 1 MiB from
+# the socket at once and copies what is left of it at every smaller read: 64 KiB
+# reads copied each byte about eight times. A slow upload holds up to this much of
+# plaintext in memory, never on disk, before it is encrypted (its ciphertext then
+# waits for a batch, FLUSH_BYTES, in intake/staging.py).
+FILE_READ_SIZE = 1 << 20
 CSRF_FIELD = "csrf_token"
 # UTF-8 needs at most 4 bytes a character; the form enforces the character limit.
 BYTES_PER_CHAR = 4
@@ -173,7 +182,7 @@ class MultipartReceiver:
             # Werkzeug compares this with its whole receive buffer, file data included,
             # so it must hold a full read; _take enforces the real per-field and total
             # text limits itself.
-            max_form_memory_size=max(limits.max_text_chars * BYTES_PER_CHAR, 2 * READ_SIZE),
+            max_form_memory_size=max(limits.max_text_chars * BYTES_PER_CHAR, 2 * FILE_READ_SIZE),
             max_parts=MAX_PARTS,
         )
         self.received = ReceivedForm()
@@ -192,7 +201,12 @@ class MultipartReceiver:
         held = b""
         try:
             while True:
-                data = stream.read(READ_SIZE)
+                # Up to the limit, then one byte to see whether the body goes past it:
+                # all of it up to the limit is decoded before a refusal, so the fields
+                # that came first (the CSRF token, the answers) fill the form sent back.
+                room = self._limits.max_upload_bytes - self._read
+                size = FILE_READ_SIZE if self._sink is not None else READ_SIZE
+                data = stream.read(min(size, room) if room > 0 else 1)
                 self._read += len(data)
                 if self._read > self._limits.max_upload_bytes:
                     raise UploadTooLarge("total")

@@ -5,14 +5,17 @@ FLUSH_BYTES) and written by as few write transactions as its bytes need:
 
 - nothing at all is written while the request body is still arriving unless
   the queued ciphertext reaches FLUSH_BYTES; then one transaction stores the
-  batch (and, the first time, the staged submission row with its lease);
+  batch (and, the first time, the staged submission row with its lease), on a
+  thread of its own while the request reads on (intake/batch_writer.py), one
+  batch in flight at most;
 - publication is one transaction that stores whatever is still queued and
-  makes the submission visible to pickup, so a text-only report, or one with
-  small files, is one write transaction in all.
+  makes the submission visible to pickup, once the batch in flight is stored,
+  so a text-only report, or one with small files, is one write transaction in
+  all.
 
-A transaction is only ever opened on data already received: no write lock is
-held while the network is read. Until publication every stored row belongs to
-a `staged` submission whose lease its process renews (intake/leases.py); a
+A transaction is only ever opened on data already received: no write lock
+ever waits on the network. Until publication every stored row belongs to a
+`staged` submission whose lease its process renews (intake/leases.py); a
 crash leaves only such rows, collected once the lease has run out.
 """
 
@@ -25,9 +28,10 @@ from typing import Any, BinaryIO, Protocol, cast
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
+from intake.batch_writer import BatchWriter
 from intake.chunks import CHUNK_SIZE, ChunkWriter
 from intake.days import Today, utc_today
-from intake.db import writing
+from intake.db import WAL_AUTOCHECKPOINT_PAGES, checkpoint, writing
 from intake.errors import CaseGone, PublicationError
 from intake.models import (
     COLLECTING,
@@ -40,8 +44,17 @@ from intake.models import (
 )
 
 # Queued ciphertext is written once it reaches this much: few transactions for a
-# large file, and a bound on the memory one upload holds (about this plus a chunk).
+# large file, and a bound on the memory one upload holds (about twice this plus a
+# chunk: one batch being stored while the next fills).
 FLUSH_BYTES = 4 << 20
+# An upload's batches, which do not checkpoint the log as they commit, have it
+# checkpointed beside them after this much: as often as SQLite itself would (its
+# 1,000 pages of 64 KiB).
+CHECKPOINT_BYTES = WAL_AUTOCHECKPOINT_PAGES * (64 << 10)
+# A checkpoint beside the batches cannot let the log start over (the next batches
+# go on lengthening it): past this many pages (256 MiB) the next one runs in line,
+# before the upload's next batch, so that batch starts the log over.
+LOG_GROWTH_PAGES = 8 * WAL_AUTOCHECKPOINT_PAGES
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
 # so this bounds how long a purge holds the write lock other reporters wait on.
 DELETE_BATCH_CHUNKS = 16
@@ -80,6 +93,15 @@ class _QueuedFile:
     sha256: str | None = None
 
 
+@dataclass
+class _Batch:
+    """Rows taken off the queue together, to be written in one transaction."""
+
+    new_files: list[_QueuedFile]
+    chunks: list[dict[str, Any]]
+    completed: list[_QueuedFile]
+
+
 class StagedSubmission:
     """A submission being received: its files fill up, invisible to pickup until publish()."""
 
@@ -100,12 +122,18 @@ class StagedSubmission:
         # of the row and of the report document, so none can disagree across midnight.
         self.day = today()
         self._attachments = 0
-        # Whether the staged row exists in the database (a batch was written).
+        # Whether the staged row exists in the database (a batch was written). Set by
+        # the batch writer's thread; read by this one only after waiting for it.
         self._stored = False
+        self._lease_held = False
+        self._writer = BatchWriter()
         self._new_files: list[_QueuedFile] = []
         self._completed: list[_QueuedFile] = []
         self._chunks: list[dict[str, Any]] = []
         self._queued_bytes = 0
+        self._unchecked_bytes = 0
+        # The log's length in pages at this upload's last checkpoint (set on its thread).
+        self._log_pages = 0
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
         """Start the next attachment file; return its stored name and its writer."""
@@ -125,11 +153,31 @@ class StagedSubmission:
     # The ChunkStore protocol of intake/chunks.py.
 
     def add_chunk(self, *, file_id: int, seq: int, data: bytes) -> None:
-        """Queue a chunk; write the batch once FLUSH_BYTES of ciphertext are queued."""
+        """Queue a chunk; hand the batch to the batch writer once FLUSH_BYTES are queued.
+
+        Waits for the batch before to be stored first, and raises what storing it
+        raised (PublicationError, a database error): the upload fails here.
+        """
         self._chunks.append({"id": random_row_id(), "file_id": file_id, "seq": seq, "data": data})
         self._queued_bytes += len(data)
         if self._queued_bytes >= FLUSH_BYTES:
-            self.flush()
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give what is queued to the batch writer, with the log's checkpoint when due."""
+        self._unchecked_bytes += self._queued_bytes
+        batch = self._take_queued()
+        self._hold_lease()
+        if self._unchecked_bytes < CHECKPOINT_BYTES:
+            self._writer.start(lambda: self._store(batch))
+            return
+        self._unchecked_bytes = 0
+        if self._log_pages > LOG_GROWTH_PAGES:
+            self._writer.start(lambda: self._store_and_checkpoint(batch))
+        else:
+            # After this batch, on its thread, while the next ones are stored: the
+            # checkpoint's fsyncs of the log and the database file are off their path.
+            self._writer.start(lambda: self._store(batch), afterwards=self._checkpoint)
 
     def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
         """Record a finished file's ciphertext size and digest (written with the next batch)."""
@@ -140,11 +188,36 @@ class StagedSubmission:
         self._completed.append(_QueuedFile(id=file_id, name="", kind="", size=size, sha256=sha256))
 
     def flush(self) -> None:
-        """Write everything queued, staged and unseen, in one transaction."""
-        if not self._stored:
-            # Held before the row exists, so no renewal round can miss it.
+        """Write everything queued, staged and unseen, and return once it is stored."""
+        batch = self._take_queued()
+        self._writer.wait()
+        self._hold_lease()
+        self._store(batch)
+
+    def _checkpoint(self) -> None:
+        pages = checkpoint(self._engine)
+        if pages is not None:
+            self._log_pages = pages
+
+    def _store_and_checkpoint(self, batch: _Batch) -> None:
+        self._store(batch)
+        if checkpoint(self._engine) is not None:
+            # Done with no batch of ours after it: the next one starts the log over
+            # (unless a reader held some of it, which the next checkpoint reports).
+            self._log_pages = 0
+
+    def _hold_lease(self) -> None:
+        # Held before the row exists, so no renewal round can miss it.
+        if not self._lease_held:
             self._leases.hold(self.id)
-        with writing(self._engine) as connection:
+            self._lease_held = True
+
+    def _store(self, batch: _Batch) -> None:
+        """Write `batch` in one transaction, staged and unseen (on the batch writer's thread)."""
+        # Not durable: until publication nothing depends on these rows, and a crash
+        # of the machine that undoes some leaves a staged submission collected like
+        # any other. Publication's durable commit makes every batch before it durable.
+        with writing(self._engine, durable=False) as connection:
             if self._stored:
                 self._renew_or_fail(connection)
             else:
@@ -156,7 +229,7 @@ class StagedSubmission:
                         lease_expires=self._leases.expiry(),
                     )
                 )
-            self._write_queued(connection)
+            _write_batch(connection, self.id, batch)
         self._stored = True
 
     def publish(
@@ -177,6 +250,8 @@ class StagedSubmission:
             "urgent": urgent,
             "lease_expires": None,
         }
+        # Every batch handed over is stored first, or its failure fails publication.
+        self._writer.wait()
         with writing(self._engine) as connection:
             if follows is not None and not _case_held(connection, follows):
                 # The case was purged while the reporter wrote: nothing becomes visible.
@@ -187,7 +262,7 @@ class StagedSubmission:
                 connection.execute(
                     insert(Submission).values(id=self.id, staged_day=self.day, **published)
                 )
-            self._write_queued(connection)
+            _write_batch(connection, self.id, self._take_queued())
             unfinished = connection.execute(
                 select(StoredFile.id).where(
                     StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
@@ -204,10 +279,9 @@ class StagedSubmission:
 
     def discard(self) -> None:
         """Delete everything staged so far (the upload failed or was refused)."""
-        self._new_files.clear()
-        self._completed.clear()
-        self._chunks.clear()
-        self._queued_bytes = 0
+        self._take_queued()
+        # Deleting while a batch is still being stored could leave its rows behind.
+        self._writer.abandon()
         if self._stored:
             delete_submission(self._engine, submission_id=self.id)
         self._leases.release(self.id)
@@ -223,36 +297,41 @@ class StagedSubmission:
         if renewed != 1:
             raise PublicationError("the staged submission no longer exists")
 
-    def _write_queued(self, connection: Connection) -> None:
-        if self._new_files:
-            connection.execute(
-                insert(StoredFile),
-                [
-                    {
-                        "id": queued.id,
-                        "submission_id": self.id,
-                        "name": queued.name,
-                        "kind": queued.kind,
-                        "size": queued.size,
-                        "sha256": queued.sha256,
-                    }
-                    for queued in self._new_files
-                ],
-            )
-            # A file written unfinished gets its size and digest later, through
-            # complete_file() and the update below in a later transaction.
-            self._new_files = []
-        if self._chunks:
-            connection.execute(insert(Chunk), self._chunks)
-            self._chunks = []
-            self._queued_bytes = 0
-        for completed in self._completed:
-            connection.execute(
-                update(StoredFile)
-                .where(StoredFile.id == completed.id)
-                .values(size=completed.size, sha256=completed.sha256)
-            )
-        self._completed = []
+    def _take_queued(self) -> _Batch:
+        # Taken off the queue as a whole: what is queued from now on (a file's
+        # completion included) belongs to the next batch, never to one being stored.
+        batch = _Batch(new_files=self._new_files, chunks=self._chunks, completed=self._completed)
+        self._new_files, self._chunks, self._completed = [], [], []
+        self._queued_bytes = 0
+        return batch
+
+
+def _write_batch(connection: Connection, submission_id: str, batch: _Batch) -> None:
+    if batch.new_files:
+        connection.execute(
+            insert(StoredFile),
+            [
+                {
+                    "id": queued.id,
+                    "submission_id": submission_id,
+                    "name": queued.name,
+                    "kind": queued.kind,
+                    "size": queued.size,
+                    "sha256": queued.sha256,
+                }
+                for queued in batch.new_files
+            ],
+        )
+        # A file written unfinished gets its size and digest later, through
+        # complete_file() and an update in a later batch.
+    if batch.chunks:
+        connection.execute(insert(Chunk), batch.chunks)
+    for completed in batch.completed:
+        connection.execute(
+            update(StoredFile)
+            .where(StoredFile.id == completed.id)
+            .values(size=completed.size, sha256=completed.sha256)
+        )
 
 
 def _case_held(connection: Connection, case_id: str) -> bool:

@@ -2,9 +2,10 @@
 
 Every write goes through intake.db.writing(), which marks its connection; the
 engine's begin, commit and rollback events then tell how many write
-transactions ran and which are open right now. On SQLite in WAL mode with
-synchronous=FULL each committed write transaction is one fsync of the WAL
-(checkpoints aside), so the count of commits is also the count of fsyncs.
+transactions ran, which are open right now and on which threads. On SQLite
+in WAL mode each committed durable write transaction is one fsync of the WAL
+(checkpoints aside); a staged batch's commit (`writing(durable=False)`)
+syncs nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ class WriteCensus:
 
     committed: int = 0
     rolled_back: int = 0
-    _open: set[int] = field(default_factory=set)
+    # The threads (their idents) that committed a write transaction.
+    committing_threads: set[int] = field(default_factory=set)
+    # Each open write transaction's connection (its id) and the thread that began it.
+    _open: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -34,18 +38,25 @@ class WriteCensus:
         with self._lock:
             return len(self._open)
 
+    def open_on_this_thread(self) -> int:
+        """How many write transactions the calling thread has open at this moment."""
+        here = threading.get_ident()
+        with self._lock:
+            return sum(1 for thread in self._open.values() if thread == here)
+
     def _begin(self, connection: Connection) -> None:
         if is_writing(connection):
             with self._lock:
-                self._open.add(id(connection))
+                self._open[id(connection)] = threading.get_ident()
 
     def _end(self, connection: Connection, *, committed: bool) -> None:
         with self._lock:
-            if id(connection) not in self._open:
+            thread = self._open.pop(id(connection), None)
+            if thread is None:
                 return
-            self._open.discard(id(connection))
             if committed:
                 self.committed += 1
+                self.committing_threads.add(thread)
             else:
                 self.rolled_back += 1
 

@@ -39,8 +39,9 @@ def test_leaving_unpublished_deletes_what_was_staged(app: Flask) -> None:
     engine = engine_of(app)
     with IncomingSubmission(engine, today=utc_today, leases=leases_of(app)) as submission:
         name, chunks = submission.open_attachment()
-        # As much as a batch holds, so it is written: staged, not yet published.
-        chunks.write(bytes(FLUSH_BYTES))
+        # Two batches: handing over the second waits for the first to be stored, so the
+        # submission is staged, not yet published, and the second is still in flight.
+        chunks.write(bytes(2 * FLUSH_BYTES))
         chunks.finish()
         assert name == "attachment-001.age"
         assert list(submissions(engine).values()) == ["staged"]

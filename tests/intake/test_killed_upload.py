@@ -56,14 +56,16 @@ def test_leftovers_of_a_killed_server_are_collected_after_restart(
     body = multipart.body(
         [
             multipart.field("csrf_token", reporter.token),
-            multipart.file_part(b"video.mp4", os.urandom(2 * FLUSH_BYTES + MIB)),
+            multipart.file_part(b"video.mp4", os.urandom(2 * FLUSH_BYTES + 3 * MIB)),
         ]
     )
     upload = socket.create_connection(("127.0.0.1", served.port), timeout=WAIT_SECONDS)
     request = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in reporter.headers(len(body)).items()
     )
-    upload.sendall(request.encode() + b"\r\n" + body[: 2 * FLUSH_BYTES + MIB // 2])
+    # Two batches and more: a file is read up to FILE_READ_SIZE (1 MiB) at a time, each
+    # read waiting for its bytes, so up to that much of what was sent is not yet read.
+    upload.sendall(request.encode() + b"\r\n" + body[: 2 * FLUSH_BYTES + 2 * MIB])
     served.server.wait_until(
         lambda: stored(data_dir)[1] >= 2 * FLUSH_BYTES // MIB,
         failure="the upload stored no batch",

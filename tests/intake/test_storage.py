@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from intake.chunks import ChunkWriter
 from intake.db import make_engine, writing
 from intake.leases import LeaseKeeper
 from intake.migrate import upgrade_to_head
@@ -100,3 +102,39 @@ def test_a_closed_chunk_writer_cannot_be_finished(engine: Engine) -> None:
     with pytest.raises(ValueError, match="closed"):
         chunks.finish()
 
+
+
+class CollectedChunks:
+    """A ChunkStore that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.completed: tuple[int, str] | None = None
+
+    def add_chunk(self, *, file_id: int, seq: int, data: bytes) -> None:
+        assert seq == len(self.chunks)
+        self.chunks.append(bytes(data))
+
+    def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
+        self.completed = (size, sha256)
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 16 * 3, 16 * 3 + 5])
+@pytest.mark.parametrize("piece", [1, 7, 16, 40])
+def test_a_chunk_writer_cuts_what_it_is_given_into_whole_chunks(size: int, piece: int) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    data = data[:size]
+    store = CollectedChunks()
+    writer = ChunkWriter(store, file_id=1, chunk_size=16)
+    # One buffer, reused for every write as a caller may once write() has returned.
+    buffer = bytearray(piece)
+    for start in range(0, size, piece):
+        part = data[start : start + piece]
+        buffer[: len(part)] = part
+        assert writer.write(memoryview(buffer)[: len(part)]) == len(part)
+        buffer[:] = b"\xff" * piece
+    writer.finish()
+    assert b"".join(store.chunks) == data
+    assert all(len(chunk) == 16 for chunk in store.chunks[:-1])
+    assert 0 < len(store.chunks[-1]) <= 16 if data else store.chunks == []
+    assert store.completed == (size, hashlib.sha256(data).hexdigest())

@@ -5,21 +5,25 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import OperationalError
 
+import intake.staging
 import keys
 from intake import create_app
 from intake.chunks import ChunkWriter, read_chunks
 from intake.config import load_config
+from intake.db import writing
 from intake.derivation_gate import DerivationGate
 from intake.errors import PublicationError
 from intake.leases import LeaseKeeper
@@ -37,17 +41,19 @@ MIB = 1 << 20
 
 
 class WatchedBody(io.BytesIO):
-    """A request body that records, at every read, how many write transactions are open."""
+    """A request body that records, at every read, the write transactions its reader holds."""
 
     def __init__(self, data: bytes, census: WriteCensus) -> None:
         super().__init__(data)
         self.census = census
         self.reads = 0
         self.open_at_a_read = 0
+        self.reading_threads: set[int] = set()
 
     def read(self, size: int | None = -1, /) -> bytes:
         self.reads += 1
-        self.open_at_a_read = max(self.open_at_a_read, self.census.open)
+        self.open_at_a_read = max(self.open_at_a_read, self.census.open_on_this_thread())
+        self.reading_threads.add(threading.get_ident())
         return super().read(size)
 
 
@@ -109,9 +115,13 @@ def test_large_files_cost_one_transaction_per_batch_and_none_during_a_read(
     batches = sum(sizes) // FLUSH_BYTES
     assert batches + 1 <= census.committed <= batches + 2
     assert census.rolled_back == 0
-    # The body is read many times between batches, never with a write transaction open.
+    # The body is read many times between batches, and never by a thread holding a
+    # write transaction: the batches are stored on threads of their own (which are
+    # handed bytes already read, and read nothing), publication on the request's.
     assert body.reads > census.committed
     assert body.open_at_a_read == 0
+    assert len(body.reading_threads) == 1
+    assert len(census.committing_threads - body.reading_threads) >= 1
 
 
 def test_a_file_is_never_fully_buffered(app: Flask, client: FlaskClient) -> None:
@@ -129,8 +139,116 @@ def test_a_file_is_never_fully_buffered(app: Flask, client: FlaskClient) -> None
             return super().read(size)
 
     post(client, Sampling(body_bytes))
-    # Read 3 batches in, at least 2 batches of ciphertext were in the database.
-    assert stored_during_upload and stored_during_upload[0] >= 2 * FLUSH_BYTES
+    # Read 3 batches in, 2 batches of ciphertext (and a little more: age's tags) were
+    # handed over; handing over the second waited for the first to be stored, so at
+    # least that one was in the database, and at most one is held beside the next.
+    assert stored_during_upload and stored_during_upload[0] >= FLUSH_BYTES
+
+
+def test_a_batch_that_fails_to_be_stored_fails_the_upload_and_leaves_nothing(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error on the batch writer's thread is the request's, as if written in line."""
+    engine = engine_of(app)
+    write_batch = intake.staging._write_batch
+    batches: list[int] = []
+
+    def second_fails(connection: Connection, submission_id: str, batch: Any) -> None:
+        batches.append(threading.get_ident())
+        if len(batches) == 2:
+            raise OperationalError("INSERT INTO chunks", {}, OSError("the disk went away"))
+        write_batch(connection, submission_id, batch)
+
+    monkeypatch.setattr(intake.staging, "_write_batch", second_fails)
+    response = client.post(
+        "/report",
+        input_stream=io.BytesIO(report_body(client, os.urandom(4 * FLUSH_BYTES))),
+        content_type=multipart.CONTENT_TYPE,
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    # The "cannot store reports right now" page, as for any database error.
+    assert response.status_code == 503
+    assert threading.get_ident() not in batches[:2]
+    # The first batch was stored, then deleted with the rest of the submission.
+    assert submissions(engine) == {}
+    with engine.connect() as connection:
+        assert connection.execute(select(Chunk.id)).first() is None
+        assert connection.execute(select(StoredFile.id)).first() is None
+
+
+def synchronous_of_each_batch(monkeypatch: pytest.MonkeyPatch, query: str) -> list[str]:
+    """Record, for every batch written from now on, what `query` answers in its transaction."""
+    write_batch = intake.staging._write_batch
+    seen: list[str] = []
+
+    def recording(connection: Connection, submission_id: str, batch: Any) -> None:
+        seen.append(str(connection.exec_driver_sql(query).scalar_one()))
+        write_batch(connection, submission_id, batch)
+
+    monkeypatch.setattr(intake.staging, "_write_batch", recording)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("pragma", "staged", "durable"),
+    [("synchronous", "1", "2"), ("wal_autocheckpoint", "0", "1000")],
+)
+def test_staged_batches_do_not_wait_for_the_disk_and_publication_does(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+    pragma: str, staged: str, durable: str,
+) -> None:  # fmt: skip
+    engine = engine_of(app)
+    seen = synchronous_of_each_batch(monkeypatch, f"PRAGMA {pragma}")
+    post(client, io.BytesIO(report_body(client, os.urandom(2 * FLUSH_BYTES + MIB))))
+    # NORMAL (1) and no checkpoint at commit for the staged batches; FULL (2) and
+    # SQLite's own checkpoints for publication, whose fsync of the WAL makes every
+    # batch before it durable too. The report is one more file in publication's batch.
+    assert seen[:-1] == [staged] * (len(seen) - 1) and len(seen) >= 3
+    assert seen[-1] == durable
+    # A connection back in the pool from a staged batch carries nothing further.
+    with writing(engine) as connection:
+        assert str(connection.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()) == durable
+
+
+def checkpoints_recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], threading.Event]:
+    """Checkpoint after every batch; record the thread of each checkpoint run."""
+    monkeypatch.setattr(intake.staging, "CHECKPOINT_BYTES", FLUSH_BYTES)
+    checkpoint = intake.staging.checkpoint
+    threads: list[int] = []
+    ran = threading.Event()
+
+    def recording(engine: Engine) -> int | None:
+        threads.append(threading.get_ident())
+        ran.set()
+        return checkpoint(engine)
+
+    monkeypatch.setattr(intake.staging, "checkpoint", recording)
+    return threads, ran
+
+
+def test_an_uploads_log_is_checkpointed_beside_its_batches(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads, ran = checkpoints_recorded(monkeypatch)
+    post(client, io.BytesIO(report_body(client, os.urandom(3 * FLUSH_BYTES))))
+    # Run after a batch on its thread and waited for by no one: it may still be
+    # running as the request ends (the wait only bounds a hang).
+    assert ran.wait(timeout=60)
+    assert threading.get_ident() not in threads
+
+
+def test_a_log_grown_long_is_checkpointed_before_the_next_batch(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads, _ran = checkpoints_recorded(monkeypatch)
+    # Every log counts as long: each checkpoint runs in line, within its batch's store,
+    # so the upload's next batch waits for it and starts the log over.
+    monkeypatch.setattr(intake.staging, "LOG_GROWTH_PAGES", -1)
+    post(client, io.BytesIO(report_body(client, os.urandom(4 * FLUSH_BYTES))))
+    # Each batch handed over is due one (4 MiB each, the patched interval), and each
+    # ran before the request went on: none is left to run after it.
+    assert len(threads) >= 3
+    assert threading.get_ident() not in threads
 
 
 def test_ids_do_not_give_arrival_order(app: Flask, client: FlaskClient) -> None:
@@ -180,6 +298,8 @@ def stage_one_batch(engine: Engine, leases: LeaseKeeper) -> tuple[StagedSubmissi
     staged = StagedSubmission(engine, leases=leases)
     _, writer = staged.open_attachment()
     writer.write(bytes(FLUSH_BYTES))
+    # The batch is being stored on the batch writer's thread: stored before going on.
+    staged.flush()
     return staged, writer
 
 
@@ -292,6 +412,20 @@ def test_the_write_path_on_postgresql(pg_app: Flask, reviewer: keys.X25519Identi
     assert max(ids) > 1 << 31
     ciphertext = b"".join(read_chunks(engine, file_id=attachment_id))
     assert keys.decrypt(ciphertext, identities=[reviewer]) == data
+
+
+@pytest.mark.postgres
+def test_staged_batches_do_not_wait_for_the_disk_on_postgresql(
+    pg_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_of(pg_app)
+    client = pg_app.test_client()
+    seen = synchronous_of_each_batch(monkeypatch, "SHOW synchronous_commit")
+    post(client, io.BytesIO(report_body(client, os.urandom(2 * FLUSH_BYTES + MIB))))
+    assert seen[:-1] == ["off"] * (len(seen) - 1) and len(seen) >= 3
+    assert seen[-1] == "on"
+    with writing(engine) as connection:
+        assert connection.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
 
 
 @pytest.mark.postgres
