@@ -44,8 +44,11 @@ class BatchWriter:
         thread = threading.Thread(
             target=self._run, args=([store], stored, afterwards), name="haven-batch"
         )
-        self._stored = stored
+        # Recorded once the thread runs: a thread that could not start (no thread left
+        # under the process's task limit) raises here, and there is no store to wait
+        # for when the upload is discarded.
         thread.start()
+        self._stored = stored
 
     def wait(self) -> None:
         """Return once the store in flight has finished; raise what it raised, here."""

@@ -29,13 +29,14 @@ from intake.errors import PublicationError
 from intake.leases import LeaseKeeper
 from intake.models import Chunk, StoredFile, Submission
 from intake.staging import FLUSH_BYTES, StagedSubmission, collect_expired
-from intake.state import attach_state
+from intake.state import attach_state, state_of
 from intake.write_census import WriteCensus, counting_writes
 from tests.intake import multipart
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.forms import csrf_token, redirected_once
 from tests.intake.storage import engine_of, leases_at, submissions
+from tests.support import WAIT_SECONDS
 
 MIB = 1 << 20
 
@@ -174,6 +175,42 @@ def test_a_batch_that_fails_to_be_stored_fails_the_upload_and_leaves_nothing(
     with engine.connect() as connection:
         assert connection.execute(select(Chunk.id)).first() is None
         assert connection.execute(select(StoredFile.id)).first() is None
+
+
+def test_a_batch_thread_that_cannot_start_fails_the_upload_and_leaves_nothing(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread left (a process's task limit): the upload fails, its rows and lease go."""
+    engine = engine_of(app)
+    start = threading.Thread.start
+
+    def refused(thread: threading.Thread) -> None:
+        if thread.name == "haven-batch":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    answered: list[int] = []
+
+    def send() -> None:
+        answered.append(client.post(
+            "/report",
+            input_stream=io.BytesIO(report_body(client, os.urandom(2 * FLUSH_BYTES))),
+            content_type=multipart.CONTENT_TYPE,
+            environ_overrides={"wsgi.input_terminated": True},
+        ).status_code)  # fmt: skip
+
+    # On a thread of its own, so that a discard waiting for a store that never began
+    # fails this test instead of hanging it.
+    sender = threading.Thread(target=send, daemon=True)
+    start(sender)
+    sender.join(WAIT_SECONDS)
+    assert not sender.is_alive(), "the failed upload never finished"
+    assert answered and answered[0] >= 500
+    assert submissions(engine) == {}
+    with engine.connect() as connection:
+        assert connection.execute(select(Chunk.id)).first() is None
+    assert not state_of(app).leases._held  # released, not renewed for the worker's life
 
 
 def synchronous_of_each_batch(monkeypatch: pytest.MonkeyPatch, query: str) -> list[str]:
