@@ -162,3 +162,10 @@ def test_intake_serves_a_report_without_writable_executable_memory(tmp_path: Pat
     # A hybrid post-quantum encryption, an Argon2id receipt derivation and a
     # SQLite commit all ran in a gunicorn worker under the restriction.
     assert status == 200 and "receipt-code" in page, page
+
+
+def test_the_units_memory_is_kept_out_of_swap() -> None:
+    """Plaintext is in intake's memory while a request encrypts it; swap would put it on
+    disk. The line is checked by systemd above; here, that it is there and says none."""
+    settings = [line.strip() for line in UNIT.read_text().splitlines()]
+    assert "MemorySwapMax=0" in settings
