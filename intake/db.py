@@ -28,6 +28,8 @@ _COMMIT_SETTINGS = "haven_commit_settings"
 # SQLite's own default: a commit that leaves the log longer than this many pages
 # (64 MiB of 64 KiB pages) checkpoints it into the database file.
 WAL_AUTOCHECKPOINT_PAGES = 1000
+# The database's page size: 64 KiB, few pages for the 1 MiB chunk blobs.
+PAGE_SIZE_BYTES = 64 << 10
 # Each connection's page cache: SQLite's default is 2 MiB whatever the page size,
 # 32 of our 64 KiB pages, mostly 1 MiB blobs passing through. A pooled connection
 # keeps its cache for its life, and a large upload keeps three busy at once (its
@@ -141,14 +143,7 @@ def truncate_wal(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
-    with engine.connect() as connection:
-        # On the driver's connection, outside any transaction: one that is open
-        # would itself be a reader the checkpoint has to wait for.
-        dbapi_connection = connection.connection.dbapi_connection
-        assert isinstance(dbapi_connection, sqlite3.Connection)
-        busy, _frames, _copied = dbapi_connection.execute(
-            "PRAGMA wal_checkpoint(TRUNCATE)"
-        ).fetchone()
+    busy, _frames = _wal_checkpoint(engine, "TRUNCATE")
     touch_database_files(engine)
     if busy:
         raise WalNotTruncated(
@@ -170,17 +165,24 @@ def checkpoint(engine: Engine) -> int | None:
     if engine.dialect.name != "sqlite":
         return None
     try:
-        with engine.connect() as connection:
-            # On the driver's connection, outside any transaction (see truncate_wal).
-            dbapi_connection = connection.connection.dbapi_connection
-            assert isinstance(dbapi_connection, sqlite3.Connection)
-            busy, pages, _copied = dbapi_connection.execute(
-                "PRAGMA wal_checkpoint(PASSIVE)"
-            ).fetchone()
+        busy, pages = _wal_checkpoint(engine, "PASSIVE")
     except (sqlite3.Error, SQLAlchemyError):
         return None
     # Busy: another checkpoint was running, and the log's length was not read.
-    return None if busy else int(pages)
+    return None if busy else pages
+
+
+def _wal_checkpoint(engine: Engine, mode: str) -> tuple[bool, int]:
+    """Run SQLite's checkpoint of `mode`; return whether it was busy and the log's pages."""
+    with engine.connect() as connection:
+        # On the driver's connection, outside any transaction: one that is open
+        # would itself be a reader the checkpoint has to wait for.
+        dbapi_connection = connection.connection.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        busy, pages, _copied = dbapi_connection.execute(
+            f"PRAGMA wal_checkpoint({mode})"
+        ).fetchone()
+    return bool(busy), int(pages)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -191,7 +193,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     # Ciphertext chunks are 1 MiB blobs: 64 KiB pages store one in 16 overflow
     # pages instead of 256, roughly doubling write throughput. Takes effect only
     # when the database file is created (before WAL is switched on), as intended.
-    cursor.execute("PRAGMA page_size=65536")
+    cursor.execute(f"PRAGMA page_size={PAGE_SIZE_BYTES}")
     # WAL lets readers run beside the one writer; every write is one short transaction.
     cursor.execute("PRAGMA journal_mode=WAL")
     # An acknowledged submission is never lost: sync the WAL on every commit (but

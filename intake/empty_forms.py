@@ -8,28 +8,23 @@ drawn per request (tests/intake/test_empty_forms.py holds that for every
 language). So the first rendering in each language, and for each of the two
 ways in (plain, or marked urgent from the danger page), and for the path
 the site is served under, is kept with its token cut out, and each later
-request's token is put in its place. As in intake/filled_pages.py, the mark
-carries a nonce no request can bring, and the pages kept are bounded.
+request's token is put in its place, by intake/filled_pages.py (as the
+receipt page is): its marks carry a nonce no request can bring, and the
+pages it keeps are bounded.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from intake.filled_pages import MAX_KEYS
+from intake.filled_pages import MAX_KEYS, FilledPages
 
 
 class EmptyFormPages:
-    """One app's empty report forms, by language and way in."""
+    """One app's empty report forms, by language, way in and the path served under."""
 
     def __init__(self, *, max_keys: int = MAX_KEYS) -> None:
-        self._pages: dict[tuple[str, bool, str], str] = {}
-        self._lock = threading.Lock()
-        self._max_keys = max_keys
-        # Marks the token's place: a NUL never occurs in a rendered page, nor the nonce.
-        self._mark = f"\0{secrets.token_hex(16)}:csrf-token\0"
+        self._pages = FilledPages(max_keys=max_keys)
 
     def page(
         self,
@@ -44,16 +39,14 @@ class EmptyFormPages:
 
         `script_root`, the path the site is served under, is in every link of the page.
         """
-        key = (language, urgent, script_root)
-        with self._lock:
-            kept = self._pages.get(key)
-            full = len(self._pages) >= self._max_keys
-        if kept is None:
+
+        def with_slots(slots: Mapping[str, str]) -> str:
+            # WTForms draws the token into the page itself: the rendered page carries
+            # this request's, and its one occurrence becomes the slot (a page showing
+            # it otherwise than once is not one FilledPages can fill, and is rendered).
             page = render()
-            if full or page.count(token) != 1:
-                # Not the one token we know how to replace: serve it as rendered.
-                return page
-            with self._lock:
-                self._pages[key] = page.replace(token, self._mark)
-            return page
-        return kept.replace(self._mark, token)
+            return page.replace(token, slots["csrf"]) if page.count(token) == 1 else page
+
+        return self._pages.page(
+            key=(language, urgent, script_root), values={"csrf": token}, render=with_slots
+        )

@@ -31,7 +31,7 @@ from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
 from intake.batch_writer import BatchWriter
 from intake.chunks import CHUNK_SIZE, ChunkWriter
 from intake.days import Today, utc_today
-from intake.db import WAL_AUTOCHECKPOINT_PAGES, checkpoint, writing
+from intake.db import PAGE_SIZE_BYTES, WAL_AUTOCHECKPOINT_PAGES, checkpoint, writing
 from intake.errors import CaseGone, PublicationError
 from intake.models import (
     COLLECTING,
@@ -50,9 +50,9 @@ FLUSH_BYTES = 4 << 20
 # An upload's batches, which do not checkpoint the log as they commit, have it
 # checkpointed beside them after this much: as often as SQLite itself would (its
 # 1,000 pages of 64 KiB).
-CHECKPOINT_BYTES = WAL_AUTOCHECKPOINT_PAGES * (64 << 10)
+CHECKPOINT_BYTES = WAL_AUTOCHECKPOINT_PAGES * PAGE_SIZE_BYTES
 # A checkpoint beside the batches cannot let the log start over (the next batches
-# go on lengthening it): past this many pages (256 MiB) the next one runs in line,
+# go on lengthening it): past this many pages (512 MiB) the next one runs in line,
 # before the upload's next batch, so that batch starts the log over.
 LOG_GROWTH_PAGES = 8 * WAL_AUTOCHECKPOINT_PAGES
 # Chunks deleted per transaction: with secure_delete each 1 MiB chunk is overwritten,
