@@ -7,6 +7,7 @@ import io
 import json
 import os
 import secrets
+import tarfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -22,7 +23,6 @@ from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, SKIPPED, Base, StoredFile, Submission
 from intake.pickup_lock import one_pickup_at_a_time
-from intake.ustar_writer import UstarWriter
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
 # A damaged submission must not hold up the others for good.
@@ -197,13 +197,10 @@ def _write_pickup_bundle(
     # From here on the partial file is ours, and only ours is ever removed.
     try:
         with raw:
-            # No owner, no time in the archive (intake/ustar_writer.py): the bundle
-            # carries days only, in the manifest.
-            tar = UstarWriter(raw)
-            tar.add(MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
-            tar.add(SIGNATURE_NAME, io.BytesIO(signature), len(signature))
-            _add_submissions(tar, engine, submissions, files, progress)
-            tar.close()
+            with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+                _add(tar, MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
+                _add(tar, SIGNATURE_NAME, io.BytesIO(signature), len(signature))
+                _add_submissions(tar, engine, submissions, files, progress)
             # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
@@ -226,7 +223,7 @@ PICKED_UP_BEFORE = (PICKED_UP, SKIPPED)
 
 
 def _add_submissions(
-    tar: UstarWriter,
+    tar: tarfile.TarFile,
     engine: Engine,
     submissions: list[_Bundled],
     files: dict[str, list[_BundledFile]],
@@ -266,7 +263,7 @@ def _add_submissions(
                     taken=taken,
                 )
                 name = member_name(submission.id, stored.name)
-                tar.add(name, io.BufferedReader(reader), stored.size)
+                _add(tar, name, io.BufferedReader(reader), stored.size)
 
 
 # Small files are fetched together up to this much recorded ciphertext a query: a
@@ -385,6 +382,17 @@ def _manifest(
 
 def _encode(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o600
+    # No owner, no time: the bundle carries days only, in the manifest.
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    tar.addfile(info, fileobj)
 
 
 def mark_picked_up(engine: Engine, ids: Sequence[str], *, today: date) -> None:
