@@ -28,7 +28,6 @@ from typing import Any, BinaryIO, Protocol, cast
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
     bindparam,
     delete,
     func,
@@ -92,9 +91,9 @@ class Leases(Protocol):
 # The statements every submission runs, built once on the tables (not the ORM
 # classes): building, coercing and cache-keying a statement costs more than
 # SQLite takes to run it, and a publication runs five. Values are bound per call.
-_SUBMISSIONS = cast(Table, Submission.__table__)
-_FILES = cast(Table, StoredFile.__table__)
-_CHUNKS = cast(Table, Chunk.__table__)
+_SUBMISSIONS = Submission.__table__
+_FILES = StoredFile.__table__
+_CHUNKS = Chunk.__table__
 _INSERT_SUBMISSION = insert(_SUBMISSIONS)
 _INSERT_FILES = insert(_FILES)
 _INSERT_CHUNKS = insert(_CHUNKS)
