@@ -36,6 +36,15 @@ from intake.upload_slots import install_upload_slots
 from intake.views import blueprint
 
 SESSION_COOKIE_NAME = "haven_intake"
+# Over HTTPS the session cookie is a __Host- cookie: browsers take it only Secure,
+# for Path=/ and without Domain, so no other host (a sibling subdomain, a plain-http
+# answer on the way) can plant a session of its choosing in the reporter's browser.
+HOST_SESSION_COOKIE_NAME = "__Host-" + SESSION_COOKIE_NAME
+
+
+def session_cookie_name(*, plain_http: bool) -> str:
+    """The session cookie's name: __Host- wherever it can be (HTTPS)."""
+    return SESSION_COOKIE_NAME if plain_http else HOST_SESSION_COOKIE_NAME
 
 babel = Babel()
 
@@ -52,7 +61,10 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     app = Flask(__name__, template_folder=Path(templates.__file__).parent)
     app.config.update(
         SECRET_KEY=config.secret_key,
-        SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
+        SESSION_COOKIE_NAME=session_cookie_name(plain_http=config.plain_http),
+        # What a __Host- cookie requires: Path=/ and no Domain (Flask's defaults, kept).
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=not config.plain_http,

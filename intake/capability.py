@@ -10,9 +10,13 @@ instance's secret key, of an expiry time and the case's first submission id:
 - it never travels in a URL, only in the POSTed form, on pages sent with
   no-store, and sealed in the results page's cookie (intake/checkback_seal.py);
 - it cannot read replies (that needs the code, which derives the reply key);
-- a stolen one lets its holder, until it expires (CAPABILITY_SECONDS), add
-  follow-ups to that case, change its consent and hide its replies from the
-  reporter's view. Reviewers see every follow-up, and hiding deletes nothing.
+- it is bound to the browser session that typed the code (intake/seal_binding.py:
+  the session's check-back binding is MACed with it), so a copy of it alone
+  works in no other browser;
+- a stolen one, with that browser's session cookie, lets its holder, until it
+  expires (CAPABILITY_SECONDS), add follow-ups to that case, change its consent
+  and hide its replies from the reporter's view. Reviewers see every follow-up,
+  and hiding deletes nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from intake.url_base64 import b64, unb64
 CAPABILITY_SECONDS = 10 * 60
 # Domain separation: the Flask secret key also signs sessions; this key does nothing else.
 _KEY_LABEL = b"haven-intake check-back capability v1"
-_PREFIX = "c1"
+# c2: bound to a session (c1 capabilities, unbound, are refused).
+_PREFIX = "c2"
 _MAX_TOKEN_CHARS = 200
 
 
@@ -51,16 +56,20 @@ class CapabilityIssuer:
         self._key = key
         self._now = now
 
-    def issue(self, *, case_id: str) -> str:
-        """A capability for `case_id`, valid for CAPABILITY_SECONDS from now."""
+    def issue(self, *, case_id: str, binding: bytes) -> str:
+        """A capability for `case_id` in the session `binding` names, valid for
+        CAPABILITY_SECONDS from now."""
         if not fields.ID.fullmatch(case_id):
             raise ValueError("a case id is 32 lower-case hex characters")
         expires = int(self._now()) + CAPABILITY_SECONDS
         payload = struct.pack(">Q", expires) + bytes.fromhex(case_id)
-        return f"{_PREFIX}.{b64(payload)}.{b64(self._mac(payload))}"
+        return f"{_PREFIX}.{b64(payload)}.{b64(self._mac(payload, binding))}"
 
-    def case_of(self, token: str) -> str:
-        """The case id `token` grants, or raise CapabilityRefused (forged, altered, expired)."""
+    def case_of(self, token: str, *, binding: bytes | None) -> str:
+        """The case id `token` grants in the session `binding` names (None: a session
+        given none), or raise CapabilityRefused (forged, altered, expired, elsewhere)."""
+        if binding is None:
+            raise CapabilityRefused("capability used in a session that was given none")
         if len(token) > _MAX_TOKEN_CHARS:
             raise CapabilityRefused("capability too long")
         prefix, _, rest = token.partition(".")
@@ -73,12 +82,13 @@ class CapabilityIssuer:
         except (binascii.Error, ValueError):
             raise CapabilityRefused("malformed capability") from None
         # The MAC first, compared in constant time; nothing unauthenticated is used before.
-        if len(payload) != 24 or not hmac.compare_digest(mac, self._mac(payload)):
-            raise CapabilityRefused("capability not made by this instance")
+        if len(payload) != 24 or not hmac.compare_digest(mac, self._mac(payload, binding)):
+            raise CapabilityRefused("capability not made by this instance for this session")
         (expires,) = struct.unpack(">Q", payload[:8])
         if self._now() >= expires:
             raise CapabilityRefused("capability expired")
         return payload[8:].hex()
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, _PREFIX.encode() + payload, hashlib.sha256).digest()
+    def _mac(self, payload: bytes, binding: bytes) -> bytes:
+        # The payload has a fixed length, so it and the binding cannot run into each other.
+        return hmac.new(self._key, _PREFIX.encode() + payload + binding, hashlib.sha256).digest()

@@ -32,7 +32,8 @@ from keys.errors import Bech32Error, IdentityError
 from keys.hybrid import HybridIdentity
 
 _KEY_LABEL = b"haven-intake opened case seal v1"
-_PREFIX = "k1"
+# k2: bound to a session (k1 seals, unbound, are refused).
+_PREFIX = "k2"
 _SEPARATOR = "\n"
 # A capability is under 200 characters and an identity under 100; the cookie stays small.
 _MAX_SEALED_CHARS = 600

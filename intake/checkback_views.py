@@ -55,7 +55,7 @@ from intake.receiving import BYTES_PER_CHAR
 from intake.reply_documents import STATUS_TEXTS
 from intake.report_page import limit_message
 from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
-from intake.seal_binding import binding_for_opening, binding_for_sealing
+from intake.seal_binding import Flow, binding_of, start_binding
 from intake.state import IntakeState, intake_state
 
 checkback_blueprint = Blueprint("checkback", __name__)
@@ -145,8 +145,9 @@ def results() -> ResponseReturnValue:
     if token is None:
         return redirect(url_for("checkback.check_form"), 303)
     try:
-        ticket = _case_sealer(state).open(token, binding=binding_for_opening())
-        case_id = state.capabilities.case_of(ticket.capability)
+        binding = binding_of(Flow.CHECK_BACK)
+        ticket = _case_sealer(state).open(token, binding=binding)
+        case_id = state.capabilities.case_of(ticket.capability, binding=binding)
     except (SealRefused, CapabilityRefused):
         page = make_response(_expired_page(CheckForm(formdata=None), status=403))
         forget_case_cookie(page, state=state)
@@ -182,7 +183,9 @@ def send_follow_up() -> ResponseReturnValue:
 
     def admit_files(fields: MultiDict[str, str]) -> None:
         # Files are stored only for a capability already checked.
-        state.capabilities.case_of(fields.get("capability", ""))
+        state.capabilities.case_of(
+            fields.get("capability", ""), binding=binding_of(Flow.CHECK_BACK)
+        )
 
     with IncomingSubmission(state.engine, today=state.today, leases=state.leases) as submission:
         too_much = declares_too_much(state)
@@ -192,7 +195,9 @@ def send_follow_up() -> ResponseReturnValue:
         try:
             received = receiver.receive(request_body(state, refuse_declared=not too_much))
             form = state.follow_up_form(formdata=received.fields)
-            case_id = state.capabilities.case_of(form.capability.data or "")
+            case_id = state.capabilities.case_of(
+                form.capability.data or "", binding=binding_of(Flow.CHECK_BACK)
+            )
         except UploadTooLarge as refusal:
             drain_after_refusal(refusal, state.config.max_upload_bytes)
             require_csrf(refusal.fields)
@@ -268,7 +273,9 @@ def hide() -> ResponseReturnValue:
     if not form.validate():
         return _expired_page(CheckForm(formdata=None), status=400)
     try:
-        case_id = state.capabilities.case_of(form.capability.data or "")
+        case_id = state.capabilities.case_of(
+            form.capability.data or "", binding=binding_of(Flow.CHECK_BACK)
+        )
     except CapabilityRefused:
         return _expired_page(CheckForm(formdata=None), status=403)
     if not hide_reply(state.engine, case_id=case_id, reply_id=form.reply_id.data or ""):
@@ -320,8 +327,10 @@ def _code_page(form: CheckForm, *, not_found: str | None = None) -> str:
 
 def _to_results(state: IntakeState, found: FoundCase, *, message: str) -> Response:
     """303 to the results page, the capability and the reply identity in a sealed cookie."""
+    # A right code starts a check-back flow: its binding is drawn now (intake/seal_binding.py).
+    binding = start_binding(Flow.CHECK_BACK)
     ticket = OpenedCaseTicket(
-        capability=state.capabilities.issue(case_id=found.case_id),
+        capability=state.capabilities.issue(case_id=found.case_id, binding=binding),
         reply_identity=found.reply_identity,
     )
     if message:
@@ -337,7 +346,7 @@ def _to_results(state: IntakeState, found: FoundCase, *, message: str) -> Respon
         response = redirect(url_for("checkback.results"), 303)
     response.set_cookie(
         CASE_COOKIE,
-        _case_sealer(state).seal(ticket, binding=binding_for_sealing()),
+        _case_sealer(state).seal(ticket, binding=binding),
         path=RESULTS_PATH,
         httponly=True,
         samesite="Strict",

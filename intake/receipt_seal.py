@@ -30,7 +30,8 @@ from intake.timed_seal import TimedSealer, sealing_key
 # left somewhere is soon worthless even to someone holding the server's key.
 SEAL_SECONDS = 60 * 60
 _KEY_LABEL = b"haven-intake receipt seal v1"
-_PREFIX = "r1"
+# r2: bound to a session (r1 seals, unbound, are refused).
+_PREFIX = "r2"
 # A receipt code is a few dozen ASCII characters; anything much longer is not ours.
 _MAX_SEALED_CHARS = 400
 

@@ -53,7 +53,7 @@ from intake.receipt_page import receipt_page
 from intake.receipt_seal import ReceiptSealer, seal_key
 from intake.report_page import render_report_draft, render_report_form
 from intake.request_body import declares_too_much, multipart_receiver, request_body
-from intake.seal_binding import binding_for_opening, binding_for_sealing
+from intake.seal_binding import Flow, binding_of, start_binding
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
@@ -199,7 +199,8 @@ def submit_report() -> ResponseReturnValue:
             return _report_again(
                 state, refusal.fields, reason=reason, files_dropped=refusal.files_dropped
             )
-    return _to_receipt(state, code)
+    # A report starts a receipt flow: its binding is drawn now (intake/seal_binding.py).
+    return _to_receipt(state, code, binding=start_binding(Flow.RECEIPT))
 
 
 @blueprint.post("/report/language")
@@ -227,13 +228,15 @@ def receipt() -> ResponseReturnValue:
     """The receipt code, shown once: the redirect after the report brought it, sealed."""
     state = intake_state()
     try:
+        binding = binding_of(Flow.RECEIPT)
         code, expires = _sealer(state).open_with_expiry(
-            request.cookies.get(RECEIPT_COOKIE, ""), binding=binding_for_opening()
+            request.cookies.get(RECEIPT_COOKIE, ""), binding=binding
         )
     except SealRefused:
         page = make_response(render_template("intake/receipt_gone.html"), 410)
     else:
-        sealed = _sealer(state).seal(code, binding=binding_for_sealing(), expires=expires)
+        assert binding is not None  # a seal opened with it
+        sealed = _sealer(state).seal(code, binding=binding, expires=expires)
         page = make_response(receipt_page(state, code, sealed=sealed, csrf=generate_csrf()))
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
     page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
@@ -246,17 +249,20 @@ def receipt_in_language() -> ResponseReturnValue:
     state = intake_state()
     fields = _posted_form()
     try:
-        code, expires = _sealer(state).open_with_expiry(
-            fields.get(SEALED_FIELD, ""), binding=binding_for_opening()
-        )
+        binding = binding_of(Flow.RECEIPT)
+        code, expires = _sealer(state).open_with_expiry(fields.get(SEALED_FIELD, ""),
+                                                        binding=binding)  # fmt: skip
     except SealRefused:
         return render_template("intake/receipt_gone.html"), 410
-    response = _to_receipt(state, code, expires=expires)
+    assert binding is not None  # a seal opened with it
+    response = _to_receipt(state, code, binding=binding, expires=expires)
     remember_language(response, fields.get(LANGUAGE_FIELD, ""), secure_cookie=_secure(state))
     return response
 
 
-def _to_receipt(state: IntakeState, code: str, *, expires: int | None = None) -> Response:
+def _to_receipt(
+    state: IntakeState, code: str, *, binding: bytes, expires: int | None = None
+) -> Response:
     """Redirect to the receipt page, the code carried in a sealed one-time cookie.
 
     POST/redirect/GET: Chromium keeps a POST's body with its history entry and
@@ -270,7 +276,7 @@ def _to_receipt(state: IntakeState, code: str, *, expires: int | None = None) ->
     response = redirect(url_for("intake.receipt"), 303)
     response.set_cookie(
         RECEIPT_COOKIE,
-        _sealer(state).seal(code, binding=binding_for_sealing(), expires=expires),
+        _sealer(state).seal(code, binding=binding, expires=expires),
         path=RECEIPT_PATH,
         httponly=True,
         samesite="Strict",

@@ -23,6 +23,7 @@ import keys
 import keys.argon2_memory
 import keys.receipt
 from intake import create_app
+from intake.app import SESSION_COOKIE_NAME
 from intake.capability import CAPABILITY_SECONDS, CapabilityIssuer, capability_key
 from intake.config import IntakeConfig
 from intake.derivation_gate import DerivationGate
@@ -38,6 +39,8 @@ from tests.intake.reply_bundles import ReplyBundle, deliver, reply_recipient, su
 from tests.intake.storage import engine_of, submissions
 from tests.support import WAIT_SECONDS
 
+# A browser session's check-back binding (intake/seal_binding.py): 22 characters.
+BINDING = b"b" * 22
 REPLY_CANARY = "HAVEN-REPLY-CANARY-2c9e41"
 FOLLOW_UP_CANARY = "HAVEN-FOLLOW-UP-CANARY-8d1f07"
 
@@ -221,26 +224,54 @@ def test_capabilities_expire_and_cannot_be_forged_or_moved(config: IntakeConfig)
     now = [1_000_000.0]
     issuer = CapabilityIssuer(key=capability_key(config.secret_key), now=lambda: now[0])
     case_id = "a" * 32
-    token = issuer.issue(case_id=case_id)
-    assert issuer.case_of(token) == case_id
+    token = issuer.issue(case_id=case_id, binding=BINDING)
+    assert issuer.case_of(token, binding=BINDING) == case_id
     prefix, payload, mac = token.split(".")
-    moved = CapabilityIssuer(key=capability_key(config.secret_key)).issue(case_id="b" * 32)
+    moved = CapabilityIssuer(key=capability_key(config.secret_key)).issue(
+        case_id="b" * 32, binding=BINDING
+    )
     for forged in (
         f"{prefix}.{moved.split('.')[1]}.{mac}",  # another case's payload under this MAC
         f"{prefix}.{payload}.{'A' * len(mac)}",
         CapabilityIssuer(key=capability_key(b"\x01" * 32), now=lambda: now[0]).issue(
-            case_id=case_id
+            case_id=case_id, binding=BINDING
         ),
         "",
-        "c1..",
+        "c2..",
+        f"c1.{payload}.{mac}",  # the unbound format of before
     ):
         with pytest.raises(CapabilityRefused):
-            issuer.case_of(forged)
+            issuer.case_of(forged, binding=BINDING)
     now[0] += CAPABILITY_SECONDS - 1
-    assert issuer.case_of(token) == case_id
+    assert issuer.case_of(token, binding=BINDING) == case_id
     now[0] += 1
     with pytest.raises(CapabilityRefused, match="expired"):
-        issuer.case_of(token)
+        issuer.case_of(token, binding=BINDING)
+
+
+@pytest.mark.parametrize("binding", [b"c" * 22, None])
+def test_a_capability_works_only_in_the_session_it_was_issued_to(
+    config: IntakeConfig, binding: bytes | None
+) -> None:
+    issuer = CapabilityIssuer(key=capability_key(config.secret_key))
+    with pytest.raises(CapabilityRefused, match="session"):
+        issuer.case_of(issuer.issue(case_id="a" * 32, binding=BINDING), binding=binding)
+
+
+def test_a_copied_capability_adds_nothing_and_hides_nothing_from_another_browser(
+    app: Flask, client: FlaskClient, case: Case
+) -> None:
+    """The results page's hidden capability, copied alone into another browser (one
+    with a session of its own), sends no follow-up and hides no reply there."""
+    capability = capability_of(check_back(client, case.code))
+    other = app.test_client()
+    check_back(other, keys.receipt.generate_receipt_code())  # a session, no case
+    response = follow_up(other, capability, message="not the reporter")
+    assert response.status_code == 403 and "had expired" in response.get_data(as_text=True)
+    assert sorted(submissions(engine_of(app)).values()) == ["published"]
+    # In the browser that typed the code, the same capability still works.
+    assert follow_up(client, capability, message="more").status_code == 200
+    assert sorted(submissions(engine_of(app)).values()) == ["published", "published"]
 
 
 def test_a_capability_made_by_one_node_is_accepted_by_another(
@@ -249,8 +280,13 @@ def test_a_capability_made_by_one_node_is_accepted_by_another(
     # Two app instances on the same data directory: two workers, or two nodes.
     other = create_app(config)
     try:
-        capability = capability_of(check_back(app.test_client(), case.code))
+        browser = app.test_client()
+        capability = capability_of(check_back(browser, case.code))
+        # The same browser, its next request answered by the other node.
         client = other.test_client()
+        session_cookie = browser.get_cookie(SESSION_COOKIE_NAME)
+        assert session_cookie is not None
+        client.set_cookie(SESSION_COOKIE_NAME, session_cookie.value)
         response = client.post(
             "/check/follow-up",
             content_type="multipart/form-data",
@@ -380,7 +416,9 @@ def test_an_expired_capability_keeps_the_message_and_stores_no_file(
 
     state = app.extensions["haven_intake"]
     past = CapabilityIssuer(key=capability_key(state.config.secret_key), now=lambda: 0.0)
-    stale = past.issue(case_id=case.id)
+    with client.session_transaction() as session:
+        session["case_binding"] = BINDING.decode()
+    stale = past.issue(case_id=case.id, binding=BINDING)
     response = follow_up(
         client, stale, message="typed with care", attachments=[(io.BytesIO(b"x" * 1000), "a.txt")]
     )

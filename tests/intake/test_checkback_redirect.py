@@ -186,7 +186,9 @@ def test_a_sealed_case_opens_until_the_capability_would_expire(
         sealer.open(token, binding=BINDING)
 
 
-@pytest.mark.parametrize("change", ["other key", "flipped byte", "receipt prefix", "too long"])
+@pytest.mark.parametrize(
+    "change", ["other key", "flipped byte", "receipt prefix", "unbound format", "too long"]
+)
 def test_a_sealed_case_refuses_every_alteration(
     sealer_at: tuple[list[float], OpenedCaseSealer], change: str
 ) -> None:
@@ -201,7 +203,8 @@ def test_a_sealed_case_refuses_every_alteration(
             sealer.open(token, binding=BINDING), binding=BINDING
         ),
         "flipped byte": f"{prefix}.{body[:20]}{'A' if body[20] != 'A' else 'B'}{body[21:]}",
-        "receipt prefix": f"r1.{body}",
+        "receipt prefix": f"r2.{body}",
+        "unbound format": f"k1.{body}",
         "too long": f"{token}{'A' * 600}",
     }[change]
     with pytest.raises(SealRefused):

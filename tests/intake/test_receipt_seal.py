@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from intake.app import SESSION_COOKIE_NAME
 from intake.errors import SealRefused
 from intake.receipt_seal import SEAL_SECONDS, ReceiptSealer, seal_key
 from intake.views import RECEIPT_COOKIE, RECEIPT_PATH
@@ -44,10 +45,11 @@ def test_a_sealed_code_expires() -> None:
     "mangle",
     [
         lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],
-        lambda t: "r2" + t[2:],
+        lambda t: "r3" + t[2:],
+        lambda t: "r1" + t[2:],  # the unbound format of before
         lambda t: t + "A" * 400,
-        lambda t: "r1.",
-        lambda t: "r1.é",
+        lambda t: "r2.",
+        lambda t: "r2.é",
         lambda t: "",
     ],
 )
@@ -80,7 +82,7 @@ def test_showing_the_receipt_again_never_extends_its_seal(app: Flask, client: Fl
     sealer = ReceiptSealer(key=seal_key(app.extensions["haven_intake"].config.secret_key))
     expires = int(time.time()) + 100  # near its end
     with client.session_transaction() as session:
-        session["seal_binding"] = BINDING.decode()
+        session["receipt_binding"] = BINDING.decode()
     client.set_cookie(RECEIPT_COOKIE, sealer.seal(CODE, binding=BINDING, expires=expires),
                       path=RECEIPT_PATH)  # fmt: skip
     page = client.get(RECEIPT_PATH).get_data(as_text=True)
@@ -154,3 +156,27 @@ def test_after_the_quick_exit_the_browser_s_own_seal_opens_nothing(app: Flask) -
     reporter.set_cookie(RECEIPT_COOKIE, sealed, path=RECEIPT_PATH)  # as if a copy survived
     gone = reporter.get(RECEIPT_PATH)
     assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
+
+
+def test_a_session_planted_beforehand_does_not_bind_the_reporter_s_seal(app: Flask) -> None:
+    """Someone sends a report of their own (so their session holds a binding) and plants
+    that session cookie in the reporter's browser. The reporter's report draws a new
+    binding, so the planter, holding the cookie they planted and a copy of the
+    reporter's sealed receipt, opens nothing."""
+    planter, _ = _reported(app)
+    planted = planter.get_cookie(SESSION_COOKIE_NAME)
+    assert planted is not None
+    reporter = app.test_client()
+    reporter.set_cookie(SESSION_COOKIE_NAME, planted.value)
+    body = multipart.body([multipart.field("csrf_token", csrf_token(reporter)),
+                           multipart.field("narrative", "they know where I live")])  # fmt: skip
+    sent = reporter.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    assert sent.status_code == 303
+    sealed = reporter.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
+    assert sealed is not None
+    planter.set_cookie(SESSION_COOKIE_NAME, planted.value)
+    planter.set_cookie(RECEIPT_COOKIE, sealed.value, path=RECEIPT_PATH)
+    gone = planter.get(RECEIPT_PATH)
+    assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
+    shown = reporter.get(RECEIPT_PATH)
+    assert shown.status_code == 200 and CODE_ON_PAGE.search(shown.get_data(as_text=True))

@@ -447,6 +447,32 @@ def test_cookies_are_secure_and_hsts_sent_unless_plain_http(app: Flask) -> None:
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+def test_over_https_the_session_cookie_is_a_host_cookie(app: Flask) -> None:
+    """A __Host- cookie cannot be planted by another host (intake/seal_binding.py): a
+    browser takes it only Secure, for Path=/, without Domain. A report still reaches
+    its receipt with it."""
+    import dataclasses
+
+    from intake import create_app
+
+    config = dataclasses.replace(app.extensions["haven_intake"].config, plain_http=False)
+    browser = create_app(config).test_client()
+    form = browser.get("/report", base_url="https://localhost")
+    (cookie,) = form.headers.getlist("Set-Cookie")
+    assert cookie.startswith("__Host-haven_intake=")
+    assert "; Secure" in cookie and "; Path=/" in cookie and "Domain" not in cookie
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.get_data(as_text=True))
+    assert token
+    body = multipart.body(
+        [multipart.field("csrf_token", token.group(1)), multipart.field("narrative", "it")]
+    )
+    sent = browser.post("/report", data=body, content_type=multipart.CONTENT_TYPE,
+                        base_url="https://localhost")  # fmt: skip
+    assert sent.status_code == 303
+    receipt = browser.get("/receipt", base_url="https://localhost")
+    assert receipt.status_code == 200 and 'class="receipt-code"' in receipt.get_data(as_text=True)
+
+
 def test_pages_load_nothing_from_elsewhere_and_need_no_javascript(client: FlaskClient) -> None:
     for path in ("/", "/danger", "/report"):
         page = client.get(path).get_data(as_text=True)
