@@ -7,6 +7,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from review.casefile.attachment_metadata import (
@@ -16,6 +18,7 @@ from review.casefile.attachment_metadata import (
     inspect,
 )
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
+from tests.fuzzing import fuzz
 from tests.review.large_attachments import PdfWriter
 from tests.review.metadata_samples import (
     DOCUMENT_XMP,
@@ -254,3 +257,21 @@ def test_xmp_gps_coordinates_read_as_a_location(tmp_path: Path) -> None:
 def test_an_xmp_coordinate_in_another_form_still_warns() -> None:
     reading = read_xmp(xmp_packet('<exif:GPSLatitude>somewhere</exif:GPSLatitude>'))
     assert reading.fields == [("GPS location", "somewhere, ?")]
+
+
+@st.composite
+def _damaged_packet(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from([DOCUMENT_XMP, PHOTO_XMP, BILLION_LAUGHS])))
+    for _ in range(draw(st.integers(1, 6))):
+        position = draw(st.integers(0, len(data) - 1))
+        patch = draw(st.binary(min_size=1, max_size=8) | st.sampled_from(
+            [b"<", b">", b"</", b"&", b"&amp;", b"<!DOCTYPE x>", b"<rdf:li>", b'"', b"\x00"]))
+        data[position : position + len(patch)] = patch
+    return bytes(data)
+
+
+@fuzz()
+@given(_damaged_packet() | st.binary(max_size=512))
+def test_any_packet_reads_without_raising(packet: bytes) -> None:
+    reading = read_xmp(packet)
+    assert all(label and value for label, value in reading.fields)
