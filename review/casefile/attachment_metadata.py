@@ -1,4 +1,4 @@
-"""What an attachment's own metadata reveals (EXIF location, device, times; document authors).
+"""What an attachment's own metadata reveals (EXIF and XMP location, device, times; authors).
 
 Originals are never altered; this only shows the reviewer, before anything is
 shared, what a file says about the person who made it. The file type is
@@ -155,9 +155,10 @@ def inspect_seekable(
 
     The type needs the first few bytes; a JPEG, its segments up to the image
     data; a PNG, its chunks before the image data and those after it from its
-    tail (review/casefile/png_chunks.py); a PDF, its trailer, cross-references
-    and Info dictionaries (review/casefile/pdf_info.py); a zip, its tail and
-    the central directory that tail bounds, then the few members read.
+    tail (review/casefile/png_chunks.py); a PDF, its trailer, cross-references,
+    Info dictionaries, catalogs and their XMP streams (review/casefile/pdf_info.py);
+    a zip, its tail and the central directory that tail bounds, then the few
+    members read; a HEIC or HEIF, all of it (libheif reads from memory).
     Anything else is not read further. A seekable decrypting `source`
     (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
     """
