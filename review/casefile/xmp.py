@@ -168,7 +168,10 @@ def read_xmp(packet: bytes) -> XmpReading:
         packet = packet[:MAX_XMP_BYTES]
         reading.complete = False
     reader = _Reader()
-    parser = expat.ParserCreate(namespace_separator=_SEPARATOR)
+    # The encoding is decided here, not by the packet's declaration, which
+    # expat would otherwise hand to any Python codec it names (a hostile
+    # encoding="rot13" or "bogus" raises out of the parser; see _utf8).
+    parser = expat.ParserCreate(encoding="UTF-8", namespace_separator=_SEPARATOR)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
@@ -178,13 +181,30 @@ def read_xmp(packet: bytes) -> XmpReading:
     parser.CharacterDataHandler = reader.text
     try:
         # HEIC writers end the item with NUL bytes, PDF streams with a newline.
-        parser.Parse(packet.rstrip(b"\x00 \t\r\n"), True)
+        parser.Parse(_utf8(packet).rstrip(b"\x00 \t\r\n"), True)
     except (expat.ExpatError, _Refused):
         # What came after the document element (padding, junk) changes nothing read.
         if not reader.root_closed:
             reading.complete = False
     reading.fields = _readable(reader.found)
     return reading
+
+
+# XMP is UTF-8, UTF-16 or UTF-32 (ISO 16684-1, 7.3.1), told apart by the first bytes
+# (a byte order mark, or the zero bytes around the opening "<"); anything else is read as UTF-8.
+_ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+              (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+              (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+              (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"))
+
+
+def _utf8(packet: bytes) -> bytes:
+    """`packet` in UTF-8, the one encoding the parser is told the input has."""
+    for start, codec in _ENCODINGS:
+        if packet.startswith(start):
+            # Undecodable bytes become U+FFFD: what can be read still is.
+            return packet.decode(codec, "replace").lstrip("\ufeff").encode("utf-8")
+    return packet
 
 
 def _readable(found: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -203,6 +203,22 @@ def test_an_undeclared_entity_is_an_error_not_an_expansion() -> None:
     assert (reading.fields, reading.complete) == ([], False)
 
 
+@pytest.mark.parametrize("encoding", ["bogus", "rot13", "punycode", "idna", "utf-7", "UTF-8"])
+def test_a_declared_encoding_never_reaches_pythons_codecs(encoding: str) -> None:
+    # expat used to hand the name to Python's codecs: LookupError, ValueError, UnicodeError.
+    declared = (b'<?xml version="1.0" encoding="%s"?>' % encoding.encode()
+                + xmp_packet("<dc:creator>Li Wei</dc:creator>").split(b"?>", 1)[1])
+    assert read_xmp(declared).fields == [("Author", "Li Wei")]
+    meta = inspect(pdf_with_xmp(declared))
+    assert meta.fields == [("Author", "Li Wei")]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_xmp_in_each_unicode_encoding_is_read(codec: str) -> None:
+    packet = xmp_packet("<dc:creator>李伟</dc:creator>").decode("utf-8").lstrip("\ufeff")
+    assert read_xmp(packet.encode(codec)).fields == [("Author", "李伟")]
+
+
 def test_a_huge_xmp_is_read_to_its_bound() -> None:
     padding = "<dc:description>" + "x" * 1000 + "</dc:description>"
     huge = xmp_packet("<dc:creator>Li Wei</dc:creator>", padding * 4096)
