@@ -49,6 +49,10 @@ MAX_PNG_CHUNKS = 4096
 MAX_PDF_CANDIDATES = 1024
 # XMP packets a PDF scanned whole is searched for (the catalog's, and its images').
 MAX_PDF_XMP_PACKETS = 8
+# A WebP has a handful of chunks, but an animation one per frame (ANMF).
+MAX_WEBP_CHUNKS = 4096
+# Its EXIF chunk is read this far (a JPEG's EXIF fits in 64 KiB).
+MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
 # A large Office document has a few hundred members (a 200-slide deck about
@@ -155,7 +159,8 @@ def inspect_seekable(
 
     The type needs the first few bytes; a JPEG, its segments up to the image
     data; a PNG, its chunks before the image data and those after it from its
-    tail (review/casefile/png_chunks.py); a PDF, its trailer, cross-references,
+    tail (review/casefile/png_chunks.py); a WebP, its chunk headers and its
+    EXIF and XMP chunks; a PDF, its trailer, cross-references,
     Info dictionaries, catalogs and their XMP streams (review/casefile/pdf_info.py);
     a zip, its tail and the central directory that tail bounds, then the few
     members read; a HEIC or HEIF, all of it (libheif reads from memory).
@@ -262,6 +267,33 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
 
 # Only these chunks are read; image data is stepped over without being copied.
 _PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt"})
+
+
+def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The EXIF and XMP chunks of a WebP, found by walking its RIFF chunk headers.
+
+    Each header gives its chunk's length (padded to an even number), so the
+    image data between is stepped over unread. Writers put EXIF and XMP after
+    it; the first of each is read, as a reader of the format does.
+    """
+    position = 12  # "RIFF", the file's length, "WEBP"
+    seen: set[bytes] = set()
+    for _ in range(MAX_WEBP_CHUNKS):
+        header = _read_at(source, position, 8)
+        if len(header) < 8:
+            return
+        deadline.check()
+        kind, (length,) = header[:4], struct.unpack("<I", header[4:])
+        if kind == b"EXIF" and kind not in seen:
+            seen.add(kind)
+            exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
+            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+        elif kind == b"XMP " and kind not in seen:
+            seen.add(kind)
+            # One byte past the bound tells read_xmp the packet was cut.
+            _xmp(_read_at(source, position + 8, min(length, MAX_XMP_BYTES + 1)), meta)
+        position += 8 + length + (length & 1)
+    meta.incomplete = True
 
 
 def _tiff(tiff: bytes, meta: FileMetadata) -> None:
@@ -459,7 +491,7 @@ _OFFICE_FIELDS = (
 
 # Types with a parser of their own (a zip is read from its tail by inspect_archive()).
 _PARSERS: dict[str, Callable[[BinaryIO, int, FileMetadata, _Deadline], None]] = {
-    "image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf,
+    "image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "application/pdf": _pdf,
     "image/heic": _heif, "image/heif": _heif}
 
 

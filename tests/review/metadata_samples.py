@@ -1,4 +1,4 @@
-"""An iPhone-like HEIC photo and PDFs with XMP, built for the test, and exiftool's reading of them.
+"""iPhone-like HEIC and WebP photos and PDFs with XMP, built for the test; exiftool's reading.
 
 exiftool shares no code with review/casefile (nor with Pillow or libheif's
 metadata reading): what it reads from these files is what the case view must show.
@@ -77,6 +77,16 @@ def heic_photo(*, xmp: bytes | None = None) -> bytes:
     if xmp is not None:
         options["xmp"] = xmp
     Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "HEIF", **options)
+    return out.getvalue()
+
+
+def webp_photo(*, xmp: bytes | None = None) -> bytes:
+    """The same EXIF in a WebP (its EXIF and XMP chunks after the image data), and `xmp`."""
+    out = io.BytesIO()
+    options: dict[str, object] = {"exif": photo_exif().tobytes(), "quality": 80}
+    if xmp is not None:
+        options["xmp"] = xmp
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "WEBP", **options)
     return out.getvalue()
 
 

@@ -1,8 +1,8 @@
 """Fuzzing the random-access parsers: any damage to a photo's or document's structure inspects.
 
-The JPEG, PNG, PDF and HEIC parsers follow lengths and offsets the file gives
+The JPEG, PNG, WebP, PDF and HEIC parsers follow lengths and offsets the file gives
 (segment lengths, chunk lengths, startxref, cross-reference entries, object
-streams, catalogs and their Metadata streams, HEIF boxes), and parse XMP as
+streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes), and parse XMP as
 XML. Whatever a reporter writes there, inspecting returns what it found,
 within the field cap, and never raises: the case page must always render.
 """
@@ -18,7 +18,13 @@ from review.casefile.attachment_metadata import MAX_FIELDS, inspect
 from tests.fuzzing import fuzz
 from tests.review import photos
 from tests.review.large_attachments import PdfWriter, large_jpeg, large_pdf, large_png, png_chunk
-from tests.review.metadata_samples import DOCUMENT_XMP, PHOTO_XMP, heic_photo, pdf_with_xmp
+from tests.review.metadata_samples import (
+    DOCUMENT_XMP,
+    PHOTO_XMP,
+    heic_photo,
+    pdf_with_xmp,
+    webp_photo,
+)
 
 INFO = b"<< /Author (Li Ming) /Producer (Word 2019) >>"
 
@@ -48,6 +54,7 @@ SAMPLES = [
     pdf_with_xmp(DOCUMENT_XMP, info=INFO),
     pdf_with_xmp(DOCUMENT_XMP, compress=True),
     heic_photo(xmp=PHOTO_XMP),
+    webp_photo(xmp=PHOTO_XMP),
 ]
 
 

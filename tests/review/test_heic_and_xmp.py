@@ -1,4 +1,4 @@
-"""HEIC photos' EXIF and XMP, and PDFs' XMP: read as exiftool reads them; hostile ones bounded."""
+"""HEIC and WebP photos' EXIF and XMP, PDFs' XMP: as exiftool reads them; hostile ones bounded."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from tests.review.metadata_samples import (
     heic_photo,
     jpeg_photo,
     pdf_with_xmp,
+    webp_photo,
     xmp_packet,
 )
 
@@ -82,6 +83,32 @@ def test_a_heic_photo_shows_what_exiftool_reads(tmp_path: Path) -> None:
 
 def test_the_same_exif_shows_the_same_fields_in_a_heic_and_a_jpeg() -> None:
     assert inspect(heic_photo()).fields == inspect(jpeg_photo()).fields == HEIC_FIELDS
+
+
+def test_a_webp_photo_shows_what_exiftool_reads(tmp_path: Path) -> None:
+    photo = webp_photo(xmp=PHOTO_XMP)
+    meta = inspect(photo)
+    tags = exiftool_tags(photo, tmp_path, "photo.webp")
+    fields = dict(meta.fields)
+    assert fields["Device model"] == tags["IFD0:Model"]
+    latitude, longitude = (float(part) for part in fields["GPS location"].split(", "))
+    assert latitude == pytest.approx(tags["GPS:GPSLatitude"], abs=1e-5)
+    assert longitude == pytest.approx(tags["GPS:GPSLongitude"], abs=1e-5)
+    assert fields["Place"] == tags["XMP-photoshop:City"]
+    assert meta.fields == [*HEIC_FIELDS, ("Place", "Paris"), ("Author", "Li Wei")]
+    assert (meta.warnings, meta.incomplete) == (["location", "identity"], False)
+
+
+def test_a_damaged_webp_inspects_without_raising() -> None:
+    photo = webp_photo(xmp=PHOTO_XMP)
+    for cut in range(0, len(photo), 23):
+        inspect(photo[:cut])
+    # A chunk claiming 4 GiB: the walk ends at the file's end, having read nothing past it.
+    claim = photo[:12] + b"VP8 \xff\xff\xff\xff" + photo[20:]
+    assert inspect(claim).fields == []
+    # Thousands of empty chunks before the metadata: the walk stops at its bound.
+    padded = photo[:12] + b"JUNK\x00\x00\x00\x00" * 5000 + photo[12:]
+    assert inspect(padded).incomplete
 
 
 def test_a_heic_without_metadata_shows_none() -> None:

@@ -1,4 +1,4 @@
-"""The case view warns of a HEIC's EXIF and a PDF's XMP in every language, and cleans the HEIC."""
+"""The case view warns of HEIC and WebP EXIF and PDF XMP in every language; cleans the HEIC."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.review.metadata_samples import (
     exiftool_tags,
     heic_photo,
     pdf_with_xmp,
+    webp_photo,
 )
 from tests.review.reviewers import Reviewer
 from tests.support import require
@@ -33,12 +34,13 @@ CLEANABLE = "A copy without that metadata can be downloaded instead."
 @pytest.fixture
 def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
          client: FlaskClient) -> Submission:
-    """An iPhone photo, a PDF whose only metadata is XMP, and a HEIC cut short."""
+    """An iPhone photo, a PDF whose only metadata is XMP, a HEIC cut short, and a WebP photo."""
     submission = encrypted_submission(
         {"narrative": "files"}, recipients=[alice.recipient],
         attachments=[("IMG_0042.HEIC", "image/heic", heic_photo(xmp=PHOTO_XMP)),
                      ("letter.pdf", "application/pdf", pdf_with_xmp(DOCUMENT_XMP)),
-                     ("cut.heic", "image/heic", heic_photo()[:600])])
+                     ("cut.heic", "image/heic", heic_photo()[:600]),
+                     ("shared.webp", "image/webp", webp_photo())])
     import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
                   actor="test")
     assert unlock(client, alice) == 302
@@ -58,8 +60,8 @@ def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Sub
     if language != DEFAULT_LANGUAGE:
         assert client.get(f"/unlock?lang={language}").status_code == 303
     gettext = Translations.load(str(TRANSLATIONS_DIR), [language]).gettext
-    photo, pdf, cut = _articles(client, case)
-    for revealing in (photo, pdf):
+    photo, pdf, cut, webp = _articles(client, case)
+    for revealing in (photo, pdf, webp):
         assert gettext(LOCATION) in revealing
         assert gettext(IDENTITY) in revealing
     assert gettext("GPS location") in photo and "48.85830, 2.29450" in photo
@@ -77,7 +79,9 @@ def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Sub
 def test_a_heic_photo_is_offered_and_given_without_its_metadata(
     client: FlaskClient, case: Submission, tmp_path: Path
 ) -> None:
-    photo = _articles(client, case)[0]
+    photo, webp = _articles(client, case)[0], _articles(client, case)[3]
+    # Before, a WebP's EXIF was not read: no warning, so no copy was offered.
+    assert CLEANABLE in webp
     assert CLEANABLE in photo
     assert f"/case/{case.id}/download-without-metadata/attachment-001.age" in photo
     response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
