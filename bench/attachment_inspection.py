@@ -3,7 +3,8 @@
 Each file is encrypted to a fresh key and inspected as review/casefile/attachments.py
 does it (keys.open_seekable behind a 64 KiB buffer), so the bytes read are the
 bytes decrypted. The kinds: an iPhone-like HEIC photo (EXIF and XMP; its pixels
-are noise, so it is megabytes like a camera's), a 25 MiB PDF whose catalog
+are noise, so it is megabytes like a camera's), a WebP photo of the same
+kind, twice the side, a 25 MiB PDF whose catalog
 opens the file and names an XMP stream, the same PDF without XMP (what reading
 the catalog costs a PDF that has none), and 32 MiB of garbage behind a HEIC
 file type box (hostile). Run it in each tree, side by side (ABBA), from the
@@ -45,15 +46,28 @@ XMP = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmet
        b"</rdf:RDF></x:xmpmeta>" + b" " * 2048 + b'<?xpacket end="w"?>')
 
 
-def heic_photo(side: int) -> bytes:
+def photo_exif() -> Image.Exif:
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "Apple", "iPhone 15 Pro"
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.88), "E", (2.0, 17.0, 40.2)
+    return exif
+
+
+def heic_photo(side: int) -> bytes:
+    exif = photo_exif()
     noise = Image.frombytes("RGB", (side, side * 3 // 4), os.urandom(side * (side * 3 // 4) * 3))
     out = io.BytesIO()
     pillow_heif.register_heif_opener()
     noise.save(out, "HEIF", exif=exif.tobytes(), xmp=XMP, quality=90)
+    return out.getvalue()
+
+
+def webp_photo(side: int) -> bytes:
+    """The same EXIF and XMP in a WebP of noise: its EXIF and XMP chunks after the image."""
+    noise = Image.frombytes("RGB", (side, side * 3 // 4), os.urandom(side * (side * 3 // 4) * 3))
+    out = io.BytesIO()
+    noise.save(out, "WEBP", exif=photo_exif().tobytes(), xmp=XMP, quality=90)
     return out.getvalue()
 
 
@@ -120,10 +134,11 @@ def measure(name: str, plain: bytes, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--heic-side", type=int, default=2000)
+    parser.add_argument("--heic-side", type=int, default=2000, help="the WebP's is twice this")
     args = parser.parse_args()
     print(f"tree {os.getcwd()}, load average {os.getloadavg()[0]:.2f}")
     measure("HEIC photo (EXIF, XMP)", heic_photo(args.heic_side), args.rounds)
+    measure("WebP photo (EXIF, XMP)", webp_photo(args.heic_side * 2), args.rounds)
     measure("PDF, catalog first, XMP", pdf(LARGE, xmp=True), args.rounds)
     measure("PDF, catalog first, no XMP", pdf(LARGE, xmp=False), args.rounds)
     garbage = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom((32 << 20) - 24)

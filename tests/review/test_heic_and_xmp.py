@@ -175,6 +175,19 @@ def test_a_pdfs_xmp_shows_what_exiftool_reads(compress: bool, tmp_path: Path) ->
     assert digits(fields["Modified"]) == digits(tags["XMP-xmp:ModifyDate"]) + "0000"
 
 
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "flate"])
+def test_an_xmp_stream_with_an_indirect_length_is_read(compress: bool) -> None:
+    body = zlib.compress(DOCUMENT_XMP) if compress else DOCUMENT_XMP
+    pdf = PdfWriter()
+    pdf.add(1, b"<< /Type /Catalog /Metadata 2 0 R >>")
+    pdf.add(2, b"<< /Type /Metadata /Subtype /XML%s /Length 3 0 R >>\nstream\n"
+            % (b" /Filter /FlateDecode" if compress else b"") + body + b"\nendstream")
+    pdf.add(3, b"%d" % len(body))
+    pdf.classic_xref(b"<< /Size 4 /Root 1 0 R >>", [1, 2, 3])
+    meta = inspect(bytes(pdf.data))
+    assert (meta.fields, meta.incomplete) == (DOCUMENT_XMP_FIELDS, False)
+
+
 def test_what_info_and_xmp_both_say_is_shown_once() -> None:
     meta = inspect(pdf_with_xmp(DOCUMENT_XMP, info=INFO))
     assert meta.fields == [("Author", "Li Wei"), ("Software", "LibreOffice 24.2"),
