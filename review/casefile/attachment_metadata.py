@@ -1,4 +1,4 @@
-"""What an attachment's own metadata reveals (EXIF location, device, times; document authors).
+"""What an attachment's own metadata reveals (EXIF and XMP location, device, times; authors).
 
 Originals are never altered; this only shows the reviewer, before anything is
 shared, what a file says about the person who made it. The file type is
@@ -16,15 +16,18 @@ import re
 import struct
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO
 
+import pillow_heif
+
 import keys
-from review.casefile.pdf_info import NoCrossReference, info_dictionaries
+from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.png_chunks import png_chunks
+from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 
 # Metadata lives in the first few hundred KiB of images and inside small XML
@@ -44,11 +47,23 @@ MAX_JPEG_SEGMENTS = 256
 MAX_PNG_CHUNKS = 4096
 # Places a PDF names one of the fields, each followed by at most 300 bytes.
 MAX_PDF_CANDIDATES = 1024
+# XMP packets a PDF scanned whole is searched for (the catalog's, and its images').
+MAX_PDF_XMP_PACKETS = 8
+# A WebP has a handful of chunks, but an animation one per frame (ANMF).
+MAX_WEBP_CHUNKS = 4096
+# Its EXIF chunk is read this far (a JPEG's EXIF fits in 64 KiB).
+MAX_WEBP_EXIF_BYTES = 1024 * 1024
+# A HEIF file holding a collection has an image per photo; a camera's, one.
+MAX_HEIF_IMAGES = 16
 # A large Office document has a few hundred members (a 200-slide deck about
 # 1,000) in well under 256 KiB of central directory; zipfile indexes every
 # entry on opening, so an archive claiming more is not opened at all.
 MAX_ARCHIVE_ENTRIES = 2000
 MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024
+
+# Notes of our own (review/web/metadata_labels.py translates them).
+UNREADABLE_METADATA = "metadata could not be read"
+UNREADABLE_XMP = "XMP metadata could not be read in full"
 
 # detect_type() looks no further than this into a file.
 TYPE_PREFIX_BYTES = 12
@@ -59,11 +74,18 @@ IMAGE_TYPES = {
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
 }
+# A HEIF file opens with its ftyp box: a 4-byte size, "ftyp", then its major
+# brand (ISO/IEC 23008-12, Annex B), which says HEVC (HEIC, the iPhone's) or
+# any codec (HEIF). review/export/clean_image.py accepts the same brands.
+HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/heic",
+               b"heis": "image/heic", b"hevc": "image/heic", b"hevx": "image/heic",
+               b"mif1": "image/heif", b"msf1": "image/heif"}
 _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software",
               0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
               0xA431: "Device serial number", 0xA434: "Lens model"}
 _EXIF_POINTER, _GPS_POINTER = 0x8769, 0x8825
+_LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
                 "Camera owner", "Author", "Last modified by", "Creator", "Company"}
 
@@ -87,8 +109,8 @@ class FileMetadata:
         """
         label = label.strip()[:MAX_LABEL_CHARS]
         value = value.strip()[:MAX_VALUE_CHARS]
-        if not (label and value):
-            return
+        if not (label and value) or (label, value) in self.fields:
+            return  # a value said twice (a PDF's Info and its XMP) is shown once
         if len(self.fields) >= MAX_FIELDS:
             self.incomplete = True
             return
@@ -102,7 +124,7 @@ class FileMetadata:
     def finish(self) -> FileMetadata:
         """Derive the warnings from the fields found."""
         labels = {label for label, _ in self.fields}
-        if "GPS location" in labels:
+        if labels & _LOCATING:
             self.warnings.append("location")
         if labels & _IDENTIFYING:
             self.warnings.append("identity")
@@ -116,6 +138,8 @@ def detect_type(data: bytes) -> str:
             return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return HEIF_BRANDS[data[8:12]]
     if data.startswith(b"%PDF-"):
         return "application/pdf"
     if data.startswith(b"PK\x03\x04"):
@@ -135,9 +159,11 @@ def inspect_seekable(
 
     The type needs the first few bytes; a JPEG, its segments up to the image
     data; a PNG, its chunks before the image data and those after it from its
-    tail (review/casefile/png_chunks.py); a PDF, its trailer, cross-references
-    and Info dictionaries (review/casefile/pdf_info.py); a zip, its tail and
-    the central directory that tail bounds, then the few members read.
+    tail (review/casefile/png_chunks.py); a WebP, its chunk headers and its
+    EXIF and XMP chunks; a PDF, its trailer, cross-references,
+    Info dictionaries, catalogs and their XMP streams (review/casefile/pdf_info.py);
+    a zip, its tail and the central directory that tail bounds, then the few
+    members read; a HEIC or HEIF, all of it (libheif reads from memory).
     Anything else is not read further. A seekable decrypting `source`
     (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
     """
@@ -243,6 +269,33 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
 _PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt"})
 
 
+def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The EXIF and XMP chunks of a WebP, found by walking its RIFF chunk headers.
+
+    Each header gives its chunk's length (padded to an even number), so the
+    image data between is stepped over unread. Writers put EXIF and XMP after
+    it; the first of each is read, as a reader of the format does.
+    """
+    position = 12  # "RIFF", the file's length, "WEBP"
+    seen: set[bytes] = set()
+    for _ in range(MAX_WEBP_CHUNKS):
+        header = _read_at(source, position, 8)
+        if len(header) < 8:
+            return
+        deadline.check()
+        kind, (length,) = header[:4], struct.unpack("<I", header[4:])
+        if kind == b"EXIF" and kind not in seen:
+            seen.add(kind)
+            exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
+            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+        elif kind == b"XMP " and kind not in seen:
+            seen.add(kind)
+            # One byte past the bound tells read_xmp the packet was cut.
+            _xmp(_read_at(source, position + 8, min(length, MAX_XMP_BYTES + 1)), meta)
+        position += 8 + length + (length & 1)
+    meta.incomplete = True
+
+
 def _tiff(tiff: bytes, meta: FileMetadata) -> None:
     order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
     if order is None or len(tiff) < 8:
@@ -324,15 +377,81 @@ _PDF_STRING = re.compile(
 
 
 def _pdf(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
-    """The Info dictionaries' fields, found through the cross-references, else by a scan."""
+    """The Info dictionaries' fields and the catalogs' XMP, found through the
+    cross-references, else by a scan."""
     try:
-        dictionaries = info_dictionaries(source, size, check=deadline.check)
+        found = document_metadata(source, size, check=deadline.check)
     except NoCrossReference:
         # Damaged, hand-made, or built some way the reader does not follow:
-        # the whole file is scanned for the keys, as a reader repairing it would.
-        _pdf_keys(_read_at(source, 0, size), meta, deadline)
+        # the whole file is scanned for the keys, as a reader repairing it would,
+        # and for XMP packets, which a writer leaves uncompressed so that
+        # tools which do not parse PDF can find them (ISO 16684-1, 7.3.2).
+        data = _read_at(source, 0, size)
+        _pdf_keys(data, meta, deadline)
+        for packet in islice(_xmp_packets(data), MAX_PDF_XMP_PACKETS):
+            deadline.check()
+            _xmp(packet, meta)
         return
-    _pdf_keys(b"\n".join(dictionaries), meta, deadline)
+    _pdf_keys(b"\n".join(found.info), meta, deadline)
+    for packet in found.xmp:
+        deadline.check()
+        _xmp(packet, meta)
+    if found.xmp_unreadable:
+        _xmp_unreadable(meta)
+
+
+_XMP_OPEN, _XMP_CLOSE = b"<x:xmpmeta", b"</x:xmpmeta>"
+
+
+def _xmp_packets(data: bytes) -> Iterator[bytes]:
+    """Each `<x:xmpmeta>` element in `data`, cut after MAX_XMP_BYTES (read_xmp says so)."""
+    position = 0
+    while (start := data.find(_XMP_OPEN, position)) != -1:
+        end = data.find(_XMP_CLOSE, start, start + MAX_XMP_BYTES)
+        position = end + len(_XMP_CLOSE) if end != -1 else start + MAX_XMP_BYTES + 1
+        yield data[start:position]
+
+
+def _xmp(packet: bytes, meta: FileMetadata) -> None:
+    reading = read_xmp(packet)
+    for label, value in reading.fields:
+        meta.add(label, value)
+    if not reading.complete:
+        _xmp_unreadable(meta)
+
+
+def _xmp_unreadable(meta: FileMetadata) -> None:
+    meta.add("Note", UNREADABLE_XMP)
+    meta.incomplete = True
+
+
+def _heif(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The EXIF and XMP of each image of a HEIC or HEIF file, as libheif finds them.
+
+    pillow-heif (libheif, bundled in its wheels) parses the boxes and reads
+    the metadata items; it decodes no pixel unless the pixels are asked for.
+    It reads from memory, so the whole file is decrypted, which the 32 MiB
+    bound on inspection allows (an iPhone photo is 1-5 MiB); libheif's
+    security limits, on by default, bound the boxes and items it accepts.
+    Its EXIF is read by the same TIFF reader as a JPEG's, so the same EXIF
+    shows the same fields in either format.
+    """
+    data = _read_at(source, 0, size)
+    try:
+        images = list(islice(pillow_heif.open_heif(data), MAX_HEIF_IMAGES))
+    except Exception:
+        # libheif reports truncated and garbage input as ValueError; whatever
+        # a hostile file makes it raise must read as "could not be read".
+        meta.add("Note", UNREADABLE_METADATA)
+        meta.incomplete = True
+        return
+    for image in images:
+        deadline.check()
+        exif, xmp = image.info.get("exif"), image.info.get("xmp")
+        if isinstance(exif, bytes):
+            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+        if isinstance(xmp, bytes):
+            _xmp(xmp, meta)
 
 
 def _pdf_keys(data: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
@@ -372,7 +491,8 @@ _OFFICE_FIELDS = (
 
 # Types with a parser of their own (a zip is read from its tail by inspect_archive()).
 _PARSERS: dict[str, Callable[[BinaryIO, int, FileMetadata, _Deadline], None]] = {
-    "image/jpeg": _jpeg, "image/png": _png, "application/pdf": _pdf}
+    "image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "application/pdf": _pdf,
+    "image/heic": _heif, "image/heif": _heif}
 
 
 def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:

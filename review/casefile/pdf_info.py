@@ -1,4 +1,5 @@
-"""A PDF's Info dictionaries found by random access: from startxref through the cross-references.
+"""A PDF's Info dictionaries and XMP found by random access: from startxref through the
+cross-references.
 
 A PDF names its document information (author, software, dates) in the Info
 entry of its trailer; the trailer and the cross-reference section that gives
@@ -8,6 +9,9 @@ section startxref points to, and the one object: a few decrypted chunks
 instead of the whole file. Every revision's trailer is followed (Prev,
 XRefStm), and each revision's Info read: an incremental update that removed an
 author leaves the old dictionary in the file, where any reader can find it.
+The same way each revision's catalog (the trailer's Root) is read for its
+Metadata entry, the XMP stream that says much of what Info says and more
+(ISO 32000-1, 14.3.2), read up to the XMP reader's bound, uncompressed or Flate.
 
 Cross-reference streams (PDF 1.5) are read when Flate-compressed (or not)
 with no predictor or the PNG predictor Up (or None) on every row, which is
@@ -28,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import BinaryIO
+
+from review.casefile.xmp import MAX_XMP_BYTES
 
 # startxref is in the last 1,024 bytes (7.5.5); some writers append padding.
 TAIL_BYTES = 16 * 1024
@@ -51,6 +57,8 @@ _TRAILER = re.compile(rb"\s{0,64}trailer\s{0,64}")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 _REFERENCE = rb"\s{1,64}(\d{1,10})\s{1,64}(\d{1,5})\s{1,64}R"
 _INFO = re.compile(rb"/Info" + _REFERENCE)
+_ROOT = re.compile(rb"/Root" + _REFERENCE)
+_METADATA = re.compile(rb"/Metadata" + _REFERENCE)
 _PREV = re.compile(rb"/Prev\s{1,64}(\d{1,20})")
 _XREF_STREAM = re.compile(rb"/XRefStm\s{1,64}(\d{1,20})")
 _LENGTH = re.compile(rb"/Length\s{1,64}(\d{1,10})(?!\d)(?!\s{1,64}\d{1,5}\s{1,64}R)")
@@ -122,11 +130,25 @@ class _Location:
     index: int = 0
 
 
-def info_dictionaries(source: BinaryIO, size: int, *, check: Callable[[], None]
-                      ) -> list[bytes]:
-    """The bytes of each Info dictionary the file's revisions name (`<<` to `>>`), in file order.
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """A PDF's Info dictionaries and its catalogs' XMP packets, each once, in file order."""
 
-    `check` is called between units of work (the caller's time budget).
+    info: list[bytes]
+    xmp: list[bytes]
+    # A catalog names a Metadata stream this reader could not read (filtered
+    # some other way, or its object not where the cross-references say).
+    xmp_unreadable: bool = False
+
+
+def document_metadata(source: BinaryIO, size: int, *, check: Callable[[], None]
+                      ) -> DocumentMetadata:
+    """Each revision's Info dictionary (`<<` to `>>`) and its catalog's XMP metadata stream.
+
+    The XMP packet is the Metadata stream of the catalog the trailer's Root
+    names (ISO 32000-1, 14.3.2), decoded and cut after MAX_XMP_BYTES (the
+    caller's XMP reader sees the cut). `check` is called between units of work
+    (the caller's time budget).
     """
     tail = _read_at(source, max(size - TAIL_BYTES, 0), TAIL_BYTES)
     last = tail.rfind(b"startxref")
@@ -135,15 +157,73 @@ def info_dictionaries(source: BinaryIO, size: int, *, check: Callable[[], None]
         raise NoCrossReference("no startxref at the end of the file")
     sections = _sections(source, size, int(found.group(1)), check)
     dictionaries: dict[tuple[int, int], bytes] = {}
+    packets: dict[int, bytes] = {}
+    catalogs: set[_Location] = set()
+    unreadable = False
     for number, section in enumerate(sections):
         check()
+        # A revision's objects are looked up in that revision and the ones before it.
+        visible = sections[number:]
         info = _INFO.search(section.trailer)
-        if info is None:
+        if info is not None:
+            place, dictionary = _dictionary_object(source, size, int(info.group(1)), visible)
+            dictionaries.setdefault(place, dictionary)
+        root = _ROOT.search(section.trailer)
+        if root is None:
             continue
-        # A revision's Info is looked up in that revision and the ones before it.
-        place, dictionary = _info_object(source, size, int(info.group(1)), sections[number:])
-        dictionaries.setdefault(place, dictionary)
-    return [dictionaries[place] for place in sorted(dictionaries)]
+        try:
+            # An update that leaves the catalog as it was names the same object again.
+            where = _locate(source, int(root.group(1)), visible)
+            if where in catalogs:
+                continue
+            catalogs.add(where)
+            _, catalog = _dictionary_object(source, size, int(root.group(1)), visible)
+            metadata = _METADATA.search(catalog)
+            if metadata is not None:
+                offset, packet = _xmp_stream(source, size, int(metadata.group(1)), visible)
+                packets.setdefault(offset, packet)
+        except NoCrossReference:
+            # The Info dictionaries found still count: only the XMP is lost.
+            unreadable = True
+    return DocumentMetadata([dictionaries[place] for place in sorted(dictionaries)],
+                            [packets[offset] for offset in sorted(packets)], unreadable)
+
+
+def _xmp_stream(source: BinaryIO, size: int, number: int, sections: list[_Section]
+                ) -> tuple[int, bytes]:
+    """Where the Metadata stream `number` is, and its data up to MAX_XMP_BYTES + 1, decoded.
+
+    Unlike the cross-reference streams, it is read only as far as the bound:
+    one byte past it tells the XMP reader the packet was cut.
+    """
+    location = _locate(source, number, sections)
+    if location.in_stream is not None:
+        raise NoCrossReference("a stream inside an object stream")  # ISO 32000-1, 7.5.7
+    head, begin, end = _object_dictionary(source, size, number, location.offset)
+    dictionary = head[begin:end]
+    opened = _STREAM_START.match(head, end)
+    length = _LENGTH.search(dictionary)
+    if opened is None:
+        raise NoCrossReference("a Metadata object that is not a stream")
+    # XMP streams are usually uncompressed; an indirect /Length is read as at most the bound.
+    limit = MAX_XMP_BYTES + 1
+    raw = _read_at(source, location.offset + opened.end(),
+                   min(int(length.group(1)), limit) if length is not None else limit)
+    named = _FILTER.search(dictionary)
+    if named is None:
+        if length is None:
+            # Without its length, the stream ends where "endstream" is.
+            cut = raw.find(b"endstream")
+            raw = raw[:cut] if cut != -1 else raw
+        return location.offset, raw
+    opening, name, closing = named.groups()
+    if name != b"FlateDecode" or bool(opening) != bool(closing):
+        raise NoCrossReference("a Metadata stream filter this reader does not decode")
+    # A truncated deflate stream inflates as far as it goes; more is never inflated.
+    try:
+        return location.offset, zlib.decompressobj().decompress(raw, limit)
+    except zlib.error:
+        raise NoCrossReference("a Metadata stream that does not inflate") from None
 
 
 def _sections(source: BinaryIO, size: int, offset: int, check: Callable[[], None]
@@ -246,9 +326,9 @@ def _locate(source: BinaryIO, number: int, sections: list[_Section]) -> _Locatio
     raise NoCrossReference(f"object {number} is in no cross-reference section")
 
 
-def _info_object(source: BinaryIO, size: int, number: int, sections: list[_Section]
-                 ) -> tuple[tuple[int, int], bytes]:
-    """Where in the file object `number` is (for ordering) and its dictionary."""
+def _dictionary_object(source: BinaryIO, size: int, number: int, sections: list[_Section]
+                       ) -> tuple[tuple[int, int], bytes]:
+    """Where in the file object `number` (an Info, a catalog) is, for ordering; its dictionary."""
     location = _locate(source, number, sections)
     if location.in_stream is None:
         head, begin, end = _object_dictionary(source, size, number, location.offset)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, TiffImagePlugin
 
+from review.casefile.attachment_metadata import HEIF_BRANDS
 from review.errors import ReviewError
 
 # HEIC, the iPhone camera's format, through libheif (bundled in pillow-heif's
@@ -48,9 +49,6 @@ _MAGIC: dict[str, tuple[bytes, ...]] = {
     "JPEG": (b"\xff\xd8\xff",), "PNG": (b"\x89PNG\r\n\x1a\n",), "WEBP": (),
     "TIFF": (b"II*\x00", b"MM\x00*"), "HEIF": (),
 }
-# HEIF files begin with a box size, then "ftyp" and one of these brands.
-_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1",
-                          b"msf1"})
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
             "image/tif": "image/tiff"}
 
@@ -140,7 +138,7 @@ def _is_webp(data: bytes, pillow_format: str) -> bool:
 
 
 def _is_heif(data: bytes, pillow_format: str) -> bool:
-    return pillow_format == "HEIF" and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+    return pillow_format == "HEIF" and data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
 
 
 def _check_bounds(image: Image.Image) -> None:

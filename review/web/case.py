@@ -456,7 +456,7 @@ def download_without_metadata(case_id: str, name: str,
 
 # The clean copy's extension when the reporter's name gave none to keep.
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
-               "image/tiff": ".tif"}
+               "image/tiff": ".tif", "image/heic": ".heic", "image/heif": ".heif"}
 
 
 def _original_name(current: ReviewerSession, case_id: str, part: str | None, name: str) -> str:

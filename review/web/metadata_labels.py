@@ -13,6 +13,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from review.casefile.attachment_metadata import UNREADABLE_METADATA, UNREADABLE_XMP
 from review.casefile.labels import display_label
 
 LABELS: dict[str, LazyString] = {
@@ -28,6 +29,7 @@ LABELS: dict[str, LazyString] = {
     "Camera owner": _l("Camera owner"),
     "Lens model": _l("Lens model"),
     "GPS location": _l("GPS location"),
+    "Place": _l("Place"),
     "Author": _l("Author"),
     "Creator": _l("Creator"),
     "Created": _l("Created"),
@@ -40,6 +42,8 @@ PNG_TEXT_PREFIX = "PNG text: "
 NOTE_VALUES: dict[str, LazyString] = {
     "unreadable archive": _l("unreadable archive"),
     "too many entries to inspect": _l("too many entries to inspect"),
+    UNREADABLE_METADATA: _l("metadata could not be read"),
+    UNREADABLE_XMP: _l("XMP metadata could not be read in full"),
 }
 # The note of one unreadable member: its name follows (attachment_metadata.py, _office).
 UNREADABLE_MEMBER = "unreadable archive member "

@@ -1,8 +1,9 @@
 """Fuzzing the random-access parsers: any damage to a photo's or document's structure inspects.
 
-The JPEG, PNG and PDF parsers follow lengths and offsets the file gives
+The JPEG, PNG, WebP, PDF and HEIC parsers follow lengths and offsets the file gives
 (segment lengths, chunk lengths, startxref, cross-reference entries, object
-streams). Whatever a reporter writes there, inspecting returns what it found,
+streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes), and parse XMP as
+XML. Whatever a reporter writes there, inspecting returns what it found,
 within the field cap, and never raises: the case page must always render.
 """
 
@@ -17,6 +18,13 @@ from review.casefile.attachment_metadata import MAX_FIELDS, inspect
 from tests.fuzzing import fuzz
 from tests.review import photos
 from tests.review.large_attachments import PdfWriter, large_jpeg, large_pdf, large_png, png_chunk
+from tests.review.metadata_samples import (
+    DOCUMENT_XMP,
+    PHOTO_XMP,
+    heic_photo,
+    pdf_with_xmp,
+    webp_photo,
+)
 
 INFO = b"<< /Author (Li Ming) /Producer (Word 2019) >>"
 
@@ -43,6 +51,10 @@ SAMPLES = [
               after=[png_chunk(b"tEXt", b"date:modify\x002026-11-30")]),
     large_pdf(4096, info=INFO),
     _object_stream_pdf(),
+    pdf_with_xmp(DOCUMENT_XMP, info=INFO),
+    pdf_with_xmp(DOCUMENT_XMP, compress=True),
+    heic_photo(xmp=PHOTO_XMP),
+    webp_photo(xmp=PHOTO_XMP),
 ]
 
 
@@ -57,7 +69,9 @@ def damaged(draw: st.DrawFn) -> bytes:
         position = len(data) - 1 - offset if near_end else offset
         patch = draw(st.binary(min_size=1, max_size=16)
                      | st.sampled_from([b"0", b"9999999999", b" R", b"<<", b">>", b"(", b"\\",
-                                        b"IDAT", b"IEND", b"xref", b"startxref 0", b"\xff\xda"]))
+                                        b"IDAT", b"IEND", b"xref", b"startxref 0", b"\xff\xda",
+                                        b"<!DOCTYPE x>", b"&lol;", b"<x:xmpmeta", b"</",
+                                        b"\x00\x00\x00\x01", b"\xff\xff\xff\xff"]))
         data[position : position + len(patch)] = patch
     if draw(st.booleans()):
         del data[draw(st.integers(1, len(data))) :]

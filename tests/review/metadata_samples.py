@@ -1,0 +1,133 @@
+"""iPhone-like HEIC and WebP photos and PDFs with XMP, built for the test; exiftool's reading.
+
+exiftool shares no code with review/casefile (nor with Pillow or libheif's
+metadata reading): what it reads from these files is what the case view must show.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import zlib
+from pathlib import Path
+
+import pillow_heif
+from PIL import Image
+
+from tests.review.large_attachments import PdfWriter
+from tests.support import require_program
+
+pillow_heif.register_heif_opener()
+
+# 48.8583 N, 2.2945 E: the Eiffel Tower, as the EXIF GPS rationals say it.
+HEIC_FIELDS = [("Device maker", "Apple"), ("Device model", "iPhone 15 Pro"),
+               ("Software", "17.1"), ("Modified", "2026:11:30 10:00:00"),
+               ("Taken", "2026:11:30 10:00:00"), ("Lens model", "iPhone 15 Pro back camera"),
+               ("GPS location", "48.85830, 2.29450")]
+
+
+def xmp_packet(*properties: str, namespaces: str = "") -> bytes:
+    """An XMP packet, as Adobe's toolkit writes it, with `properties` inside rdf:Description."""
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+            'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/" '
+            'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+            'xmlns:exif="http://ns.adobe.com/exif/1.0/" ' + namespaces + ">"
+            + "".join(properties) + "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
+            + " " * 2048 + '\n<?xpacket end="w"?>').encode()
+
+
+# What a word processor's PDF export says of its author, in XMP.
+DOCUMENT_XMP = xmp_packet(
+    "<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li><rdf:li>Zhang San</rdf:li></rdf:Seq></dc:creator>",
+    "<xmp:CreatorTool>Writer 24.2</xmp:CreatorTool>",
+    "<xmp:CreateDate>2026-12-01T19:08:39+08:00</xmp:CreateDate>",
+    "<xmp:ModifyDate>2026-12-01T20:00:00Z</xmp:ModifyDate>",
+    "<pdf:Producer>LibreOffice 24.2</pdf:Producer>",
+    "<photoshop:City>Lyon</photoshop:City>")
+DOCUMENT_XMP_FIELDS = [("Author", "Li Wei; Zhang San"), ("Creator", "Writer 24.2"),
+                       ("Created", "2026-12-01 19:08:39 +08:00"),
+                       ("Modified", "2026-12-01 20:00:00 +00:00"),
+                       ("Software", "LibreOffice 24.2"), ("Place", "Lyon")]
+# iOS puts a little XMP beside the EXIF; an editor adds a place.
+PHOTO_XMP = xmp_packet('<photoshop:City>Paris</photoshop:City>',
+                       '<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li></rdf:Seq></dc:creator>')
+
+
+def photo_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0131] = "Apple", "iPhone 15 Pro", "17.1"
+    exif[0x0132] = "2026:11:30 10:00:00"
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003], sub[0xA434] = "2026:11:30 10:00:00", "iPhone 15 Pro back camera"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 29.88)
+    gps[3], gps[4] = "E", (2.0, 17.0, 40.2)
+    return exif
+
+
+def heic_photo(*, xmp: bytes | None = None) -> bytes:
+    """A real HEIC (HEVC through libheif) with an iPhone's EXIF, and `xmp` if given."""
+    out = io.BytesIO()
+    options: dict[str, object] = {"exif": photo_exif().tobytes(), "quality": 80}
+    if xmp is not None:
+        options["xmp"] = xmp
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "HEIF", **options)
+    return out.getvalue()
+
+
+def webp_photo(*, xmp: bytes | None = None) -> bytes:
+    """The same EXIF in a WebP (its EXIF and XMP chunks after the image data), and `xmp`."""
+    out = io.BytesIO()
+    options: dict[str, object] = {"exif": photo_exif().tobytes(), "quality": 80}
+    if xmp is not None:
+        options["xmp"] = xmp
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "WEBP", **options)
+    return out.getvalue()
+
+
+def jpeg_photo() -> bytes:
+    """The same EXIF in a JPEG: both formats must show the same fields."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG", exif=photo_exif().tobytes())
+    return out.getvalue()
+
+
+def pdf_with_xmp(xmp: bytes, *, info: bytes | None = None, compress: bool = False) -> bytes:
+    """A one-page PDF whose catalog names `xmp` as its Metadata stream (Flate if `compress`)."""
+    pdf = PdfWriter()
+    body = zlib.compress(xmp) if compress else xmp
+    flate = b" /Filter /FlateDecode" if compress else b""
+    pdf.add(1, b"<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>")
+    pdf.add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    pdf.add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>")
+    pdf.add(4, b"<< /Type /Metadata /Subtype /XML%s /Length %d >>\nstream\n"
+            % (flate, len(body)) + body + b"\nendstream")
+    numbers = [1, 2, 3, 4]
+    trailer = b"<< /Size 5 /Root 1 0 R >>"
+    if info is not None:
+        pdf.add(5, info)
+        numbers.append(5)
+        trailer = b"<< /Size 6 /Root 1 0 R /Info 5 0 R >>"
+    pdf.classic_xref(trailer, numbers)
+    return bytes(pdf.data)
+
+
+def exiftool_tags(data: bytes, directory: Path, name: str) -> dict[str, object]:
+    """exiftool's reading of `data` as a file called `name`: group:tag -> value, numbers as such."""
+    exiftool = require_program("exiftool", "apt install libimage-exiftool-perl")
+    path = directory / name
+    path.write_bytes(data)
+    output = subprocess.run([exiftool, "-j", "-G1", "-n", "-struct", str(path)],
+                            capture_output=True, text=True, check=True).stdout
+    tags: dict[str, object] = json.loads(output)[0]
+    return tags
+
+
+def digits(date: object) -> str:
+    """A date's digits alone: exiftool writes 2026:12:01 19:08:39+08:00, the page 2026-12-01 ..."""
+    return re.sub(r"\D", "", str(date))

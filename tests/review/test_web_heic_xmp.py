@@ -1,0 +1,97 @@
+"""The case view warns of HEIC and WebP EXIF and PDF XMP in every language; cleans the HEIC."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from babel.support import Translations
+from flask.testing import FlaskClient
+
+from review.casefile.attachment_metadata import UNREADABLE_METADATA
+from review.pickup.importer import import_bundle
+from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
+from review.workspace.store import Workspace
+from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from tests.review.forms import csrf_token, unlock
+from tests.review.metadata_samples import (
+    DOCUMENT_XMP,
+    PHOTO_XMP,
+    exiftool_tags,
+    heic_photo,
+    pdf_with_xmp,
+    webp_photo,
+)
+from tests.review.reviewers import Reviewer
+from tests.support import require
+
+LOCATION = "this file carries a location. It could reveal where the reporter lives or was."
+IDENTITY = "this file names a device or a person. It could identify the reporter."
+CLEANABLE = "A copy without that metadata can be downloaded instead."
+
+
+@pytest.fixture
+def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
+         client: FlaskClient) -> Submission:
+    """An iPhone photo, a PDF whose only metadata is XMP, a HEIC cut short, and a WebP photo."""
+    submission = encrypted_submission(
+        {"narrative": "files"}, recipients=[alice.recipient],
+        attachments=[("IMG_0042.HEIC", "image/heic", heic_photo(xmp=PHOTO_XMP)),
+                     ("letter.pdf", "application/pdf", pdf_with_xmp(DOCUMENT_XMP)),
+                     ("cut.heic", "image/heic", heic_photo()[:600]),
+                     ("shared.webp", "image/webp", webp_photo())])
+    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
+                  actor="test")
+    assert unlock(client, alice) == 302
+    return submission
+
+
+def _articles(client: FlaskClient, case: Submission) -> list[str]:
+    page = client.get(f"/case/{case.id}").get_data(as_text=True)
+    return [html.unescape(article) for article in page.split('<article class="attachment">')[1:]]
+
+
+@pytest.mark.parametrize("language", list(AUTONYMS))
+def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Submission,
+                                                  language: str) -> None:
+    require(language in available_languages(),
+            f"no review catalog for {language} yet (review/translations)")
+    if language != DEFAULT_LANGUAGE:
+        assert client.get(f"/unlock?lang={language}").status_code == 303
+    gettext = Translations.load(str(TRANSLATIONS_DIR), [language]).gettext
+    photo, pdf, cut, webp = _articles(client, case)
+    for revealing in (photo, pdf, webp):
+        assert gettext(LOCATION) in revealing
+        assert gettext(IDENTITY) in revealing
+    assert gettext("GPS location") in photo and "48.85830, 2.29450" in photo
+    assert gettext("Device model") in photo and "iPhone 15 Pro" in photo
+    assert gettext("Place") in photo and "Paris" in photo
+    assert gettext("Place") in pdf and "Lyon" in pdf
+    assert gettext("Author") in pdf and "Li Wei; Zhang San" in pdf
+    assert gettext(UNREADABLE_METADATA) in cut
+    assert gettext("No metadata found.") not in cut
+    if language != DEFAULT_LANGUAGE:
+        for english in (LOCATION, IDENTITY, "GPS location", "Place", UNREADABLE_METADATA):
+            assert english not in photo + pdf + cut, (language, english)
+
+
+def test_a_heic_photo_is_offered_and_given_without_its_metadata(
+    client: FlaskClient, case: Submission, tmp_path: Path
+) -> None:
+    photo, webp = _articles(client, case)[0], _articles(client, case)[3]
+    # Before, a WebP's EXIF was not read: no warning, so no copy was offered.
+    assert CLEANABLE in webp
+    assert CLEANABLE in photo
+    assert f"/case/{case.id}/download-without-metadata/attachment-001.age" in photo
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 200
+    assert "filename*=UTF-8''IMG_0042.without-metadata.HEIC" in (
+        response.headers["Content-Disposition"])
+    for secret in (b"Apple", b"iPhone", b"Paris", b"Li Wei"):
+        assert secret not in response.data
+    tags = exiftool_tags(response.data, tmp_path, "copy.heic")
+    assert tags["File:FileType"] == "HEIC"
+    assert not [key for key in tags if "GPS" in key or "Make" in key or "Model" in key
+                or key.startswith("XMP")]
