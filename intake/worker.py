@@ -94,6 +94,9 @@ class BannerlessResponse(wsgi.Response):  # type: ignore[misc]
 class PacedConnection(TConn):  # type: ignore[misc]
     """gunicorn's connection, whose HTTP/1 parser reads through a PacedReceiver."""
 
+    # TConn's: whether the request's first bytes are known to have arrived.
+    data_ready: bool
+
     def __init__(self, *args: Any, pace: Pace) -> None:
         super().__init__(*args)
         self.pace = pace
@@ -110,12 +113,14 @@ class PacedConnection(TConn):  # type: ignore[misc]
     def wait_for_data(self, timeout: float) -> bool:
         # gunicorn builds, registers and closes an epoll selector for this one wait
         # (four system calls and a selector object a connection); one poll(2) will do.
-        if not self.data_ready:
-            try:
-                self.data_ready = readable_within(self.sock, timeout)
-            except (OSError, ValueError):
-                return False  # the socket closed or invalid, as gunicorn's wait reports
-        return bool(self.data_ready)
+        if self.data_ready:
+            return True
+        try:
+            ready = readable_within(self.sock, timeout)
+        except (OSError, ValueError):
+            return False  # the socket closed or invalid, as gunicorn's wait reports
+        self.data_ready = ready
+        return ready
 
     def close(self, graceful: bool = False) -> None:
         # Once only: the thread that served the last request closes it (see
