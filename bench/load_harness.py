@@ -63,6 +63,7 @@ import os
 import random
 import re
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -100,6 +101,10 @@ PICKUP_EVERY_SECONDS = 5.0
 # The least mean think time, once visits take a whole cycle: then hardly a pause.
 MIN_THINK_SECONDS = 0.001
 TIMEOUT_SECONDS = 600.0
+# An answer (a page, or a redirect) arrives in a read or two of this size.
+ANSWER_READ_SIZE = 256 * KIB
+# Request pieces smaller than this are joined to their neighbours, larger ones sent as they are.
+SMALL_PIECE_BYTES = 64 * KIB
 
 
 @dataclass
@@ -139,52 +144,31 @@ class Figures:
     steps: dict[str, dict[str, float]]
 
 
-class _Exchange(asyncio.Protocol):
-    """One request written whole, its answer collected until the server closes.
-
-    A protocol rather than asyncio's streams: the answer arrives in a chunk or
-    two, and a StreamReader's read() until EOF awaited each one, and the
-    streams' reader, writer, drain and close each added their own await.
-    """
-
-    def __init__(self, request: Sequence[bytes], answer: asyncio.Future[bytes]) -> None:
-        self._request = request
-        self._answer = answer
-        self._chunks: list[bytes] = []
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.WriteTransport)
-        # Piece by piece: the file parts go out as they are, never joined into a copy.
-        for piece in self._request:
-            transport.write(piece)
-
-    def data_received(self, data: bytes) -> None:
-        self._chunks.append(data)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._answer.done():
-            return
-        if exc is not None:
-            self._answer.set_exception(exc)
-        else:
-            self._answer.set_result(b"".join(self._chunks))
-
-
 async def exchange(
     port: int, request: bytes | Sequence[bytes]
 ) -> tuple[int, dict[str, str], bytes]:
     """Send one HTTP/1.1 request (Connection: close), whole or in pieces; return status,
-    headers and body."""
+    headers and body.
+
+    On the event loop's socket calls rather than asyncio's streams: a stream's
+    transport copies whatever the socket does not take at once into its buffer
+    and shifts that buffer down after every send (a file's bytes copied over and
+    over), where sock_sendall sends from the caller's bytes as they are; and the
+    answer, a chunk or two, is read until the server closes without a stream's
+    reader, writer, drain and close each awaited.
+    """
     loop = asyncio.get_running_loop()
-    answer: asyncio.Future[bytes] = loop.create_future()
-    pieces = [request] if isinstance(request, bytes) else request
-    transport, _protocol = await loop.create_connection(
-        lambda: _Exchange(pieces, answer), "127.0.0.1", port
-    )
-    try:
-        whole = await answer
-    finally:
-        transport.close()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setblocking(False)
+        # As asyncio sets it on its own connections: each piece goes out at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        for piece in [request] if isinstance(request, bytes) else request:
+            await loop.sock_sendall(sock, piece)
+        chunks = []
+        while chunk := await loop.sock_recv(sock, ANSWER_READ_SIZE):
+            chunks.append(chunk)
+    whole = b"".join(chunks)
     head, _, body = whole.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers: dict[str, str] = {}
@@ -236,14 +220,26 @@ def report_pieces(token: str, serial: int, parts: list[bytes]) -> list[bytes]:
 
 
 def report_request(token: str, cookie: str, serial: int, parts: list[bytes]) -> list[bytes]:
-    """The POST of report `serial` as pieces, its file `parts` (see file_parts) among them."""
+    """The POST of report `serial` as pieces, its file `parts` (see file_parts) among them.
+
+    Small pieces are joined to their neighbours, so that the request goes out in
+    as few sends (and segments for the server to read) as one joined copy would.
+    """
     body = report_pieces(token, serial, parts)
     head = (
         f"POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
         f"Content-Length: {sum(map(len, body))}\r\n\r\n"
     ).encode()
-    return [head, *body]
+    pieces: list[bytes] = []
+    small: list[bytes] = []
+    for piece in (head, *body):
+        if len(piece) < SMALL_PIECE_BYTES:
+            small.append(piece)
+            continue
+        pieces += (b"".join(small), piece) if small else (piece,)
+        small = []
+    return [*pieces, b"".join(small)] if small else pieces
 
 
 _CLOSING = f"--{BOUNDARY}--\r\n".encode()
