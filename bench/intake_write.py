@@ -170,15 +170,27 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
 
 
+def browser_cookies(cookie: str, set_cookies: list[str]) -> str:
+    """The Cookie header a browser sends next: `cookie` as the Set-Cookie lines changed it.
+
+    The 303 after a report sets the sealed receipt and a new session cookie, and the
+    seal opens only beside the session it was made for (intake/seal_binding.py).
+    """
+    jar = dict(pair.split("=", 1) for pair in cookie.split("; ") if "=" in pair)
+    for line in set_cookies:
+        name, _, value = line.split(";", 1)[0].partition("=")
+        jar[name.strip()] = value.strip()
+    return "; ".join(f"{name}={value}" for name, value in jar.items() if value)
+
+
 def receipt_page(port: int, cookie: str, set_cookies: list[str]) -> tuple[int, str]:
     """Follow a submission's 303 to the one-time receipt page, as a browser does.
 
     The code crosses the redirect sealed in the haven_receipt cookie the 303 sets.
     """
-    receipt = next((c.split(";", 1)[0] for c in set_cookies
-                    if c.startswith("haven_receipt=")), "")  # fmt: skip
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request("GET", "/receipt", headers={"Cookie": f"{cookie}; {receipt}"})
+    connection.request("GET", "/receipt",
+                       headers={"Cookie": browser_cookies(cookie, set_cookies)})  # fmt: skip
     response = connection.getresponse()
     page = response.read().decode()
     connection.close()

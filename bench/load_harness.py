@@ -82,6 +82,7 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 import phase_probe  # noqa: E402
 from intake_write import (  # noqa: E402
     BOUNDARY,
+    browser_cookies,
     cpu_seconds,
     free_port,
     peak_rss_per_process,
@@ -258,7 +259,7 @@ async def form_session(port: int) -> tuple[str, str]:
 
 async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int, bytes]:
     """Follow the 303 to the one-time receipt page with the cookie it set, as a browser does."""
-    cookies = "; ".join([cookie, *(f"{k}={v}" for k, v in cookie_values(headers).items())])
+    cookies = browser_cookies(cookie, headers.get("set-cookie", "").split("\n"))
     status, _headers, page = await exchange(port, (
         f"GET /receipt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         f"Cookie: {cookies}\r\n\r\n").encode())  # fmt: skip

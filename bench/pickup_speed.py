@@ -5,14 +5,23 @@ two stored files, one chunk apiece) through the app in process, once in a
 SQLite data directory and, with --database-url, once in that (empty)
 PostgreSQL database, then times `haven intake pickup` of all of them, wall and
 CPU time of the child, --runs times alternating the databases (each run picks
-the same submissions up again with --again, so all runs read the same rows).
-Prints both times and the ratio PostgreSQL / SQLite (target: within 1.5x).
+the same submissions up again with --again, so all runs read the same rows),
+and an empty pickup (nothing new) after each: what a pickup costs before its
+first submission, its start-up. Prints the best and the median of each and the
+ratio PostgreSQL / SQLite (target: within 1.5x).
+
+With --old-tree DIR (say `git archive main | tar -x -C /tmp/old-pickup`), each
+run also times the pickups of the Haven in DIR, on the same data, in ABBA order.
 
     python bench/pickup_speed.py [--submissions 1000] [--runs 3]
                                  [--database-url postgresql+psycopg://.../empty_db]
+                                 [--old-tree DIR]
 
-The machine is shared: the runs alternate so that a change in its other load
-hits both databases alike; say how loaded it was when quoting the figures.
+The pickups run with bytecode caching allowed (and after a warm-up), as an
+installed Haven does: with PYTHONDONTWRITEBYTECODE set, every start would
+compile Haven's sources anew and the figure would include the compiler. The
+machine is shared: the runs alternate so that a change in its other load hits
+both databases (and both trees) alike; say how loaded it was when quoting them.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -72,18 +82,25 @@ def fill(data_dir: Path, env: dict[str, str], submissions: int) -> None:
     app.extensions["haven_intake"].engine.dispose()
 
 
-def pickup(data_dir: Path, env: dict[str, str], out: Path, again: list[str]) -> tuple[float, float]:
-    """One pickup of every submission (again, after the first): wall and CPU seconds."""
+def pickup(
+    data_dir: Path, env: dict[str, str], out: Path, again: list[str], tree: Path = HERE.parent
+) -> tuple[float, float]:
+    """One pickup by the Haven in `tree` of `again` (of what is new if none): wall, CPU seconds."""
     ids = [arg for submission in again for arg in ("--again", submission)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    # From `tree`: `python -c` puts the working directory first on sys.path.
     subprocess.run(
         [*HAVEN, "intake", "pickup", "--data-dir", str(data_dir), "--out", str(out), *ids],
-        env=env, check=True, capture_output=True,
+        env=_child_env(env), check=True, capture_output=True, cwd=tree,
     )  # fmt: skip
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _child_env(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def bundled_ids(bundle: Path) -> list[str]:
@@ -98,10 +115,14 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL database")
+    parser.add_argument("--old-tree", type=Path, help="another Haven's tree, timed alongside")
     arguments = parser.parse_args()
     databases = {"SQLite": None}
     if arguments.database_url:
         databases["PostgreSQL"] = arguments.database_url
+    trees = {"this tree": HERE.parent}
+    if arguments.old_tree:
+        trees["old tree"] = arguments.old_tree.resolve()
     with tempfile.TemporaryDirectory() as work_name:
         work = Path(work_name)
         setups: dict[str, tuple[Path, dict[str, str]]] = {}
@@ -117,23 +138,46 @@ def main() -> None:
             recipients.chmod(0o600)
             fill(data_dir, env, arguments.submissions)
             setups[name] = (data_dir, env)
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name in databases}
-        picked: dict[str, list[str]] = {name: [] for name in databases}
+        # The first pickup takes what is new; it also warms each tree's bytecode cache.
+        picked: dict[str, list[str]] = {}
+        for name, (data_dir, env) in setups.items():
+            out = work / name / "first.tar"
+            pickup(data_dir, env, out, [])
+            picked[name] = bundled_ids(out)
+            if len(picked[name]) != arguments.submissions:
+                raise SystemExit(f"{name}: {len(picked[name])} picked up")
+            for tree_name, tree in trees.items():
+                pickup(data_dir, env, work / name / f"warm-{tree_name}.tar", [], tree)
+        Times = dict[tuple[str, str], list[tuple[float, float]]]
+        full: Times = {(name, tree): [] for name in databases for tree in trees}
+        empty: Times = {(name, tree): [] for name in databases for tree in trees}
         for run in range(arguments.runs):
-            for name, (data_dir, env) in setups.items():
-                out = work / name / f"bundle-{run}.tar"
-                times[name].append(pickup(data_dir, env, out, picked[name]))
-                ids = bundled_ids(out)
-                if len(ids) != arguments.submissions:
-                    raise SystemExit(f"{name}: {len(ids)} picked up of {arguments.submissions}")
-                picked[name] = ids
+            order = list(trees.items())
+            for tree_name, tree in order + order[::-1] if run % 2 == 0 else order[::-1] + order:
+                for name, (data_dir, env) in setups.items():
+                    out = work / name / f"bundle-{run}-{len(full[name, tree_name])}.tar"
+                    full[name, tree_name].append(pickup(data_dir, env, out, picked[name], tree))
+                    if bundled_ids(out) != picked[name]:
+                        raise SystemExit(f"{name}, {tree_name}: a different bundle")
+                    out.unlink()
+                    nothing = work / name / "nothing.tar"
+                    empty[name, tree_name].append(pickup(data_dir, env, nothing, [], tree))
+                    if nothing.exists():
+                        raise SystemExit(f"{name}, {tree_name}: an empty pickup wrote a bundle")
+    runs = len(next(iter(full.values())))
     print(f"pickup of {arguments.submissions} small submissions (a narrative and one 10 KiB "
-          f"file each), best of {arguments.runs} runs, alternating:")  # fmt: skip
-    best = {name: min(runs) for name, runs in times.items()}
-    for name, (wall, cpu) in best.items():
-        print(f"  {name:10} {wall:6.2f} s wall, {cpu:6.2f} s CPU of the pickup process")
-    if "PostgreSQL" in best:
-        ratio = best["PostgreSQL"][0] / best["SQLite"][0]
+          f"file each), and an empty pickup, {runs} runs each, alternating; "
+          f"load average {os.getloadavg()[0]:.2f} at the end:")  # fmt: skip
+    for (name, tree_name), times in full.items():
+        for what, runs_of in (("all", times), ("empty", empty[name, tree_name])):
+            cpu = [c for _, c in runs_of]
+            label = f"{name}, {tree_name}, {what}" if len(trees) > 1 else f"{name}, {what}"
+            print(f"  {label:28} {min(w for w, _ in runs_of):6.2f} s wall (best), CPU of "
+                  f"the pickup process {min(cpu):5.2f} s best, {statistics.median(cpu):5.2f} s "
+                  "median")  # fmt: skip
+    if "PostgreSQL" in databases:
+        wall = {name: min(w for w, _ in full[name, "this tree"]) for name in databases}
+        ratio = wall["PostgreSQL"] / wall["SQLite"]
         print(f"  PostgreSQL / SQLite: {ratio:.2f}x wall (target: within 1.5x)")
 
 

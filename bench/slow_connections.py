@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import case_view  # bench/case_view.py, beside this file
+from intake_write import browser_cookies  # bench/intake_write.py, beside this file
 
 BOUNDARY = "havenslowbenchboundary"
 DELAY_LIMIT = 5.0
@@ -82,12 +83,11 @@ def request_head(cookie: str, length: int) -> bytes:
 
 def receipt_status(port: int, cookie: str, set_cookies: list[str]) -> int:
     """GET the one-time receipt page the way the browser would after the 303."""
-    receipt_cookie = next((c.split(";", 1)[0] for c in set_cookies
-                           if c.startswith("haven_receipt=")), "")
-    if not receipt_cookie:
+    if not any(c.startswith("haven_receipt=") for c in set_cookies):
         return 0
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request("GET", "/receipt", headers={"Cookie": f"{cookie}; {receipt_cookie}"})
+    connection.request("GET", "/receipt",
+                       headers={"Cookie": browser_cookies(cookie, set_cookies)})  # fmt: skip
     response = connection.getresponse()
     response.read()
     connection.close()

@@ -15,7 +15,8 @@ secret key, with the capability's lifetime inside, so
   SameSite=Strict, without expiry (so never written to the cookie jar's file
   by a browser not restoring its last session), and dropped by the quick exit;
 - a copy kept anyway is ciphertext that opens for nobody but this instance,
-  and for it only while the capability lives (CAPABILITY_SECONDS).
+  beside this browser session's cookie (intake/seal_binding.py), and only
+  while the capability lives (CAPABILITY_SECONDS).
 """
 
 from __future__ import annotations
@@ -58,14 +59,15 @@ class OpenedCaseSealer:
                                    max_chars=_MAX_SEALED_CHARS, what="case",
                                    now=now)  # fmt: skip
 
-    def seal(self, ticket: OpenedCaseTicket) -> str:
-        """`ticket` sealed, openable for CAPABILITY_SECONDS from now, as its capability."""
+    def seal(self, ticket: OpenedCaseTicket, *, binding: bytes) -> str:
+        """`ticket` sealed for the session `binding` names, openable for
+        CAPABILITY_SECONDS from now, as its capability."""
         contents = f"{ticket.capability}{_SEPARATOR}{ticket.reply_identity}"
-        return self._sealer.seal(contents.encode("ascii"))
+        return self._sealer.seal(contents.encode("ascii"), binding=binding)
 
-    def open(self, token: str) -> OpenedCaseTicket:
-        """The ticket sealed in `token`, or raise SealRefused."""
-        contents = self._sealer.open(token).decode("ascii")
+    def open(self, token: str, *, binding: bytes | None) -> OpenedCaseTicket:
+        """The ticket sealed in `token` for the session `binding` names, or raise SealRefused."""
+        contents = self._sealer.open(token, binding=binding).decode("ascii")
         capability, _, identity = contents.partition(_SEPARATOR)
         try:
             # Authenticated above: only this instance sealed it, so this cannot fail

@@ -55,6 +55,7 @@ from intake.receiving import BYTES_PER_CHAR
 from intake.reply_documents import STATUS_TEXTS
 from intake.report_page import limit_message
 from intake.request_body import declares_too_much, limits_of, multipart_receiver, request_body
+from intake.seal_binding import binding_for_opening, binding_for_sealing
 from intake.state import IntakeState, intake_state
 
 checkback_blueprint = Blueprint("checkback", __name__)
@@ -144,7 +145,7 @@ def results() -> ResponseReturnValue:
     if token is None:
         return redirect(url_for("checkback.check_form"), 303)
     try:
-        ticket = _case_sealer(state).open(token)
+        ticket = _case_sealer(state).open(token, binding=binding_for_opening())
         case_id = state.capabilities.case_of(ticket.capability)
     except (SealRefused, CapabilityRefused):
         page = make_response(_expired_page(CheckForm(formdata=None), status=403))
@@ -336,7 +337,7 @@ def _to_results(state: IntakeState, found: FoundCase, *, message: str) -> Respon
         response = redirect(url_for("checkback.results"), 303)
     response.set_cookie(
         CASE_COOKIE,
-        _case_sealer(state).seal(ticket),
+        _case_sealer(state).seal(ticket, binding=binding_for_sealing()),
         path=RESULTS_PATH,
         httponly=True,
         samesite="Strict",

@@ -15,7 +15,14 @@ from sqlalchemy import Engine
 
 import keys
 from intake.addresses import is_loopback
-from intake.config import RECIPIENTS_FILE, IntakeConfig, database_url, default_of, load_config
+from intake.config import (
+    RECIPIENTS_FILE,
+    IntakeConfig,
+    database_url,
+    default_of,
+    load_config,
+    load_database_url,
+)
 from intake.days import utc_today
 from intake.db import make_engine
 from intake.errors import IntakeError
@@ -61,6 +68,11 @@ class _IntakeGroup(click.Group):
 def _config(data_dir: Path, **overrides: str) -> IntakeConfig:
     # The environment still supplies every other HAVEN_* setting.
     return load_config({**os.environ, "HAVEN_DATA_DIR": str(data_dir), **overrides})
+
+
+def _checked_database_url(data_dir: Path) -> str:
+    # For the commands that use the database alone: see load_database_url.
+    return load_database_url({**os.environ, "HAVEN_DATA_DIR": str(data_dir)})
 
 
 def _signing_key(data_dir: Path, *, create: bool = False) -> SigningKey:
@@ -167,9 +179,9 @@ def pickup_command(
 
     if again and urgent_only:
         raise click.UsageError("--again and --urgent-only do not go together")
-    config = _config(data_dir)
+    database = _checked_database_url(data_dir)
     signing_key = _signing_key(data_dir)
-    engine = make_engine(config.database_url)
+    engine = make_engine(database)
     with _byte_bar("Writing") as progress:
         picked = write_pickup_bundle(
             engine, out, today=utc_today(), signing_key=signing_key, again=again,

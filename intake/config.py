@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keys
 from contracts.report import MAX_DOCUMENT_BYTES, MAX_LONG_ANSWER_CHARS, MAX_REPORT_BYTES
@@ -13,11 +13,22 @@ from intake.errors import ConfigError, SecretFileError
 from intake.filemodes import refuse_writable_by_others
 from intake.quickexit import DEFAULT_QUICK_EXIT_URL, parse_quick_exit_url
 from intake.secretfiles import RECEIPT_PEPPER_FILE, SESSION_KEY_FILE, read_secret_file
-from keys.receipt import PRODUCTION_COST, Argon2Cost
+
+if TYPE_CHECKING:
+    from keys.receipt import Argon2Cost
 
 DATABASE_FILE = "intake.sqlite3"
 RECIPIENTS_FILE = "recipients.txt"
 MIB = 1 << 20
+
+
+def _production_receipt_cost() -> Argon2Cost:
+    # keys.receipt (Argon2, ML-KEM) is loaded by the processes that build an
+    # IntakeConfig, not by every one that imports this module: `haven intake pickup`
+    # runs every few minutes beside the server and reads only load_database_url().
+    from keys.receipt import PRODUCTION_COST
+
+    return PRODUCTION_COST
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class IntakeConfig:
     # Secure cookies unless explicitly serving plain HTTP on loopback (or an onion
     # service, which Tor forwards to loopback).
     plain_http: bool = False
-    receipt_cost: Argon2Cost = PRODUCTION_COST
+    receipt_cost: Argon2Cost = field(default_factory=_production_receipt_cost)
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
     # Check-back attempts each process accepts in any minute before answering "busy"
     # (intake/derivation_gate.py and docs/intake.md say why).
@@ -68,15 +79,7 @@ class IntakeConfig:
 
 def load_config(environ: Mapping[str, str]) -> IntakeConfig:
     """Build an IntakeConfig from `environ`, raising ConfigError on anything missing or bad."""
-    data_dir = Path(_required(environ, "HAVEN_DATA_DIR"))
-    if not data_dir.is_dir():
-        raise ConfigError(f"HAVEN_DATA_DIR: {data_dir} is not a directory")
-    refuse_writable_by_others(
-        data_dir,
-        variable="HAVEN_DATA_DIR",
-        consequence="another account could replace the database or the recipients file in it",
-        fix="chmod 700",
-    )
+    data_dir = _data_dir(environ)
     recipients_path = Path(environ.get("HAVEN_RECIPIENTS_FILE", data_dir / RECIPIENTS_FILE))
     try:
         secret_key = read_secret_file(data_dir / SESSION_KEY_FILE)
@@ -91,6 +94,32 @@ def load_config(environ: Mapping[str, str]) -> IntakeConfig:
         receipt_pepper=receipt_pepper,
         **_settings_given(environ),
     )
+
+
+def load_database_url(environ: Mapping[str, str]) -> str:
+    """Return the database URL of HAVEN_DATA_DIR (or HAVEN_DATABASE_URL), checking the
+    directory as load_config does; raise ConfigError if it is missing or unsafe.
+
+    For the commands that use the database alone (`haven intake pickup`): they read
+    neither the server's secrets nor the recipients file, so they do not load them,
+    nor encrypt load_recipients' largest report to the recipients. The directory is
+    checked all the same: another account that could replace the database in it
+    could have pickup sign submissions of its own making.
+    """
+    return database_url(environ, _data_dir(environ))
+
+
+def _data_dir(environ: Mapping[str, str]) -> Path:
+    data_dir = Path(_required(environ, "HAVEN_DATA_DIR"))
+    if not data_dir.is_dir():
+        raise ConfigError(f"HAVEN_DATA_DIR: {data_dir} is not a directory")
+    refuse_writable_by_others(
+        data_dir,
+        variable="HAVEN_DATA_DIR",
+        consequence="another account could replace the database or the recipients file in it",
+        fix="chmod 700",
+    )
+    return data_dir
 
 
 def database_url(environ: Mapping[str, str], data_dir: Path) -> str:

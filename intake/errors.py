@@ -8,7 +8,14 @@ answered with error pages instead (intake/error_pages.py).
 
 from __future__ import annotations
 
-from werkzeug.datastructures import MultiDict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only the web app's refusals hold a MultiDict. Every command imports this
+    # module, and importing werkzeug would cost `haven intake pickup` a tenth of a
+    # second of CPU each run: UploadTooLarge imports it when it is raised, in a
+    # process that has it loaded already.
+    from werkzeug.datastructures import MultiDict
 
 
 class IntakeError(Exception):
@@ -103,6 +110,8 @@ class UploadTooLarge(UploadRefused):
         # only to fill the form again (intake/report_page.py): never logged or stored.
         # A browser sends the fields in the form's order, and the form puts its file
         # input last, so every typed answer has arrived before any file was refused.
+        from werkzeug.datastructures import MultiDict
+
         self.fields: MultiDict[str, str] = MultiDict()
         self.file_names: tuple[str, ...] = ()
 

@@ -9,7 +9,7 @@ import os
 import secrets
 import tarfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small
 from intake.db import writing
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
-from intake.models import PICKED_UP, PUBLISHED, SKIPPED, StoredFile, Submission
+from intake.models import PICKED_UP, PUBLISHED, SKIPPED, Base, StoredFile, Submission
 from intake.pickup_lock import one_pickup_at_a_time
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
@@ -79,6 +79,29 @@ class _VerifyingReader(io.RawIOBase):
             raise PickupError(
                 f"{self._name}: stored ciphertext does not match its recorded digest{_SKIP_ADVICE}"
             )
+
+
+@dataclass(frozen=True)
+class _Bundled:
+    """What the bundle says of one submission: its manifest entry, less its files."""
+
+    id: str
+    received_day: date | None
+    reply_recipient: str | None
+    follows: str | None
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class _BundledFile:
+    """One stored file of a bundled submission, as the manifest lists it."""
+
+    id: int
+    submission_id: str
+    name: str
+    kind: str
+    size: int | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -202,8 +225,8 @@ PICKED_UP_BEFORE = (PICKED_UP, SKIPPED)
 def _add_submissions(
     tar: tarfile.TarFile,
     engine: Engine,
-    submissions: list[Submission],
-    files: dict[str, list[StoredFile]],
+    submissions: list[_Bundled],
+    files: dict[str, list[_BundledFile]],
     progress: PickupProgress | None = None,
 ) -> None:
     total = sum(stored.size or 0 for listed in files.values() for stored in listed)
@@ -249,11 +272,11 @@ _BATCH_BYTES = READ_BATCH_CHUNKS * CHUNK_SIZE
 
 
 def _read_batches(
-    submissions: list[Submission], files: dict[str, list[StoredFile]]
-) -> Iterator[list[tuple[Submission, StoredFile]]]:
+    submissions: list[_Bundled], files: dict[str, list[_BundledFile]]
+) -> Iterator[list[tuple[_Bundled, _BundledFile]]]:
     """The bundle's files in order, in runs of small files of at most _BATCH_BYTES in all;
     a larger file is a run of its own."""
-    batch: list[tuple[Submission, StoredFile]] = []
+    batch: list[tuple[_Bundled, _BundledFile]] = []
     size = 0
     for submission in submissions:
         for stored in files[submission.id]:
@@ -272,7 +295,7 @@ def _read_batches(
 
 def _published(
     engine: Engine, *, urgent_only: bool
-) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+) -> tuple[list[_Bundled], dict[str, list[_BundledFile]]]:
     if urgent_only:
         return _selected(engine, Submission.state == PUBLISHED, Submission.urgent.is_(True))
     return _selected(engine, Submission.state == PUBLISHED)
@@ -280,7 +303,7 @@ def _published(
 
 def _again(
     engine: Engine, ids: Sequence[str]
-) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+) -> tuple[list[_Bundled], dict[str, list[_BundledFile]]]:
     wanted = set(ids)
     submissions, files = _selected(
         engine, Submission.id.in_(wanted), Submission.state.in_(PICKED_UP_BEFORE)
@@ -297,32 +320,38 @@ def _again(
 
 def _selected(
     engine: Engine, *where: ColumnElement[bool]
-) -> tuple[list[Submission], dict[str, list[StoredFile]]]:
+) -> tuple[list[_Bundled], dict[str, list[_BundledFile]]]:
     with engine.connect() as connection:
         submissions = [
-            Submission(**row._mapping)
+            _Bundled(**row._mapping)
             for row in connection.execute(
-                select(*Submission.__table__.columns)
+                select(*_columns(Submission, _Bundled))
                 .where(*where)
                 # Urgent first: a reviewer importing a long bundle meets them first.
                 .order_by(Submission.urgent.desc(), Submission.id)
             )
         ]
-        files: dict[str, list[StoredFile]] = {s.id: [] for s in submissions}
+        files: dict[str, list[_BundledFile]] = {s.id: [] for s in submissions}
         # By id, not by state: under READ COMMITTED a submission published between
         # the two queries would otherwise bring files without an entry.
         for row in connection.execute(
-            select(*StoredFile.__table__.columns).where(StoredFile.submission_id.in_(list(files)))
+            select(*_columns(StoredFile, _BundledFile))
+            .where(StoredFile.submission_id.in_(list(files)))
         ):
-            files[row.submission_id].append(StoredFile(**row._mapping))
+            files[row.submission_id].append(_BundledFile(**row._mapping))
     for stored_files in files.values():
         # report.age first, then attachments in number order.
         stored_files.sort(key=lambda f: (f.kind != REPORT, f.name))
     return submissions, files
 
 
+def _columns(table: type[Base], bundled: type[Any]) -> list[ColumnElement[Any]]:
+    """The columns of `table` that the dataclass `bundled` has fields for, and no others."""
+    return [table.__table__.c[field.name] for field in fields(bundled)]
+
+
 def _manifest(
-    submissions: list[Submission], files: dict[str, list[StoredFile]], *, today: date
+    submissions: list[_Bundled], files: dict[str, list[_BundledFile]], *, today: date
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,

@@ -14,8 +14,9 @@ inside). So
   no-store page with autocomplete="off" (which Chromium neither caches nor
   saves the fields of, in its history entries or its session restore files);
 - if a browser kept the cookie or the field anyway, what it kept is
-  ciphertext that opens for nobody but this instance, and for it only until
-  SEAL_SECONDS have passed.
+  ciphertext that opens for nobody but this instance, beside this browser
+  session's cookie (intake/seal_binding.py), and only until SEAL_SECONDS have
+  passed.
 """
 
 from __future__ import annotations
@@ -47,19 +48,21 @@ class ReceiptSealer:
                                    max_chars=_MAX_SEALED_CHARS, what="receipt",
                                    now=now)  # fmt: skip
 
-    def seal(self, code: str, *, expires: int | None = None) -> str:
-        """`code` sealed, openable for SEAL_SECONDS from now, or until `expires` if sooner."""
-        return self._sealer.seal(code.encode("utf-8"), expires=expires)
+    def seal(self, code: str, *, binding: bytes, expires: int | None = None) -> str:
+        """`code` sealed for the session `binding` names, openable for SEAL_SECONDS from
+        now, or until `expires` if sooner."""
+        return self._sealer.seal(code.encode("utf-8"), binding=binding, expires=expires)
 
-    def open(self, token: str) -> str:
-        """The code sealed in `token`, or raise SealRefused."""
-        return self.open_with_expiry(token)[0]
+    def open(self, token: str, *, binding: bytes | None) -> str:
+        """The code sealed in `token` for the session `binding` names, or raise SealRefused."""
+        return self.open_with_expiry(token, binding=binding)[0]
 
-    def open_with_expiry(self, token: str) -> tuple[str, int]:
-        """The code sealed in `token` and when that seal expires, or raise SealRefused.
+    def open_with_expiry(self, token: str, *, binding: bytes | None) -> tuple[str, int]:
+        """The code sealed in `token` for that session and when the seal expires, or
+        raise SealRefused.
 
         The receipt page and its language buttons seal the code again with this
         expiry, so showing the page again never extends it: an hour after the
         report, every copy of the seal opens nothing."""
-        value, expires = self._sealer.open_with_expiry(token)
+        value, expires = self._sealer.open_with_expiry(token, binding=binding)
         return value.decode("utf-8"), expires

@@ -17,12 +17,13 @@ from typing import BinaryIO, Protocol
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, NeedData
 
 import keys
 from contracts.report import MAX_CONTENT_TYPE_CHARS, MAX_FILE_NAME_CHARS
 from intake.chunks import ChunkWriter
 from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
+from intake.multipart_decoder import BoundaryDecoder
 from intake.staging import as_binary_io
 
 # Asked of the request stream at a time, outside the files being stored: part
@@ -177,7 +178,7 @@ class MultipartReceiver:
         # The receiver only fills attachment files; their submission's owner stages,
         # publishes or discards them (intake/incoming.py).
         self._files = files
-        self._decoder = MultipartDecoder(
+        self._decoder = BoundaryDecoder(
             boundary,
             # Werkzeug compares this with its whole receive buffer, file data included,
             # so it must hold a full read; _take enforces the real per-field and total

@@ -25,7 +25,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, cast
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from contracts.pickup import ATTACHMENT, REPORT, REPORT_NAME, attachment_name
 from intake.batch_writer import BatchWriter
@@ -77,6 +86,38 @@ class Leases(Protocol):
     def release(self, submission_id: str) -> None:
         """Stop renewing it."""
         ...
+
+
+# The statements every submission runs, built once on the tables (not the ORM
+# classes): building, coercing and cache-keying a statement costs more than
+# SQLite takes to run it, and a publication runs five. Values are bound per call.
+_SUBMISSIONS = Submission.__table__
+_FILES = StoredFile.__table__
+_CHUNKS = Chunk.__table__
+_INSERT_SUBMISSION = insert(_SUBMISSIONS)
+_INSERT_FILES = insert(_FILES)
+_INSERT_CHUNKS = insert(_CHUNKS)
+_COMPLETE_FILE = (
+    update(_FILES)
+    .where(_FILES.c.id == bindparam("file_id"))
+    .values(size=bindparam("file_size"), sha256=bindparam("file_sha256"))
+)
+# Renews the lease of a submission still staged: its rowcount says whether it was.
+_RENEW_LEASE = (
+    update(_SUBMISSIONS)
+    .where(_SUBMISSIONS.c.id == bindparam("submission_id"), _SUBMISSIONS.c.state == STAGED)
+    .values(lease_expires=bindparam("expiry"))
+)
+_UNFINISHED_FILE = select(_FILES.c.id).where(
+    _FILES.c.submission_id == bindparam("submission_id"), _FILES.c.sha256.is_(None)
+)
+# Its SET clause is the columns its parameters name besides submission_id.
+_PUBLISH = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("submission_id"))
+_CASE_HELD = select(_SUBMISSIONS.c.id).where(
+    _SUBMISSIONS.c.id == bindparam("case_id"),
+    _SUBMISSIONS.c.state.in_([PUBLISHED, PICKED_UP]),
+    _SUBMISSIONS.c.follows.is_(None),
+)
 
 
 def random_row_id() -> int:
@@ -222,12 +263,13 @@ class StagedSubmission:
                 self._renew_or_fail(connection)
             else:
                 connection.execute(
-                    insert(Submission).values(
-                        id=self.id,
-                        state=STAGED,
-                        staged_day=self.day,
-                        lease_expires=self._leases.expiry(),
-                    )
+                    _INSERT_SUBMISSION,
+                    {
+                        "id": self.id,
+                        "state": STAGED,
+                        "staged_day": self.day,
+                        "lease_expires": self._leases.expiry(),
+                    },
                 )
             _write_batch(connection, self.id, batch)
         self._stored = True
@@ -260,20 +302,16 @@ class StagedSubmission:
                 self._renew_or_fail(connection)
             else:
                 connection.execute(
-                    insert(Submission).values(id=self.id, staged_day=self.day, **published)
+                    _INSERT_SUBMISSION, {"id": self.id, "staged_day": self.day, **published}
                 )
             _write_batch(connection, self.id, self._take_queued())
             unfinished = connection.execute(
-                select(StoredFile.id).where(
-                    StoredFile.submission_id == self.id, StoredFile.sha256.is_(None)
-                )
+                _UNFINISHED_FILE, {"submission_id": self.id}
             ).first()
             if unfinished is not None:
                 raise PublicationError("a file of this submission was not finished")
             if self._stored:
-                connection.execute(
-                    update(Submission).where(Submission.id == self.id).values(**published)
-                )
+                connection.execute(_PUBLISH, {"submission_id": self.id, **published})
         self._leases.release(self.id)
         self._stored = True
 
@@ -290,9 +328,7 @@ class StagedSubmission:
         # Renews the lease and proves, in the same transaction, that the rows are still
         # ours: a submission a collector claimed is never written to again.
         renewed = connection.execute(
-            update(Submission)
-            .where(Submission.id == self.id, Submission.state == STAGED)
-            .values(lease_expires=self._leases.expiry())
+            _RENEW_LEASE, {"submission_id": self.id, "expiry": self._leases.expiry()}
         ).rowcount
         if renewed != 1:
             raise PublicationError("the staged submission no longer exists")
@@ -309,7 +345,7 @@ class StagedSubmission:
 def _write_batch(connection: Connection, submission_id: str, batch: _Batch) -> None:
     if batch.new_files:
         connection.execute(
-            insert(StoredFile),
+            _INSERT_FILES,
             [
                 {
                     "id": queued.id,
@@ -325,23 +361,19 @@ def _write_batch(connection: Connection, submission_id: str, batch: _Batch) -> N
         # A file written unfinished gets its size and digest later, through
         # complete_file() and an update in a later batch.
     if batch.chunks:
-        connection.execute(insert(Chunk), batch.chunks)
-    for completed in batch.completed:
+        connection.execute(_INSERT_CHUNKS, batch.chunks)
+    if batch.completed:
         connection.execute(
-            update(StoredFile)
-            .where(StoredFile.id == completed.id)
-            .values(size=completed.size, sha256=completed.sha256)
+            _COMPLETE_FILE,
+            [
+                {"file_id": done.id, "file_size": done.size, "file_sha256": done.sha256}
+                for done in batch.completed
+            ],
         )
 
 
 def _case_held(connection: Connection, case_id: str) -> bool:
-    found = connection.execute(
-        select(Submission.id).where(
-            Submission.id == case_id,
-            Submission.state.in_([PUBLISHED, PICKED_UP]),
-            Submission.follows.is_(None),
-        )
-    ).first()
+    found = connection.execute(_CASE_HELD, {"case_id": case_id}).first()
     return found is not None
 
 

@@ -53,6 +53,7 @@ from intake.receipt_page import receipt_page
 from intake.receipt_seal import ReceiptSealer, seal_key
 from intake.report_page import render_report_draft, render_report_form
 from intake.request_body import declares_too_much, multipart_receiver, request_body
+from intake.seal_binding import binding_for_opening, binding_for_sealing
 from intake.state import IntakeState, intake_state
 
 blueprint = Blueprint("intake", __name__)
@@ -227,11 +228,13 @@ def receipt() -> ResponseReturnValue:
     state = intake_state()
     sealer = _sealer(state)
     try:
-        code, expires = sealer.open_with_expiry(request.cookies.get(RECEIPT_COOKIE, ""))
+        code, expires = sealer.open_with_expiry(
+            request.cookies.get(RECEIPT_COOKIE, ""), binding=binding_for_opening()
+        )
     except SealRefused:
         page = make_response(render_template("intake/receipt_gone.html"), 410)
     else:
-        sealed = sealer.seal(code, expires=expires)
+        sealed = sealer.seal(code, binding=binding_for_sealing(), expires=expires)
         page = make_response(receipt_page(state, code, sealed=sealed, csrf=generate_csrf()))
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
     page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
@@ -244,7 +247,9 @@ def receipt_in_language() -> ResponseReturnValue:
     state = intake_state()
     fields = _posted_form()
     try:
-        code, expires = _sealer(state).open_with_expiry(fields.get(SEALED_FIELD, ""))
+        code, expires = _sealer(state).open_with_expiry(
+            fields.get(SEALED_FIELD, ""), binding=binding_for_opening()
+        )
     except SealRefused:
         return render_template("intake/receipt_gone.html"), 410
     response = _to_receipt(state, code, expires=expires)
@@ -266,7 +271,7 @@ def _to_receipt(state: IntakeState, code: str, *, expires: int | None = None) ->
     response = redirect(url_for("intake.receipt"), 303)
     response.set_cookie(
         RECEIPT_COOKIE,
-        _sealer(state).seal(code, expires=expires),
+        _sealer(state).seal(code, binding=binding_for_sealing(), expires=expires),
         path=RECEIPT_PATH,
         httponly=True,
         samesite="Strict",

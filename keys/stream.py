@@ -62,7 +62,9 @@ class StreamWriter(io.RawIOBase):
         self._counter = 0
         self._buffer = bytearray()
         self._aborted = False
-        self._out = bytearray(SEALED_CHUNK_SIZE * _BATCH_CHUNKS)
+        # Allocated when first needed, as large as that batch (a file of a few chunks, or a
+        # report document that never fills one, does not zero and fault in 1 MiB).
+        self._out = bytearray()
         self._zero_copy = isinstance(dst, _COPYING_WRITERS)
 
     def writable(self) -> bool:
@@ -78,6 +80,9 @@ class StreamWriter(io.RawIOBase):
 
     def _seal_middle_chunks(self, view: memoryview) -> None:
         """Seal `view`, a whole number of non-final chunks, in batches."""
+        needed = min(len(view) // CHUNK_SIZE, _BATCH_CHUNKS) * SEALED_CHUNK_SIZE
+        if len(self._out) < needed:
+            self._out = bytearray(needed)
         out = memoryview(self._out)
         filled = 0
         for start in range(0, len(view), CHUNK_SIZE):

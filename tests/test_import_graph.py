@@ -114,3 +114,44 @@ def test_the_operators_intake_commands_run_without_the_web_app() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+# What `haven intake pickup` must not load: the web app and its werkzeug, migrations,
+# the terminal's progress bar, the ORM (intake's tables are Core), the receipt code's
+# Argon2 and ML-KEM (pickup signs; it derives and encrypts nothing), and review.
+_NOT_FOR_PICKUP = (
+    "flask", "werkzeug", "wtforms", "flask_babel", "jinja2", "gunicorn", "alembic", "rich",
+    "sqlalchemy.orm", "keys.receipt", "keys.hybrid", "argon2", "review",
+)  # fmt: skip
+
+
+def test_a_pickup_loads_only_what_it_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two pickups run every few seconds beside the server under load (bench/load_harness.py);
+    most of their CPU was start-up, and most of that imports they never used."""
+    import keys
+    from tests.intake.datadir import prepare_data_dir
+
+    monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
+    recipient = str(keys.X25519Identity.generate().recipient())
+    data_dir = prepare_data_dir(tmp_path / "data", [recipient])
+    (data_dir / "recipients.txt").chmod(0o600)
+    code = (
+        "import sys\n"
+        "from haven.entry import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "finally:\n"
+        "    print(' '.join(sys.modules), file=sys.stderr)\n"
+    )
+    out = tmp_path / "bundle.tar"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "intake", "pickup", "--data-dir", str(data_dir),
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Nothing new to pick up" in result.stdout
+    loaded = result.stderr.split()
+    unwanted = [name for name in loaded
+                if any(name == top or name.startswith(top + ".") for top in _NOT_FOR_PICKUP)]
+    assert sorted(unwanted) == []

@@ -28,6 +28,8 @@ from tests.intake.reply_bundles import submit_report
 
 RESULTS = "/check/results"
 NOT_FOUND = "could not open a report with this code"
+# A browser session's binding (intake/seal_binding.py): 22 characters.
+BINDING = b"b" * 22
 
 
 def post_code(client: FlaskClient, code: str, **fields: str) -> TestResponse:
@@ -94,6 +96,33 @@ def test_after_the_quick_exit_the_results_open_nothing(client: FlaskClient) -> N
     assert back.status_code == 303 and back.headers["Location"] == "/check"
 
 
+def test_a_copied_case_cookie_opens_nothing_in_another_browser(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The sealed case, copied out of the browser that typed the code, opens no reply,
+    no follow-up form and no capability anywhere else while the capability lives."""
+    code = submit_report(client)
+    sealed = case_cookie(post_code(client, code))["haven_case"].value
+    other = app.test_client()
+    check_csrf(other)  # a session of its own
+    other.set_cookie("haven_case", sealed, path=RESULTS)
+    copied = other.get(RESULTS)
+    assert copied.status_code == 403 and "had expired" in copied.get_data(as_text=True)
+    assert "There is no reply yet." not in copied.get_data(as_text=True)
+    # The browser that typed the code still reads its case.
+    assert "There is no reply yet." in client.get(RESULTS).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("binding", [b"c" * 22, None])
+def test_a_sealed_case_opens_only_for_its_session(
+    sealer_at: tuple[list[float], OpenedCaseSealer], binding: bytes | None
+) -> None:
+    _now, sealer = sealer_at
+    ticket = OpenedCaseTicket(capability="c1.a.b", reply_identity=HybridIdentity.generate())
+    with pytest.raises(SealRefused, match="session"):
+        sealer.open(sealer.seal(ticket, binding=BINDING), binding=binding)
+
+
 def test_every_wrong_code_gets_the_same_redirect_and_the_note_is_shown_once(
     client: FlaskClient,
 ) -> None:
@@ -145,15 +174,16 @@ def test_a_sealed_case_opens_until_the_capability_would_expire(
 ) -> None:
     now, sealer = sealer_at
     identity = HybridIdentity.generate()
-    token = sealer.seal(OpenedCaseTicket(capability="c1.a.b", reply_identity=identity))
+    ticket = OpenedCaseTicket(capability="c1.a.b", reply_identity=identity)
+    token = sealer.seal(ticket, binding=BINDING)
     assert str(identity) not in token
-    opened = sealer.open(token)
+    opened = sealer.open(token, binding=BINDING)
     assert opened.capability == "c1.a.b" and str(opened.reply_identity) == str(identity)
     now[0] += CAPABILITY_SECONDS - 1
-    sealer.open(token)
+    sealer.open(token, binding=BINDING)
     now[0] += 1
     with pytest.raises(SealRefused, match="expired"):
-        sealer.open(token)
+        sealer.open(token, binding=BINDING)
 
 
 @pytest.mark.parametrize("change", ["other key", "flipped byte", "receipt prefix", "too long"])
@@ -162,19 +192,20 @@ def test_a_sealed_case_refuses_every_alteration(
 ) -> None:
     now, sealer = sealer_at
     token = sealer.seal(
-        OpenedCaseTicket(capability="c1.a.b", reply_identity=HybridIdentity.generate())
+        OpenedCaseTicket(capability="c1.a.b", reply_identity=HybridIdentity.generate()),
+        binding=BINDING,
     )
     prefix, _, body = token.partition(".")
     altered = {
         "other key": OpenedCaseSealer(key=case_seal_key(b"o" * 32), now=lambda: now[0]).seal(
-            sealer.open(token)
+            sealer.open(token, binding=BINDING), binding=BINDING
         ),
         "flipped byte": f"{prefix}.{body[:20]}{'A' if body[20] != 'A' else 'B'}{body[21:]}",
         "receipt prefix": f"r1.{body}",
         "too long": f"{token}{'A' * 600}",
     }[change]
     with pytest.raises(SealRefused):
-        sealer.open(altered)
+        sealer.open(altered, binding=BINDING)
 
 
 def test_the_seal_key_is_not_the_receipt_seal_key() -> None:

@@ -74,6 +74,36 @@ def test_pickup_and_purge_commands(
     assert result.exit_code == 0 and "Purged 0" in result.output
 
 
+def test_pickup_reads_the_database_and_signing_key_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pickup encrypts nothing: it does not load the recipients file (nor encrypt a test
+    report to every recipient in it) or the server's secrets, which cost it CPU each run."""
+    monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
+    data_dir = tmp_path / "data"
+    CliRunner().invoke(main, ["intake", "init", "--data-dir", str(data_dir)])
+    (data_dir / "secret_key").unlink()
+    pickup = ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(tmp_path / "b.tar")]
+    result = CliRunner().invoke(main, pickup)
+    assert result.exit_code == 0 and "Nothing new" in result.output, result.output
+
+
+def test_pickup_still_refuses_a_data_directory_others_may_write(
+    tmp_path: Path, reviewer: keys.X25519Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever could replace the database could have intake sign submissions of theirs."""
+    monkeypatch.delenv("HAVEN_DATABASE_URL", raising=False)
+    data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
+    data_dir.chmod(0o777)
+    out = tmp_path / "b.tar"
+    result = CliRunner().invoke(
+        main, ["intake", "pickup", "--data-dir", str(data_dir), "--out", str(out)]
+    )
+    assert result.exit_code != 0 and "HAVEN_DATA_DIR" in result.output
+    assert "chmod 700" in result.output
+    assert not out.exists()
+
+
 def test_pickup_never_signs_with_a_key_nobody_pinned(
     tmp_path: Path, reviewer: keys.X25519Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:

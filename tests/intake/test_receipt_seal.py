@@ -13,8 +13,13 @@ from flask.testing import FlaskClient
 from intake.errors import SealRefused
 from intake.receipt_seal import SEAL_SECONDS, ReceiptSealer, seal_key
 from intake.views import RECEIPT_COOKIE, RECEIPT_PATH
+from tests.intake import multipart
+from tests.intake.forms import csrf_token
 
 CODE = "exorcism untoasted tarantula pregnancy coastland mammal sprint"
+# A browser session's binding (intake/seal_binding.py): 22 characters.
+BINDING = b"b" * 22
+CODE_ON_PAGE = re.compile(r'<p class="receipt-code"')
 
 
 def _sealer(now: float = 1_000_000.0, secret: bytes = b"s" * 32) -> ReceiptSealer:
@@ -22,17 +27,17 @@ def _sealer(now: float = 1_000_000.0, secret: bytes = b"s" * 32) -> ReceiptSeale
 
 
 def test_a_sealed_code_opens_to_itself_and_shows_nothing_of_it() -> None:
-    sealed = _sealer().seal(CODE)
-    assert _sealer().open(sealed) == CODE
+    sealed = _sealer().seal(CODE, binding=BINDING)
+    assert _sealer().open(sealed, binding=BINDING) == CODE
     assert not any(word in sealed for word in CODE.split())
-    assert _sealer().seal(CODE) != sealed  # a fresh nonce each time
+    assert _sealer().seal(CODE, binding=BINDING) != sealed  # a fresh nonce each time
 
 
 def test_a_sealed_code_expires() -> None:
-    sealed = _sealer(now=1_000_000.0).seal(CODE)
-    assert _sealer(now=1_000_000.0 + SEAL_SECONDS - 1).open(sealed) == CODE
+    sealed = _sealer(now=1_000_000.0).seal(CODE, binding=BINDING)
+    assert _sealer(now=1_000_000.0 + SEAL_SECONDS - 1).open(sealed, binding=BINDING) == CODE
     with pytest.raises(SealRefused, match="expired"):
-        _sealer(now=1_000_000.0 + SEAL_SECONDS).open(sealed)
+        _sealer(now=1_000_000.0 + SEAL_SECONDS).open(sealed, binding=BINDING)
 
 
 @pytest.mark.parametrize(
@@ -47,38 +52,42 @@ def test_a_sealed_code_expires() -> None:
     ],
 )
 def test_an_altered_or_foreign_seal_is_refused(mangle: object) -> None:
-    sealed = _sealer().seal(CODE)
+    sealed = _sealer().seal(CODE, binding=BINDING)
     with pytest.raises(SealRefused):
-        _sealer().open(mangle(sealed))  # type: ignore[operator]
+        _sealer().open(mangle(sealed), binding=BINDING)  # type: ignore[operator]
 
 
 def test_another_instance_cannot_open_it() -> None:
     with pytest.raises(SealRefused):
-        _sealer(secret=b"t" * 32).open(_sealer().seal(CODE))
+        _sealer(secret=b"t" * 32).open(_sealer().seal(CODE, binding=BINDING), binding=BINDING)
 
 
 def test_a_code_sealed_again_keeps_the_expiry_it_had() -> None:
-    first = _sealer(now=1_000_000.0).seal(CODE)
-    code, expires = _sealer(now=1_000_000.0 + 3_000).open_with_expiry(first)
-    again = _sealer(now=1_000_000.0 + 3_000).seal(code, expires=expires)
-    assert _sealer(now=1_000_000.0 + SEAL_SECONDS - 1).open(again) == CODE
+    first = _sealer(now=1_000_000.0).seal(CODE, binding=BINDING)
+    code, expires = _sealer(now=1_000_000.0 + 3_000).open_with_expiry(first, binding=BINDING)
+    again = _sealer(now=1_000_000.0 + 3_000).seal(code, binding=BINDING, expires=expires)
+    assert _sealer(now=1_000_000.0 + SEAL_SECONDS - 1).open(again, binding=BINDING) == CODE
     with pytest.raises(SealRefused, match="expired"):
-        _sealer(now=1_000_000.0 + SEAL_SECONDS).open(again)
+        _sealer(now=1_000_000.0 + SEAL_SECONDS).open(again, binding=BINDING)
     # Never later than a fresh seal would be, whatever expiry is asked for.
-    late = _sealer(now=1_000_000.0).seal(CODE, expires=2_000_000)
-    assert _sealer().open_with_expiry(late)[1] == 1_000_000 + SEAL_SECONDS
+    late = _sealer(now=1_000_000.0).seal(CODE, binding=BINDING, expires=2_000_000)
+    assert _sealer().open_with_expiry(late, binding=BINDING)[1] == 1_000_000 + SEAL_SECONDS
 
 
 def test_showing_the_receipt_again_never_extends_its_seal(app: Flask, client: FlaskClient) -> None:
     """A copy of the seal kept anywhere opens nothing an hour after the report, however
-    often the receipt page or its language buttons are shown with it (from any browser)."""
+    often the receipt page or its language buttons are shown with it."""
     sealer = ReceiptSealer(key=seal_key(app.extensions["haven_intake"].config.secret_key))
     expires = int(time.time()) + 100  # near its end
-    client.set_cookie(RECEIPT_COOKIE, sealer.seal(CODE, expires=expires), path=RECEIPT_PATH)
+    with client.session_transaction() as session:
+        session["seal_binding"] = BINDING.decode()
+    client.set_cookie(RECEIPT_COOKIE, sealer.seal(CODE, binding=BINDING, expires=expires),
+                      path=RECEIPT_PATH)  # fmt: skip
     page = client.get(RECEIPT_PATH).get_data(as_text=True)
     field = re.search(r'name="receipt" value="([^"]+)"', page)
     assert field, "the receipt page carries no sealed code"
-    assert sealer.open_with_expiry(html.unescape(field.group(1))) == (CODE, expires)
+    assert sealer.open_with_expiry(html.unescape(field.group(1)), binding=BINDING) == (
+        CODE, expires)  # fmt: skip
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert token
     answer = client.post("/receipt/language", data={
@@ -86,4 +95,62 @@ def test_showing_the_receipt_again_never_extends_its_seal(app: Flask, client: Fl
     assert answer.status_code == 303
     cookie = client.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
     assert cookie is not None
-    assert sealer.open_with_expiry(cookie.value) == (CODE, expires)
+    assert sealer.open_with_expiry(cookie.value, binding=BINDING) == (CODE, expires)
+
+
+@pytest.mark.parametrize("binding", [b"c" * 22, b"", None])
+def test_a_seal_opens_only_for_the_session_it_was_sealed_for(binding: bytes | None) -> None:
+    with pytest.raises(SealRefused, match="session"):
+        _sealer().open(_sealer().seal(CODE, binding=BINDING), binding=binding)
+
+
+def _reported(app: Flask) -> tuple[FlaskClient, str]:
+    """A browser that just sent a report: it, its receipt cookie, and its receipt page."""
+    browser = app.test_client()
+    body = multipart.body([multipart.field("csrf_token", csrf_token(browser)),
+                           multipart.field("narrative", "they came to my flat")])  # fmt: skip
+    sent = browser.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
+    assert sent.status_code == 303
+    cookie = browser.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
+    assert cookie is not None
+    return browser, cookie.value
+
+
+@pytest.mark.parametrize("elsewhere", ["a fresh browser", "a browser with its own session"])
+def test_a_copied_receipt_cookie_opens_nothing_in_another_browser(
+    app: Flask, elsewhere: str
+) -> None:
+    """Copied out of the browser that reported (its cache, an extension, a photo of the
+    developer tools), the sealed cookie shows no code anywhere else, within its hour."""
+    reporter, sealed = _reported(app)
+    other = app.test_client()
+    if elsewhere == "a browser with its own session":
+        _reported(app)  # irrelevant: the other browser's session is its own
+        csrf_token(other)
+    other.set_cookie(RECEIPT_COOKIE, sealed, path=RECEIPT_PATH)
+    gone = other.get(RECEIPT_PATH)
+    assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
+    # The browser that reported still gets its code, once.
+    shown = reporter.get(RECEIPT_PATH)
+    assert shown.status_code == 200 and CODE_ON_PAGE.search(shown.get_data(as_text=True))
+
+
+def test_a_copied_language_field_opens_nothing_in_another_browser(app: Flask) -> None:
+    reporter, _sealed = _reported(app)
+    page = reporter.get(RECEIPT_PATH).get_data(as_text=True)
+    field = re.search(r'name="receipt" value="([^"]+)"', page)
+    assert field
+    other = app.test_client()
+    answer = other.post("/receipt/language", data={
+        "csrf_token": csrf_token(other), "receipt": html.unescape(field.group(1)), "lang": "fr"})
+    assert answer.status_code == 410
+    assert other.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH) is None
+
+
+def test_after_the_quick_exit_the_browser_s_own_seal_opens_nothing(app: Flask) -> None:
+    """The quick exit forgets the session, and with it every seal made for it."""
+    reporter, sealed = _reported(app)
+    reporter.get("/exit")
+    reporter.set_cookie(RECEIPT_COOKIE, sealed, path=RECEIPT_PATH)  # as if a copy survived
+    gone = reporter.get(RECEIPT_PATH)
+    assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
