@@ -12,7 +12,8 @@ which the harness does before its load starts.
     python bench/client_cpu.py --before /tmp/main-tree [--visits 180] [--batches 6]
 
 A tree whose harness has no report_and_receipt is driven as the harness drove
-it before: files drawn during the visit, the body joined, asyncio's streams.
+it before: files drawn during the visit, the body joined, asyncio's streams
+(only the receipt's cookies are kept as this tree's harness keeps them).
 The machine is shared: say how loaded it was when quoting the figures.
 """
 
@@ -35,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import load_harness  # noqa: E402
-from intake_write import BOUNDARY, free_port, wait_for  # noqa: E402
+from intake_write import BOUNDARY, browser_cookies, free_port, wait_for  # noqa: E402
 
 import keys  # noqa: E402
 
@@ -65,7 +66,12 @@ async def legacy_visit(harness: ModuleType, port: int, serial: int) -> None:
     ).encode() + body
     status, headers, page = await harness.exchange(port, request)
     if status == 303:
-        status, page = await harness.receipt(port, cookie, headers)
+        # The cookies as a browser keeps them (this tree's rule: the receipt's seal is
+        # bound to the session the report's answer set), over the older exchange.
+        cookies = browser_cookies(cookie, headers.get("set-cookie", "").split("\n"))
+        status, _headers, page = await harness.exchange(port, (
+            f"GET /receipt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Cookie: {cookies}\r\n\r\n").encode())  # fmt: skip
     assert status == 200 and harness.RECEIPT_CODE.search(page.decode()), status
 
 
