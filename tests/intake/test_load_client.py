@@ -8,6 +8,7 @@ the same multipart framing), or figures before and after would not compare.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import random
 import sys
@@ -84,6 +85,9 @@ def test_an_exchange_sends_every_byte_and_reads_the_answer_to_the_close() -> Non
         async with server:
             return await load_harness.exchange(port, pieces(3))
 
-    status, headers, body = asyncio.run(run())
+    # On a thread of its own: the browser tests' Playwright keeps an event loop
+    # running on the main thread for the whole session.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        status, headers, body = pool.submit(asyncio.run, run()).result()
     assert received == [joined_request("token", "haven_intake=x", 3)]
     assert (status, headers["set-cookie"], body) == (200, "a=1\nb=2", b"p" * 300_000)
