@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from intake_write import BOUNDARY, cpu_seconds, free_port, process_tree, wait_for  # noqa: E402
-from load_harness import KIB, RECEIPT_CODE, exchange, form_session, receipt, report_body  # noqa: E402
+from intake_write import cpu_seconds, free_port, process_tree, wait_for  # noqa: E402
+from load_harness import (  # noqa: E402
+    acknowledged,
+    attachments,
+    file_parts,
+    form_session,
+    report_and_receipt,
+)
 
 import keys  # noqa: E402
 
@@ -113,20 +118,10 @@ class Server:
 
 async def visit(port: int, serial: int, *, files: bool) -> None:
     """The form, a report and its receipt, as bench/load_harness.py's reporters send them."""
+    parts = file_parts(attachments(serial)) if files else []
     token, cookie = await form_session(port)
-    chooser = random.Random(serial)
-    attached = [chooser.randbytes(chooser.randint(10 * KIB, 500 * KIB))
-                for _ in range(chooser.randint(0, 2))] if files else []  # fmt: skip
-    body = report_body(token, serial, attached)
-    request = (
-        f"POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-    status, headers, _page = await exchange(port, request)
-    assert status == 303, status
-    status, page = await receipt(port, cookie, headers)
-    assert status == 200 and RECEIPT_CODE.search(page.decode()), status
+    status, page = await report_and_receipt(port, token, cookie, serial, parts)
+    assert acknowledged(status, page), status
 
 
 async def drive(servers: dict[str, Server], *, visits: int, batches: int, files: bool) -> None:

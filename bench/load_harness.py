@@ -57,11 +57,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import random
 import re
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +71,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,13 +94,18 @@ import keys  # noqa: E402
 from keys.receipt import PRODUCTION_COST, derive_receipt_keys, generate_receipt_code  # noqa: E402
 
 KIB = 1 << 10
-RECEIPT_CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>')
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# Searched in the answers' bytes: the pages need no decoding to be checked.
+RECEIPT_CODE = re.compile(rb'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>')
+CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
 NARRATIVE = re.compile(r"load harness report (\d+)")
 PICKUP_EVERY_SECONDS = 5.0
 # The least mean think time, once visits take a whole cycle: then hardly a pause.
 MIN_THINK_SECONDS = 0.001
 TIMEOUT_SECONDS = 600.0
+# An answer (a page, or a redirect) arrives in a read or two of this size.
+ANSWER_READ_SIZE = 256 * KIB
+# Request pieces smaller than this are joined to their neighbours, larger ones sent as they are.
+SMALL_PIECE_BYTES = 64 * KIB
 
 
 @dataclass
@@ -132,21 +140,37 @@ class Figures:
     peaks: list[list[float]]
     cpu_ms: float
     client_cpu_ms: float
+    prepare_cpu_ms: float
     pickup_cpu_ms: float
     steps: dict[str, dict[str, float]]
 
 
-async def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send one HTTP/1.1 request (Connection: close); return status, headers and body."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        answer = await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    head, _, body = answer.partition(b"\r\n\r\n")
+async def exchange(
+    port: int, request: bytes | Sequence[bytes]
+) -> tuple[int, dict[str, str], bytes]:
+    """Send one HTTP/1.1 request (Connection: close), whole or in pieces; return status,
+    headers and body.
+
+    On the event loop's socket calls rather than asyncio's streams: a stream's
+    transport copies whatever the socket does not take at once into its buffer
+    and shifts that buffer down after every send (a file's bytes copied over and
+    over), where sock_sendall sends from the caller's bytes as they are; and the
+    answer, a chunk or two, is read until the server closes without a stream's
+    reader, writer, drain and close each awaited.
+    """
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setblocking(False)
+        # As asyncio sets it on its own connections: each piece goes out at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        for piece in [request] if isinstance(request, bytes) else request:
+            await loop.sock_sendall(sock, piece)
+        chunks = []
+        while chunk := await loop.sock_recv(sock, ANSWER_READ_SIZE):
+            chunks.append(chunk)
+    whole = b"".join(chunks)
+    head, _, body = whole.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers: dict[str, str] = {}
     for line in lines:
@@ -163,29 +187,74 @@ def cookie_values(headers: dict[str, str]) -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
-def report_body(token: str, serial: int, files: list[bytes]) -> bytes:
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n',
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="narrative"\r\n\r\n'
-        f"load harness report {serial}\r\n",
-    ]
-    body = "".join(parts).encode()
+def attachments(serial: int) -> list[bytes]:
+    """The files of report `serial`: 0-2 of 10-500 KiB, the same bytes every run."""
+    chooser = random.Random(serial)
+    return [chooser.randbytes(chooser.randint(10 * KIB, 500 * KIB))
+            for _ in range(chooser.randint(0, 2))]  # fmt: skip
+
+
+@functools.cache
+def _file_part_head(index: int) -> bytes:
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; '
+        f'filename="file-{index}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+
+
+def file_parts(files: list[bytes]) -> list[bytes]:
+    """The multipart parts carrying `files`, as pieces: each file's bytes are not copied."""
+    parts: list[bytes] = []
     for index, data in enumerate(files):
-        body += (
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; '
-            f'filename="file-{index}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
-        ).encode() + data + b"\r\n"
-    return body + f"--{BOUNDARY}--\r\n".encode()
+        parts += (_file_part_head(index), data, b"\r\n")
+    return parts
+
+
+def report_pieces(token: str, serial: int, parts: list[bytes]) -> list[bytes]:
+    """The multipart body of report `serial` as pieces: its text fields, `parts`, the end."""
+    fields = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="narrative"\r\n\r\n'
+        f"load harness report {serial}\r\n"
+    ).encode()
+    return [fields, *parts, _CLOSING]
+
+
+def report_request(token: str, cookie: str, serial: int, parts: list[bytes]) -> list[bytes]:
+    """The POST of report `serial` as pieces, its file `parts` (see file_parts) among them.
+
+    Small pieces are joined to their neighbours, so that the request goes out in
+    as few sends (and segments for the server to read) as one joined copy would.
+    """
+    body = report_pieces(token, serial, parts)
+    head = (
+        f"POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {sum(map(len, body))}\r\n\r\n"
+    ).encode()
+    pieces: list[bytes] = []
+    small: list[bytes] = []
+    for piece in (head, *body):
+        if len(piece) < SMALL_PIECE_BYTES:
+            small.append(piece)
+            continue
+        pieces += (b"".join(small), piece) if small else (piece,)
+        small = []
+    return [*pieces, b"".join(small)] if small else pieces
+
+
+_CLOSING = f"--{BOUNDARY}--\r\n".encode()
+_FORM_REQUEST = b"GET /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
 async def form_session(port: int) -> tuple[str, str]:
     """A fresh form: its CSRF token (good for one report) and the session cookie."""
-    status, headers, page = await exchange(
-        port, b"GET /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    match = CSRF.search(page.decode())
+    status, headers, page = await exchange(port, _FORM_REQUEST)
+    match = CSRF.search(page)
     assert status == 200 and match, status
-    return match.group(1), "; ".join(f"{k}={v}" for k, v in cookie_values(headers).items())
+    return match.group(1).decode(), "; ".join(
+        f"{k}={v}" for k, v in cookie_values(headers).items()
+    )
 
 
 async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -197,9 +266,31 @@ async def receipt(port: int, cookie: str, headers: dict[str, str]) -> tuple[int,
     return status, page
 
 
+async def report_and_receipt(
+    port: int, token: str, cookie: str, serial: int, parts: list[bytes]
+) -> tuple[int, bytes]:
+    """POST report `serial` and follow its 303 to the receipt: the last status and page."""
+    status, headers, page = await exchange(port, report_request(token, cookie, serial, parts))
+    if status == 303:
+        status, page = await receipt(port, cookie, headers)
+    return status, page
+
+
+def acknowledged(status: int, page: bytes) -> bool:
+    """Whether an answer is the receipt page showing a code."""
+    return status == 200 and RECEIPT_CODE.search(page) is not None
+
+
 async def reporter(
-    port: int, serials: list[int], results: Results, *, think: random.Random | None, cycle: float
+    port: int,
+    serials: list[int],
+    results: Results,
+    *,
+    think: random.Random | None,
+    cycle: float,
+    prepared: dict[int, list[bytes]],
 ) -> None:
+    """Send reports of `serials` until none is left; `prepared` holds their file parts."""
     while serials:
         if think is not None:
             # Filling in the form: exponential, so that reporters arrive as independent
@@ -209,6 +300,7 @@ async def reporter(
             if not serials:
                 return
         serial = serials.pop()
+        parts = prepared.pop(serial)
         visit = time.monotonic()
         try:
             # A token serves one report (intake forgets it at the receipt), as for a
@@ -217,30 +309,17 @@ async def reporter(
         except (OSError, TimeoutError, ValueError, IndexError, AssertionError) as error:
             results.error(type(error).__name__)
             continue
-        chooser = random.Random(serial)
-        files = [chooser.randbytes(chooser.randint(10 * KIB, 500 * KIB))
-                 for _ in range(chooser.randint(0, 2))]  # fmt: skip
-        body = report_body(token, serial, files)
-        request = (
-            f"POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
         started = time.monotonic()
         try:
-            status, headers, page = await asyncio.wait_for(
-                exchange(port, request), TIMEOUT_SECONDS
+            status, page = await asyncio.wait_for(
+                report_and_receipt(port, token, cookie, serial, parts), TIMEOUT_SECONDS
             )
-            if status == 303:
-                status, page = await asyncio.wait_for(
-                    receipt(port, cookie, headers), TIMEOUT_SECONDS
-                )
         except (OSError, TimeoutError, ValueError, IndexError) as error:
             results.error(type(error).__name__)
             continue
         results.latencies.append(time.monotonic() - started)
         results.visits.append(time.monotonic() - visit)
-        if status != 200 or not RECEIPT_CODE.search(page.decode()):
+        if not acknowledged(status, page):
             results.error(str(status))
             continue
         results.acknowledged.add(serial)
@@ -371,10 +450,17 @@ def run(
         try:
             for port, server in zip(ports, servers, strict=True):
                 wait_for(port, server)
+            # Every report's files, drawn and cut into parts before the load begins, so
+            # that drawing 250 MiB of random bytes (about 1 ms of CPU a report) does
+            # not take the cores from the servers while they are measured. It is
+            # counted apart (prepare_cpu_ms) and the parts are dropped as they are sent.
+            prepare_before = time.process_time()
+            serials = list(range(submissions))
+            prepared = {serial: file_parts(attachments(serial)) for serial in serials}
+            prepare_cpu = time.process_time() - prepare_before
             trees = [process_tree(server.pid) for server in servers]
             cpu_before = sum(cpu_seconds(tree) for tree in trees)
             results = Results()
-            serials = list(range(submissions))
 
             async def load() -> tuple[float, list[Path]]:
                 done = asyncio.Event()
@@ -382,7 +468,8 @@ def run(
                 started = time.monotonic()
                 await asyncio.gather(*(
                     reporter(ports[n % nodes], serials, results, cycle=think_seconds or 0.0,
-                             think=None if think_seconds is None else random.Random(-1 - n))
+                             think=None if think_seconds is None else random.Random(-1 - n),
+                             prepared=prepared)
                     for n in range(clients)
                 ))  # fmt: skip
                 wall = time.monotonic() - started
@@ -427,6 +514,7 @@ def run(
         peaks=peaks,
         cpu_ms=cpu * 1000 / submissions,
         client_cpu_ms=client_cpu * 1000 / submissions,
+        prepare_cpu_ms=prepare_cpu * 1000 / submissions,
         pickup_cpu_ms=pickup_cpu * 1000 / submissions,
         steps=steps,
     )
@@ -512,7 +600,8 @@ def main() -> None:
         print(f"  the cores' time a submission: intake {cpu_ms:.1f} ms, this client "
               f"{result.client_cpu_ms:.1f} ms, pickups {result.pickup_cpu_ms:.1f} ms: "
               f"{whole:.1f} ms of CPU, {cores * 1000 / throughput:.1f} ms of the {cores} "
-              f"cores' time elapsed")  # fmt: skip
+              f"cores' time elapsed; and before the load, {result.prepare_cpu_ms:.1f} ms "
+              f"drawing a submission's files")  # fmt: skip
         if result.errors or result.lost or result.duplicates:
             failed = True
     if failed:

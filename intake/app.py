@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask
 from flask_babel import Babel, get_locale
 
 import templates
@@ -19,7 +19,7 @@ from intake.db import make_engine
 from intake.derivation_gate import DerivationGate, default_slots
 from intake.error_pages import register_error_pages
 from intake.forms import report_form_class
-from intake.headers import add_security_headers
+from intake.headers import SecureHeaders
 from intake.i18n import (
     DEFAULT_LANGUAGE,
     TRANSLATIONS_DIR,
@@ -31,6 +31,7 @@ from intake.i18n import (
 from intake.language_choice import install_language_chooser
 from intake.leases import LeaseKeeper
 from intake.migrate import require_current_schema
+from intake.session_signing import KeptSerializerSessionInterface
 from intake.state import IntakeState, attach_state
 from intake.upload_slots import install_upload_slots
 from intake.views import blueprint
@@ -75,6 +76,7 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         HAVEN_LANGUAGES=available_languages(),
     )
+    app.session_interface = KeptSerializerSessionInterface()
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         get_locale=get_locale, text_direction=text_direction, language_tag=language_tag
@@ -108,8 +110,6 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
         max_text_chars=config.max_text_chars,
     )
 
-    @app.after_request
-    def secure_headers(response: Response) -> Response:
-        return add_security_headers(response, https=not config.plain_http)
-
+    # Outermost, so that every response the app gives goes out with them.
+    app.wsgi_app = SecureHeaders(app.wsgi_app, https=not config.plain_http)  # type: ignore[method-assign]
     return app

@@ -63,6 +63,12 @@ class PacedReceiver:
         self._in_body = False
         self._window_end = 0.0
         self._window_bytes = 0
+        # A TLS socket holds decrypted bytes poll(2) cannot see.
+        self._pending = getattr(sock, "pending", None)
+        # One poller for the connection's life (its descriptor does not change), rather
+        # than one built and registered for every read.
+        self._poller = select.poll()
+        self._poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
 
     def start_request(self) -> None:
         """A new request: its header block gets `header_seconds` from its first byte."""
@@ -105,11 +111,15 @@ class PacedReceiver:
         self._window_bytes = 0
 
     def _readable_before(self, deadline: float) -> bool:
-        pending = getattr(self._sock, "pending", None)
-        if pending is not None and pending():
-            return True  # a TLS socket holds decrypted bytes poll(2) cannot see
+        if self._pending is not None and self._pending():
+            return True
         timeout_ms = max(0, int((deadline - self._clock()) * 1000) + 1)
-        poller = select.poll()
-        poller.register(self._sock.fileno(), select.POLLIN | select.POLLPRI)
         # A hang-up or error counts as readable: recv then reports it.
-        return bool(poller.poll(timeout_ms))
+        return bool(self._poller.poll(timeout_ms))
+
+
+def readable_within(sock: Receivable, seconds: float) -> bool:
+    """Whether `sock` has bytes to read (or a hang-up) within `seconds`: one poll(2)."""
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(max(0, int(seconds * 1000))))

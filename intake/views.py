@@ -227,16 +227,17 @@ def report_in_language() -> ResponseReturnValue:
 def receipt() -> ResponseReturnValue:
     """The receipt code, shown once: the redirect after the report brought it, sealed."""
     state = intake_state()
+    sealer = _sealer(state)
     try:
         binding = binding_of(Flow.RECEIPT)
-        code, expires = _sealer(state).open_with_expiry(
+        code, expires = sealer.open_with_expiry(
             request.cookies.get(RECEIPT_COOKIE, ""), binding=binding
         )
     except SealRefused:
         page = make_response(render_template("intake/receipt_gone.html"), 410)
     else:
         assert binding is not None  # a seal opened with it
-        sealed = _sealer(state).seal(code, binding=binding, expires=expires)
+        sealed = sealer.seal(code, binding=binding, expires=expires)
         page = make_response(receipt_page(state, code, sealed=sealed, csrf=generate_csrf()))
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
     page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import errno
 import socket
+import time
+from functools import cached_property
 from typing import Any
 
 from gunicorn import util
@@ -32,7 +34,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from intake.errors import ClientTooSlow
 from intake.headers import security_header_items
 from intake.memory import share_malloc_arena
-from intake.pacing import Pace, PacedReceiver
+from intake.pacing import Pace, PacedReceiver, readable_within
 
 # The statuses gunicorn gives its refusals; any other parse failure is a 400, and
 # anything that is not a parse failure is the server's fault, a 500.
@@ -47,6 +49,9 @@ _REFUSALS: tuple[tuple[type[Exception], int, str], ...] = (
 )
 _BAD_REQUEST = (400, "Bad Request")
 _SERVER_ERROR = (500, "Internal Server Error")
+# How often at most the worker tells the arbiter it is alive: the arbiter only
+# needs it once within the worker timeout (intake/serve.py, 300 s).
+HEARTBEAT_SECONDS = 1.0
 
 
 def refusal_status(error: BaseException) -> tuple[int, str]:
@@ -89,6 +94,9 @@ class BannerlessResponse(wsgi.Response):  # type: ignore[misc]
 class PacedConnection(TConn):  # type: ignore[misc]
     """gunicorn's connection, whose HTTP/1 parser reads through a PacedReceiver."""
 
+    # TConn's: whether the request's first bytes are known to have arrived.
+    data_ready: bool
+
     def __init__(self, *args: Any, pace: Pace) -> None:
         super().__init__(*args)
         self.pace = pace
@@ -102,6 +110,18 @@ class PacedConnection(TConn):  # type: ignore[misc]
             self.receiver = PacedReceiver(self.sock, self.pace)
             self.parser.unreader.sock = self.receiver
 
+    def wait_for_data(self, timeout: float) -> bool:
+        # gunicorn builds, registers and closes an epoll selector for this one wait
+        # (four system calls and a selector object a connection); one poll(2) will do.
+        if self.data_ready:
+            return True
+        try:
+            ready = readable_within(self.sock, timeout)
+        except (OSError, ValueError):
+            return False  # the socket closed or invalid, as gunicorn's wait reports
+        self.data_ready = ready
+        return ready
+
     def close(self, graceful: bool = False) -> None:
         # Once only: the thread that served the last request closes it (see
         # HavenWorker.handle), and gunicorn's main loop then finds it closed.
@@ -114,8 +134,19 @@ class HavenWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's threaded worker, answering its own refusals with Haven's headers,
     and cutting off clients that send a request too slowly (intake/pacing.py)."""
 
-    @property
+    _heartbeat_at = -HEARTBEAT_SECONDS
+
+    def notify(self) -> None:
+        # gunicorn's main loop calls this on every pass, a pass or two a connection,
+        # each a utime(2) of the worker's heartbeat file.
+        now = time.monotonic()
+        if now - self._heartbeat_at >= HEARTBEAT_SECONDS:
+            self._heartbeat_at = now
+            super().notify()
+
+    @cached_property
     def pace(self) -> Pace:
+        """The slowest a client may send (the configuration's, fixed for the worker's life)."""
         config = self.app.intake_config
         return Pace(
             header_seconds=config.header_timeout_seconds,
@@ -132,11 +163,18 @@ class HavenWorker(ThreadWorker):  # type: ignore[misc]
                 raise
             return
         self.nr_conns += 1
-        client_sock.setblocking(True)
+        # gunicorn also sets the socket blocking here, which the connection's
+        # constructor undoes at once (the thread that takes it sets it again), and asks
+        # the listener its address, a system call a connection for a constant.
         conn = PacedConnection(
-            self.cfg, client_sock, client_addr, listener.getsockname(), pace=self.pace
+            self.cfg, client_sock, client_addr, self._addresses[listener], pace=self.pace
         )
         self.enqueue_req(conn)
+
+    @cached_property
+    def _addresses(self) -> dict[Any, Any]:
+        """Each listening socket's own address (the worker's listeners never change)."""
+        return {listener: listener.getsockname() for listener in self.sockets}
 
     def handle(self, conn: PacedConnection) -> Any:
         if conn.receiver is not None:
