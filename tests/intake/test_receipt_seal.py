@@ -106,9 +106,9 @@ def test_a_seal_opens_only_for_the_session_it_was_sealed_for(binding: bytes | No
         _sealer().open(_sealer().seal(CODE, binding=BINDING), binding=binding)
 
 
-def _reported(app: Flask) -> tuple[FlaskClient, str]:
-    """A browser that just sent a report: it, its receipt cookie, and its receipt page."""
-    browser = app.test_client()
+def _reported(app: Flask, browser: FlaskClient | None = None) -> tuple[FlaskClient, str]:
+    """A browser (a new one unless given) that just sent a report, and its receipt cookie."""
+    browser = browser or app.test_client()
     body = multipart.body([multipart.field("csrf_token", csrf_token(browser)),
                            multipart.field("narrative", "they came to my flat")])  # fmt: skip
     sent = browser.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
@@ -168,14 +168,9 @@ def test_a_session_planted_beforehand_does_not_bind_the_reporter_s_seal(app: Fla
     assert planted is not None
     reporter = app.test_client()
     reporter.set_cookie(SESSION_COOKIE_NAME, planted.value)
-    body = multipart.body([multipart.field("csrf_token", csrf_token(reporter)),
-                           multipart.field("narrative", "they know where I live")])  # fmt: skip
-    sent = reporter.post("/report", data=body, content_type=multipart.CONTENT_TYPE)
-    assert sent.status_code == 303
-    sealed = reporter.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
-    assert sealed is not None
+    _, sealed = _reported(app, reporter)
     planter.set_cookie(SESSION_COOKIE_NAME, planted.value)
-    planter.set_cookie(RECEIPT_COOKIE, sealed.value, path=RECEIPT_PATH)
+    planter.set_cookie(RECEIPT_COOKIE, sealed, path=RECEIPT_PATH)
     gone = planter.get(RECEIPT_PATH)
     assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
     shown = reporter.get(RECEIPT_PATH)
