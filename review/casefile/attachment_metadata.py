@@ -438,13 +438,18 @@ def _heif(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
     """
     data = _read_at(source, 0, size)
     try:
-        images = list(islice(pillow_heif.open_heif(data), MAX_HEIF_IMAGES))
+        # One past the bound, to know whether there were more: an image not read
+        # may be the one whose EXIF holds a place, so the reading is then incomplete.
+        images = list(islice(pillow_heif.open_heif(data), MAX_HEIF_IMAGES + 1))
     except Exception:
         # libheif reports truncated and garbage input as ValueError; whatever
         # a hostile file makes it raise must read as "could not be read".
         meta.add("Note", UNREADABLE_METADATA)
         meta.incomplete = True
         return
+    if len(images) > MAX_HEIF_IMAGES:
+        images = images[:MAX_HEIF_IMAGES]
+        meta.incomplete = True
     for image in images:
         deadline.check()
         exif, xmp = image.info.get("exif"), image.info.get("xmp")

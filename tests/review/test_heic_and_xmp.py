@@ -6,12 +6,14 @@ import io
 import zlib
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
 from review.casefile.attachment_metadata import (
+    MAX_HEIF_IMAGES,
     UNREADABLE_METADATA,
     UNREADABLE_XMP,
     detect_type,
@@ -30,6 +32,7 @@ from tests.review.metadata_samples import (
     heic_photo,
     jpeg_photo,
     pdf_with_xmp,
+    photo_exif,
     webp_photo,
     xmp_packet,
 )
@@ -117,6 +120,26 @@ def test_a_heic_without_metadata_shows_none() -> None:
     meta = inspect(out.getvalue())
     assert (meta.detected_type, meta.fields, meta.warnings, meta.incomplete) == (
         "image/heic", [], [], False)
+
+
+@pytest.mark.parametrize("images", [MAX_HEIF_IMAGES, MAX_HEIF_IMAGES + 1])
+def test_a_heif_with_more_images_than_are_read_says_its_reading_is_incomplete(
+    images: int,
+) -> None:
+    """The last image carries the GPS: read, it warns; past the bound, the reading is
+    incomplete rather than silently clean."""
+    heif = pillow_heif.HeifFile()
+    for index in range(images):
+        added = heif.add_from_pillow(Image.new("RGB", (16, 16), (index, 0, 0)))
+        if index == images - 1:
+            added.info["exif"] = photo_exif().tobytes()
+    out = io.BytesIO()
+    heif.save(out, quality=50)
+    meta = inspect(out.getvalue())
+    if images <= MAX_HEIF_IMAGES:
+        assert "location" in meta.warnings and not meta.incomplete
+    else:
+        assert meta.incomplete
 
 
 def _heif_garbage() -> list[bytes]:
