@@ -29,6 +29,9 @@ _REST_OF_DELIMITER = re.compile(rb"(--[^\S\n\r]*(?:\r\n|\n|\r)?|[^\S\n\r]*(?:\r\
 # Werkzeug's constructor is run with this boundary, whose patterns Python's cache
 # keeps, and the decoder's own boundary and searches are set afterwards.
 _CACHED_BOUNDARY = b"haven-boundary"
+# False `--boundary` markers a body may hold before its searches become Werkzeug's
+# patterns (DelimiterSearch): an honest body holds none.
+MAX_FALSE_MARKERS = 32
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,33 @@ class DelimiterSearch:
 
     With `line_break_optional` the line break before `--` may be absent (the
     first delimiter, which may open the body).
+
+    Each `--boundary` that turns out not to be a delimiter costs a few Python
+    steps, where the pattern would have stepped over it in C. An honest body
+    has none (its boundary is random), but a sender choosing a boundary of one
+    character and a body full of it would make every byte one: minutes of CPU
+    for 500 MiB, before any token is checked. So after MAX_FALSE_MARKERS of
+    them in one body, the search is Werkzeug's own pattern for this boundary,
+    compiled then: a cost only such a body pays.
     """
 
     def __init__(self, boundary: bytes, *, line_break_optional: bool) -> None:
+        self._boundary = boundary
         self._marker = b"--" + boundary
         self._line_break_optional = line_break_optional
+        self.false_markers = 0
+        self._pattern: re.Pattern[bytes] | None = None
 
-    def search(self, data: bytes | bytearray, pos: int = 0) -> DelimiterMatch | None:
+    @property
+    def uses_pattern(self) -> bool:
+        """Whether the search has become Werkzeug's compiled pattern."""
+        return self._pattern is not None
+
+    def search(
+        self, data: bytes | bytearray, pos: int = 0
+    ) -> DelimiterMatch | re.Match[bytes] | None:
+        if self._pattern is not None:
+            return self._pattern.search(data, pos)
         at = data.find(self._marker, pos)
         while at >= 0:
             start = self._match_start(data, at, pos)
@@ -70,8 +93,17 @@ class DelimiterSearch:
                 rest = _REST_OF_DELIMITER.match(data, at + len(self._marker))
                 if rest is not None:
                     return DelimiterMatch(start, rest.end(), bytes(rest.group(1)))
+            self.false_markers += 1
+            if self.false_markers > MAX_FALSE_MARKERS:
+                self._pattern = self._werkzeug_pattern()
+                return self._pattern.search(data, pos)
             at = data.find(self._marker, at + 1)
         return None
+
+    def _werkzeug_pattern(self) -> re.Pattern[bytes]:
+        # Werkzeug's own patterns for this boundary, not a copy of them.
+        decoder = MultipartDecoder(self._boundary)
+        return decoder.preamble_re if self._line_break_optional else decoder.boundary_re
 
     def _match_start(self, data: bytes | bytearray, at: int, pos: int) -> int | None:
         # A search tries each start from `pos` on: the earliest at which a line break

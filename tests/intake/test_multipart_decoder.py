@@ -14,16 +14,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.sansio.multipart import Epilogue, MultipartDecoder, NeedData
 
-from intake.multipart_decoder import BoundaryDecoder
+from intake.multipart_decoder import MAX_FALSE_MARKERS, BoundaryDecoder, DelimiterSearch
 from tests.fuzzing import fuzz
 
 BOUNDARY = b"----WebKitFormBoundaryQ3dx7yZtR0pLm2Kc"
 MAX_PARTS = 20
 
 
-def _events(decoder_class: type[MultipartDecoder], body: bytes, cuts: list[int]) -> list[str]:
+def _events(
+    decoder_class: type[MultipartDecoder], body: bytes, cuts: list[int],
+    boundary: bytes = BOUNDARY, *, kept: list[MultipartDecoder] | None = None,
+) -> list[str]:  # fmt: skip
     """What a decoder makes of `body` fed in pieces cut at `cuts`: its events, or its refusal."""
-    decoder = decoder_class(BOUNDARY, 1 << 20, max_parts=MAX_PARTS)
+    decoder = decoder_class(boundary, 1 << 20, max_parts=MAX_PARTS)
+    if kept is not None:
+        kept.append(decoder)
     edges = [0, *sorted({cut for cut in cuts if 0 < cut < len(body)}), len(body)]
     seen: list[str] = []
     try:
@@ -121,3 +126,35 @@ def test_no_pattern_is_compiled_for_a_body_s_boundary(monkeypatch: pytest.Monkey
     BoundaryDecoder(BOUNDARY, 1 << 20, max_parts=MAX_PARTS)
     # Its dashes are escaped in a pattern: the rest of it is not.
     assert not [p for p in compiled if BOUNDARY.lstrip(b"-") in bytes(p)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("boundary", "filler"),
+    # Each filler holds a `--boundary` that does not delimit: no line break before it,
+    # or none of what must follow it on a delimiter line.
+    [(b"-", b"X---"), (b"a", b"--aX"), (b"a", b"\n--aX"), (b"a", b"\r--aX")],
+)
+@pytest.mark.parametrize("where", ["preamble", "field"])
+def test_a_body_full_of_false_markers_is_searched_by_werkzeug_s_pattern(
+    boundary: bytes, filler: bytes, where: str
+) -> None:
+    """A sender may choose a one-character boundary and fill a body with it: each false
+    `--boundary` would cost Python steps, a byte at a time. Past MAX_FALSE_MARKERS the
+    search is Werkzeug's own compiled pattern, and the body decodes as Werkzeug does."""
+    noise = filler * 20_000
+    head = b'Content-Disposition: form-data; name="f"\r\n\r\n'
+    delimiter = b"--" + boundary
+    if where == "preamble":
+        body = noise + b"\r\n" + delimiter + b"\r\n" + head + b"it\r\n" + delimiter + b"--\r\n"
+    else:
+        body = delimiter + b"\r\n" + head + noise + b"\r\n" + delimiter + b"--\r\n"
+    cuts = list(range(0, len(body), 1 << 14))
+    kept: list[MultipartDecoder] = []
+    assert _events(BoundaryDecoder, body, cuts, boundary, kept=kept) == _events(
+        MultipartDecoder, body, cuts, boundary)  # fmt: skip
+    searches = [kept[0].preamble_re, kept[0].boundary_re]
+    assert all(isinstance(search, DelimiterSearch) for search in searches)
+    for search in searches:
+        assert isinstance(search, DelimiterSearch)
+        assert search.false_markers <= MAX_FALSE_MARKERS + 1
+    assert any(search.uses_pattern for search in searches if isinstance(search, DelimiterSearch))
