@@ -67,8 +67,7 @@ class PacedReceiver:
         self._pending = getattr(sock, "pending", None)
         # One poller for the connection's life (its descriptor does not change), rather
         # than one built and registered for every read.
-        self._poller = select.poll()
-        self._poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+        self._poller = _poller_of(sock)
 
     def start_request(self) -> None:
         """A new request: its header block gets `header_seconds` from its first byte."""
@@ -120,6 +119,11 @@ class PacedReceiver:
 
 def readable_within(sock: Receivable, seconds: float) -> bool:
     """Whether `sock` has bytes to read (or a hang-up) within `seconds`: one poll(2)."""
+    return bool(_poller_of(sock).poll(max(0, int(seconds * 1000))))
+
+
+def _poller_of(sock: Receivable) -> select.poll:
+    """A poller waiting for `sock` to be readable (a hang-up or an error counts too)."""
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
-    return bool(poller.poll(max(0, int(seconds * 1000))))
+    return poller

@@ -88,35 +88,32 @@ class Leases(Protocol):
         ...
 
 
-# The statements every submission runs, built once on the tables (not the ORM
-# classes): building, coercing and cache-keying a statement costs more than
-# SQLite takes to run it, and a publication runs five. Values are bound per call.
-_SUBMISSIONS = Submission.__table__
-_FILES = StoredFile.__table__
-_CHUNKS = Chunk.__table__
-_INSERT_SUBMISSION = insert(_SUBMISSIONS)
-_INSERT_FILES = insert(_FILES)
-_INSERT_CHUNKS = insert(_CHUNKS)
+# The statements every submission runs, built once: building, coercing and
+# cache-keying a statement costs more than SQLite takes to run it, and a
+# publication runs five. Values are bound per call.
+_INSERT_SUBMISSION = insert(Submission)
+_INSERT_FILES = insert(StoredFile)
+_INSERT_CHUNKS = insert(Chunk)
 _COMPLETE_FILE = (
-    update(_FILES)
-    .where(_FILES.c.id == bindparam("file_id"))
+    update(StoredFile)
+    .where(StoredFile.id == bindparam("file_id"))
     .values(size=bindparam("file_size"), sha256=bindparam("file_sha256"))
 )
 # Renews the lease of a submission still staged: its rowcount says whether it was.
 _RENEW_LEASE = (
-    update(_SUBMISSIONS)
-    .where(_SUBMISSIONS.c.id == bindparam("submission_id"), _SUBMISSIONS.c.state == STAGED)
+    update(Submission)
+    .where(Submission.id == bindparam("submission_id"), Submission.state == STAGED)
     .values(lease_expires=bindparam("expiry"))
 )
-_UNFINISHED_FILE = select(_FILES.c.id).where(
-    _FILES.c.submission_id == bindparam("submission_id"), _FILES.c.sha256.is_(None)
+_UNFINISHED_FILE = select(StoredFile.id).where(
+    StoredFile.submission_id == bindparam("submission_id"), StoredFile.sha256.is_(None)
 )
 # Its SET clause is the columns its parameters name besides submission_id.
-_PUBLISH = update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("submission_id"))
-_CASE_HELD = select(_SUBMISSIONS.c.id).where(
-    _SUBMISSIONS.c.id == bindparam("case_id"),
-    _SUBMISSIONS.c.state.in_([PUBLISHED, PICKED_UP]),
-    _SUBMISSIONS.c.follows.is_(None),
+_PUBLISH = update(Submission).where(Submission.id == bindparam("submission_id"))
+_CASE_HELD = select(Submission.id).where(
+    Submission.id == bindparam("case_id"),
+    Submission.state.in_([PUBLISHED, PICKED_UP]),
+    Submission.follows.is_(None),
 )
 
 

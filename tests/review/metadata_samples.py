@@ -72,28 +72,28 @@ def photo_exif() -> Image.Exif:
 
 def heic_photo(*, xmp: bytes | None = None) -> bytes:
     """A real HEIC (HEVC through libheif) with an iPhone's EXIF, and `xmp` if given."""
-    out = io.BytesIO()
-    options: dict[str, object] = {"exif": photo_exif().tobytes(), "quality": 80}
-    if xmp is not None:
-        options["xmp"] = xmp
-    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "HEIF", **options)
-    return out.getvalue()
+    return _photo("HEIF", xmp=xmp)
 
 
 def webp_photo(*, xmp: bytes | None = None) -> bytes:
     """The same EXIF in a WebP (its EXIF and XMP chunks after the image data), and `xmp`."""
-    out = io.BytesIO()
-    options: dict[str, object] = {"exif": photo_exif().tobytes(), "quality": 80}
-    if xmp is not None:
-        options["xmp"] = xmp
-    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "WEBP", **options)
-    return out.getvalue()
+    return _photo("WEBP", xmp=xmp)
 
 
 def jpeg_photo() -> bytes:
     """The same EXIF in a JPEG: both formats must show the same fields."""
+    return _photo("JPEG")
+
+
+def _photo(image_format: str, *, xmp: bytes | None = None) -> bytes:
+    """A small picture in `image_format` with photo_exif()'s EXIF, and `xmp` if given."""
     out = io.BytesIO()
-    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG", exif=photo_exif().tobytes())
+    options: dict[str, object] = {"exif": photo_exif().tobytes()}
+    if image_format != "JPEG":
+        options["quality"] = 80
+    if xmp is not None:
+        options["xmp"] = xmp
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, image_format, **options)
     return out.getvalue()
 
 
