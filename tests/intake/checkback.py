@@ -12,6 +12,20 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CAPABILITY = re.compile(r'id="capability" name="capability" type="hidden" value="([^"]+)"')
 
 
+CSRF_BYTES = re.compile(rb'(name="csrf_token" type="hidden" value=")[^"]+(")')
+
+
+def without_csrf_token(page: TestResponse) -> bytes:
+    """The page's bytes with its one CSRF token masked.
+
+    Flask-WTF signs each token it renders with the time in whole seconds, so two
+    renders of the same page a second apart differ there and nowhere else.
+    """
+    masked, count = CSRF_BYTES.subn(rb"\1(token)\2", page.get_data())
+    assert count == 1, f"expected one CSRF token on the page, found {count}"
+    return masked
+
+
 def check_csrf(client: FlaskClient) -> str:
     match = CSRF.search(client.get("/check").get_data(as_text=True))
     assert match, "the check-back form carries no CSRF token"
