@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
@@ -27,8 +26,14 @@ class ChunkStore(Protocol):
         """Queue one chunk of ciphertext (stored by the next batch or by publication)."""
         ...
 
-    def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
-        """Record that the file is whole: its ciphertext size and SHA-256."""
+    def complete_file(self, *, file_id: int, size: int) -> None:
+        """Record that the file is whole, `size` bytes of ciphertext.
+
+        The store records the ciphertext's SHA-256 too, of the chunks as it
+        stores them: the staged submission hashes each batch on the thread that
+        writes it, beside the request thread that reads, hashes and encrypts the
+        plaintext (hashlib lets go of the GIL for large buffers).
+        """
         ...
 
 
@@ -46,7 +51,6 @@ class ChunkWriter(io.RawIOBase):
         self._pending = 0
         self._seq = 0
         self._size = 0
-        self._digest = hashlib.sha256()
 
     def writable(self) -> bool:
         return True
@@ -68,16 +72,14 @@ class ChunkWriter(io.RawIOBase):
         return written
 
     def finish(self) -> None:
-        """Queue what is buffered and record the file's ciphertext size and SHA-256."""
+        """Queue what is buffered and record the file's ciphertext size."""
         # After close() (an aborted upload) the buffer is gone: recording a size and
         # digest now would mark an incomplete file as complete.
         if self.closed:
             raise ValueError("finish() on a closed ChunkWriter")
         if self._pending:
             self._store(self._take_pieces())
-        self._store_to.complete_file(
-            file_id=self._file_id, size=self._size, sha256=self._digest.hexdigest()
-        )
+        self._store_to.complete_file(file_id=self._file_id, size=self._size)
         super().close()
 
     def close(self) -> None:
@@ -97,7 +99,6 @@ class ChunkWriter(io.RawIOBase):
         self._store_to.add_chunk(file_id=self._file_id, seq=self._seq, data=chunk)
         self._seq += 1
         self._size += len(chunk)
-        self._digest.update(chunk)
 
 
 def read_chunks(source: Engine | Connection, *, file_id: int) -> Iterator[bytes]:

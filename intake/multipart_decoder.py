@@ -10,8 +10,9 @@ of the file's bytes, about 3 ms for 500 KiB of random data, where bytes.find
 takes 0.06 ms. Both patterns are a literal `--boundary` between a line break
 and the rest of the delimiter line; here the literal is found with bytes.find
 and only the rest, the same for every body, is a pattern, compiled once.
-Werkzeug does all the rest of the decoding, as before;
-tests/intake/test_multipart_decoder.py checks the events are those of
+Each buffer of a part's data is also copied once, not three times (see
+BoundaryDecoder._parse_data). Werkzeug does all the rest of the decoding, as
+before; tests/intake/test_multipart_decoder.py checks the events are those of
 Werkzeug's own decoder, however a body is cut.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from werkzeug.sansio.multipart import MultipartDecoder
+from werkzeug.sansio.multipart import LINE_BREAK_RE, MultipartDecoder, State
 
 # What follows `--boundary` on a delimiter line, as in Werkzeug's patterns: the
 # closing `--` (an epilogue follows) with an optional line break, or the line
@@ -131,3 +132,42 @@ class BoundaryDecoder(MultipartDecoder):
         # Werkzeug calls only search() on these, and reads start(), end(), group(1).
         self.preamble_re = DelimiterSearch(boundary, line_break_optional=True)  # type: ignore[assignment]
         self.boundary_re = DelimiterSearch(boundary, line_break_optional=False)  # type: ignore[assignment]
+
+    def _parse_data(self, data: bytes | bytearray, *, start: bool) -> tuple[bytes, int, bool]:
+        """Werkzeug's own `_parse_data`, copying a part's data once.
+
+        Werkzeug's copies the whole buffer to look for a partial delimiter at
+        its end, and copies the data twice more (a slice of the bytearray, then
+        bytes of it): three copies of every byte of a file, about a tenth of a
+        large upload's time. Here the partial delimiter is looked for in the
+        buffer's last delimiter's length, the only place Werkzeug's can find
+        it, and the data is copied once out of a view.
+        """
+        data_start = 0
+        if start:
+            match = LINE_BREAK_RE.match(data)
+            assert match is not None  # Werkzeug's decoder asks only when one is there
+            data_start = match.end()
+        # `data` is the decoder's buffer; a buffer without the marker holds no delimiter.
+        match = self.boundary_re.search(data) if data.find(b"--" + self.boundary) >= 0 else None
+        if match is not None:
+            # After the delimiter: the closing one's epilogue, or the next part.
+            closing = match.group(1).startswith(b"--")
+            self.state = State.EPILOGUE if closing else State.PART
+            data_end, del_index = match.start(), match.end()
+        else:
+            data_end = del_index = self._partial_delimiter_start(data, data_start)
+        with memoryview(data) as view:
+            return bytes(view[data_start:data_end]), del_index, match is None
+
+    def _partial_delimiter_start(self, data: bytes | bytearray, data_start: int) -> int:
+        """Where a delimiter that `data` may end with the beginning of could start.
+
+        Werkzeug's `_last_partial_boundary_index` of `data[data_start:]`, plus
+        `data_start`: the earlier of the last CR and the last LF, if that is
+        within a whole delimiter line (a line break, `--`, the boundary) of the
+        end; else the end.
+        """
+        tail = max(data_start, len(data) - len(b"\r\n--" + self.boundary))
+        found = [at for at in (data.rfind(b"\n", tail), data.rfind(b"\r", tail)) if at >= 0]
+        return min(found, default=len(data))

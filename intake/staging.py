@@ -21,6 +21,7 @@ crash leaves only such rows, collected once the lease has run out.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, cast
@@ -172,6 +173,9 @@ class StagedSubmission:
         self._unchecked_bytes = 0
         # The log's length in pages at this upload's last checkpoint (set on its thread).
         self._log_pages = 0
+        # Each unfinished file's SHA-256 of the ciphertext stored so far. Only the
+        # thread storing a batch touches it, and batches are stored one at a time.
+        self._digests: dict[int, hashlib._Hash] = {}
 
     def open_attachment(self) -> tuple[str, ChunkWriter]:
         """Start the next attachment file; return its stored name and its writer."""
@@ -217,13 +221,13 @@ class StagedSubmission:
             # checkpoint's fsyncs of the log and the database file are off their path.
             self._writer.start(lambda: self._store(batch), afterwards=self._checkpoint)
 
-    def complete_file(self, *, file_id: int, size: int, sha256: str) -> None:
-        """Record a finished file's ciphertext size and digest (written with the next batch)."""
+    def complete_file(self, *, file_id: int, size: int) -> None:
+        """Record a finished file's ciphertext size (stored with its digest by the next batch)."""
         for queued in self._new_files:
             if queued.id == file_id:
-                queued.size, queued.sha256 = size, sha256
+                queued.size = size
                 return
-        self._completed.append(_QueuedFile(id=file_id, name="", kind="", size=size, sha256=sha256))
+        self._completed.append(_QueuedFile(id=file_id, name="", kind="", size=size))
 
     def flush(self) -> None:
         """Write everything queued, staged and unseen, and return once it is stored."""
@@ -252,6 +256,7 @@ class StagedSubmission:
 
     def _store(self, batch: _Batch) -> None:
         """Write `batch` in one transaction, staged and unseen (on the batch writer's thread)."""
+        self._digest(batch)
         # Not durable: until publication nothing depends on these rows, and a crash
         # of the machine that undoes some leaves a staged submission collected like
         # any other. Publication's durable commit makes every batch before it durable.
@@ -291,6 +296,8 @@ class StagedSubmission:
         }
         # Every batch handed over is stored first, or its failure fails publication.
         self._writer.wait()
+        last = self._take_queued()
+        self._digest(last)
         with writing(self._engine) as connection:
             if follows is not None and not _case_held(connection, follows):
                 # The case was purged while the reporter wrote: nothing becomes visible.
@@ -301,7 +308,7 @@ class StagedSubmission:
                 connection.execute(
                     _INSERT_SUBMISSION, {"id": self.id, "staged_day": self.day, **published}
                 )
-            _write_batch(connection, self.id, self._take_queued())
+            _write_batch(connection, self.id, last)
             unfinished = connection.execute(
                 _UNFINISHED_FILE, {"submission_id": self.id}
             ).first()
@@ -329,6 +336,20 @@ class StagedSubmission:
         ).rowcount
         if renewed != 1:
             raise PublicationError("the staged submission no longer exists")
+
+    def _digest(self, batch: _Batch) -> None:
+        """Hash the batch's chunks into their files' digests; fill in the files it finishes.
+
+        Before the batch's transaction opens, so no write lock waits on hashing.
+        The chunks of a file arrive in order, batch after batch, and a file is
+        finished only in a batch holding or following its last chunk.
+        """
+        for chunk in batch.chunks:
+            self._digests.setdefault(chunk["file_id"], hashlib.sha256()).update(chunk["data"])
+        for queued in (*batch.new_files, *batch.completed):
+            if queued.size is not None:
+                digest = self._digests.pop(queued.id, None) or hashlib.sha256()
+                queued.sha256 = digest.hexdigest()
 
     def _take_queued(self) -> _Batch:
         # Taken off the queue as a whole: what is queued from now on (a file's

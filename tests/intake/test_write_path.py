@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 import threading
@@ -123,6 +124,39 @@ def test_large_files_cost_one_transaction_per_batch_and_none_during_a_read(
     assert body.open_at_a_read == 0
     assert len(body.reading_threads) == 1
     assert len(census.committing_threads - body.reading_threads) >= 1
+
+
+def recorded_and_stored(engine: Engine) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """Each stored file's recorded (size, SHA-256) beside those of its stored chunks."""
+    with engine.connect() as connection:
+        files = connection.execute(select(StoredFile.id, StoredFile.size, StoredFile.sha256))
+        pairs = []
+        for file_id, size, sha256 in files.all():
+            ciphertext = b"".join(read_chunks(connection, file_id=file_id))
+            stored = (len(ciphertext), hashlib.sha256(ciphertext).hexdigest())
+            pairs.append(((size, sha256), stored))
+    return pairs
+
+
+# Files finished in the batch that opened them, finished a batch or more later, one
+# of several chunks ending exactly at a batch's end, and one finished at publication.
+BATCH_SHAPES = (
+    (b"small" * 100, b"other" * 200),
+    (os.urandom(3 * FLUSH_BYTES + MIB // 2), b"after a large one"),
+    (os.urandom(FLUSH_BYTES - 4096),),
+)
+
+
+@pytest.mark.parametrize("files", BATCH_SHAPES, ids=["small", "several-batches", "one-batch"])
+def test_each_files_recorded_size_and_digest_are_those_of_its_stored_chunks(
+    app: Flask, client: FlaskClient, files: tuple[bytes, ...]
+) -> None:
+    engine = engine_of(app)
+    post(client, io.BytesIO(report_body(client, *files)))
+    pairs = recorded_and_stored(engine)
+    assert len(pairs) == len(files) + 1  # and the report
+    for recorded, stored in pairs:
+        assert recorded == stored
 
 
 def test_a_file_is_never_fully_buffered(app: Flask, client: FlaskClient) -> None:
@@ -449,6 +483,8 @@ def test_the_write_path_on_postgresql(pg_app: Flask, reviewer: keys.X25519Identi
     assert max(ids) > 1 << 31
     ciphertext = b"".join(read_chunks(engine, file_id=attachment_id))
     assert keys.decrypt(ciphertext, identities=[reviewer]) == data
+    for recorded, stored in recorded_and_stored(engine):
+        assert recorded == stored
 
 
 @pytest.mark.postgres
