@@ -112,6 +112,31 @@ def test_any_bytes_cut_anywhere_decode_as_werkzeug_decodes_them(
     _same_as_werkzeug(body, cuts)
 
 
+def _short_boundary_pieces(boundary: bytes) -> st.SearchStrategy[bytes]:
+    return st.sampled_from([b"\r", b"\n", b"\r\n", b"-", b"--", b" ", b"x", b"--" + boundary,
+                            boundary[:1], b'Content-Disposition: form-data; name="a"'])  # fmt: skip
+
+
+@fuzz(cost=2)
+@given(
+    case=st.sampled_from([b"a", b"--", b"xy"]).flatmap(
+        lambda boundary: st.tuples(
+            st.just(boundary),
+            st.lists(_short_boundary_pieces(boundary), max_size=60).map(b"".join),
+        )
+    ),
+    cuts=st.lists(st.integers(min_value=1, max_value=600), max_size=8),
+)
+def test_bodies_with_a_short_boundary_decode_as_werkzeug_decodes_them(
+    case: tuple[bytes, bytes], cuts: list[int]
+) -> None:
+    # Short boundaries put a partial delimiter near every buffer's end.
+    boundary, body = case
+    assert _events(BoundaryDecoder, body, cuts, boundary) == _events(
+        MultipartDecoder, body, cuts, boundary
+    )
+
+
 def test_no_pattern_is_compiled_for_a_body_s_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
     # Browsers draw a new boundary for every form: a pattern made of it is compiled anew
     # for every body (half a millisecond of CPU each), never found in Python's cache.
