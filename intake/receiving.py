@@ -133,22 +133,53 @@ MAX_DELIMITER_PADDING = 64
 
 
 def hold_unfinished_delimiter(data: bytes, boundary: bytes) -> tuple[bytes, bytes]:
-    """Split `data` into what the decoder may have now and a delimiter line still unfinished.
+    """Split `data` into what the decoder may have now and what may begin a delimiter line.
 
-    Werkzeug's decoder misreads a buffer that ends just after a complete
-    `--boundary` but before the line break (or closing `--`) that ends the
-    delimiter: it releases the CR before the delimiter as data, so the part
-    gains a trailing CR, a file one byte, a CSRF token a character that makes it
-    fail. Where the network cuts a body is the sender's network's choice (a Tor
-    cell is 498 bytes), so the same body must decode the same however it is cut:
-    a delimiter whose line has not ended is held back until the next read.
+    Werkzeug's decoder misreads a buffer that ends inside a delimiter line
+    (its line break, `--boundary`, transport padding, the closing `--`): when
+    more than a delimiter's length of it has arrived, it releases the CR
+    before it as data, so the part gains a trailing CR, a file one byte, a
+    CSRF token a character that makes it fail. Where the network cuts a body is
+    the sender's network's choice (a Tor cell is 498 bytes), so the same body
+    must decode the same however it is cut. So the decoder is never given a
+    buffer that ends inside a delimiter line: from the first line break near
+    the end after which a delimiter line may still be arriving (a part of the
+    marker, or all of it and then padding, `--` or a CR), everything is held
+    back until the next read; a delimiter line that has ended goes to the
+    decoder whole. The read before may have brought the line break and the
+    start of the marker, so this looks at what was held with it.
     """
     marker = b"--" + boundary
-    window = len(marker) + MAX_DELIMITER_PADDING
-    at = data.rfind(marker, max(0, len(data) - window))
-    if at < 0 or b"\n" in data[at + len(marker) :]:
-        return data, b""  # no delimiter near the end, or one whose line has ended
-    return data[:at], data[at:]
+    # A delimiter line's line break (CR LF at most), its marker and its padding.
+    window_start = max(0, len(data) - (2 + len(marker) + MAX_DELIMITER_PADDING))
+    at = window_start
+    while (line_break := _next_line_break(data, at)) >= 0:
+        line_start = line_break + (2 if data[line_break : line_break + 2] == b"\r\n" else 1)
+        line = data[line_start:]
+        if marker.startswith(line):
+            return data[:line_break], data[line_break:]  # the marker not all here yet
+        if line.startswith(marker):
+            rest = line[len(marker) :]
+            if ended := _DELIMITER_ENDED.match(rest):
+                at = line_start + len(marker) + ended.end()  # whole: the decoder's to read
+                continue
+            if _DELIMITER_UNENDED.fullmatch(rest):
+                return data[:line_break], data[line_break:]
+        at = line_start
+    return data, b""
+
+
+# What follows the marker on a delimiter line that has ended: the closing `--` or
+# not, padding, a line break (a CR only once what follows it shows it is no CR LF).
+_DELIMITER_ENDED = re.compile(rb"(?:--)?[^\S\r\n]*(?:\r\n|\n|\r(?=[^\n]))")
+# And on one that may still end so: all of it so far may be the start of that.
+_DELIMITER_UNENDED = re.compile(rb"-|(?:--)?[^\S\r\n]*\r?")
+
+
+def _next_line_break(data: bytes, start: int) -> int:
+    """The first CR or LF at or after `start`, or -1."""
+    found = [at for at in (data.find(b"\r", start), data.find(b"\n", start)) if at >= 0]
+    return min(found, default=-1)
 
 
 class MultipartReceiver:

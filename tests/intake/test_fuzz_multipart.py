@@ -39,7 +39,14 @@ def valid_bodies(draw: st.DrawFn) -> bytes:
             data = draw(st.binary(max_size=3000))
             parts.append(multipart.file_part(draw(file_names).encode(), data,
                                              draw(st.sampled_from(["image/png", "text/plain"]))))
-    return multipart.body(parts)
+    body = multipart.body(parts)
+    # Transport padding after the delimiters, and the closing one's line break or none,
+    # as RFC 2046 allows a sender.
+    marker = b"--" + multipart.BOUNDARY.encode()
+    padding = draw(st.sampled_from([b"", b" ", b"\t", b" \t  "]))
+    closing_end = draw(st.sampled_from([b"\r\n", b"", b" \r\n", b"\n"]))
+    body = body.replace(marker + b"\r\n", marker + padding + b"\r\n")
+    return body.replace(marker + b"--\r\n", marker + b"--" + closing_end)
 
 
 @fuzz(cost=2)
