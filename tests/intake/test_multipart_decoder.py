@@ -6,6 +6,8 @@ cut anywhere, the events (and the refusals) must be the same as Werkzeug's.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
 from itertools import pairwise
 
@@ -183,3 +185,21 @@ def test_a_body_full_of_false_markers_is_searched_by_werkzeug_s_pattern(
         assert isinstance(search, DelimiterSearch)
         assert search.false_markers <= MAX_FALSE_MARKERS + 1
     assert any(search.uses_pattern for search in searches if isinstance(search, DelimiterSearch))
+
+
+# BoundaryDecoder._parse_data reimplements these as Werkzeug 3.1.9 has them. A
+# release that changes them (a fix, say) would be shadowed by it without a word.
+WERKZEUG_METHODS_REIMPLEMENTED = {
+    "_parse_data": "14586eb82e44a95a4fd135b76729fc2051fd3a4acac75d3ea91ffe750f945319",
+    "_last_partial_boundary_index":
+        "ae6a7bc17ef0ba162ede5fee179308f116b92afec89caf3deb3b944b837edb28",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WERKZEUG_METHODS_REIMPLEMENTED))
+def test_the_werkzeug_methods_reimplemented_are_those_it_was_written_from(name: str) -> None:
+    source = inspect.getsource(getattr(MultipartDecoder, name))
+    assert hashlib.sha256(source.encode()).hexdigest() == WERKZEUG_METHODS_REIMPLEMENTED[name], (
+        f"Werkzeug's MultipartDecoder.{name} changed: bring BoundaryDecoder._parse_data "
+        "(intake/multipart_decoder.py) in line with it, then record its new digest here"
+    )
