@@ -26,7 +26,9 @@ after which this browser opens none of them (a browser restoring its last
 session restores session cookies too). Flask's session is one cookie, and the
 last response to set it wins: a request from another tab that read the
 session before a report's redirect and answers after it would drop the
-receipt's binding, and the receipt page would say the code is gone.
+receipt's binding, and the receipt page would say the code is gone; and one
+that answers after the quick exit sets the bindings again. The exit reaches
+its own tab and the cookies of that moment, not a Haven page open in another.
 """
 
 from __future__ import annotations

@@ -116,8 +116,10 @@ def quick_exit() -> ResponseReturnValue:
     # /exit) is dropped, and its row, which nothing else can open, is collected by age.
     for place in DRAFT_PLACES:
         forget_draft_cookie(response, place, state=intake_state())
-    # The opened case sealed for the check-back results page (intake/checkback_seal.py).
+    # The opened case sealed for the check-back results page (intake/checkback_seal.py),
+    # and a receipt code sealed for a receipt page whose redirect was never followed.
     forget_case_cookie(response, state=intake_state())
+    _forget_receipt_cookie(response, state=intake_state())
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 
@@ -240,8 +242,15 @@ def receipt() -> ResponseReturnValue:
         sealed = sealer.seal(code, binding=binding, expires=expires)
         page = make_response(receipt_page(state, code, sealed=sealed, csrf=generate_csrf()))
     # Shown once: reloaded, or reached again by Back or Forward, the page has no code.
-    page.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH)
+    _forget_receipt_cookie(page, state=state)
     return page
+
+
+def _forget_receipt_cookie(response: Response, *, state: IntakeState) -> None:
+    """Tell the browser to drop the sealed receipt code (sent whether or not it has one)."""
+    response.delete_cookie(
+        RECEIPT_COOKIE, path=RECEIPT_PATH, httponly=True, samesite="Strict", secure=_secure(state)
+    )
 
 
 @blueprint.post("/receipt/language")

@@ -158,6 +158,18 @@ def test_after_the_quick_exit_the_browser_s_own_seal_opens_nothing(app: Flask) -
     assert gone.status_code == 410 and not CODE_ON_PAGE.search(gone.get_data(as_text=True))
 
 
+def test_the_quick_exit_drops_a_receipt_whose_redirect_was_never_followed(app: Flask) -> None:
+    """A report sent, its redirect to the receipt not followed (the tab closed, the
+    network gone), then the quick exit: the sealed code does not stay in the jar."""
+    reporter, _sealed = _reported(app)
+    left = reporter.get("/exit")
+    assert any(cookie.startswith(f"{RECEIPT_COOKIE}=;") and "Max-Age=0" in cookie
+               and f"Path={RECEIPT_PATH}" in cookie
+               for cookie in left.headers.getlist("Set-Cookie"))  # fmt: skip
+    assert reporter.get_cookie(RECEIPT_COOKIE, path=RECEIPT_PATH) is None
+    assert reporter.get(RECEIPT_PATH).status_code == 410
+
+
 def test_a_session_planted_beforehand_does_not_bind_the_reporter_s_seal(app: Flask) -> None:
     """Someone sends a report of their own (so their session holds a binding) and plants
     that session cookie in the reporter's browser. The reporter's report draws a new
