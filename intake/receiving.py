@@ -152,21 +152,38 @@ def hold_unfinished_delimiter(data: bytes, boundary: bytes) -> tuple[bytes, byte
     marker = b"--" + boundary
     # A delimiter line's line break (CR LF at most), its marker and its padding.
     window_start = max(0, len(data) - (2 + len(marker) + MAX_DELIMITER_PADDING))
-    at = window_start
-    while (line_break := _next_line_break(data, at)) >= 0:
-        line_start = line_break + (2 if data[line_break : line_break + 2] == b"\r\n" else 1)
+    held_from = _unended_delimiter_line(data, marker, window_start)
+    return data[:held_from], data[held_from:]
+
+
+def _unended_delimiter_line(data: bytes, marker: bytes, start: int) -> int:
+    """Where the first delimiter line from `start` on that has not ended begins, or len(data).
+
+    A delimiter line begins at a line break, or at a marker with none before it:
+    the body's first delimiter needs none (RFC 2046 allows a preamble before it).
+    """
+    at = start
+    while True:
+        line_break = _next_line_break(data, at)
+        marker_at = data.find(marker, at)
+        if marker_at >= 0 and (line_break < 0 or marker_at < line_break):
+            begins = line_start = marker_at
+        elif line_break >= 0:
+            begins = line_break
+            line_start = line_break + (2 if data[line_break : line_break + 2] == b"\r\n" else 1)
+        else:
+            return len(data)
         line = data[line_start:]
         if marker.startswith(line):
-            return data[:line_break], data[line_break:]  # the marker not all here yet
+            return begins  # the marker not all here yet
         if line.startswith(marker):
             rest = line[len(marker) :]
             if ended := _DELIMITER_ENDED.match(rest):
                 at = line_start + len(marker) + ended.end()  # whole: the decoder's to read
                 continue
             if _DELIMITER_UNENDED.fullmatch(rest):
-                return data[:line_break], data[line_break:]
-        at = line_start
-    return data, b""
+                return begins
+        at = max(line_start, begins + 1)
 
 
 # What follows the marker on a delimiter line that has ended: the closing `--` or

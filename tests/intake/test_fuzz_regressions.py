@@ -83,3 +83,15 @@ def test_a_part_without_a_name_is_refused(disposition: bytes) -> None:
     ])
     with pytest.raises(MalformedUpload):
         receive(body, [])
+
+
+def test_the_first_delimiter_with_padding_cut_anywhere_changes_nothing() -> None:
+    """The body's first delimiter has no line break before it to hold back from."""
+    boundary = multipart.BOUNDARY.encode()
+    body = multipart.body([multipart.field("csrf_token", TOKEN)])
+    assert body.startswith(b"--" + boundary + b"\r\n")
+    body = body.replace(b"\r\n", b" " * 20 + b"\r\n", 1)
+    whole = summary(*receive(body, []))
+    assert ("csrf_token", TOKEN) in whole[0]
+    for cut in range(1, len(boundary) + 26):
+        assert summary(*receive(body, [cut])) == whole, cut
