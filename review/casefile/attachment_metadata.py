@@ -27,6 +27,7 @@ import keys
 from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.png_chunks import png_chunks
+from review.casefile.tiff_ifd import Directory, TiffReader, Value, open_tiff
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 
@@ -55,6 +56,9 @@ MAX_WEBP_CHUNKS = 4096
 MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
+# A TIFF has an IFD per page (and a camera's a thumbnail's): a scan of a
+# letter has a few. Each costs its IFD, EXIF and GPS IFDs and a few values.
+MAX_TIFF_IFDS = 16
 # A large Office document has a few hundred members (a 200-slide deck about
 # 1,000) in well under 256 KiB of central directory; zipfile indexes every
 # entry on opening, so an archive claiming more is not opened at all.
@@ -73,6 +77,12 @@ IMAGE_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
+    # A TIFF, in either byte order, and a BigTIFF (64-bit offsets), which
+    # review/casefile/tiff_ifd.py and Pillow both read.
+    b"II*\x00": "image/tiff",
+    b"MM\x00*": "image/tiff",
+    b"II+\x00": "image/tiff",
+    b"MM\x00+": "image/tiff",
 }
 # A HEIF file opens with its ftyp box: a 4-byte size, "ftyp", then its major
 # brand (ISO/IEC 23008-12, Annex B), which says HEVC (HEIC, the iPhone's) or
@@ -84,7 +94,15 @@ _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software"
               0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
               0xA431: "Device serial number", 0xA434: "Lens model"}
-_EXIF_POINTER, _GPS_POINTER = 0x8769, 0x8825
+_EXIF_POINTER, _GPS_POINTER, _XMP_TAG = 0x8769, 0x8825, 700
+# The tags whose values are read, each cut to this many bytes (the rest of an
+# IFD's entries are stepped over): text to what a field shows, pointers whole,
+# and an XMP packet one byte past its bound, which tells read_xmp it was cut.
+_TEXT_BYTES = 256
+_MAIN_WANTED = {**dict.fromkeys(_IFD0_TAGS, _TEXT_BYTES), _EXIF_POINTER: 0, _GPS_POINTER: 0,
+                _XMP_TAG: MAX_XMP_BYTES + 1}
+_EXIF_WANTED = dict.fromkeys(_EXIF_TAGS, _TEXT_BYTES)
+_GPS_WANTED = dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES)  # latitude and longitude, with N/S, E/W
 _LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
                 "Camera owner", "Author", "Last modified by", "Creator", "Company"}
@@ -232,7 +250,7 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         if marker == 0xE1:
             segment = _read_at(source, position + 4, max(length - 2, 0))
             if segment.startswith(b"Exif\x00\x00"):
-                _tiff(segment[6:], meta)
+                _exif(segment[6:], meta, deadline)
                 return
         position += 2 + length
     meta.incomplete = True
@@ -250,7 +268,7 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         if kind == b"eXIf" and not seen_exif:
             # The specification allows one; parsing each of thousands would multiply the work.
             seen_exif = True
-            _tiff(body, meta)
+            _exif(body, meta, deadline)
         elif kind in (b"tEXt", b"iTXt"):
             keyword, _, text = body.partition(b"\x00")
             if kind == b"iTXt":  # compression flag, method, language, translated keyword
@@ -287,7 +305,7 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         if kind == b"EXIF" and kind not in seen:
             seen.add(kind)
             exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
-            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+            _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
         elif kind == b"XMP " and kind not in seen:
             seen.add(kind)
             # One byte past the bound tells read_xmp the packet was cut.
@@ -296,52 +314,69 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
     meta.incomplete = True
 
 
-def _tiff(tiff: bytes, meta: FileMetadata) -> None:
-    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if order is None or len(tiff) < 8:
-        return
-    (ifd0,) = struct.unpack(order + "I", tiff[4:8])
-    entries = _ifd(tiff, ifd0, order)
+def _tiff_file(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """A TIFF file's own IFDs, read where its offsets point (review/casefile/tiff_ifd.py)."""
+    if not _tiff(source, size, meta, deadline):
+        meta.add("Note", UNREADABLE_METADATA)
+        meta.incomplete = True
+
+
+def _exif(exif: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The EXIF a JPEG, PNG, WebP or HEIC carries: a TIFF, held in memory."""
+    _tiff(io.BytesIO(exif), len(exif), meta, deadline)
+
+
+def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> bool:
+    """The fields of each IFD in the chain, its EXIF and GPS IFDs, and its XMP.
+
+    A scanner's multi-page TIFF has an IFD per page, each of which may say who
+    or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete.
+    Returns False if `source` is not a TIFF that can be read.
+    """
+    tiff = open_tiff(source, size)
+    if tiff is None:
+        return False
+    offset, seen = tiff.first_offset, set()
+    for _ in range(MAX_TIFF_IFDS):
+        if offset == 0:
+            return True
+        if offset in seen:  # a chain that loops back: malformed, and read once
+            meta.incomplete = True
+            return True
+        seen.add(offset)
+        deadline.check()
+        directory = tiff.directory(offset, _MAIN_WANTED)
+        _ifd_fields(tiff, directory, meta)
+        offset = directory.next_offset
+    if offset != 0:
+        meta.incomplete = True
+    return True
+
+
+def _ifd_fields(tiff: TiffReader, directory: Directory, meta: FileMetadata) -> None:
+    """What one of the chain's IFDs, and the EXIF and GPS IFDs it points to, say."""
+    entries = directory.values
     for tag, label in _IFD0_TAGS.items():
         if tag in entries:
             meta.add(label, _ascii(entries[tag]))
+    damaged = directory.damaged
     if isinstance(exif := entries.get(_EXIF_POINTER), int):
-        sub = _ifd(tiff, exif, order)
+        sub = tiff.directory(exif, _EXIF_WANTED)
+        damaged |= sub.damaged
         for tag, label in _EXIF_TAGS.items():
-            if tag in sub:
-                meta.add(label, _ascii(sub[tag]))
+            if tag in sub.values:
+                meta.add(label, _ascii(sub.values[tag]))
     if isinstance(gps := entries.get(_GPS_POINTER), int):
-        _gps(_ifd(tiff, gps, order), meta)
+        sub = tiff.directory(gps, _GPS_WANTED)
+        damaged |= sub.damaged
+        _gps(sub.values, meta)
+    if isinstance(xmp := entries.get(_XMP_TAG), bytes):
+        _xmp(xmp, meta)
+    if damaged:
+        meta.incomplete = True
 
 
-def _ifd(tiff: bytes, offset: int, order: str) -> dict[int, int | bytes | tuple[float, ...]]:
-    """Tags of one IFD: ASCII as bytes, LONG/SHORT as int, RATIONAL as floats."""
-    found: dict[int, int | bytes | tuple[float, ...]] = {}
-    if offset + 2 > len(tiff):
-        return found
-    (count,) = struct.unpack(order + "H", tiff[offset : offset + 2])
-    for index in range(min(count, 256)):
-        start = offset + 2 + 12 * index
-        if start + 12 > len(tiff):
-            break
-        tag, kind, n = struct.unpack(order + "HHI", tiff[start : start + 8])
-        raw = tiff[start + 8 : start + 12]
-        if kind == 2:  # ASCII
-            where = start + 8 if n <= 4 else struct.unpack(order + "I", raw)[0]
-            found[tag] = tiff[where : where + min(n, 256)]
-        elif kind == 3:  # SHORT
-            found[tag] = struct.unpack(order + "H", raw[:2])[0]
-        elif kind == 4:  # LONG
-            found[tag] = struct.unpack(order + "I", raw)[0]
-        elif kind == 5 and n <= 4:  # RATIONAL
-            (where,) = struct.unpack(order + "I", raw)
-            pairs = [struct.unpack(order + "II", tiff[where + 8 * i : where + 8 * i + 8])
-                     for i in range(n) if where + 8 * i + 8 <= len(tiff)]
-            found[tag] = tuple(a / b if b else 0.0 for a, b in pairs)
-    return found
-
-
-def _gps(gps: dict[int, int | bytes | tuple[float, ...]], meta: FileMetadata) -> None:
+def _gps(gps: dict[int, Value], meta: FileMetadata) -> None:
     latitude, longitude = gps.get(2), gps.get(4)
     if not (isinstance(latitude, tuple) and isinstance(longitude, tuple)):
         return
@@ -356,7 +391,7 @@ def _gps(gps: dict[int, int | bytes | tuple[float, ...]], meta: FileMetadata) ->
     meta.add("GPS location", f"{lat:.5f}, {lon:.5f}")
 
 
-def _ascii(value: int | bytes | tuple[float, ...]) -> str:
+def _ascii(value: Value) -> str:
     if isinstance(value, bytes):
         return value.split(b"\x00", 1)[0].decode("utf-8", "replace")
     return str(value)
@@ -454,7 +489,7 @@ def _heif(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         deadline.check()
         exif, xmp = image.info.get("exif"), image.info.get("xmp")
         if isinstance(exif, bytes):
-            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+            _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
         if isinstance(xmp, bytes):
             _xmp(xmp, meta)
 
@@ -497,7 +532,7 @@ _OFFICE_FIELDS = (
 # Types with a parser of their own (a zip is read from its tail by inspect_archive()).
 _PARSERS: dict[str, Callable[[BinaryIO, int, FileMetadata, _Deadline], None]] = {
     "image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "application/pdf": _pdf,
-    "image/heic": _heif, "image/heif": _heif}
+    "image/heic": _heif, "image/heif": _heif, "image/tiff": _tiff_file}
 
 
 def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:

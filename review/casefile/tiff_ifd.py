@@ -1,0 +1,167 @@
+"""A TIFF's image file directories (IFDs), read from a seekable source in bounded reads.
+
+A TIFF file, and the EXIF a JPEG, PNG, WebP or HEIC carries (a TIFF in a
+blob), is a header giving the byte order and the offset of the first IFD;
+an IFD is a count, that many entries of (tag, type, count, value or the
+offset of the value), and the offset of the next IFD. BigTIFF has the same
+structure with 8-byte counts and offsets and 20-byte entries.
+
+Every offset is the file's claim, and may point anywhere: each is checked
+against the size before anything is read there. An IFD's entries are read in
+one read of at most MAX_ENTRIES entries, and only the values of the tags the
+caller asks for are read, each cut to the caller's bound, so an IFD costs at
+most one read plus one per wanted tag however the file is built. A large
+file behind a decrypting source is decrypted only where those reads land.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+# A camera's IFD0 has a few dozen entries; a hostile count of 65,535 (or 2**64
+# in BigTIFF) is read no further than this.
+MAX_ENTRIES = 256
+# RATIONAL values read of one entry: a GPS coordinate has three.
+MAX_RATIONALS = 4
+
+Value = int | bytes | tuple[float, ...]
+
+_CLASSIC, _BIG = 42, 43
+_BYTES_TYPES = frozenset({1, 2, 7})  # BYTE, ASCII, UNDEFINED: kept as bytes
+_INTEGER_FORMATS = {3: "H", 4: "I", 13: "I", 16: "Q", 18: "Q"}  # SHORT, LONG, IFD, LONG8, IFD8
+_RATIONAL = 5
+# Bytes per value of each type (TIFF 6.0, section 2; BigTIFF adds 16-18).
+_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
+               13: 4, 16: 8, 17: 8, 18: 8}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a classic TIFF and a BigTIFF differ: the widths of counts, offsets and entries."""
+
+    count: str  # struct format of an IFD's entry count
+    offset: str  # of an offset, and of the value field an entry holds inline
+    entry_size: int
+
+
+_LAYOUTS = {_CLASSIC: _Layout("H", "I", 12), _BIG: _Layout("Q", "Q", 20)}
+
+
+@dataclass
+class Directory:
+    """The wanted tags' values of one IFD, the next IFD's offset (0: none), and any damage."""
+
+    values: dict[int, Value] = field(default_factory=dict)
+    next_offset: int = 0
+    # Entries past MAX_ENTRIES, or the IFD or a value lying outside the file:
+    # a wanted tag may be among what could not be read.
+    damaged: bool = False
+
+
+class TiffReader:
+    """The IFDs of the TIFF whose `size` bytes start at `source`'s position 0."""
+
+    def __init__(self, source: BinaryIO, size: int, order: str, layout: _Layout,
+                 first_offset: int) -> None:
+        self._source = source
+        self._size = size
+        self._order = order
+        self._layout = layout
+        self.first_offset = first_offset
+
+    def directory(self, offset: int, wanted: Mapping[int, int]) -> Directory:
+        """The IFD at `offset`, with the values of the tags in `wanted` (tag -> most bytes kept).
+
+        The first entry of a tag is kept, as the specification allows only one.
+        """
+        layout, found = self._layout, Directory()
+        count_size = struct.calcsize(layout.count)
+        head = self._read(offset, count_size)
+        if len(head) < count_size:
+            found.damaged = True
+            return found
+        (count,) = struct.unpack(self._order + layout.count, head)
+        if count > MAX_ENTRIES:
+            found.damaged = True
+        entries = self._read(offset + count_size, min(count, MAX_ENTRIES) * layout.entry_size)
+        whole = len(entries) // layout.entry_size
+        for index in range(whole):
+            entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
+            tag, kind = struct.unpack(self._order + "HH", entry[:4])
+            if tag in wanted and tag not in found.values:
+                value, whole_value = self._value(entry, kind, wanted[tag])
+                if value is not None:
+                    found.values[tag] = value
+                found.damaged |= not whole_value
+        if whole < min(count, MAX_ENTRIES):
+            found.damaged = True  # the entries run past the end of the file
+        elif count <= MAX_ENTRIES:
+            offset_size = struct.calcsize(layout.offset)
+            after = self._read(offset + count_size + len(entries), offset_size)
+            if len(after) == offset_size:
+                (found.next_offset,) = struct.unpack(self._order + layout.offset, after)
+        return found
+
+    def _value(self, entry: bytes, kind: int, most_bytes: int) -> tuple[Value | None, bool]:
+        """An entry's value, read inline or at its offset, and whether all of it was in the file.
+
+        Text cut by the file's end is kept as far as it goes; a number or a
+        pointer cut short, or of a type no value is read of, is None.
+        """
+        count_format = self._layout.offset  # an entry's count is as wide as an offset
+        count_size = struct.calcsize(count_format)
+        (count,) = struct.unpack(self._order + count_format, entry[4 : 4 + count_size])
+        field_bytes = entry[4 + count_size :]
+        type_size = _TYPE_SIZES.get(kind, 1)
+        if kind in _BYTES_TYPES:
+            wanted_bytes = min(count, most_bytes)
+        elif kind == _RATIONAL:
+            wanted_bytes = min(count, MAX_RATIONALS) * type_size
+        else:
+            wanted_bytes = min(count, 1) * type_size
+        if count * type_size <= len(field_bytes):
+            raw = field_bytes[:wanted_bytes]
+        else:
+            (where,) = struct.unpack(self._order + self._layout.offset, field_bytes)
+            raw = self._read(where, wanted_bytes)
+        whole = len(raw) == wanted_bytes
+        if kind in _BYTES_TYPES:
+            return (raw or None), whole
+        if not whole:
+            return None, False
+        if kind == _RATIONAL:
+            pairs = struct.iter_unpack(self._order + "II", raw)
+            return tuple(numerator / denominator if denominator else 0.0
+                         for numerator, denominator in pairs), True
+        integer = _INTEGER_FORMATS.get(kind)
+        if integer is None or not raw:
+            return None, False
+        return int(struct.unpack(self._order + integer, raw)[0]), True
+
+    def _read(self, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset`, none of them outside the file."""
+        if offset >= self._size or length <= 0:
+            return b""
+        self._source.seek(offset)
+        return self._source.read(min(length, self._size - offset))
+
+
+def open_tiff(source: BinaryIO, size: int) -> TiffReader | None:
+    """A reader of the TIFF or BigTIFF in `source`, or None if its header is neither."""
+    source.seek(0)
+    header = source.read(min(size, 16))
+    order = {b"II": "<", b"MM": ">"}.get(header[:2])
+    if order is None or len(header) < 8:
+        return None
+    (version,) = struct.unpack(order + "H", header[2:4])
+    if version == _CLASSIC:
+        (first,) = struct.unpack(order + "I", header[4:8])
+        return TiffReader(source, size, order, _LAYOUTS[_CLASSIC], first)
+    # BigTIFF: the width of its offsets (always 8), a reserved 0, the first offset.
+    if version == _BIG and len(header) == 16 and header[4:8] == struct.pack(order + "HH", 8, 0):
+        (first,) = struct.unpack(order + "Q", header[8:16])
+        return TiffReader(source, size, order, _LAYOUTS[_BIG], first)
+    return None
