@@ -331,10 +331,10 @@ def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
 
     A scanner's multi-page TIFF has an IFD per page, each of which may say who
     or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete.
-    Returns False if `source` is not a TIFF that can be read.
+    Returns False if `source` is not a TIFF, or its first IFD is outside it.
     """
     tiff = open_tiff(source, size)
-    if tiff is None:
+    if tiff is None or not tiff.holds(tiff.first_offset):
         return False
     offset, seen = tiff.first_offset, set()
     for _ in range(MAX_TIFF_IFDS):

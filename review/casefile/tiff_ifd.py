@@ -72,6 +72,10 @@ class TiffReader:
         self._layout = layout
         self.first_offset = first_offset
 
+    def holds(self, offset: int) -> bool:
+        """Whether an IFD at `offset` would begin inside the file (its count, at least)."""
+        return offset + struct.calcsize(self._layout.count) <= self._size
+
     def directory(self, offset: int, wanted: Mapping[int, int]) -> Directory:
         """The IFD at `offset`, with the values of the tags in `wanted` (tag -> most bytes kept).
 
