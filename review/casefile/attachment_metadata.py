@@ -24,6 +24,7 @@ from typing import BinaryIO
 import pillow_heif
 
 import keys
+from review.casefile.iptc import read_iptc
 from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.png_chunks import png_chunks
@@ -94,13 +95,15 @@ _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software"
               0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
               0xA431: "Device serial number", 0xA434: "Lens model"}
-_EXIF_POINTER, _GPS_POINTER, _XMP_TAG = 0x8769, 0x8825, 700
+_EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 # The tags whose values are read, each cut to this many bytes (the rest of an
 # IFD's entries are stepped over): text to what a field shows, pointers whole,
-# and an XMP packet one byte past its bound, which tells read_xmp it was cut.
+# and an XMP packet or IPTC record one byte past its bound, which tells that it was cut.
 _TEXT_BYTES = 256
+_IPTC_BYTES = 64 * 1024  # a photo's IPTC record is a few hundred bytes
 _MAIN_WANTED = {**dict.fromkeys(_IFD0_TAGS, _TEXT_BYTES), _EXIF_POINTER: 0, _GPS_POINTER: 0,
-                _XMP_TAG: MAX_XMP_BYTES + 1}
+                _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1}
+_MAIN_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG})
 _EXIF_WANTED = dict.fromkeys(_EXIF_TAGS, _TEXT_BYTES)
 _GPS_WANTED = dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES)  # latitude and longitude, with N/S, E/W
 _LOCATING = {"GPS location", "Place"}
@@ -327,7 +330,7 @@ def _exif(exif: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
 
 
 def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> bool:
-    """The fields of each IFD in the chain, its EXIF and GPS IFDs, and its XMP.
+    """The fields of each IFD in the chain, its EXIF and GPS IFDs, its XMP and IPTC.
 
     A scanner's multi-page TIFF has an IFD per page, each of which may say who
     or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete.
@@ -345,7 +348,7 @@ def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
             return True
         seen.add(offset)
         deadline.check()
-        directory = tiff.directory(offset, _MAIN_WANTED)
+        directory = tiff.directory(offset, _MAIN_WANTED, as_bytes=_MAIN_AS_BYTES)
         _ifd_fields(tiff, directory, meta)
         offset = directory.next_offset
     if offset != 0:
@@ -372,6 +375,11 @@ def _ifd_fields(tiff: TiffReader, directory: Directory, meta: FileMetadata) -> N
         _gps(sub.values, meta)
     if isinstance(xmp := entries.get(_XMP_TAG), bytes):
         _xmp(xmp, meta)
+    if isinstance(iptc := entries.get(_IPTC_TAG), bytes):
+        reading = read_iptc(iptc[:_IPTC_BYTES])
+        for label, value in reading.fields:
+            meta.add(label, value)
+        damaged |= not reading.complete or len(iptc) > _IPTC_BYTES
     if damaged:
         meta.incomplete = True
 

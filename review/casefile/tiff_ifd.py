@@ -76,10 +76,13 @@ class TiffReader:
         """Whether an IFD at `offset` would begin inside the file (its count, at least)."""
         return offset + struct.calcsize(self._layout.count) <= self._size
 
-    def directory(self, offset: int, wanted: Mapping[int, int]) -> Directory:
+    def directory(self, offset: int, wanted: Mapping[int, int], *,
+                  as_bytes: frozenset[int] = frozenset()) -> Directory:
         """The IFD at `offset`, with the values of the tags in `wanted` (tag -> most bytes kept).
 
-        The first entry of a tag is kept, as the specification allows only one.
+        The tags in `as_bytes` are read as bytes whatever their type (Photoshop
+        writes an IPTC record as LONGs). The first entry of a tag is kept, as
+        the specification allows only one.
         """
         layout, found = self._layout, Directory()
         count_size = struct.calcsize(layout.count)
@@ -96,7 +99,7 @@ class TiffReader:
             entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
             tag, kind = struct.unpack(self._order + "HH", entry[:4])
             if tag in wanted and tag not in found.values:
-                value, whole_value = self._value(entry, kind, wanted[tag])
+                value, whole_value = self._value(entry, kind, wanted[tag], tag in as_bytes)
                 if value is not None:
                     found.values[tag] = value
                 found.damaged |= not whole_value
@@ -109,7 +112,8 @@ class TiffReader:
                 (found.next_offset,) = struct.unpack(self._order + layout.offset, after)
         return found
 
-    def _value(self, entry: bytes, kind: int, most_bytes: int) -> tuple[Value | None, bool]:
+    def _value(self, entry: bytes, kind: int, most_bytes: int,
+               as_bytes: bool) -> tuple[Value | None, bool]:
         """An entry's value, read inline or at its offset, and whether all of it was in the file.
 
         Text cut by the file's end is kept as far as it goes; a number or a
@@ -120,8 +124,9 @@ class TiffReader:
         (count,) = struct.unpack(self._order + count_format, entry[4 : 4 + count_size])
         field_bytes = entry[4 + count_size :]
         type_size = _TYPE_SIZES.get(kind, 1)
-        if kind in _BYTES_TYPES:
-            wanted_bytes = min(count, most_bytes)
+        as_bytes = as_bytes or kind in _BYTES_TYPES
+        if as_bytes:
+            wanted_bytes = min(count * type_size, most_bytes)
         elif kind == _RATIONAL:
             wanted_bytes = min(count, MAX_RATIONALS) * type_size
         else:
@@ -132,7 +137,7 @@ class TiffReader:
             (where,) = struct.unpack(self._order + self._layout.offset, field_bytes)
             raw = self._read(where, wanted_bytes)
         whole = len(raw) == wanted_bytes
-        if kind in _BYTES_TYPES:
+        if as_bytes:
             return (raw or None), whole
         if not whole:
             return None, False

@@ -99,10 +99,14 @@ def _photo(image_format: str, *, xmp: bytes | None = None) -> bytes:
 
 
 # A DSLR's TIFF: its maker and model in IFD0, the body's serial number in the
-# EXIF IFD, GPS, and XMP (tag 700) naming the photographer and the city.
+# EXIF IFD, GPS, XMP (tag 700) naming the photographer and the city, and an
+# IPTC record (tag 33723) an agency's tool filled in with another of each.
 TIFF_FIELDS = [("Device maker", "Canon"), ("Device model", "EOS R5"),
                ("Taken", "2026:11:30 10:00:00"), ("Device serial number", "SN-0042"),
-               ("GPS location", "48.85830, 2.29450"), ("Author", "Li Wei"), ("Place", "Paris")]
+               ("GPS location", "48.85830, 2.29450"), ("Author", "Li Wei"), ("Place", "Paris"),
+               ("Author", "Wang Fang"), ("Place", "Lyon")]
+# That record as IIM datasets: 2:80 By-line, 2:90 City (each marker, record, dataset, length).
+TIFF_IPTC = b"\x1c\x02\x50\x00\x09Wang Fang\x1c\x02\x5a\x00\x04Lyon"
 # Its XMP, in the order exiftool writes it.
 TIFF_XMP = xmp_packet('<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li></rdf:Seq></dc:creator>',
                       '<photoshop:City>Paris</photoshop:City>')
@@ -118,7 +122,8 @@ def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:
                         "-DateTimeOriginal=2026:11:30 10:00:00", "-SerialNumber=SN-0042",
                         "-GPSLatitude=48.8583", "-GPSLatitudeRef=N", "-GPSLongitude=2.2945",
                         "-GPSLongitudeRef=E", "-XMP-photoshop:City=Paris",
-                        "-XMP-dc:Creator=Li Wei", str(path)], check=True)
+                        "-XMP-dc:Creator=Li Wei", "-IPTC:By-line=Wang Fang", "-IPTC:City=Lyon",
+                        str(path)], check=True)
         return path.read_bytes()
 
 
@@ -137,6 +142,7 @@ def tiff_photo_laid_out(*, big_endian: bool, big_tiff: bool) -> bytes:
     tags[0x8769] = {0x9003: "2026:11:30 10:00:00", 0xA431: "SN-0042"}
     tags[0x8825] = {1: "N", 2: (48.0, 51.0, 29.88), 3: "E", 4: (2.0, 17.0, 40.2)}
     tags[700] = TIFF_XMP
+    tags[33723] = TIFF_IPTC
     out = io.BytesIO()
     Image.new("I;16B" if big_endian else "RGB", (32, 16)).save(
         out, "TIFF", tiffinfo=tags, big_tiff=big_tiff)

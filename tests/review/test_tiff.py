@@ -15,11 +15,13 @@ from review.casefile.attachment_metadata import (
     inspect,
     inspect_seekable,
 )
+from review.casefile.iptc import MAX_DATASETS, read_iptc
 from review.casefile.tiff_ifd import MAX_ENTRIES
 from review.export.derivatives import strip_image_metadata
 from tests.review.large_attachments import CountingFile, inspect_encrypted
 from tests.review.metadata_samples import (
     TIFF_FIELDS,
+    TIFF_IPTC,
     exiftool_tags,
     tiff_photo,
     tiff_photo_laid_out,
@@ -43,16 +45,19 @@ def test_a_tiff_photo_shows_what_exiftool_reads(tmp_path: Path) -> None:
     meta = inspect(photo)
     tags = exiftool_tags(photo, tmp_path, "photo.tif")
     assert tags["File:FileType"] == "TIFF"
-    fields = dict(meta.fields)
-    assert fields["Device maker"] == tags["IFD0:Make"]
-    assert fields["Device model"] == tags["IFD0:Model"]
-    assert fields["Device serial number"] == tags["ExifIFD:SerialNumber"]
-    assert fields["Taken"] == tags["ExifIFD:DateTimeOriginal"]
-    latitude, longitude = (float(part) for part in fields["GPS location"].split(", "))
+    fields: dict[str, list[str]] = {}
+    for label, value in meta.fields:
+        fields.setdefault(label, []).append(value)
+    assert fields["Device maker"] == [tags["IFD0:Make"]]
+    assert fields["Device model"] == [tags["IFD0:Model"]]
+    assert fields["Device serial number"] == [tags["ExifIFD:SerialNumber"]]
+    assert fields["Taken"] == [tags["ExifIFD:DateTimeOriginal"]]
+    latitude, longitude = (float(part) for part in fields["GPS location"][0].split(", "))
     assert latitude == pytest.approx(tags["GPS:GPSLatitude"], abs=1e-5)
     assert longitude == pytest.approx(tags["GPS:GPSLongitude"], abs=1e-5)
-    assert fields["Place"] == tags["XMP-photoshop:City"]
-    assert [fields["Author"]] == tags["XMP-dc:Creator"]
+    # The XMP's person and place, then the IPTC record's (exiftool wrote it as LONGs).
+    assert fields["Author"] == [*tags["XMP-dc:Creator"], tags["IPTC:By-line"]]  # type: ignore[misc]
+    assert fields["Place"] == [tags["XMP-photoshop:City"], tags["IPTC:City"]]
     assert meta.fields == TIFF_FIELDS
     assert (meta.warnings, meta.incomplete) == (["location", "identity"], False)
 
@@ -70,6 +75,7 @@ def test_each_byte_order_and_offset_width_shows_the_same_fields(
     tags = exiftool_tags(photo, tmp_path, "photo.tif")
     assert tags["File:FileType"] == ("BTF" if big_tiff else "TIFF")
     assert dict(meta.fields)["Device model"] == tags["IFD0:Model"]
+    assert tags["IPTC:By-line"] == "Wang Fang"
 
 
 def test_a_big_endian_bigtiff_is_read() -> None:
@@ -185,6 +191,33 @@ def test_a_hostile_tiff_costs_its_ifds_reads_however_its_offsets_point() -> None
     assert ("Device maker", "Cam") in meta.fields and meta.incomplete
     # The type, the header, the count and entries, and three values of at most 256 bytes.
     assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + 2 + MAX_ENTRIES * 12 + 3 * 256
+
+
+@pytest.mark.parametrize(
+    ("record", "fields", "complete"),
+    [
+        pytest.param(TIFF_IPTC, [("Author", "Wang Fang"), ("Place", "Lyon")], True, id="good"),
+        pytest.param(TIFF_IPTC + b"\x00\x00\x00", [("Author", "Wang Fang"), ("Place", "Lyon")],
+                     True, id="good-padded-to-longs"),
+        pytest.param(b"\x1c\x02\x65\x00\x07M\xfcnchen", [("Place", "München")], True,
+                     id="good-latin-1"),
+        pytest.param(b"\x1c\x02\x50\x80\x04\x00\x01\x00\x00" + b"x" * 64, [], False,
+                     id="fail-extended-length"),
+        pytest.param(b"\x1c\x02\x50\x7f\x00Wang", [("Author", "Wang")], False,
+                     id="fail-length-past-end"),
+        pytest.param(b"\x1c\x02\x50\x00\x09Wang Fang\x1c\x02\x5a\x00\x10Ly",
+                     [("Author", "Wang Fang"), ("Place", "Ly")], False, id="fail-cut-short"),
+        pytest.param(TIFF_IPTC + b"junk", [("Author", "Wang Fang"), ("Place", "Lyon")], False,
+                     id="fail-junk-after"),
+        pytest.param(b"\x1c\x01\x00\x00\x00" * MAX_DATASETS + TIFF_IPTC, [], False,
+                     id="fail-more-datasets-than-read"),
+    ],
+)
+def test_an_iptc_record_reads_what_it_can(
+    record: bytes, fields: list[tuple[str, str]], complete: bool
+) -> None:
+    reading = read_iptc(record)
+    assert (reading.fields, reading.complete) == (fields, complete)
 
 
 def test_every_cut_of_a_tiff_inspects_without_raising() -> None:
