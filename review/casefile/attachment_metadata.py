@@ -184,8 +184,9 @@ def inspect_seekable(
     EXIF and XMP chunks; a PDF, its trailer, cross-references,
     Info dictionaries, catalogs and their XMP streams (review/casefile/pdf_info.py);
     a zip, its tail and the central directory that tail bounds, then the few
-    members read; a HEIC or HEIF, all of it (libheif reads from memory).
-    Anything else is not read further. A seekable decrypting `source`
+    members read; a HEIC or HEIF, all of it (libheif reads from memory); a
+    TIFF, its IFDs and the values of the tags shown, where its offsets point
+    (review/casefile/tiff_ifd.py). Anything else is not read further. A seekable decrypting `source`
     (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
     """
     source.seek(0)
@@ -339,7 +340,7 @@ def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
     tiff = open_tiff(source, size)
     if tiff is None or not tiff.holds(tiff.first_offset):
         return False
-    offset, seen = tiff.first_offset, set()
+    offset, seen = tiff.first_offset, set[int]()
     for _ in range(MAX_TIFF_IFDS):
         if offset == 0:
             return True

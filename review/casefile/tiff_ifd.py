@@ -94,8 +94,8 @@ class TiffReader:
         if count > MAX_ENTRIES:
             found.damaged = True
         entries = self._read(offset + count_size, min(count, MAX_ENTRIES) * layout.entry_size)
-        whole = len(entries) // layout.entry_size
-        for index in range(whole):
+        present = len(entries) // layout.entry_size
+        for index in range(present):
             entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
             tag, kind = struct.unpack(self._order + "HH", entry[:4])
             if tag in wanted and tag not in found.values:
@@ -103,7 +103,7 @@ class TiffReader:
                 if value is not None:
                     found.values[tag] = value
                 found.damaged |= not whole_value
-        if whole < min(count, MAX_ENTRIES):
+        if present < min(count, MAX_ENTRIES):
             found.damaged = True  # the entries run past the end of the file
         elif count <= MAX_ENTRIES:
             offset_size = struct.calcsize(layout.offset)
