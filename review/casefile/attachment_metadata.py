@@ -18,7 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, zip_longest
 from typing import BinaryIO
 
 import pillow_heif
@@ -60,6 +60,8 @@ MAX_HEIF_IMAGES = 16
 # A TIFF has an IFD per page (and a camera's a thumbnail's): a scan of a
 # letter has a few. Each costs its IFD, EXIF and GPS IFDs and a few values.
 MAX_TIFF_IFDS = 16
+# Every IFD read of one TIFF: the images', and the EXIF and GPS IFDs they point to.
+MAX_TIFF_DIRECTORIES = 64
 # A large Office document has a few hundred members (a 200-slide deck about
 # 1,000) in well under 256 KiB of central directory; zipfile indexes every
 # entry on opening, so an archive claiming more is not opened at all.
@@ -96,16 +98,21 @@ _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software"
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
               0xA431: "Device serial number", 0xA434: "Lens model"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
+_SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# Text fields read of every image and EXIF IFD: a writer may put either's in the other.
+_TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS}
 # The tags whose values are read, each cut to this many bytes (the rest of an
 # IFD's entries are stepped over): text to what a field shows, pointers whole,
 # and an XMP packet or IPTC record one byte past its bound, which tells that it was cut.
 _TEXT_BYTES = 256
 _IPTC_BYTES = 64 * 1024  # a photo's IPTC record is a few hundred bytes
-_MAIN_WANTED = {**dict.fromkeys(_IFD0_TAGS, _TEXT_BYTES), _EXIF_POINTER: 0, _GPS_POINTER: 0,
-                _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1}
-_MAIN_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG})
-_EXIF_WANTED = dict.fromkeys(_EXIF_TAGS, _TEXT_BYTES)
-_GPS_WANTED = dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES)  # latitude and longitude, with N/S, E/W
+# One set of wanted tags for every IFD, so that each is read once whatever
+# points to it; each IFD's role says which of them are shown.
+_WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
+           **dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES),  # latitude and longitude, N/S, E/W
+           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0, _PHOTOSHOP_TAG: 0,
+           _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1}
+_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG})
 _LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
                 "Camera owner", "Author", "Last modified by", "Creator", "Company"}
@@ -320,84 +327,136 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
 
 def _tiff_file(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
     """A TIFF file's own IFDs, read where its offsets point (review/casefile/tiff_ifd.py)."""
-    if not _tiff(source, size, meta, deadline):
-        meta.add("Note", UNREADABLE_METADATA)
-        meta.incomplete = True
+    _tiff(open_tiff(source, size), meta, deadline)
 
 
 def _exif(exif: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
     """The EXIF a JPEG, PNG, WebP or HEIC carries: a TIFF, held in memory."""
-    _tiff(io.BytesIO(exif), len(exif), meta, deadline)
+    _tiff(open_tiff(io.BytesIO(exif), len(exif), any_version=True), meta, deadline)
 
 
-def _tiff(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> bool:
-    """The fields of each IFD in the chain, its EXIF and GPS IFDs, its XMP and IPTC.
+def _tiff(tiff: TiffReader | None, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The fields of each IFD in the chain, its SubIFDs, EXIF and GPS IFDs, its XMP and IPTC.
 
     A scanner's multi-page TIFF has an IFD per page, each of which may say who
-    or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete.
-    Returns False if `source` is not a TIFF, or its first IFD is outside it.
+    or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete. A
+    TIFF whose header, or first IFD, cannot be read says so.
     """
-    tiff = open_tiff(source, size)
-    if tiff is None or not tiff.holds(tiff.first_offset):
-        return False
-    offset, seen = tiff.first_offset, set[int]()
-    for _ in range(MAX_TIFF_IFDS):
-        if offset == 0:
-            return True
-        if offset in seen:  # a chain that loops back: malformed, and read once
-            meta.incomplete = True
-            return True
-        seen.add(offset)
-        deadline.check()
-        directory = tiff.directory(offset, _MAIN_WANTED, as_bytes=_MAIN_AS_BYTES)
-        _ifd_fields(tiff, directory, meta)
+    if (tiff is None or tiff.first_offset < tiff.header_size
+            or not tiff.holds(tiff.first_offset)):
+        meta.add("Note", UNREADABLE_METADATA)
+        meta.incomplete = True
+        return
+    walk = _TiffWalk(tiff, meta, deadline)
+    offset = tiff.first_offset
+    while offset != 0:
+        directory = walk.image(offset)
+        if directory is None:
+            return
         offset = directory.next_offset
-    if offset != 0:
-        meta.incomplete = True
-    return True
 
 
-def _ifd_fields(tiff: TiffReader, directory: Directory, meta: FileMetadata) -> None:
-    """What one of the chain's IFDs, and the EXIF and GPS IFDs it points to, say."""
-    entries = directory.values
-    for tag, label in _IFD0_TAGS.items():
-        if tag in entries:
-            meta.add(label, _ascii(entries[tag]))
-    damaged = directory.damaged
-    if isinstance(exif := entries.get(_EXIF_POINTER), int):
-        sub = tiff.directory(exif, _EXIF_WANTED)
-        damaged |= sub.damaged
-        for tag, label in _EXIF_TAGS.items():
-            if tag in sub.values:
-                meta.add(label, _ascii(sub.values[tag]))
-    if isinstance(gps := entries.get(_GPS_POINTER), int):
-        sub = tiff.directory(gps, _GPS_WANTED)
-        damaged |= sub.damaged
-        _gps(sub.values, meta)
-    if isinstance(xmp := entries.get(_XMP_TAG), bytes):
-        _xmp(xmp, meta)
-    if isinstance(iptc := entries.get(_IPTC_TAG), bytes):
-        reading = read_iptc(iptc[:_IPTC_BYTES])
-        for label, value in reading.fields:
-            meta.add(label, value)
-        damaged |= not reading.complete or len(iptc) > _IPTC_BYTES
-    if damaged:
-        meta.incomplete = True
+class _TiffWalk:
+    """One TIFF's IFDs, each read once however many pointers name it.
+
+    The image IFDs (the chain's and their SubIFDs) are counted against
+    MAX_TIFF_IFDS, and every IFD read against MAX_TIFF_DIRECTORIES, so a file
+    costs at most that many IFDs' reads (tiff_ifd.py bounds each) however its
+    pointers repeat, point back or fan out.
+    """
+
+    def __init__(self, tiff: TiffReader, meta: FileMetadata, deadline: _Deadline) -> None:
+        self._tiff, self._meta, self._deadline = tiff, meta, deadline
+        self._read: dict[int, Directory] = {}
+        self._images: set[int] = set()
+        self._shown: set[tuple[int, str]] = set()
+
+    def image(self, offset: int) -> Directory | None:
+        """An image IFD, shown with what it points to; None if the reading stops here."""
+        if offset in self._images or len(self._images) >= MAX_TIFF_IFDS:
+            # A chain past the bound, or one that loops back: malformed, and read once.
+            self._meta.incomplete = True
+            return None
+        self._images.add(offset)
+        directory = self._directory(offset)
+        if directory is not None:
+            self._show(offset, "image", directory)
+        return directory
+
+    def _directory(self, offset: int) -> Directory | None:
+        if offset in self._read:
+            return self._read[offset]
+        if len(self._read) >= MAX_TIFF_DIRECTORIES:
+            self._meta.incomplete = True
+            return None
+        self._deadline.check()
+        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES)
+        self._read[offset] = directory
+        if directory.damaged:
+            self._meta.incomplete = True
+        return directory
+
+    def _show(self, offset: int, role: str, directory: Directory) -> None:
+        """What an IFD says in its role (an image's, EXIF's or GPS's), once per role."""
+        if (offset, role) in self._shown:
+            return
+        self._shown.add((offset, role))
+        values, meta = directory.values, self._meta
+        if role == "gps":
+            _gps(values, meta)
+            return
+        for tag, label in _TEXT_TAGS.items():
+            for value in values.get(tag, ()):
+                meta.add(label, _ascii(value))
+        if role == "image":
+            self._follow(values, _EXIF_POINTER, "exif")
+        self._follow(values, _GPS_POINTER, "gps")
+        for xmp in values.get(_XMP_TAG, ()):
+            if isinstance(xmp, bytes):
+                _xmp(xmp, meta)
+        for iptc in values.get(_IPTC_TAG, ()):
+            if isinstance(iptc, bytes):
+                reading = read_iptc(iptc[:_IPTC_BYTES])
+                for label, text in reading.fields:
+                    meta.add(label, text)
+                meta.incomplete |= not reading.complete or len(iptc) > _IPTC_BYTES
+        if _PHOTOSHOP_TAG in directory.present:
+            # Photoshop's image resources may hold an IPTC record, not read here.
+            meta.incomplete = True
+        if role == "image":
+            for sub in values.get(_SUB_IFDS, ()):
+                if isinstance(sub, int):
+                    self.image(sub)
+
+    def _follow(self, values: dict[int, list[Value]], pointer: int, role: str) -> None:
+        for offset in values.get(pointer, ()):
+            if isinstance(offset, int) and (directory := self._directory(offset)) is not None:
+                self._show(offset, role, directory)
 
 
-def _gps(gps: dict[int, Value], meta: FileMetadata) -> None:
-    latitude, longitude = gps.get(2), gps.get(4)
-    if not (isinstance(latitude, tuple) and isinstance(longitude, tuple)):
-        return
-    if len(latitude) != 3 or len(longitude) != 3:
-        return
-    lat = latitude[0] + latitude[1] / 60 + latitude[2] / 3600
-    lon = longitude[0] + longitude[1] / 60 + longitude[2] / 3600
-    if gps.get(1) == b"S\x00" or gps.get(1) == b"S":
-        lat = -lat
-    if gps.get(3) == b"W\x00" or gps.get(3) == b"W":
-        lon = -lon
-    meta.add("GPS location", f"{lat:.5f}, {lon:.5f}")
+def _gps(gps: dict[int, list[Value]], meta: FileMetadata) -> None:
+    """Each location the GPS IFD gives, or, if it has coordinates none can be built of, a note."""
+    latitudes = [_degrees(value) for value in gps.get(2, ())]
+    longitudes = [_degrees(value) for value in gps.get(4, ())]
+    south = any(_ascii(value).upper() == "S" for value in gps.get(1, ()))
+    west = any(_ascii(value).upper() == "W" for value in gps.get(3, ()))
+    shown = False
+    for latitude, longitude in zip_longest(
+            [lat for lat in latitudes if lat is not None],
+            [lon for lon in longitudes if lon is not None]):
+        lat = "?" if latitude is None else f"{-latitude if south else latitude:.5f}"
+        lon = "?" if longitude is None else f"{-longitude if west else longitude:.5f}"
+        meta.add("GPS location", f"{lat}, {lon}")
+        shown = True
+    if (2 in gps or 4 in gps) and not shown:
+        meta.incomplete = True  # coordinates of a type or count not read
+
+
+def _degrees(value: Value) -> float | None:
+    """Degrees, then minutes and seconds when given, as exiftool reads 1 to 6 RATIONALs."""
+    if not isinstance(value, tuple) or not value:
+        return None
+    return sum(part / scale for part, scale in zip(value, (1, 60, 3600), strict=False))
 
 
 def _ascii(value: Value) -> str:

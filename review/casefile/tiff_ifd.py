@@ -9,8 +9,9 @@ structure with 8-byte counts and offsets and 20-byte entries.
 Every offset is the file's claim, and may point anywhere: each is checked
 against the size before anything is read there. An IFD's entries are read in
 one read of at most MAX_ENTRIES entries, and only the values of the tags the
-caller asks for are read, each cut to the caller's bound, so an IFD costs at
-most one read plus one per wanted tag however the file is built. A large
+caller asks for are read, each cut to the caller's bound, at most
+MAX_REPEATS entries of a tag and MAX_VALUE_READS values, so an IFD costs a
+bounded number of reads however the file is built. A large
 file behind a decrypting source is decrypted only where those reads land.
 """
 
@@ -26,6 +27,12 @@ from typing import BinaryIO
 MAX_ENTRIES = 256
 # RATIONAL values read of one entry: a GPS coordinate has three.
 MAX_RATIONALS = 4
+# Entries of one tag read from one IFD, and integers of one entry (the
+# offsets a SubIFDs entry lists): the specification allows one entry a tag.
+MAX_REPEATS = 4
+# Values read outside their entries from one IFD: a photo's wanted ones are a
+# dozen; past this the IFD is damaged, so its cost is bounded however it is built.
+MAX_VALUE_READS = 32
 
 Value = int | bytes | tuple[float, ...]
 
@@ -50,14 +57,29 @@ class _Layout:
 _LAYOUTS = {_CLASSIC: _Layout("H", "I", 12), _BIG: _Layout("Q", "Q", 20)}
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """One entry's values, whether all of them were in the file, and whether it cost a read."""
+
+    values: tuple[Value, ...]
+    whole: bool
+    read: bool
+
+
 @dataclass
 class Directory:
     """The wanted tags' values of one IFD, the next IFD's offset (0: none), and any damage."""
 
-    values: dict[int, Value] = field(default_factory=dict)
+    # Each wanted tag's distinct values, in the IFD's order: the specification
+    # allows one entry of a tag, but a decoy before the real one (an empty GPS
+    # IFD, a Make of "\0") must not hide it, so up to MAX_REPEATS are read.
+    values: dict[int, list[Value]] = field(default_factory=dict)
+    # The wanted tags the IFD has an entry of, whether or not a value was read.
+    present: set[int] = field(default_factory=set)
     next_offset: int = 0
-    # Entries past MAX_ENTRIES, or the IFD or a value lying outside the file:
-    # a wanted tag may be among what could not be read.
+    # Entries past MAX_ENTRIES, more than MAX_REPEATS of a tag or MAX_VALUE_READS
+    # values, or the IFD or a value lying outside the file: a wanted tag may be
+    # among what could not be read.
     damaged: bool = False
 
 
@@ -76,13 +98,19 @@ class TiffReader:
         """Whether an IFD at `offset` would begin inside the file (its count, at least)."""
         return offset + struct.calcsize(self._layout.count) <= self._size
 
+    @property
+    def header_size(self) -> int:
+        """The header's bytes, where no IFD can begin: 8, or BigTIFF's 16."""
+        return 16 if self._layout is _LAYOUTS[_BIG] else 8
+
     def directory(self, offset: int, wanted: Mapping[int, int], *,
                   as_bytes: frozenset[int] = frozenset()) -> Directory:
         """The IFD at `offset`, with the values of the tags in `wanted` (tag -> most bytes kept).
 
         The tags in `as_bytes` are read as bytes whatever their type (Photoshop
-        writes an IPTC record as LONGs). The first entry of a tag is kept, as
-        the specification allows only one.
+        writes an IPTC record as LONGs). Up to MAX_REPEATS entries of a tag are
+        read; an IFD costs at most three reads (count, entries, next offset)
+        plus MAX_VALUE_READS reads of values lying outside their entries.
         """
         layout, found = self._layout, Directory()
         count_size = struct.calcsize(layout.count)
@@ -95,14 +123,26 @@ class TiffReader:
             found.damaged = True
         entries = self._read(offset + count_size, min(count, MAX_ENTRIES) * layout.entry_size)
         present = len(entries) // layout.entry_size
+        repeats: dict[int, int] = {}
+        reads_left = MAX_VALUE_READS
         for index in range(present):
             entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
             tag, kind = struct.unpack(self._order + "HH", entry[:4])
-            if tag in wanted and tag not in found.values:
-                value, whole_value = self._value(entry, kind, wanted[tag], tag in as_bytes)
-                if value is not None:
-                    found.values[tag] = value
-                found.damaged |= not whole_value
+            if tag not in wanted:
+                continue
+            # Seen at its first entry whatever its value: a run of duplicates
+            # whose type gives no value costs no more than MAX_REPEATS of them.
+            found.present.add(tag)
+            repeats[tag] = repeats.get(tag, 0) + 1
+            if repeats[tag] > MAX_REPEATS:
+                found.damaged = True
+                continue
+            reading = self._value(entry, kind, wanted[tag], tag in as_bytes,
+                                  may_read=reads_left > 0)
+            reads_left -= reading.read
+            kept = found.values.setdefault(tag, [])
+            kept.extend(value for value in reading.values if value not in kept)
+            found.damaged |= not reading.whole
         if present < min(count, MAX_ENTRIES):
             found.damaged = True  # the entries run past the end of the file
         elif count <= MAX_ENTRIES:
@@ -112,12 +152,14 @@ class TiffReader:
                 (found.next_offset,) = struct.unpack(self._order + layout.offset, after)
         return found
 
-    def _value(self, entry: bytes, kind: int, most_bytes: int,
-               as_bytes: bool) -> tuple[Value | None, bool]:
-        """An entry's value, read inline or at its offset, and whether all of it was in the file.
+    def _value(self, entry: bytes, kind: int, most_bytes: int, as_bytes: bool, *,
+               may_read: bool) -> _Reading:
+        """An entry's values, read inline or at its offset, and whether all were in the file.
 
         Text cut by the file's end is kept as far as it goes; a number or a
-        pointer cut short, or of a type no value is read of, is None.
+        pointer cut short, or of a type no value is read of, gives none, and
+        costs no read. Integers (pointers: SubIFDs holds several) give up to
+        MAX_REPEATS values; a RATIONAL, one tuple of up to MAX_RATIONALS.
         """
         count_format = self._layout.offset  # an entry's count is as wide as an offset
         count_size = struct.calcsize(count_format)
@@ -125,30 +167,37 @@ class TiffReader:
         field_bytes = entry[4 + count_size :]
         type_size = _TYPE_SIZES.get(kind, 1)
         as_bytes = as_bytes or kind in _BYTES_TYPES
+        integer = _INTEGER_FORMATS.get(kind)
         if as_bytes:
             wanted_bytes = min(count * type_size, most_bytes)
         elif kind == _RATIONAL:
             wanted_bytes = min(count, MAX_RATIONALS) * type_size
+        elif integer is not None:
+            wanted_bytes = min(count, MAX_REPEATS) * type_size
         else:
-            wanted_bytes = min(count, 1) * type_size
-        if count * type_size <= len(field_bytes):
+            return _Reading((), whole=False, read=False)
+        read = count * type_size > len(field_bytes)
+        if not read:
             raw = field_bytes[:wanted_bytes]
-        else:
+        elif may_read:
             (where,) = struct.unpack(self._order + self._layout.offset, field_bytes)
             raw = self._read(where, wanted_bytes)
+        else:
+            return _Reading((), whole=False, read=False)
         whole = len(raw) == wanted_bytes
         if as_bytes:
-            return (raw or None), whole
+            return _Reading((raw,) if raw else (), whole=whole, read=read)
         if not whole:
-            return None, False
+            return _Reading((), whole=False, read=read)
         if kind == _RATIONAL:
             pairs = struct.iter_unpack(self._order + "II", raw)
-            return tuple(numerator / denominator if denominator else 0.0
-                         for numerator, denominator in pairs), True
-        integer = _INTEGER_FORMATS.get(kind)
-        if integer is None or not raw:
-            return None, False
-        return int(struct.unpack(self._order + integer, raw)[0]), True
+            rational = tuple(numerator / denominator if denominator else 0.0
+                             for numerator, denominator in pairs)
+            return _Reading((rational,), whole=True, read=read)
+        assert integer is not None
+        numbers = struct.iter_unpack(self._order + integer, raw)
+        integers = tuple(int(number) for (number,) in numbers)
+        return _Reading(integers, whole=count <= MAX_REPEATS, read=read)
 
     def _read(self, offset: int, length: int) -> bytes:
         """Up to `length` bytes at `offset`, none of them outside the file."""
@@ -158,15 +207,20 @@ class TiffReader:
         return self._source.read(min(length, self._size - offset))
 
 
-def open_tiff(source: BinaryIO, size: int) -> TiffReader | None:
-    """A reader of the TIFF or BigTIFF in `source`, or None if its header is neither."""
+def open_tiff(source: BinaryIO, size: int, *, any_version: bool = False) -> TiffReader | None:
+    """A reader of the TIFF or BigTIFF in `source`, or None if its header is neither.
+
+    With `any_version` (an EXIF blob, whose byte order alone says it is one),
+    a version word other than BigTIFF's is read as a classic TIFF's, as
+    exiftool does (with a warning) and as writers that botch the word expect.
+    """
     source.seek(0)
     header = source.read(min(size, 16))
     order = {b"II": "<", b"MM": ">"}.get(header[:2])
     if order is None or len(header) < 8:
         return None
     (version,) = struct.unpack(order + "H", header[2:4])
-    if version == _CLASSIC:
+    if version == _CLASSIC or (any_version and version != _BIG):
         (first,) = struct.unpack(order + "I", header[4:8])
         return TiffReader(source, size, order, _LAYOUTS[_CLASSIC], first)
     # BigTIFF: the width of its offsets (always 8), a reserved 0, the first offset.

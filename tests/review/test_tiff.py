@@ -16,7 +16,7 @@ from review.casefile.attachment_metadata import (
     inspect_seekable,
 )
 from review.casefile.iptc import MAX_DATASETS, read_iptc
-from review.casefile.tiff_ifd import MAX_ENTRIES
+from review.casefile.tiff_ifd import MAX_ENTRIES, MAX_REPEATS
 from review.export.derivatives import strip_image_metadata
 from tests.review.large_attachments import CountingFile, inspect_encrypted
 from tests.review.metadata_samples import (
@@ -177,7 +177,7 @@ def test_a_hostile_tiff_shows_what_it_could_read_and_says_it_stopped(name: str) 
 
 def test_a_hostile_tiff_costs_its_ifds_reads_however_its_offsets_point() -> None:
     """MAX_ENTRIES entries, all of wanted tags, their values spread over 4 MiB:
-    the entries are read once, and one value of each tag."""
+    the entries are read once, and MAX_REPEATS values of each tag."""
     size = 4 << 20
     data = bytearray(size)
     entries = b"".join(struct.pack("<HHII", (0x010F, 0x0110, 0x013B)[index % 3], 2, 0xFFFF,
@@ -189,8 +189,10 @@ def test_a_hostile_tiff_costs_its_ifds_reads_however_its_offsets_point() -> None
     meta = inspect_seekable(source, size)
     print(f"{MAX_ENTRIES} entries over {size >> 20} MiB: {source.bytes_read} bytes read")
     assert ("Device maker", "Cam") in meta.fields and meta.incomplete
-    # The type, the header, the count and entries, and three values of at most 256 bytes.
-    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + 2 + MAX_ENTRIES * 12 + 3 * 256
+    # The type, the header, the count and entries, and MAX_REPEATS values of
+    # each of the three tags, of at most 256 bytes.
+    values = MAX_REPEATS * 3 * 256
+    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + 2 + MAX_ENTRIES * 12 + values
 
 
 @pytest.mark.parametrize(
