@@ -27,6 +27,7 @@ import keys
 from review.casefile.iptc import read_iptc
 from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
+from review.casefile.photoshop_resources import iptc_records
 from review.casefile.png_chunks import png_chunks
 from review.casefile.tiff_ifd import Directory, TiffReader, Value, open_tiff
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
@@ -106,13 +107,16 @@ _TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS}
 # and an XMP packet or IPTC record one byte past its bound, which tells that it was cut.
 _TEXT_BYTES = 256
 _IPTC_BYTES = 64 * 1024  # a photo's IPTC record is a few hundred bytes
+# Photoshop's resources hold a thumbnail too (tens of KiB) before or after the record.
+_PHOTOSHOP_BYTES = 256 * 1024
 # One set of wanted tags for every IFD, so that each is read once whatever
 # points to it; each IFD's role says which of them are shown.
 _WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
            **dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES),  # latitude and longitude, N/S, E/W
-           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0, _PHOTOSHOP_TAG: 0,
-           _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1}
-_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG})
+           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0,
+           _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1,
+           _PHOTOSHOP_TAG: _PHOTOSHOP_BYTES + 1}
+_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG, _PHOTOSHOP_TAG})
 _LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
                 "Camera owner", "Author", "Last modified by", "Creator", "Company"}
@@ -416,13 +420,13 @@ class _TiffWalk:
                 _xmp(xmp, meta)
         for iptc in values.get(_IPTC_TAG, ()):
             if isinstance(iptc, bytes):
-                reading = read_iptc(iptc[:_IPTC_BYTES])
-                for label, text in reading.fields:
-                    meta.add(label, text)
-                meta.incomplete |= not reading.complete or len(iptc) > _IPTC_BYTES
-        if _PHOTOSHOP_TAG in directory.present:
-            # Photoshop's image resources may hold an IPTC record, not read here.
-            meta.incomplete = True
+                _iptc(iptc, meta)
+        for resources in values.get(_PHOTOSHOP_TAG, ()):
+            if isinstance(resources, bytes):
+                found = iptc_records(resources[:_PHOTOSHOP_BYTES])
+                for iptc in found.iptc:
+                    _iptc(iptc, meta)
+                meta.incomplete |= not found.complete or len(resources) > _PHOTOSHOP_BYTES
         if role == "image":
             for sub in values.get(_SUB_IFDS, ()):
                 if isinstance(sub, int):
@@ -432,6 +436,13 @@ class _TiffWalk:
         for offset in values.get(pointer, ()):
             if isinstance(offset, int) and (directory := self._directory(offset)) is not None:
                 self._show(offset, role, directory)
+
+
+def _iptc(iptc: bytes, meta: FileMetadata) -> None:
+    reading = read_iptc(iptc[:_IPTC_BYTES])
+    for label, value in reading.fields:
+        meta.add(label, value)
+    meta.incomplete |= not reading.complete or len(iptc) > _IPTC_BYTES
 
 
 def _gps(gps: dict[int, list[Value]], meta: FileMetadata) -> None:

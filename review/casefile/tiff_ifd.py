@@ -74,8 +74,6 @@ class Directory:
     # allows one entry of a tag, but a decoy before the real one (an empty GPS
     # IFD, a Make of "\0") must not hide it, so up to MAX_REPEATS are read.
     values: dict[int, list[Value]] = field(default_factory=dict)
-    # The wanted tags the IFD has an entry of, whether or not a value was read.
-    present: set[int] = field(default_factory=set)
     next_offset: int = 0
     # Entries past MAX_ENTRIES, more than MAX_REPEATS of a tag or MAX_VALUE_READS
     # values, or the IFD or a value lying outside the file: a wanted tag may be
@@ -132,7 +130,6 @@ class TiffReader:
                 continue
             # Seen at its first entry whatever its value: a run of duplicates
             # whose type gives no value costs no more than MAX_REPEATS of them.
-            found.present.add(tag)
             repeats[tag] = repeats.get(tag, 0) + 1
             if repeats[tag] > MAX_REPEATS:
                 found.damaged = True

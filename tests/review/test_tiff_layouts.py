@@ -226,6 +226,37 @@ def test_the_exif_ifd_is_read_for_the_gps_pointer_and_the_device(tmp_path: Path)
     assert meta.incomplete is False
 
 
-def test_photoshop_image_resources_say_the_reading_stopped() -> None:
-    meta = inspect(tiff([text(MAKE, "Cam"), (PHOTOSHOP, UNDEFINED, 4, b"8BIM")]))
-    assert (meta.fields, meta.incomplete) == ([("Device maker", "Cam")], True)
+def _resource(resource: int, data: bytes, name: bytes = b"") -> bytes:
+    """One Photoshop image resource block, its name and data padded to even lengths."""
+    pascal = bytes([len(name)]) + name
+    return (b"8BIM" + struct.pack(">H", resource) + pascal + b"\x00" * (len(pascal) & 1)
+            + struct.pack(">I", len(data)) + data + b"\x00" * (len(data) & 1))
+
+
+def test_the_iptc_among_photoshop_image_resources_is_read(tmp_path: Path) -> None:
+    """The record after another resource with a name, as Photoshop writes them."""
+    resources = _resource(0x03ED, b"\x00" * 7, b"res") + _resource(0x0404, TIFF_IPTC)
+    data = tiff([text(MAKE, "Cam"), (PHOTOSHOP, UNDEFINED, len(resources), resources)])
+    meta = inspect(data)
+    assert meta.fields == [("Device maker", "Cam"), ("Author", "Wang Fang"), ("Place", "Lyon")]
+    assert meta.incomplete is False
+    tags = exiftool_tags(data, tmp_path, "photoshop.tif")
+    assert [value for key, value in tags.items() if key.endswith(":By-line")] == ["Wang Fang"]
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        pytest.param(b"8BIM\x04\x04\x00\x00\x00\x00\xff\xff" + TIFF_IPTC, id="size-past-end"),
+        pytest.param(b"8BIM\x04\x04\x00", id="cut-in-header"),
+        pytest.param(b"JUNK" + TIFF_IPTC, id="no-signature"),
+        pytest.param(_resource(0x03ED, b"") * 256 + _resource(0x0404, TIFF_IPTC),
+                     id="more-blocks-than-walked"),
+    ],
+)
+def test_photoshop_image_resources_not_walked_whole_say_the_reading_stopped(
+    resources: bytes
+) -> None:
+    meta = inspect(tiff([text(MAKE, "Cam"), (PHOTOSHOP, UNDEFINED, len(resources), resources)]))
+    assert meta.incomplete is True
+    assert ("Device maker", "Cam") in meta.fields
