@@ -95,13 +95,19 @@ HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/hei
                b"heis": "image/heic", b"hevc": "image/heic", b"hevx": "image/heic",
                b"mif1": "image/heif", b"msf1": "image/heif"}
 _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software",
-              0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
+              0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright",
+              # A computer's name ("Tenzin's MacBook"), and text a person or a
+              # scanner wrote, which may be a path with a user name in it.
+              0x013C: "Host computer", 0x010E: "Image description", 0x010D: "Document name"}
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
-              0xA431: "Device serial number", 0xA434: "Lens model"}
+              0xA431: "Device serial number", 0xA434: "Lens model", 0xA433: "Lens maker",
+              0xA435: "Lens serial number"}
+# Windows Explorer's author, UTF-16LE in BYTEs, which exiftool shows as XPAuthor.
+_UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
 # Text fields read of every image and EXIF IFD: a writer may put either's in the other.
-_TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS}
+_TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS, **_UTF16_TAGS}
 # The tags whose values are read, each cut to this many bytes (the rest of an
 # IFD's entries are stepped over): text to what a field shows, pointers whole,
 # and an XMP packet or IPTC record one byte past its bound, which tells that it was cut.
@@ -119,7 +125,8 @@ _WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
 _AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG, _PHOTOSHOP_TAG})
 _LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
-                "Camera owner", "Author", "Last modified by", "Creator", "Company"}
+                "Camera owner", "Author", "Last modified by", "Creator", "Company",
+                "Host computer", "Image description", "Document name", "Lens serial number"}
 
 
 @dataclass
@@ -411,7 +418,7 @@ class _TiffWalk:
             return
         for tag, label in _TEXT_TAGS.items():
             for value in values.get(tag, ()):
-                meta.add(label, _ascii(value))
+                meta.add(label, _utf16(value) if tag in _UTF16_TAGS else _ascii(value))
         if role == "image":
             self._follow(values, _EXIF_POINTER, "exif")
         self._follow(values, _GPS_POINTER, "gps")
@@ -468,6 +475,12 @@ def _degrees(value: Value) -> float | None:
     if not isinstance(value, tuple) or not value:
         return None
     return sum(part / scale for part, scale in zip(value, (1, 60, 3600), strict=False))
+
+
+def _utf16(value: Value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-16-le", "replace").split("\x00", 1)[0]
+    return str(value)
 
 
 def _ascii(value: Value) -> str:

@@ -260,3 +260,22 @@ def test_photoshop_image_resources_not_walked_whole_say_the_reading_stopped(
     meta = inspect(tiff([text(MAKE, "Cam"), (PHOTOSHOP, UNDEFINED, len(resources), resources)]))
     assert meta.incomplete is True
     assert ("Device maker", "Cam") in meta.fields
+
+
+def test_the_computer_the_lens_and_the_texts_that_name_a_person_are_shown(
+    tmp_path: Path
+) -> None:
+    author = "Tenzin Dorje".encode("utf-16-le") + b"\x00\x00"
+    data = tiff([text(0x010E, "C:\\Users\\tenzin\\scan.tif"), text(0x010D, "/home/tenzin/letter"),
+                 text(0x013C, "tenzin-laptop"), pointer(EXIF_POINTER, 1),
+                 (0x9C9D, 1, len(author), author)],
+                [text(0xA433, "Sigma"), text(0xA435, "LS-9876")])
+    meta = inspect(data)
+    assert meta.fields == [
+        ("Host computer", "tenzin-laptop"), ("Image description", "C:\\Users\\tenzin\\scan.tif"),
+        ("Document name", "/home/tenzin/letter"), ("Author", "Tenzin Dorje"),
+        ("Lens maker", "Sigma"), ("Lens serial number", "LS-9876")]
+    assert (meta.warnings, meta.incomplete) == (["identity"], False)
+    tags = exiftool_tags(data, tmp_path, "names.tif")
+    assert (tags["IFD0:XPAuthor"], tags["IFD0:HostComputer"], tags["ExifIFD:LensSerialNumber"]) == (
+        "Tenzin Dorje", "tenzin-laptop", "LS-9876")
