@@ -58,8 +58,8 @@ MAX_WEBP_CHUNKS = 4096
 MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
-# A TIFF has an IFD per page (and a camera's a thumbnail's): a scan of a
-# letter has a few. Each costs its IFD, EXIF and GPS IFDs and a few values.
+# A TIFF has an IFD per page (and a camera's a thumbnail's, a DNG's SubIFDs
+# its other images): a scan of a letter has a few.
 MAX_TIFF_IFDS = 16
 # Every IFD read of one TIFF: the images', and the EXIF and GPS IFDs they point to.
 MAX_TIFF_DIRECTORIES = 64
