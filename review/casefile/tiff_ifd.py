@@ -11,8 +11,8 @@ against the size before anything is read there. An IFD's entries are read in
 one read of at most MAX_ENTRIES entries, and only the values of the tags the
 caller asks for are read, each cut to the caller's bound, at most
 MAX_REPEATS entries of a tag and MAX_VALUE_READS values, so an IFD costs a
-bounded number of reads however the file is built. A large
-file behind a decrypting source is decrypted only where those reads land.
+bounded number of reads however the file is built. A large file behind a
+decrypting source is decrypted only where those reads land.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from review.casefile.attachment_metadata import (
     inspect,
     inspect_seekable,
 )
-from review.casefile.tiff_ifd import MAX_ENTRIES, MAX_REPEATS
+from review.casefile.tiff_ifd import MAX_ENTRIES, MAX_REPEATS, MAX_VALUE_READS
 from tests.review.large_attachments import CountingFile
 from tests.review.metadata_samples import (
     TIFF_IPTC,
@@ -163,6 +163,16 @@ def test_entries_of_a_type_no_value_is_read_of_cost_no_read() -> None:
     meta = inspect_seekable(source, size)
     assert (meta.fields, meta.incomplete) == ([], True)
     assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + len(header)
+
+
+def test_an_ifd_reads_no_more_values_than_its_bound() -> None:
+    """Nine text tags four times each, every value outside its entry: MAX_VALUE_READS are read,
+    and the reading says it stopped."""
+    tags = (0x010F, 0x0110, 0x0131, 0x013B, 0x8298, 0x013C, 0x010E, 0x010D, 0x9003)
+    entries = [text(tag, f"value {tag:x} {copy}") for copy in range(MAX_REPEATS) for tag in tags]
+    assert len(entries) > MAX_VALUE_READS
+    meta = inspect(tiff(entries))
+    assert len(meta.fields) == MAX_VALUE_READS and meta.incomplete is True
 
 
 _LATITUDE = ((48, 1), (51, 1), (2988, 100), (0, 1), (0, 1), (0, 1))
