@@ -25,7 +25,8 @@ from typing import BinaryIO
 # A camera's IFD0 has a few dozen entries; a hostile count of 65,535 (or 2**64
 # in BigTIFF) is read no further than this.
 MAX_ENTRIES = 256
-# RATIONAL values read of one entry: a GPS coordinate has three.
+# RATIONAL (or SRATIONAL, FLOAT, DOUBLE) values read of one entry: a GPS
+# coordinate has three.
 MAX_RATIONALS = 4
 # Entries of one tag read from one IFD, and integers of one entry (the
 # offsets a SubIFDs entry lists): the specification allows one entry a tag.
@@ -38,8 +39,12 @@ Value = int | bytes | tuple[float, ...]
 
 _CLASSIC, _BIG = 42, 43
 _BYTES_TYPES = frozenset({1, 2, 7})  # BYTE, ASCII, UNDEFINED: kept as bytes
-_INTEGER_FORMATS = {3: "H", 4: "I", 13: "I", 16: "Q", 18: "Q"}  # SHORT, LONG, IFD, LONG8, IFD8
-_RATIONAL = 5
+# SHORT, LONG, SLONG (a pointer some writers mistype), IFD, LONG8, IFD8.
+_INTEGER_FORMATS = {3: "H", 4: "I", 9: "i", 13: "I", 16: "Q", 18: "Q"}
+# RATIONAL and SRATIONAL: a numerator and a denominator; FLOAT and DOUBLE.
+# exiftool reads a GPS coordinate of any of them.
+_FRACTION_FORMATS = {5: "II", 10: "ii"}
+_FLOAT_FORMATS = {11: "f", 12: "d"}
 # Bytes per value of each type (TIFF 6.0, section 2; BigTIFF adds 16-18).
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
                13: 4, 16: 8, 17: 8, 18: 8}
@@ -156,7 +161,8 @@ class TiffReader:
         Text cut by the file's end is kept as far as it goes; a number or a
         pointer cut short, or of a type no value is read of, gives none, and
         costs no read. Integers (pointers: SubIFDs holds several) give up to
-        MAX_REPEATS values; a RATIONAL, one tuple of up to MAX_RATIONALS.
+        MAX_REPEATS values; a RATIONAL or a floating-point type, one tuple of
+        up to MAX_RATIONALS.
         """
         count_format = self._layout.offset  # an entry's count is as wide as an offset
         count_size = struct.calcsize(count_format)
@@ -167,7 +173,7 @@ class TiffReader:
         integer = _INTEGER_FORMATS.get(kind)
         if as_bytes:
             wanted_bytes = min(count * type_size, most_bytes)
-        elif kind == _RATIONAL:
+        elif kind in _FRACTION_FORMATS or kind in _FLOAT_FORMATS:
             wanted_bytes = min(count, MAX_RATIONALS) * type_size
         elif integer is not None:
             wanted_bytes = min(count, MAX_REPEATS) * type_size
@@ -186,11 +192,15 @@ class TiffReader:
             return _Reading((raw,) if raw else (), whole=whole, read=read)
         if not whole:
             return _Reading((), whole=False, read=read)
-        if kind == _RATIONAL:
-            pairs = struct.iter_unpack(self._order + "II", raw)
-            rational = tuple(numerator / denominator if denominator else 0.0
-                             for numerator, denominator in pairs)
-            return _Reading((rational,), whole=True, read=read)
+        if kind in _FRACTION_FORMATS:
+            pairs = struct.iter_unpack(self._order + _FRACTION_FORMATS[kind], raw)
+            fractions = tuple(numerator / denominator if denominator else 0.0
+                              for numerator, denominator in pairs)
+            return _Reading((fractions,), whole=True, read=read)
+        if kind in _FLOAT_FORMATS:
+            floats = struct.iter_unpack(self._order + _FLOAT_FORMATS[kind], raw)
+            return _Reading((tuple(float(number) for (number,) in floats),), whole=True,
+                            read=read)
         assert integer is not None
         numbers = struct.iter_unpack(self._order + integer, raw)
         integers = tuple(int(number) for (number,) in numbers)
@@ -198,7 +208,7 @@ class TiffReader:
 
     def _read(self, offset: int, length: int) -> bytes:
         """Up to `length` bytes at `offset`, none of them outside the file."""
-        if offset >= self._size or length <= 0:
+        if not 0 <= offset < self._size or length <= 0:
             return b""
         self._source.seek(offset)
         return self._source.read(min(length, self._size - offset))

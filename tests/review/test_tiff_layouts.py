@@ -36,6 +36,9 @@ from tests.review.tiff_builder import (
     DOUBLE,
     IFD,
     LONG,
+    RATIONAL,
+    SLONG,
+    SRATIONAL,
     UNDEFINED,
     Entry,
     gps,
@@ -152,10 +155,14 @@ def test_an_ifd_many_pointers_name_is_read_once() -> None:
     assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + len(data)
 
 
+# A type TIFF 6.0 and BigTIFF do not define: no value is read of it.
+UNKNOWN_TYPE = 99
+
+
 def test_entries_of_a_type_no_value_is_read_of_cost_no_read() -> None:
-    """MAX_ENTRIES Make entries of type DOUBLE pointing all over 4 MiB: none is read."""
+    """MAX_ENTRIES Make entries of an unknown type pointing all over 4 MiB: none is read."""
     size = 4 << 20
-    entries = b"".join(struct.pack("<HHII", MAKE, DOUBLE, 1, size - 8 - index * 4096)
+    entries = b"".join(struct.pack("<HHII", MAKE, UNKNOWN_TYPE, 8, size - 8 - index * 4096)
                        for index in range(MAX_ENTRIES))
     header = b"II*\x00" + struct.pack("<IH", 8, MAX_ENTRIES) + entries + struct.pack("<I", 0)
     data = header.ljust(size, b"\x00")
@@ -192,6 +199,28 @@ def test_coordinates_of_any_count_give_the_location_exiftool_gives(
     assert label == "GPS location"
     assert latitude == pytest.approx(tags["GPS:GPSLatitude"], abs=1e-5)
     assert longitude == pytest.approx(tags["GPS:GPSLongitude"], abs=1e-5)
+
+
+def _coordinate(tag: int, kind: int, degrees: float, minutes: float, seconds: float) -> Entry:
+    if kind == DOUBLE:
+        return (tag, kind, 3, struct.pack("<3d", degrees, minutes, seconds))
+    return (tag, kind, 3, b"".join(struct.pack("<ii", round(part * 100), 100)
+                                   for part in (degrees, minutes, seconds)))
+
+
+@pytest.mark.parametrize(("kind", "pointer_kind"), [(SRATIONAL, LONG), (DOUBLE, LONG),
+                                                    (RATIONAL, SLONG)],
+                         ids=["srational", "double", "slong-pointer"])
+def test_coordinates_and_pointers_of_other_types_are_read_as_exiftool_reads_them(
+    kind: int, pointer_kind: int, tmp_path: Path
+) -> None:
+    data = tiff([pointer(GPS_POINTER, 1, kind=pointer_kind)],
+                [text(1, "N"), _coordinate(2, kind, 48, 51, 29.88), text(3, "E"),
+                 _coordinate(4, kind, 2, 17, 40.2)])
+    meta = inspect(data)
+    assert (meta.fields, meta.incomplete) == ([EIFFEL], False)
+    tags = exiftool_tags(data, tmp_path, "types.tif")
+    assert tags["GPS:GPSLatitude"] == pytest.approx(48.8583, abs=1e-5)
 
 
 def test_a_latitude_alone_is_shown_as_a_location() -> None:

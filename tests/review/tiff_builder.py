@@ -12,7 +12,9 @@ import struct
 from dataclasses import dataclass
 from itertools import pairwise
 
-ASCII, SHORT, LONG, RATIONAL, UNDEFINED, DOUBLE, IFD = 2, 3, 4, 5, 7, 12, 13
+# The TIFF 6.0 types the tests write (section 2), and the IFD type (TIFF Tech Note 1).
+ASCII, LONG, RATIONAL, UNDEFINED = 2, 4, 5, 7
+SLONG, SRATIONAL, DOUBLE, IFD = 9, 10, 12, 13
 
 
 @dataclass(frozen=True)
