@@ -484,9 +484,10 @@ def _utf16(value: Value) -> str:
 
 
 def _ascii(value: Value) -> str:
+    """A text field's value; a number shown as such, and fractions (no text) not at all."""
     if isinstance(value, bytes):
         return value.split(b"\x00", 1)[0].decode("utf-8", "replace")
-    return str(value)
+    return "" if isinstance(value, tuple) else str(value)
 
 
 _PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Software",

@@ -10,8 +10,8 @@ Every offset is the file's claim, and may point anywhere: each is checked
 against the size before anything is read there. An IFD's entries are read in
 one read of at most MAX_ENTRIES entries, and only the values of the tags the
 caller asks for are read, each cut to the caller's bound, at most
-MAX_REPEATS entries of a tag and MAX_VALUE_READS values, so an IFD costs a
-bounded number of reads however the file is built. A large file behind a
+MAX_REPEATS entries of a tag, and MAX_VALUE_READS values in the whole file,
+so a file costs a bounded number of reads however it is built. A large file behind a
 decrypting source is decrypted only where those reads land.
 """
 
@@ -31,9 +31,11 @@ MAX_RATIONALS = 4
 # Entries of one tag read from one IFD, and integers of one entry (the
 # offsets a SubIFDs entry lists): the specification allows one entry a tag.
 MAX_REPEATS = 4
-# Values read outside their entries from one IFD: a photo's wanted ones are a
-# dozen; past this the IFD is damaged, so its cost is bounded however it is built.
-MAX_VALUE_READS = 32
+# Values read outside their entries from one TIFF: a photo's wanted ones are a
+# dozen, a multi-page scan's a dozen a page. Past this every IFD is damaged, so
+# a file's value reads, each of which may decrypt a chunk of its own, are
+# bounded however many IFDs, entries and duplicates it has.
+MAX_VALUE_READS = 128
 
 Value = int | bytes | tuple[float, ...]
 
@@ -80,8 +82,8 @@ class Directory:
     # IFD, a Make of "\0") must not hide it, so up to MAX_REPEATS are read.
     values: dict[int, list[Value]] = field(default_factory=dict)
     next_offset: int = 0
-    # Entries past MAX_ENTRIES, more than MAX_REPEATS of a tag or MAX_VALUE_READS
-    # values, or the IFD or a value lying outside the file: a wanted tag may be
+    # Entries past MAX_ENTRIES, more than MAX_REPEATS of a tag, a value past the
+    # file's MAX_VALUE_READS, or the IFD or a value lying outside the file: a wanted tag may be
     # among what could not be read.
     damaged: bool = False
 
@@ -96,6 +98,7 @@ class TiffReader:
         self._order = order
         self._layout = layout
         self.first_offset = first_offset
+        self._value_reads_left = MAX_VALUE_READS
 
     def holds(self, offset: int) -> bool:
         """Whether an IFD at `offset` would begin inside the file (its count, at least)."""
@@ -113,7 +116,8 @@ class TiffReader:
         The tags in `as_bytes` are read as bytes whatever their type (Photoshop
         writes an IPTC record as LONGs). Up to MAX_REPEATS entries of a tag are
         read; an IFD costs at most three reads (count, entries, next offset)
-        plus MAX_VALUE_READS reads of values lying outside their entries.
+        plus the reads of values lying outside their entries, MAX_VALUE_READS
+        in all for the file.
         """
         layout, found = self._layout, Directory()
         count_size = struct.calcsize(layout.count)
@@ -127,7 +131,6 @@ class TiffReader:
         entries = self._read(offset + count_size, min(count, MAX_ENTRIES) * layout.entry_size)
         present = len(entries) // layout.entry_size
         repeats: dict[int, int] = {}
-        reads_left = MAX_VALUE_READS
         for index in range(present):
             entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
             tag, kind = struct.unpack(self._order + "HH", entry[:4])
@@ -140,8 +143,8 @@ class TiffReader:
                 found.damaged = True
                 continue
             reading = self._value(entry, kind, wanted[tag], tag in as_bytes,
-                                  may_read=reads_left > 0)
-            reads_left -= reading.read
+                                  may_read=self._value_reads_left > 0)
+            self._value_reads_left -= reading.read
             kept = found.values.setdefault(tag, [])
             kept.extend(value for value in reading.values if value not in kept)
             found.damaged |= not reading.whole

@@ -172,14 +172,21 @@ def test_entries_of_a_type_no_value_is_read_of_cost_no_read() -> None:
     assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + len(header)
 
 
-def test_an_ifd_reads_no_more_values_than_its_bound() -> None:
-    """Nine text tags four times each, every value outside its entry: MAX_VALUE_READS are read,
-    and the reading says it stopped."""
+def test_a_tiff_reads_no_more_values_than_its_bound() -> None:
+    """Every page of a chain has nine text tags four times each, every value outside its
+    entry: MAX_VALUE_READS of them are read in all, and the reading says it stopped."""
     tags = (0x010F, 0x0110, 0x0131, 0x013B, 0x8298, 0x013C, 0x010E, 0x010D, 0x9003)
-    entries = [text(tag, f"value {tag:x} {copy}") for copy in range(MAX_REPEATS) for tag in tags]
-    assert len(entries) > MAX_VALUE_READS
-    meta = inspect(tiff(entries))
-    assert len(meta.fields) == MAX_VALUE_READS and meta.incomplete is True
+    page = [text(tag, "the same value") for _ in range(MAX_REPEATS) for tag in tags]
+    pages = MAX_TIFF_IFDS
+    data = tiff(*[page] * pages, chain=tuple(range(pages)))
+    assert pages * len(page) > MAX_VALUE_READS
+    source = CountingFile(data)
+    meta = inspect_seekable(source, len(data))
+    assert (len(meta.fields), meta.incomplete) == (len(tags), True)
+    ifds = pages * (2 + 12 * len(page) + 4)
+    value = len("the same value") + 1
+    print(f"{pages} pages of {len(page)} values: {source.bytes_read} bytes read")
+    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + ifds + MAX_VALUE_READS * value
 
 
 _LATITUDE = ((48, 1), (51, 1), (2988, 100), (0, 1), (0, 1), (0, 1))
