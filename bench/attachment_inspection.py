@@ -6,7 +6,8 @@ bytes decrypted. The kinds: an iPhone-like HEIC photo (EXIF and XMP; its pixels
 are noise, so it is megabytes like a camera's), a WebP photo of the same
 kind, twice the side, a 25 MiB PDF whose catalog
 opens the file and names an XMP stream, the same PDF without XMP (what reading
-the catalog costs a PDF that has none), and 32 MiB of garbage behind a HEIC
+the catalog costs a PDF that has none), a 25 MiB TIFF scan (its IFD, EXIF,
+GPS and XMP, its strips of noise), and 32 MiB of garbage behind a HEIC
 file type box (hostile). Run it in each tree, side by side (ABBA), from the
 tree's root:
 
@@ -29,7 +30,7 @@ import zlib
 sys.path.insert(0, os.getcwd())
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 import keys
 from review.casefile.attachment_metadata import inspect_seekable
@@ -68,6 +69,20 @@ def webp_photo(side: int) -> bytes:
     noise = Image.frombytes("RGB", (side, side * 3 // 4), os.urandom(side * (side * 3 // 4) * 3))
     out = io.BytesIO()
     noise.save(out, "WEBP", exif=photo_exif().tobytes(), xmp=XMP, quality=90)
+    return out.getvalue()
+
+
+def tiff_scan(size: int) -> bytes:
+    """A scanner's RGB TIFF of about `size` bytes of noise, its device, GPS and XMP in its IFDs."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[0x010F], tags[0x0110] = "Epson", "Perfection V600"
+    tags[0x8769] = {0xA431: "SN-0042"}
+    tags[0x8825] = {1: "N", 2: (48.0, 51.0, 29.88), 3: "E", 4: (2.0, 17.0, 40.2)}
+    tags[700] = XMP
+    side = int((size / 3) ** 0.5)
+    noise = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    noise.save(out, "TIFF", tiffinfo=tags)
     return out.getvalue()
 
 
@@ -141,6 +156,7 @@ def main() -> None:
     measure("WebP photo (EXIF, XMP)", webp_photo(args.heic_side * 2), args.rounds)
     measure("PDF, catalog first, XMP", pdf(LARGE, xmp=True), args.rounds)
     measure("PDF, catalog first, no XMP", pdf(LARGE, xmp=False), args.rounds)
+    measure("TIFF scan (EXIF, GPS, XMP)", tiff_scan(LARGE), args.rounds)
     garbage = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom((32 << 20) - 24)
     measure("32 MiB garbage HEIC", garbage, args.rounds)
 

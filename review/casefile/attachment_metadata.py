@@ -18,15 +18,18 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, zip_longest
 from typing import BinaryIO
 
 import pillow_heif
 
 import keys
+from review.casefile.iptc import read_iptc
 from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
+from review.casefile.photoshop_resources import iptc_records
 from review.casefile.png_chunks import png_chunks
+from review.casefile.tiff_ifd import Directory, TiffReader, Value, open_tiff
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
 
@@ -55,6 +58,11 @@ MAX_WEBP_CHUNKS = 4096
 MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
+# A TIFF has an IFD per page (and a camera's a thumbnail's, a DNG's SubIFDs
+# its other images): a scan of a letter has a few.
+MAX_TIFF_IFDS = 16
+# Every IFD read of one TIFF: the images', and the EXIF and GPS IFDs they point to.
+MAX_TIFF_DIRECTORIES = 64
 # A large Office document has a few hundred members (a 200-slide deck about
 # 1,000) in well under 256 KiB of central directory; zipfile indexes every
 # entry on opening, so an archive claiming more is not opened at all.
@@ -73,6 +81,12 @@ IMAGE_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
+    # A TIFF, in either byte order, and a BigTIFF (64-bit offsets), which
+    # review/casefile/tiff_ifd.py and Pillow both read.
+    b"II*\x00": "image/tiff",
+    b"MM\x00*": "image/tiff",
+    b"II+\x00": "image/tiff",
+    b"MM\x00+": "image/tiff",
 }
 # A HEIF file opens with its ftyp box: a 4-byte size, "ftyp", then its major
 # brand (ISO/IEC 23008-12, Annex B), which says HEVC (HEIC, the iPhone's) or
@@ -81,13 +95,38 @@ HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/hei
                b"heis": "image/heic", b"hevc": "image/heic", b"hevx": "image/heic",
                b"mif1": "image/heif", b"msf1": "image/heif"}
 _IFD0_TAGS = {0x010F: "Device maker", 0x0110: "Device model", 0x0131: "Software",
-              0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright"}
+              0x0132: "Modified", 0x013B: "Artist", 0x8298: "Copyright",
+              # A computer's name ("Tenzin's MacBook"), and text a person or a
+              # scanner wrote, which may be a path with a user name in it.
+              0x013C: "Host computer", 0x010E: "Image description", 0x010D: "Document name"}
 _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
-              0xA431: "Device serial number", 0xA434: "Lens model"}
-_EXIF_POINTER, _GPS_POINTER = 0x8769, 0x8825
+              0xA431: "Device serial number", 0xA434: "Lens model", 0xA433: "Lens maker",
+              0xA435: "Lens serial number"}
+# Windows Explorer's author, UTF-16LE in BYTEs, which exiftool shows as XPAuthor.
+_UTF16_TAGS = {0x9C9D: "Author"}
+_EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
+_SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# Text fields read of every image and EXIF IFD: a writer may put either's in the other.
+_TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS, **_UTF16_TAGS}
+# The tags whose values are read, each cut to this many bytes (the rest of an
+# IFD's entries are stepped over): text to what a field shows, pointers whole,
+# and an XMP packet or IPTC record one byte past its bound, which tells that it was cut.
+_TEXT_BYTES = 256
+_IPTC_BYTES = 64 * 1024  # a photo's IPTC record is a few hundred bytes
+# Photoshop's resources hold a thumbnail too (tens of KiB) before or after the record.
+_PHOTOSHOP_BYTES = 256 * 1024
+# One set of wanted tags for every IFD, so that each is read once whatever
+# points to it; each IFD's role says which of them are shown.
+_WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
+           **dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES),  # latitude and longitude, N/S, E/W
+           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0,
+           _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1,
+           _PHOTOSHOP_TAG: _PHOTOSHOP_BYTES + 1}
+_AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG, _PHOTOSHOP_TAG})
 _LOCATING = {"GPS location", "Place"}
 _IDENTIFYING = {"Device maker", "Device model", "Device serial number", "Artist",
-                "Camera owner", "Author", "Last modified by", "Creator", "Company"}
+                "Camera owner", "Author", "Last modified by", "Creator", "Company",
+                "Host computer", "Image description", "Document name", "Lens serial number"}
 
 
 @dataclass
@@ -163,8 +202,9 @@ def inspect_seekable(
     EXIF and XMP chunks; a PDF, its trailer, cross-references,
     Info dictionaries, catalogs and their XMP streams (review/casefile/pdf_info.py);
     a zip, its tail and the central directory that tail bounds, then the few
-    members read; a HEIC or HEIF, all of it (libheif reads from memory).
-    Anything else is not read further. A seekable decrypting `source`
+    members read; a HEIC or HEIF, all of it (libheif reads from memory); a
+    TIFF, its IFDs and the values of the tags shown, where its offsets point
+    (review/casefile/tiff_ifd.py). Anything else is not read further. A seekable decrypting `source`
     (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
     """
     source.seek(0)
@@ -232,7 +272,7 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         if marker == 0xE1:
             segment = _read_at(source, position + 4, max(length - 2, 0))
             if segment.startswith(b"Exif\x00\x00"):
-                _tiff(segment[6:], meta)
+                _exif(segment[6:], meta, deadline)
                 return
         position += 2 + length
     meta.incomplete = True
@@ -250,7 +290,7 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         if kind == b"eXIf" and not seen_exif:
             # The specification allows one; parsing each of thousands would multiply the work.
             seen_exif = True
-            _tiff(body, meta)
+            _exif(body, meta, deadline)
         elif kind in (b"tEXt", b"iTXt"):
             keyword, _, text = body.partition(b"\x00")
             if kind == b"iTXt":  # compression flag, method, language, translated keyword
@@ -287,7 +327,7 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         if kind == b"EXIF" and kind not in seen:
             seen.add(kind)
             exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
-            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+            _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
         elif kind == b"XMP " and kind not in seen:
             seen.add(kind)
             # One byte past the bound tells read_xmp the packet was cut.
@@ -296,70 +336,158 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
     meta.incomplete = True
 
 
-def _tiff(tiff: bytes, meta: FileMetadata) -> None:
-    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if order is None or len(tiff) < 8:
+def _tiff_file(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """A TIFF file's own IFDs, read where its offsets point (review/casefile/tiff_ifd.py)."""
+    _tiff(open_tiff(source, size), meta, deadline)
+
+
+def _exif(exif: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The EXIF a JPEG, PNG, WebP or HEIC carries: a TIFF, held in memory."""
+    _tiff(open_tiff(io.BytesIO(exif), len(exif), any_version=True), meta, deadline)
+
+
+def _tiff(tiff: TiffReader | None, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The fields of each IFD in the chain, its SubIFDs, EXIF and GPS IFDs, its XMP and IPTC.
+
+    A scanner's multi-page TIFF has an IFD per page, each of which may say who
+    or where; past MAX_TIFF_IFDS, or on a loop, the reading is incomplete. A
+    TIFF whose header, or first IFD, cannot be read says so.
+    """
+    if (tiff is None or tiff.first_offset < tiff.header_size
+            or not tiff.holds(tiff.first_offset)):
+        meta.add("Note", UNREADABLE_METADATA)
+        meta.incomplete = True
         return
-    (ifd0,) = struct.unpack(order + "I", tiff[4:8])
-    entries = _ifd(tiff, ifd0, order)
-    for tag, label in _IFD0_TAGS.items():
-        if tag in entries:
-            meta.add(label, _ascii(entries[tag]))
-    if isinstance(exif := entries.get(_EXIF_POINTER), int):
-        sub = _ifd(tiff, exif, order)
-        for tag, label in _EXIF_TAGS.items():
-            if tag in sub:
-                meta.add(label, _ascii(sub[tag]))
-    if isinstance(gps := entries.get(_GPS_POINTER), int):
-        _gps(_ifd(tiff, gps, order), meta)
+    walk = _TiffWalk(tiff, meta, deadline)
+    offset = tiff.first_offset
+    while offset != 0:
+        directory = walk.image(offset)
+        if directory is None:
+            return
+        offset = directory.next_offset
 
 
-def _ifd(tiff: bytes, offset: int, order: str) -> dict[int, int | bytes | tuple[float, ...]]:
-    """Tags of one IFD: ASCII as bytes, LONG/SHORT as int, RATIONAL as floats."""
-    found: dict[int, int | bytes | tuple[float, ...]] = {}
-    if offset + 2 > len(tiff):
-        return found
-    (count,) = struct.unpack(order + "H", tiff[offset : offset + 2])
-    for index in range(min(count, 256)):
-        start = offset + 2 + 12 * index
-        if start + 12 > len(tiff):
-            break
-        tag, kind, n = struct.unpack(order + "HHI", tiff[start : start + 8])
-        raw = tiff[start + 8 : start + 12]
-        if kind == 2:  # ASCII
-            where = start + 8 if n <= 4 else struct.unpack(order + "I", raw)[0]
-            found[tag] = tiff[where : where + min(n, 256)]
-        elif kind == 3:  # SHORT
-            found[tag] = struct.unpack(order + "H", raw[:2])[0]
-        elif kind == 4:  # LONG
-            found[tag] = struct.unpack(order + "I", raw)[0]
-        elif kind == 5 and n <= 4:  # RATIONAL
-            (where,) = struct.unpack(order + "I", raw)
-            pairs = [struct.unpack(order + "II", tiff[where + 8 * i : where + 8 * i + 8])
-                     for i in range(n) if where + 8 * i + 8 <= len(tiff)]
-            found[tag] = tuple(a / b if b else 0.0 for a, b in pairs)
-    return found
+class _TiffWalk:
+    """One TIFF's IFDs, each read once however many pointers name it.
+
+    The image IFDs (the chain's and their SubIFDs) are counted against
+    MAX_TIFF_IFDS, and every IFD read against MAX_TIFF_DIRECTORIES, so a file
+    costs at most that many IFDs' reads (tiff_ifd.py bounds each) however its
+    pointers repeat, point back or fan out.
+    """
+
+    def __init__(self, tiff: TiffReader, meta: FileMetadata, deadline: _Deadline) -> None:
+        self._tiff, self._meta, self._deadline = tiff, meta, deadline
+        self._read: dict[int, Directory] = {}
+        self._images: set[int] = set()
+        self._shown: set[tuple[int, str]] = set()
+
+    def image(self, offset: int) -> Directory | None:
+        """An image IFD, shown with what it points to; None if the reading stops here."""
+        if offset in self._images or len(self._images) >= MAX_TIFF_IFDS:
+            # A chain past the bound, or one that loops back: malformed, and read once.
+            self._meta.incomplete = True
+            return None
+        self._images.add(offset)
+        directory = self._directory(offset)
+        if directory is not None:
+            self._show(offset, "image", directory)
+        return directory
+
+    def _directory(self, offset: int) -> Directory | None:
+        if offset in self._read:
+            return self._read[offset]
+        if len(self._read) >= MAX_TIFF_DIRECTORIES:
+            self._meta.incomplete = True
+            return None
+        self._deadline.check()
+        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES)
+        self._read[offset] = directory
+        if directory.damaged:
+            self._meta.incomplete = True
+        return directory
+
+    def _show(self, offset: int, role: str, directory: Directory) -> None:
+        """What an IFD says in its role (an image's, EXIF's or GPS's), once per role."""
+        if (offset, role) in self._shown:
+            return
+        self._shown.add((offset, role))
+        values, meta = directory.values, self._meta
+        if role == "gps":
+            _gps(values, meta)
+            return
+        for tag, label in _TEXT_TAGS.items():
+            for value in values.get(tag, ()):
+                meta.add(label, _utf16(value) if tag in _UTF16_TAGS else _ascii(value))
+        if role == "image":
+            self._follow(values, _EXIF_POINTER, "exif")
+        self._follow(values, _GPS_POINTER, "gps")
+        for xmp in values.get(_XMP_TAG, ()):
+            if isinstance(xmp, bytes):
+                _xmp(xmp, meta)
+        for iptc in values.get(_IPTC_TAG, ()):
+            if isinstance(iptc, bytes):
+                _iptc(iptc, meta)
+        for resources in values.get(_PHOTOSHOP_TAG, ()):
+            if isinstance(resources, bytes):
+                found = iptc_records(resources[:_PHOTOSHOP_BYTES])
+                for iptc in found.iptc:
+                    _iptc(iptc, meta)
+                meta.incomplete |= not found.complete or len(resources) > _PHOTOSHOP_BYTES
+        if role == "image":
+            for sub in values.get(_SUB_IFDS, ()):
+                if isinstance(sub, int):
+                    self.image(sub)
+
+    def _follow(self, values: dict[int, list[Value]], pointer: int, role: str) -> None:
+        for offset in values.get(pointer, ()):
+            if isinstance(offset, int) and (directory := self._directory(offset)) is not None:
+                self._show(offset, role, directory)
 
 
-def _gps(gps: dict[int, int | bytes | tuple[float, ...]], meta: FileMetadata) -> None:
-    latitude, longitude = gps.get(2), gps.get(4)
-    if not (isinstance(latitude, tuple) and isinstance(longitude, tuple)):
-        return
-    if len(latitude) != 3 or len(longitude) != 3:
-        return
-    lat = latitude[0] + latitude[1] / 60 + latitude[2] / 3600
-    lon = longitude[0] + longitude[1] / 60 + longitude[2] / 3600
-    if gps.get(1) == b"S\x00" or gps.get(1) == b"S":
-        lat = -lat
-    if gps.get(3) == b"W\x00" or gps.get(3) == b"W":
-        lon = -lon
-    meta.add("GPS location", f"{lat:.5f}, {lon:.5f}")
+def _iptc(iptc: bytes, meta: FileMetadata) -> None:
+    reading = read_iptc(iptc[:_IPTC_BYTES])
+    for label, value in reading.fields:
+        meta.add(label, value)
+    meta.incomplete |= not reading.complete or len(iptc) > _IPTC_BYTES
 
 
-def _ascii(value: int | bytes | tuple[float, ...]) -> str:
+def _gps(gps: dict[int, list[Value]], meta: FileMetadata) -> None:
+    """Each location the GPS IFD gives, or, if it has coordinates none can be built of, a note."""
+    latitudes = [_degrees(value) for value in gps.get(2, ())]
+    longitudes = [_degrees(value) for value in gps.get(4, ())]
+    south = any(_ascii(value).upper() == "S" for value in gps.get(1, ()))
+    west = any(_ascii(value).upper() == "W" for value in gps.get(3, ()))
+    shown = False
+    for latitude, longitude in zip_longest(
+            [lat for lat in latitudes if lat is not None],
+            [lon for lon in longitudes if lon is not None]):
+        lat = "?" if latitude is None else f"{-latitude if south else latitude:.5f}"
+        lon = "?" if longitude is None else f"{-longitude if west else longitude:.5f}"
+        meta.add("GPS location", f"{lat}, {lon}")
+        shown = True
+    if (2 in gps or 4 in gps) and not shown:
+        meta.incomplete = True  # coordinates of a type or count not read
+
+
+def _degrees(value: Value) -> float | None:
+    """Degrees, then minutes and seconds when given, as exiftool reads 1 to 6 RATIONALs."""
+    if not isinstance(value, tuple) or not value:
+        return None
+    return sum(part / scale for part, scale in zip(value, (1, 60, 3600), strict=False))
+
+
+def _utf16(value: Value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-16-le", "replace").split("\x00", 1)[0]
+    return str(value)
+
+
+def _ascii(value: Value) -> str:
+    """A text field's value; a number shown as such, and fractions (no text) not at all."""
     if isinstance(value, bytes):
         return value.split(b"\x00", 1)[0].decode("utf-8", "replace")
-    return str(value)
+    return "" if isinstance(value, tuple) else str(value)
 
 
 _PDF_FIELDS = {b"Author": "Author", b"Creator": "Creator", b"Producer": "Software",
@@ -454,7 +582,7 @@ def _heif(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         deadline.check()
         exif, xmp = image.info.get("exif"), image.info.get("xmp")
         if isinstance(exif, bytes):
-            _tiff(exif.removeprefix(b"Exif\x00\x00"), meta)
+            _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
         if isinstance(xmp, bytes):
             _xmp(xmp, meta)
 
@@ -497,7 +625,7 @@ _OFFICE_FIELDS = (
 # Types with a parser of their own (a zip is read from its tail by inspect_archive()).
 _PARSERS: dict[str, Callable[[BinaryIO, int, FileMetadata, _Deadline], None]] = {
     "image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp, "application/pdf": _pdf,
-    "image/heic": _heif, "image/heif": _heif}
+    "image/heic": _heif, "image/heif": _heif, "image/tiff": _tiff_file}
 
 
 def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:

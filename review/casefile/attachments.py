@@ -52,7 +52,8 @@ def inspect_file(
     The file is opened for random access (keys.open_seekable): its size is known,
     and authenticated, before any of it is read, and each type is read where its
     metadata is (a JPEG's first segments, a PNG's chunks around its image data,
-    a PDF's trailer, Info objects, catalog and XMP, a zip's tail), so a 25 MiB
+    a PDF's trailer, Info objects, catalog and XMP, a TIFF's IFDs and the values
+    they point to, a zip's tail), so a 25 MiB
     photo or a hostile 32 MiB archive costs a few chunks rather than the whole
     file. A HEIC is decrypted whole: libheif, which reads its boxes, reads from memory.
     Chunks that are read are authenticated; one that fails makes the file damaged.

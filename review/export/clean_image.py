@@ -47,7 +47,7 @@ FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
 # How each format's files begin; the rest of the header is Pillow's to read.
 _MAGIC: dict[str, tuple[bytes, ...]] = {
     "JPEG": (b"\xff\xd8\xff",), "PNG": (b"\x89PNG\r\n\x1a\n",), "WEBP": (),
-    "TIFF": (b"II*\x00", b"MM\x00*"), "HEIF": (),
+    "TIFF": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "HEIF": (),  # TIFF, BigTIFF
 }
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
             "image/tif": "image/tiff"}

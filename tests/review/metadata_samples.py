@@ -1,4 +1,4 @@
-"""iPhone-like HEIC and WebP photos and PDFs with XMP, built for the test; exiftool's reading.
+"""HEIC, WebP and TIFF photos and PDFs with XMP, built for the test; exiftool's reading.
 
 exiftool shares no code with review/casefile (nor with Pillow or libheif's
 metadata reading): what it reads from these files is what the case view must show.
@@ -10,11 +10,12 @@ import io
 import json
 import re
 import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from tests.review.large_attachments import PdfWriter
 from tests.support import require_program
@@ -94,6 +95,57 @@ def _photo(image_format: str, *, xmp: bytes | None = None) -> bytes:
     if xmp is not None:
         options["xmp"] = xmp
     Image.new("RGB", (32, 16), (30, 90, 160)).save(out, image_format, **options)
+    return out.getvalue()
+
+
+# A DSLR's TIFF: its maker and model in IFD0, the body's serial number in the
+# EXIF IFD, GPS, XMP (tag 700) naming the photographer and the city, and an
+# IPTC record (tag 33723) an agency's tool filled in with another of each.
+TIFF_FIELDS = [("Device maker", "Canon"), ("Device model", "EOS R5"),
+               ("Taken", "2026:11:30 10:00:00"), ("Device serial number", "SN-0042"),
+               ("GPS location", "48.85830, 2.29450"), ("Author", "Li Wei"), ("Place", "Paris"),
+               ("Author", "Wang Fang"), ("Place", "Lyon")]
+# That record as IIM datasets: 2:80 By-line, 2:90 City (each marker, record, dataset, length).
+TIFF_IPTC = b"\x1c\x02\x50\x00\x09Wang Fang\x1c\x02\x5a\x00\x04Lyon"
+# Its XMP, in the order exiftool writes it.
+TIFF_XMP = xmp_packet('<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li></rdf:Seq></dc:creator>',
+                      '<photoshop:City>Paris</photoshop:City>')
+
+
+def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:
+    """A TIFF whose tags exiftool wrote, where exiftool puts them (Pillow writes no EXIF IFD)."""
+    exiftool = require_program("exiftool", "apt install libimage-exiftool-perl")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "photo.tif"
+        Image.new("RGB", (width, height), (30, 90, 160)).save(path, "TIFF")
+        subprocess.run([exiftool, "-q", "-overwrite_original", "-Make=Canon", "-Model=EOS R5",
+                        "-DateTimeOriginal=2026:11:30 10:00:00", "-SerialNumber=SN-0042",
+                        "-GPSLatitude=48.8583", "-GPSLatitudeRef=N", "-GPSLongitude=2.2945",
+                        "-GPSLongitudeRef=E", "-XMP-photoshop:City=Paris",
+                        "-XMP-dc:Creator=Li Wei", "-IPTC:By-line=Wang Fang", "-IPTC:City=Lyon",
+                        str(path)], check=True)
+        return path.read_bytes()
+
+
+def tiff_photo_laid_out(*, big_endian: bool, big_tiff: bool) -> bytes:
+    """The same tags written by Pillow, in either byte order, as a TIFF or a BigTIFF.
+
+    exiftool keeps a file's byte order and writes no BigTIFF, so Pillow writes
+    these: big-endian for a 16-bit greyscale scan ("I;16B"), as scanners do.
+    Pillow fails writing a big-endian BigTIFF's EXIF and GPS IFDs, so that
+    one layout is not offered here.
+    """
+    if big_endian and big_tiff:
+        raise ValueError("Pillow cannot write the sub-IFDs of a big-endian BigTIFF")
+    tags = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"MM" if big_endian else b"II")
+    tags[0x010F], tags[0x0110] = "Canon", "EOS R5"
+    tags[0x8769] = {0x9003: "2026:11:30 10:00:00", 0xA431: "SN-0042"}
+    tags[0x8825] = {1: "N", 2: (48.0, 51.0, 29.88), 3: "E", 4: (2.0, 17.0, 40.2)}
+    tags[700] = TIFF_XMP
+    tags[33723] = TIFF_IPTC
+    out = io.BytesIO()
+    Image.new("I;16B" if big_endian else "RGB", (32, 16)).save(
+        out, "TIFF", tiffinfo=tags, big_tiff=big_tiff)
     return out.getvalue()
 
 

@@ -1,8 +1,9 @@
 """Fuzzing the random-access parsers: any damage to a photo's or document's structure inspects.
 
-The JPEG, PNG, WebP, PDF and HEIC parsers follow lengths and offsets the file gives
+The JPEG, PNG, WebP, PDF, HEIC and TIFF parsers follow lengths and offsets the file gives
 (segment lengths, chunk lengths, startxref, cross-reference entries, object
-streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes), and parse XMP as
+streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes, IFD
+entries, counts and next-IFD chains), and parse XMP as
 XML. Whatever a reporter writes there, inspecting returns what it found,
 within the field cap, and never raises: the case page must always render.
 """
@@ -23,6 +24,8 @@ from tests.review.metadata_samples import (
     PHOTO_XMP,
     heic_photo,
     pdf_with_xmp,
+    tiff_photo,
+    tiff_photo_laid_out,
     webp_photo,
 )
 
@@ -55,6 +58,9 @@ SAMPLES = [
     pdf_with_xmp(DOCUMENT_XMP, compress=True),
     heic_photo(xmp=PHOTO_XMP),
     webp_photo(xmp=PHOTO_XMP),
+    tiff_photo(),
+    tiff_photo_laid_out(big_endian=True, big_tiff=False),
+    tiff_photo_laid_out(big_endian=False, big_tiff=True),
 ]
 
 
@@ -71,7 +77,8 @@ def damaged(draw: st.DrawFn) -> bytes:
                      | st.sampled_from([b"0", b"9999999999", b" R", b"<<", b">>", b"(", b"\\",
                                         b"IDAT", b"IEND", b"xref", b"startxref 0", b"\xff\xda",
                                         b"<!DOCTYPE x>", b"&lol;", b"<x:xmpmeta", b"</",
-                                        b"\x00\x00\x00\x01", b"\xff\xff\xff\xff"]))
+                                        b"\x00\x00\x00\x01", b"\xff\xff\xff\xff",
+                                        b"\x08\x00\x00\x00", b"\x00\x00\x00\x08"]))
         data[position : position + len(patch)] = patch
     if draw(st.booleans()):
         del data[draw(st.integers(1, len(data))) :]

@@ -1,0 +1,56 @@
+"""The IPTC-IIM record among a TIFF's Photoshop image resources (tag 34377).
+
+Photoshop, and the tools that write as it does, keep a TIFF's IPTC record in
+its image resources rather than in tag 33723: a run of blocks, each the
+signature "8BIM", a 2-byte big-endian resource id, a Pascal name (a length
+byte and that many bytes, padded to an even total), a 4-byte big-endian size
+and that many bytes of data, padded to an even number. Resource 0x0404 is the
+IPTC record; the rest (thumbnails, print settings, paths) is stepped over.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+# A photo's resources are a few dozen blocks; a hostile run of empty ones stops here.
+MAX_RESOURCES = 256
+_SIGNATURE = b"8BIM"
+_IPTC_RESOURCE = 0x0404
+
+
+@dataclass
+class Resources:
+    """The IPTC records found, in their order, and whether every block was walked."""
+
+    iptc: list[bytes] = field(default_factory=list)
+    complete: bool = True
+
+
+def iptc_records(resources: bytes) -> Resources:
+    """The data of each IPTC resource in `resources`, walking at most MAX_RESOURCES blocks."""
+    found = Resources()
+    position = 0
+    for _ in range(MAX_RESOURCES):
+        if not resources[position:].strip(b"\x00"):
+            return found  # the end, or the padding a TIFF's 4-byte units add
+        if resources[position : position + 4] != _SIGNATURE or position + 7 > len(resources):
+            found.complete = False
+            return found
+        (resource,) = struct.unpack(">H", resources[position + 4 : position + 6])
+        name_length = resources[position + 6]
+        size_at = position + 6 + ((1 + name_length + 1) & ~1)
+        size_bytes = resources[size_at : size_at + 4]
+        if len(size_bytes) < 4:
+            found.complete = False
+            return found
+        (size,) = struct.unpack(">I", size_bytes)
+        data = resources[size_at + 4 : size_at + 4 + size]
+        if resource == _IPTC_RESOURCE:
+            found.iptc.append(data)
+        if len(data) < size:
+            found.complete = False  # cut short: what there is may still say something
+            return found
+        position = size_at + 4 + size + (size & 1)
+    found.complete = not resources[position:].strip(b"\x00")
+    return found
