@@ -10,8 +10,9 @@ Every offset is the file's claim, and may point anywhere: each is checked
 against the size before anything is read there. An IFD's entries are read in
 one read of at most MAX_ENTRIES entries, and only the values of the tags the
 caller asks for are read, each cut to the caller's bound, at most
-MAX_REPEATS entries of a tag, and MAX_VALUE_READS values in the whole file,
-so a file costs a bounded number of reads however it is built. A large file behind a
+MAX_REPEATS entries of a tag, and MAX_VALUE_READS values (MAX_VALUE_BYTES in
+all) in the whole file, so a file costs a bounded number of reads and bytes
+however it is built. A large file behind a
 decrypting source is decrypted only where those reads land.
 """
 
@@ -36,6 +37,9 @@ MAX_REPEATS = 4
 # a file's value reads, each of which may decrypt a chunk of its own, are
 # bounded however many IFDs, entries and duplicates it has.
 MAX_VALUE_READS = 128
+# And their bytes: a photo's XMP packet is tens of KiB. Without this, 128 values
+# of an XMP packet's bound (256 KiB) each would be 32 MiB of reading and parsing.
+MAX_VALUE_BYTES = 2 << 20
 
 Value = int | bytes | tuple[float, ...]
 
@@ -99,6 +103,7 @@ class TiffReader:
         self._layout = layout
         self.first_offset = first_offset
         self._value_reads_left = MAX_VALUE_READS
+        self._value_bytes_left = MAX_VALUE_BYTES
 
     def holds(self, offset: int) -> bool:
         """Whether an IFD at `offset` would begin inside the file (its count, at least)."""
@@ -143,7 +148,8 @@ class TiffReader:
                 found.damaged = True
                 continue
             reading = self._value(entry, kind, wanted[tag], tag in as_bytes,
-                                  may_read=self._value_reads_left > 0)
+                                  may_read=self._value_reads_left > 0
+                                  and self._value_bytes_left > 0)
             self._value_reads_left -= reading.read
             kept = found.values.setdefault(tag, [])
             kept.extend(value for value in reading.values if value not in kept)
@@ -188,6 +194,7 @@ class TiffReader:
         elif may_read:
             (where,) = struct.unpack(self._order + self._layout.offset, field_bytes)
             raw = self._read(where, wanted_bytes)
+            self._value_bytes_left -= len(raw)
         else:
             return _Reading((), whole=False, read=False)
         whole = len(raw) == wanted_bytes

@@ -22,7 +22,8 @@ from review.casefile.attachment_metadata import (
     inspect,
     inspect_seekable,
 )
-from review.casefile.tiff_ifd import MAX_ENTRIES, MAX_REPEATS, MAX_VALUE_READS
+from review.casefile.tiff_ifd import MAX_ENTRIES, MAX_REPEATS, MAX_VALUE_BYTES, MAX_VALUE_READS
+from review.casefile.xmp import MAX_XMP_BYTES
 from tests.review.large_attachments import CountingFile
 from tests.review.metadata_samples import (
     TIFF_IPTC,
@@ -187,6 +188,25 @@ def test_a_tiff_reads_no_more_values_than_its_bound() -> None:
     value = len("the same value") + 1
     print(f"{pages} pages of {len(page)} values: {source.bytes_read} bytes read")
     assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + ifds + MAX_VALUE_READS * value
+
+
+def test_a_tiff_reads_no_more_value_bytes_than_its_bound() -> None:
+    """Every page of a chain names four XMP packets of the largest size read: far fewer
+    than MAX_VALUE_READS values, far more than MAX_VALUE_BYTES; the reading says it
+    stopped once those bytes are read."""
+    packet = b"<x:xmpmeta " + b"x" * MAX_XMP_BYTES
+    page = [(700, UNDEFINED, len(packet), packet)] * MAX_REPEATS
+    pages = MAX_TIFF_IFDS
+    data = tiff(*[page] * pages, chain=tuple(range(pages)))
+    assert pages * len(page) <= MAX_VALUE_READS
+    assert pages * len(page) * (MAX_XMP_BYTES + 1) > 4 * MAX_VALUE_BYTES
+    source = CountingFile(data)
+    meta = inspect_seekable(source, len(data))
+    assert meta.incomplete is True
+    ifds = pages * (2 + 12 * len(page) + 4)
+    print(f"{pages} pages of {len(page)} XMP packets: {source.bytes_read} bytes read "
+          f"of {len(data)}")
+    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + ifds + MAX_VALUE_BYTES + MAX_XMP_BYTES + 1
 
 
 _LATITUDE = ((48, 1), (51, 1), (2988, 100), (0, 1), (0, 1), (0, 1))
