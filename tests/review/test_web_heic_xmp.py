@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from review.pickup.importer import import_bundle
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from tests.review.case_page import attachment_articles
 from tests.review.forms import csrf_token, unlock
 from tests.review.metadata_samples import (
     DOCUMENT_XMP,
@@ -47,11 +47,6 @@ def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
     return submission
 
 
-def _articles(client: FlaskClient, case: Submission) -> list[str]:
-    page = client.get(f"/case/{case.id}").get_data(as_text=True)
-    return [html.unescape(article) for article in page.split('<article class="attachment">')[1:]]
-
-
 @pytest.mark.parametrize("language", list(AUTONYMS))
 def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Submission,
                                                   language: str) -> None:
@@ -60,7 +55,7 @@ def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Sub
     if language != DEFAULT_LANGUAGE:
         assert client.get(f"/unlock?lang={language}").status_code == 303
     gettext = Translations.load(str(TRANSLATIONS_DIR), [language]).gettext
-    photo, pdf, cut, webp = _articles(client, case)
+    photo, pdf, cut, webp = attachment_articles(client, case.id)
     for revealing in (photo, pdf, webp):
         assert gettext(LOCATION) in revealing
         assert gettext(IDENTITY) in revealing
@@ -79,7 +74,7 @@ def test_the_warnings_are_shown_in_every_language(client: FlaskClient, case: Sub
 def test_a_heic_photo_is_offered_and_given_without_its_metadata(
     client: FlaskClient, case: Submission, tmp_path: Path
 ) -> None:
-    photo, webp = _articles(client, case)[0], _articles(client, case)[3]
+    photo, _pdf, _cut, webp = attachment_articles(client, case.id)
     # Before, a WebP's EXIF was not read: no warning, so no copy was offered.
     assert CLEANABLE in webp
     assert CLEANABLE in photo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import struct
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from review.pickup.importer import import_bundle
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
 from review.workspace.store import Workspace
 from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from tests.review.case_page import attachment_articles
 from tests.review.forms import csrf_token, unlock
 from tests.review.metadata_samples import exiftool_tags, tiff_photo
 from tests.review.reviewers import Reviewer
@@ -42,11 +42,6 @@ def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
     return submission
 
 
-def _articles(client: FlaskClient, case: Submission) -> list[str]:
-    page = client.get(f"/case/{case.id}").get_data(as_text=True)
-    return [html.unescape(article) for article in page.split('<article class="attachment">')[1:]]
-
-
 @pytest.mark.parametrize("language", list(AUTONYMS))
 def test_a_tiffs_warnings_are_shown_in_every_language(client: FlaskClient, case: Submission,
                                                       language: str) -> None:
@@ -55,7 +50,7 @@ def test_a_tiffs_warnings_are_shown_in_every_language(client: FlaskClient, case:
     if language != DEFAULT_LANGUAGE:
         assert client.get(f"/unlock?lang={language}").status_code == 303
     gettext = Translations.load(str(TRANSLATIONS_DIR), [language]).gettext
-    photo, unreadable = _articles(client, case)
+    photo, unreadable = attachment_articles(client, case.id)
     assert "image/tiff" in photo and "image/tiff" in unreadable
     assert gettext(LOCATION) in photo and gettext(IDENTITY) in photo
     assert gettext("GPS location") in photo and "48.85830, 2.29450" in photo
@@ -75,7 +70,7 @@ def test_a_tiffs_warnings_are_shown_in_every_language(client: FlaskClient, case:
 def test_a_tiff_is_offered_and_given_without_its_metadata(
     client: FlaskClient, case: Submission, tmp_path: Path
 ) -> None:
-    photo = _articles(client, case)[0]
+    photo = attachment_articles(client, case.id)[0]
     assert CLEANABLE in photo and STOPPED not in photo
     assert f"/case/{case.id}/download-without-metadata/attachment-001.age" in photo
     response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
