@@ -56,6 +56,9 @@ MAX_PDF_XMP_PACKETS = 8
 MAX_WEBP_CHUNKS = 4096
 # Its EXIF chunk is read this far (a JPEG's EXIF fits in 64 KiB).
 MAX_WEBP_EXIF_BYTES = 1024 * 1024
+# EXIF blobs read of one JPEG (APP1 segments), PNG (eXIf chunks) or WebP (EXIF
+# chunks): a camera writes one, but a decoy first must not hide another.
+MAX_EXIF_BLOBS = 4
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
 # A TIFF has an IFD per page (and a camera's a thumbnail's, a DNG's SubIFDs
@@ -106,6 +109,9 @@ _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
 _UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# A GPS IFD's tags for a position: latitude's N or S, latitude, longitude's E or W,
+# longitude; for the destination's; and the area's name, after an 8-byte charset.
+_GPS_POSITION, _GPS_DESTINATION, _GPS_AREA = (1, 2, 3, 4), (0x13, 0x14, 0x15, 0x16), 0x1C
 # Text fields read of every image and EXIF IFD: a writer may put either's in the other.
 _TEXT_TAGS = {**_IFD0_TAGS, **_EXIF_TAGS, **_UTF16_TAGS}
 # The tags whose values are read, each cut to this many bytes (the rest of an
@@ -118,7 +124,9 @@ _PHOTOSHOP_BYTES = 256 * 1024
 # One set of wanted tags for every IFD, so that each is read once whatever
 # points to it; each IFD's role says which of them are shown.
 _WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
-           **dict.fromkeys((1, 2, 3, 4), _TEXT_BYTES),  # latitude and longitude, N/S, E/W
+           # GPS: latitude and longitude with N/S and E/W, those of the destination
+           # photographed, and the area's name.
+           **dict.fromkeys((*_GPS_POSITION, *_GPS_DESTINATION, _GPS_AREA), _TEXT_BYTES),
            _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0,
            _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1,
            _PHOTOSHOP_TAG: _PHOTOSHOP_BYTES + 1}
@@ -205,7 +213,8 @@ def inspect_seekable(
     members read; a HEIC or HEIF, all of it (libheif reads from memory); a
     TIFF, its IFDs and the values of the tags shown, where its offsets point
     (review/casefile/tiff_ifd.py). Anything else is not read further. A seekable decrypting `source`
-    (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB.
+    (keys.open_seekable) decrypts just those parts: a few chunks of 64 KiB
+    for a camera's file, and at most about 26 MiB for a hostile TIFF (docs/review.md).
     """
     source.seek(0)
     detected = detect_type(source.read(TYPE_PREFIX_BYTES))
@@ -257,11 +266,26 @@ class _Deadline:
             raise _OutOfTime
 
 
+# What an APP1 segment's body opens with: EXIF (a TIFF 6 bytes in), XMP, and the
+# extension XMP continues in when it outgrows a segment (not reassembled here).
+_JPEG_EXIF, _JPEG_XMP = b"Exif\x00", b"http://ns.adobe.com/xap/1.0/\x00"
+_JPEG_EXTENDED_XMP = b"http://ns.adobe.com/xmp/extension/\x00"
+# And an APP13's: Photoshop's image resources, which hold the IPTC record.
+_JPEG_PHOTOSHOP = b"Photoshop 3.0\x00"
+
+
 def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
-    """EXIF from the segments before the image data: their 4-byte headers, and APP1's body."""
-    position = 2
+    """EXIF, XMP and IPTC from the segments before the image data.
+
+    Each segment's 4-byte header is read, and the body of an APP1 (EXIF, XMP)
+    or APP13 (Photoshop's resources) segment, up to the start of scan.
+    """
+    position, exif_read = 2, 0
     for _ in range(MAX_JPEG_SEGMENTS):
         header = _read_at(source, position, 4)
+        if header[:2] == b"\xff\xff":
+            position += 1  # a fill byte before a marker
+            continue
         if len(header) < 4 or header[0] != 0xFF:
             return
         deadline.check()
@@ -269,17 +293,36 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         (length,) = struct.unpack(">H", header[2:4])
         if marker == 0xDA:  # start of scan: no metadata after this
             return
-        if marker == 0xE1:
+        if marker in (0xE1, 0xED):
             segment = _read_at(source, position + 4, max(length - 2, 0))
-            if segment.startswith(b"Exif\x00\x00"):
-                _exif(segment[6:], meta, deadline)
-                return
+            if marker == 0xE1 and segment.startswith(_JPEG_EXIF):
+                exif_read += 1
+                if exif_read > MAX_EXIF_BLOBS:
+                    meta.incomplete = True
+                else:
+                    _exif(segment[6:], meta, deadline)
+            elif marker == 0xE1 and segment.startswith(_JPEG_XMP):
+                _xmp(segment[len(_JPEG_XMP) :], meta)
+            elif marker == 0xE1 and segment.startswith(_JPEG_EXTENDED_XMP):
+                meta.incomplete = True
+            elif marker == 0xED and segment.startswith(_JPEG_PHOTOSHOP):
+                _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta)
         position += 2 + length
     meta.incomplete = True
 
 
+def _photoshop_resources(resources: bytes, meta: FileMetadata) -> None:
+    """The IPTC records and XMP packets among Photoshop's image resources."""
+    found = iptc_records(resources[:_PHOTOSHOP_BYTES])
+    for iptc in found.iptc:
+        _iptc(iptc, meta)
+    for packet in found.xmp:
+        _xmp(packet, meta)
+    meta.incomplete |= not found.complete or found.holds_exif or len(resources) > _PHOTOSHOP_BYTES
+
+
 def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
-    seen_exif = False
+    exif_read = 0
     walked = 0
     for kind, body in islice(png_chunks(source, size, wanted=_PNG_METADATA), MAX_PNG_CHUNKS):
         walked += 1
@@ -287,14 +330,27 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         if meta.full:
             meta.incomplete = True
             return
-        if kind == b"eXIf" and not seen_exif:
-            # The specification allows one; parsing each of thousands would multiply the work.
-            seen_exif = True
-            _exif(body, meta, deadline)
+        if kind == b"eXIf":
+            # The specification allows one, but a decoy first must not hide another;
+            # parsing each of thousands would multiply the work.
+            exif_read += 1
+            if exif_read > MAX_EXIF_BLOBS:
+                meta.incomplete = True
+            else:
+                _exif(body, meta, deadline)
+        elif kind == b"zTXt":
+            # Compressed text (ImageMagick's EXIF, XMP or IPTC "Raw profile type"s
+            # among it): not decompressed here, so the reading says it stopped.
+            meta.incomplete = True
         elif kind in (b"tEXt", b"iTXt"):
             keyword, _, text = body.partition(b"\x00")
             if kind == b"iTXt":  # compression flag, method, language, translated keyword
                 text = text[2:].split(b"\x00", 2)[-1]
+            if keyword == _PNG_XMP_KEYWORD:
+                # XMP, as Adobe's tools and exiftool write it into a PNG (a
+                # compressed one reads as XMP that could not be read in full).
+                _xmp(text[: MAX_XMP_BYTES + 1], meta)
+                continue
             # The keyword is the file's own claim: prefixed, it can never pose
             # as one of our labels ("GPS location") and fake or hide a warning.
             keyword_text = keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
@@ -305,8 +361,9 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         meta.incomplete = True
 
 
+_PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
 # Only these chunks are read; image data is stepped over without being copied.
-_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt"})
+_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt", b"zTXt"})
 
 
 def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
@@ -314,20 +371,25 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
 
     Each header gives its chunk's length (padded to an even number), so the
     image data between is stepped over unread. Writers put EXIF and XMP after
-    it; the first of each is read, as a reader of the format does.
+    it; the first XMP is read, as a reader of the format does, and up to
+    MAX_EXIF_BLOBS EXIF chunks, so that a decoy first hides no other.
     """
     position = 12  # "RIFF", the file's length, "WEBP"
     seen: set[bytes] = set()
+    exif_read = 0
     for _ in range(MAX_WEBP_CHUNKS):
         header = _read_at(source, position, 8)
         if len(header) < 8:
             return
         deadline.check()
         kind, (length,) = header[:4], struct.unpack("<I", header[4:])
-        if kind == b"EXIF" and kind not in seen:
-            seen.add(kind)
-            exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
-            _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
+        if kind == b"EXIF":
+            exif_read += 1
+            if exif_read > MAX_EXIF_BLOBS:
+                meta.incomplete = True
+            else:
+                exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
+                _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
         elif kind == b"XMP " and kind not in seen:
             seen.add(kind)
             # One byte past the bound tells read_xmp the packet was cut.
@@ -358,13 +420,7 @@ def _tiff(tiff: TiffReader | None, meta: FileMetadata, deadline: _Deadline) -> N
         meta.add("Note", UNREADABLE_METADATA)
         meta.incomplete = True
         return
-    walk = _TiffWalk(tiff, meta, deadline)
-    offset = tiff.first_offset
-    while offset != 0:
-        directory = walk.image(offset)
-        if directory is None:
-            return
-        offset = directory.next_offset
+    _TiffWalk(tiff, meta, deadline).chain(tiff.first_offset)
 
 
 class _TiffWalk:
@@ -381,6 +437,14 @@ class _TiffWalk:
         self._read: dict[int, Directory] = {}
         self._images: set[int] = set()
         self._shown: set[tuple[int, str]] = set()
+
+    def chain(self, offset: int) -> None:
+        """An image IFD and those its next-IFD offsets lead to (a page each)."""
+        while offset != 0:
+            directory = self.image(offset)
+            if directory is None:
+                return
+            offset = directory.next_offset
 
     def image(self, offset: int) -> Directory | None:
         """An image IFD, shown with what it points to; None if the reading stops here."""
@@ -430,18 +494,19 @@ class _TiffWalk:
                 _iptc(iptc, meta)
         for resources in values.get(_PHOTOSHOP_TAG, ()):
             if isinstance(resources, bytes):
-                found = iptc_records(resources[:_PHOTOSHOP_BYTES])
-                for iptc in found.iptc:
-                    _iptc(iptc, meta)
-                meta.incomplete |= not found.complete or len(resources) > _PHOTOSHOP_BYTES
+                _photoshop_resources(resources, meta)
         if role == "image":
             for sub in values.get(_SUB_IFDS, ()):
                 if isinstance(sub, int):
-                    self.image(sub)
+                    self.chain(sub)  # a SubIFD may have pages of its own
+                else:
+                    meta.incomplete = True  # a pointer of a type no offset is read of
 
     def _follow(self, values: dict[int, list[Value]], pointer: int, role: str) -> None:
         for offset in values.get(pointer, ()):
-            if isinstance(offset, int) and (directory := self._directory(offset)) is not None:
+            if not isinstance(offset, int):
+                self._meta.incomplete = True  # a pointer of a type no offset is read of
+            elif (directory := self._directory(offset)) is not None:
                 self._show(offset, role, directory)
 
 
@@ -453,11 +518,27 @@ def _iptc(iptc: bytes, meta: FileMetadata) -> None:
 
 
 def _gps(gps: dict[int, list[Value]], meta: FileMetadata) -> None:
-    """Each location the GPS IFD gives, or, if it has coordinates none can be built of, a note."""
-    latitudes = [_degrees(value) for value in gps.get(2, ())]
-    longitudes = [_degrees(value) for value in gps.get(4, ())]
-    south = any(_ascii(value).upper() == "S" for value in gps.get(1, ()))
-    west = any(_ascii(value).upper() == "W" for value in gps.get(3, ()))
+    """The GPS IFD's position, its destination's and its area's name.
+
+    A position whose coordinates none can be built of (a type or count not
+    read) leaves a note that the reading stopped early.
+    """
+    for tags in (_GPS_POSITION, _GPS_DESTINATION):
+        _gps_position(gps, tags, meta)
+    for area in gps.get(_GPS_AREA, ()):
+        if isinstance(area, bytes):
+            charset, text = area[:8], area[8:]
+            meta.add("Place", text.decode("utf-16" if charset.startswith(b"UNICODE") else "utf-8",
+                                          "replace").split("\x00", 1)[0])
+
+
+def _gps_position(gps: dict[int, list[Value]], tags: tuple[int, int, int, int],
+                  meta: FileMetadata) -> None:
+    latitude_ref, latitude_tag, longitude_ref, longitude_tag = tags
+    latitudes = [_degrees(value) for value in gps.get(latitude_tag, ())]
+    longitudes = [_degrees(value) for value in gps.get(longitude_tag, ())]
+    south = any(_ascii(value).upper() == "S" for value in gps.get(latitude_ref, ()))
+    west = any(_ascii(value).upper() == "W" for value in gps.get(longitude_ref, ()))
     shown = False
     for latitude, longitude in zip_longest(
             [lat for lat in latitudes if lat is not None],
@@ -466,7 +547,7 @@ def _gps(gps: dict[int, list[Value]], meta: FileMetadata) -> None:
         lon = "?" if longitude is None else f"{-longitude if west else longitude:.5f}"
         meta.add("GPS location", f"{lat}, {lon}")
         shown = True
-    if (2 in gps or 4 in gps) and not shown:
+    if (latitude_tag in gps or longitude_tag in gps) and not shown:
         meta.incomplete = True  # coordinates of a type or count not read
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 MAX_DATASETS = 256
 _MARKER = 0x1C
 _APPLICATION = 2
-# Record 2's datasets shown, with attachment_metadata.py's labels.
-DATASETS = {80: "Author", 90: "Place", 92: "Place", 95: "Place", 100: "Place", 101: "Place",
-            116: "Copyright"}
+# Record 2's datasets shown, with attachment_metadata.py's labels: the by-line
+# and the writer or editor; the content location (code and name), city,
+# sub-location, province, country code and country; the copyright notice.
+DATASETS = {80: "Author", 122: "Author", 26: "Place", 27: "Place", 90: "Place", 92: "Place",
+            95: "Place", 100: "Place", 101: "Place", 116: "Copyright"}
 
 
 @dataclass

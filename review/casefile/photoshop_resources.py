@@ -5,7 +5,9 @@ its image resources rather than in tag 33723: a run of blocks, each the
 signature "8BIM", a 2-byte big-endian resource id, a Pascal name (a length
 byte and that many bytes, padded to an even total), a 4-byte big-endian size
 and that many bytes of data, padded to an even number. Resource 0x0404 is the
-IPTC record; the rest (thumbnails, print settings, paths) is stepped over.
+IPTC record and 0x0424 an XMP packet, which are returned; 0x0422 and 0x0423
+hold EXIF, which is only noted (read, it could hold resources of its own, and
+so on without end); the rest (thumbnails, print settings, paths) is stepped over.
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ from dataclasses import dataclass, field
 MAX_RESOURCES = 256
 _SIGNATURE = b"8BIM"
 _IPTC_RESOURCE = 0x0404
+_XMP_RESOURCE = 0x0424
+_EXIF_RESOURCES = frozenset({0x0422, 0x0423})
 
 
 @dataclass
 class Resources:
-    """The IPTC records found, in their order, and whether every block was walked."""
+    """The IPTC records and XMP packets found, in their order, whether they hold EXIF,
+    and whether every block was walked."""
 
     iptc: list[bytes] = field(default_factory=list)
+    xmp: list[bytes] = field(default_factory=list)
+    holds_exif: bool = False
     complete: bool = True
 
 
@@ -48,6 +55,10 @@ def iptc_records(resources: bytes) -> Resources:
         data = resources[size_at + 4 : size_at + 4 + size]
         if resource == _IPTC_RESOURCE:
             found.iptc.append(data)
+        elif resource == _XMP_RESOURCE:
+            found.xmp.append(data)
+        elif resource in _EXIF_RESOURCES:
+            found.holds_exif = True
         if len(data) < size:
             found.complete = False  # cut short: what there is may still say something
             return found

@@ -44,6 +44,9 @@ MAX_VALUE_BYTES = 2 << 20
 Value = int | bytes | tuple[float, ...]
 
 _CLASSIC, _BIG = 42, 43
+# What a text may begin with before anything is said: spaces, line breaks, NULs
+# (UTF-16's included).
+_BLANKS = b" \t\r\n\x00"
 _BYTES_TYPES = frozenset({1, 2, 7})  # BYTE, ASCII, UNDEFINED: kept as bytes
 # SHORT, LONG, SLONG (a pointer some writers mistype), IFD, LONG8, IFD8.
 _INTEGER_FORMATS = {3: "H", 4: "I", 9: "i", 13: "I", 16: "Q", 18: "Q"}
@@ -193,12 +196,18 @@ class TiffReader:
             raw = field_bytes[:wanted_bytes]
         elif may_read:
             (where,) = struct.unpack(self._order + self._layout.offset, field_bytes)
-            raw = self._read(where, wanted_bytes)
+            # Cut to what the file's byte bound leaves: a value cut so says so.
+            raw = self._read(where, min(wanted_bytes, self._value_bytes_left))
             self._value_bytes_left -= len(raw)
         else:
             return _Reading((), whole=False, read=False)
         whole = len(raw) == wanted_bytes
         if as_bytes:
+            # A pointer given as bytes, of which none are kept, and a text cut at
+            # its bound before anything but blanks: what it holds was not read.
+            if count and (not wanted_bytes or (
+                    count * type_size > wanted_bytes and not raw.strip(_BLANKS))):
+                whole = False
             return _Reading((raw,) if raw else (), whole=whole, read=read)
         if not whole:
             return _Reading((), whole=False, read=read)

@@ -206,7 +206,8 @@ def test_a_tiff_reads_no_more_value_bytes_than_its_bound() -> None:
     ifds = pages * (2 + 12 * len(page) + 4)
     print(f"{pages} pages of {len(page)} XMP packets: {source.bytes_read} bytes read "
           f"of {len(data)}")
-    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + ifds + MAX_VALUE_BYTES + MAX_XMP_BYTES + 1
+    # The read that meets the bound is cut to what it leaves.
+    assert source.bytes_read <= TYPE_PREFIX_BYTES + 16 + ifds + MAX_VALUE_BYTES
 
 
 _LATITUDE = ((48, 1), (51, 1), (2988, 100), (0, 1), (0, 1), (0, 1))
