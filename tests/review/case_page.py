@@ -1,10 +1,34 @@
-"""A case page's attachments, as the review web app renders them."""
+"""A case with attachments, opened in the review web app, and its page's attachments."""
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from flask.testing import FlaskClient
+
+from review.pickup.importer import import_bundle
+from review.workspace.store import Workspace
+from tests.review.bundles import BundleWriter, Submission, encrypted_submission
+from tests.review.forms import unlock
+from tests.review.reviewers import Reviewer
+
+# What the case view says beside an attachment whose metadata could identify the reporter.
+LOCATION = "this file carries a location. It could reveal where the reporter lives or was."
+IDENTITY = "this file names a device or a person. It could identify the reporter."
+CLEANABLE = "A copy without that metadata can be downloaded instead."
+
+
+def opened_case(workspace: Workspace, client: FlaskClient, reviewer: Reviewer, tmp_path: Path,
+                attachments: list[tuple[str, str, bytes]]) -> Submission:
+    """A report with `attachments` (name, content type, bytes), imported, and the
+    workspace unlocked by `reviewer` in `client`."""
+    submission = encrypted_submission({"narrative": "files"}, recipients=[reviewer.recipient],
+                                      attachments=attachments)
+    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
+                  actor="test")
+    assert unlock(client, reviewer) == 302
+    return submission
 
 
 def attachment_articles(client: FlaskClient, case_id: str) -> list[str]:

@@ -9,12 +9,17 @@ from babel.support import Translations
 from flask.testing import FlaskClient
 
 from review.casefile.attachment_metadata import UNREADABLE_METADATA
-from review.pickup.importer import import_bundle
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
 from review.workspace.store import Workspace
-from tests.review.bundles import BundleWriter, Submission, encrypted_submission
-from tests.review.case_page import attachment_articles
-from tests.review.forms import csrf_token, unlock
+from tests.review.bundles import Submission
+from tests.review.case_page import (
+    CLEANABLE,
+    IDENTITY,
+    LOCATION,
+    attachment_articles,
+    opened_case,
+)
+from tests.review.forms import csrf_token
 from tests.review.metadata_samples import (
     DOCUMENT_XMP,
     PHOTO_XMP,
@@ -26,25 +31,16 @@ from tests.review.metadata_samples import (
 from tests.review.reviewers import Reviewer
 from tests.support import require
 
-LOCATION = "this file carries a location. It could reveal where the reporter lives or was."
-IDENTITY = "this file names a device or a person. It could identify the reporter."
-CLEANABLE = "A copy without that metadata can be downloaded instead."
-
 
 @pytest.fixture
 def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
          client: FlaskClient) -> Submission:
     """An iPhone photo, a PDF whose only metadata is XMP, a HEIC cut short, and a WebP photo."""
-    submission = encrypted_submission(
-        {"narrative": "files"}, recipients=[alice.recipient],
-        attachments=[("IMG_0042.HEIC", "image/heic", heic_photo(xmp=PHOTO_XMP)),
-                     ("letter.pdf", "application/pdf", pdf_with_xmp(DOCUMENT_XMP)),
-                     ("cut.heic", "image/heic", heic_photo()[:600]),
-                     ("shared.webp", "image/webp", webp_photo())])
-    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
-                  actor="test")
-    assert unlock(client, alice) == 302
-    return submission
+    return opened_case(workspace, client, alice, tmp_path,
+                       [("IMG_0042.HEIC", "image/heic", heic_photo(xmp=PHOTO_XMP)),
+                        ("letter.pdf", "application/pdf", pdf_with_xmp(DOCUMENT_XMP)),
+                        ("cut.heic", "image/heic", heic_photo()[:600]),
+                        ("shared.webp", "image/webp", webp_photo())])
 
 
 @pytest.mark.parametrize("language", list(AUTONYMS))

@@ -10,19 +10,21 @@ from babel.support import Translations
 from flask.testing import FlaskClient
 
 from review.casefile.attachment_metadata import UNREADABLE_METADATA
-from review.pickup.importer import import_bundle
 from review.web.i18n import AUTONYMS, DEFAULT_LANGUAGE, TRANSLATIONS_DIR, available_languages
 from review.workspace.store import Workspace
-from tests.review.bundles import BundleWriter, Submission, encrypted_submission
-from tests.review.case_page import attachment_articles
-from tests.review.forms import csrf_token, unlock
+from tests.review.bundles import Submission
+from tests.review.case_page import (
+    CLEANABLE,
+    IDENTITY,
+    LOCATION,
+    attachment_articles,
+    opened_case,
+)
+from tests.review.forms import csrf_token
 from tests.review.metadata_samples import exiftool_tags, tiff_photo
 from tests.review.reviewers import Reviewer
 from tests.support import require
 
-LOCATION = "this file carries a location. It could reveal where the reporter lives or was."
-IDENTITY = "this file names a device or a person. It could identify the reporter."
-CLEANABLE = "A copy without that metadata can be downloaded instead."
 STOPPED = "reading this file's metadata stopped early"
 # A BigTIFF whose header gives 4-byte offsets, which no BigTIFF has: nothing can be read.
 UNREADABLE_BIGTIFF = b"II+\x00" + struct.pack("<HHQ", 4, 0, 16) + b"\x00" * 64
@@ -32,14 +34,9 @@ UNREADABLE_BIGTIFF = b"II+\x00" + struct.pack("<HHQ", 4, 0, 16) + b"\x00" * 64
 def case(workspace: Workspace, alice: Reviewer, tmp_path: Path,
          client: FlaskClient) -> Submission:
     """A DSLR's TIFF with GPS, a serial number and XMP, and a BigTIFF that cannot be read."""
-    submission = encrypted_submission(
-        {"narrative": "files"}, recipients=[alice.recipient],
-        attachments=[("IMG_0042.TIF", "image/tiff", tiff_photo()),
-                     ("scan.tif", "image/tiff", UNREADABLE_BIGTIFF)])
-    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
-                  actor="test")
-    assert unlock(client, alice) == 302
-    return submission
+    return opened_case(workspace, client, alice, tmp_path,
+                       [("IMG_0042.TIF", "image/tiff", tiff_photo()),
+                        ("scan.tif", "image/tiff", UNREADABLE_BIGTIFF)])
 
 
 @pytest.mark.parametrize("language", list(AUTONYMS))
