@@ -129,6 +129,9 @@ class BoundaryDecoder(MultipartDecoder):
     ) -> None:
         super().__init__(_CACHED_BOUNDARY, max_form_memory_size, max_parts=max_parts)
         self.boundary = boundary
+        self._marker = b"--" + boundary
+        # A whole delimiter's length: a line break, the marker (Werkzeug's window).
+        self._delimiter_length = len(b"\r\n" + self._marker)
         # Werkzeug calls only search() on these, and reads start(), end(), group(1).
         self.preamble_re = DelimiterSearch(boundary, line_break_optional=True)  # type: ignore[assignment]
         self.boundary_re = DelimiterSearch(boundary, line_break_optional=False)  # type: ignore[assignment]
@@ -149,7 +152,7 @@ class BoundaryDecoder(MultipartDecoder):
             assert match is not None  # Werkzeug's decoder asks only when one is there
             data_start = match.end()
         # `data` is the decoder's buffer; a buffer without the marker holds no delimiter.
-        match = self.boundary_re.search(data) if data.find(b"--" + self.boundary) >= 0 else None
+        match = self.boundary_re.search(data) if data.find(self._marker) >= 0 else None
         if match is not None:
             # After the delimiter: the closing one's epilogue, or the next part.
             closing = match.group(1).startswith(b"--")
@@ -168,6 +171,6 @@ class BoundaryDecoder(MultipartDecoder):
         within a whole delimiter line (a line break, `--`, the boundary) of the
         end; else the end.
         """
-        tail = max(data_start, len(data) - len(b"\r\n--" + self.boundary))
+        tail = max(data_start, len(data) - self._delimiter_length)
         found = [at for at in (data.rfind(b"\n", tail), data.rfind(b"\r", tail)) if at >= 0]
         return min(found, default=len(data))

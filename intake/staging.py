@@ -345,7 +345,10 @@ class StagedSubmission:
         finished only in a batch holding or following its last chunk.
         """
         for chunk in batch.chunks:
-            self._digests.setdefault(chunk["file_id"], hashlib.sha256()).update(chunk["data"])
+            digest = self._digests.get(chunk["file_id"])
+            if digest is None:
+                digest = self._digests[chunk["file_id"]] = hashlib.sha256()
+            digest.update(chunk["data"])
         for queued in (*batch.new_files, *batch.completed):
             if queued.size is not None:
                 digest = self._digests.pop(queued.id, None) or hashlib.sha256()

@@ -293,19 +293,21 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         (length,) = struct.unpack(">H", header[2:4])
         if marker == 0xDA:  # start of scan: no metadata after this
             return
-        if marker in (0xE1, 0xED):
+        if marker == 0xE1:  # APP1
             segment = _read_at(source, position + 4, max(length - 2, 0))
-            if marker == 0xE1 and segment.startswith(_JPEG_EXIF):
+            if segment.startswith(_JPEG_EXIF):
                 exif_read += 1
                 if exif_read > MAX_EXIF_BLOBS:
                     meta.incomplete = True
                 else:
                     _exif(segment[6:], meta, deadline)
-            elif marker == 0xE1 and segment.startswith(_JPEG_XMP):
+            elif segment.startswith(_JPEG_XMP):
                 _xmp(segment[len(_JPEG_XMP) :], meta)
-            elif marker == 0xE1 and segment.startswith(_JPEG_EXTENDED_XMP):
+            elif segment.startswith(_JPEG_EXTENDED_XMP):
                 meta.incomplete = True
-            elif marker == 0xED and segment.startswith(_JPEG_PHOTOSHOP):
+        elif marker == 0xED:  # APP13
+            segment = _read_at(source, position + 4, max(length - 2, 0))
+            if segment.startswith(_JPEG_PHOTOSHOP):
                 _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta)
         position += 2 + length
     meta.incomplete = True
@@ -375,8 +377,7 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
     MAX_EXIF_BLOBS EXIF chunks, so that a decoy first hides no other.
     """
     position = 12  # "RIFF", the file's length, "WEBP"
-    seen: set[bytes] = set()
-    exif_read = 0
+    exif_read, xmp_read = 0, False
     for _ in range(MAX_WEBP_CHUNKS):
         header = _read_at(source, position, 8)
         if len(header) < 8:
@@ -390,8 +391,8 @@ def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
             else:
                 exif = _read_at(source, position + 8, min(length, MAX_WEBP_EXIF_BYTES))
                 _exif(exif.removeprefix(b"Exif\x00\x00"), meta, deadline)
-        elif kind == b"XMP " and kind not in seen:
-            seen.add(kind)
+        elif kind == b"XMP " and not xmp_read:
+            xmp_read = True
             # One byte past the bound tells read_xmp the packet was cut.
             _xmp(_read_at(source, position + 8, min(length, MAX_XMP_BYTES + 1)), meta)
         position += 8 + length + (length & 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,3 +100,30 @@ def make_case(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Pa
     bundle = BundleWriter([submission]).write(tmp_path / "bundle.tar")
     import_bundle(workspace, bundle, actor="operator")
     return EvidenceCase(workspace, submission.id, alice, bob)
+
+
+@dataclass(frozen=True)
+class ExportedPhoto:
+    """One photo's evidence export: its metadata record, its copy without metadata, and that
+    copy's log of what was removed."""
+
+    record: dict[str, Any]
+    clean: Path
+    log: dict[str, Any]
+
+
+def export_photo(workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path,
+                 attachment: tuple[str, str, bytes]) -> ExportedPhoto:
+    """A case holding `attachment` (name, content type, bytes), exported by alice."""
+    submission = encrypted_submission(
+        {"narrative": "the photo", "consent": ["lawyers"]},
+        recipients=[alice.recipient, bob.recipient], attachments=[attachment])
+    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
+                  actor="operator")
+    out = tmp_path / "package"
+    EvidenceCase(workspace, submission.id, alice, bob).export(out)
+    (record,) = [json.loads(path.read_text(encoding="utf-8"))
+                 for path in (out / "data" / "metadata").glob("*.json")]
+    clean = next((out / "data" / "derivatives").glob("*.clean"))
+    log = json.loads(clean.with_name(clean.name + ".json").read_text(encoding="utf-8"))
+    return ExportedPhoto(record, clean, log)

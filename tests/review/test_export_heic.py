@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from review.pickup.importer import import_bundle
 from review.workspace.store import Workspace
-from tests.review.bundles import BundleWriter, encrypted_submission
-from tests.review.evidence import EvidenceCase
+from tests.review.evidence import export_photo
 from tests.review.metadata_samples import HEIC_FIELDS, PHOTO_XMP, exiftool_tags, heic_photo
 from tests.review.reviewers import Reviewer
 
@@ -17,22 +14,13 @@ def test_a_heic_photo_is_listed_and_copied_without_its_metadata(
     workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path
 ) -> None:
     photo = heic_photo(xmp=PHOTO_XMP)
-    submission = encrypted_submission(
-        {"narrative": "the photo", "consent": ["lawyers"]},
-        recipients=[alice.recipient, bob.recipient],
-        attachments=[("IMG_0042.HEIC", "image/heic", photo)])
-    import_bundle(workspace, BundleWriter([submission]).write(tmp_path / "bundle.tar"),
-                  actor="operator")
-    out = tmp_path / "package"
-    EvidenceCase(workspace, submission.id, alice, bob).export(out)
-    (record,) = [json.loads(path.read_text(encoding="utf-8"))
-                 for path in (out / "data" / "metadata").glob("*.json")]
+    exported = export_photo(workspace, alice, bob, tmp_path,
+                            ("IMG_0042.HEIC", "image/heic", photo))
+    record, clean, log = exported.record, exported.clean, exported.log
     assert record["detected_type"] == "image/heic"
     extracted = record["extracted_metadata"]
     assert extracted["fields"][: len(HEIC_FIELDS)] == [list(f) for f in HEIC_FIELDS]
     assert extracted["warnings"] == ["location", "identity"]
-    clean = next((out / "data" / "derivatives").glob("*.clean"))
-    log = json.loads(clean.with_name(clean.name + ".json").read_text(encoding="utf-8"))
     assert log["media_type"] == "image/heic"
     assert any(entry["what"].startswith("location: EXIF GPS") for entry in log["removed"])
     tags = exiftool_tags(clean.read_bytes(), tmp_path, "copy.heic")
