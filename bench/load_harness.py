@@ -18,8 +18,15 @@ they would reach with the cores to themselves, which other load on the
 machine hardly changes. Exits non-zero if a check fails.
 
     python bench/load_harness.py [--clients 50] [--submissions 1000]
-                                 [--offered 0.85 | --closed-loop]
+                                 [--offered 0.85 | --closed-loop] [--floor]
                                  [--database-url postgresql+psycopg://.../empty_db]
+
+With --floor it first sends the same load to bench/floor_server.py, intake's
+own serving frame (gunicorn options, worker, derivation gate, session cookie)
+answering each visit with the receipt derivation and nothing else, and prints
+every intake configuration's throughput against it too: the floor's share of
+the ceiling is the most intake could reach on this machine with this frame and
+this client beside it.
 
 Reporters think between submissions. A real reporter spends minutes on a form,
 so 50 of them never send back to back; 50 clients that do (a closed loop with
@@ -359,6 +366,11 @@ async def pickups_during(
     return bundles
 
 
+async def nothing() -> list[Path]:
+    """No pickups: the floor server keeps nothing to pick up."""
+    return []
+
+
 def bundled(bundles: list[Path], identity: keys.X25519Identity) -> tuple[list[str], list[int]]:
     """Every submission id in the bundles, and the report numbers their reports carry."""
     ids: list[str] = []
@@ -422,8 +434,13 @@ def run(
     clients: int,
     submissions: int,
     think_seconds: float | None,
+    floor: bool = False,
 ) -> Figures:
-    """One configuration's run; `think_seconds` is a reporter's mean cycle (None: no pause)."""
+    """One configuration's run; `think_seconds` is a reporter's mean cycle (None: no pause).
+
+    With `floor`, the node is bench/floor_server.py, not intake: nothing is stored,
+    so nothing is picked up or checked but the answers.
+    """
     haven = [sys.executable, "-c", "from haven.cli import main; main()"]
     with tempfile.TemporaryDirectory() as work_name:
         work = Path(work_name)
@@ -439,10 +456,13 @@ def run(
         ports = [free_port() for _ in range(nodes)]
         probes = work / "phases"
         probes.mkdir()
+        serving = (
+            [str(HERE / "floor_server.py")] if floor
+            else [str(HERE / "phase_probe.py"), str(probes), "intake", "serve", "--plain-http"]
+        )  # fmt: skip
         servers = [
             subprocess.Popen(
-                [sys.executable, str(HERE / "phase_probe.py"), str(probes), "intake", "serve",
-                 "--data-dir", str(data_dir), "--port", str(port), "--plain-http"],
+                [sys.executable, *serving, "--data-dir", str(data_dir), "--port", str(port)],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             for port in ports
@@ -464,7 +484,9 @@ def run(
 
             async def load() -> tuple[float, list[Path]]:
                 done = asyncio.Event()
-                picking = asyncio.create_task(pickups_during(haven, data_dir, work, env, done))
+                picking = asyncio.create_task(
+                    pickups_during(haven, data_dir, work, env, done) if not floor else nothing()
+                )
                 started = time.monotonic()
                 await asyncio.gather(*(
                     reporter(ports[n % nodes], serials, results, cycle=think_seconds or 0.0,
@@ -498,7 +520,7 @@ def run(
     def percentile(share: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * share))] if latencies else 0
 
-    lost = len(results.acknowledged - set(picked))
+    lost = 0 if floor else len(results.acknowledged - set(picked))
     twice = len(picked) - len(set(picked)) + len(ids) - len(set(ids))
     return Figures(
         throughput=submissions / wall,
@@ -520,6 +542,8 @@ def run(
     )
 
 
+# The configuration run against bench/floor_server.py.
+FLOOR_LABEL = "the floor: intake's serving frame, Argon2 and no app work"
 # The probe's steps in the order a submission meets them, and the routes of its requests.
 STEPS = ("thread queue", "connection", "receive", "derivation slot wait", "Argon2",
          "store report", "publish")  # fmt: skip
@@ -560,6 +584,9 @@ def main() -> None:
                       help="the reporters' load, as a fraction of the ceiling")  # fmt: skip
     pace.add_argument("--closed-loop", action="store_true",
                       help="no think time: every reporter sends again at once")  # fmt: skip
+    parser.add_argument("--floor", action="store_true",
+                        help="first, the same load against bench/floor_server.py: "
+                             "intake's serving frame around Argon2 with no app work")  # fmt: skip
     arguments = parser.parse_args()
     cores = os.cpu_count() or 1
     ceiling, derivation_cpu = argon2_ceiling(cores)
@@ -567,6 +594,9 @@ def main() -> None:
     configurations = [("one node on SQLite", 1, None)]
     if arguments.database_url:
         configurations.append(("two nodes on one PostgreSQL", 2, arguments.database_url))
+    if arguments.floor:
+        configurations.insert(0, (FLOOR_LABEL, 1, None))
+    floor_throughput = None
     failed = False
     print(f"{arguments.clients} clients, {arguments.submissions} submissions (0-2 files of "
           f"10-500 KiB), production Argon2 ({derivation_cpu * 1000:.0f} ms of CPU a "
@@ -579,16 +609,32 @@ def main() -> None:
               f"on average: they offer {offered:.2f}x the ceiling, "
               f"{offered * ceiling:.2f}/s")  # fmt: skip
     for label, nodes, url in configurations:
+        floor = label == FLOOR_LABEL
         result = run(label, nodes=nodes, database_url=url, clients=arguments.clients,
-                     submissions=arguments.submissions, think_seconds=think)  # fmt: skip
+                     submissions=arguments.submissions, think_seconds=think,
+                     floor=floor)  # fmt: skip
         after, _cpu = argon2_ceiling(cores)
         throughput, cpu_ms = result.throughput, result.cpu_ms
         print(f"\n{label}")
         print(f"  throughput {throughput:.2f}/s = {throughput / ceiling:.2f}x the Argon2-only "
               f"ceiling; {throughput / after:.2f}x the ceiling measured right after "
               f"({after:.2f}/s)")  # fmt: skip
+        if floor:
+            floor_throughput = throughput
+        elif floor_throughput:
+            print(f"  = {throughput / floor_throughput:.2f}x the floor's throughput")
         print(f"  latency p50 {result.p50:.2f} s, p95 {result.p95:.2f} s, p99 {result.p99:.2f} s")
         print(f"  errors: {sum(result.errors.values())} {result.errors or ''}")
+        if floor:
+            print(f"  acknowledged {result.acknowledged} (nothing is kept: no pickups)")
+            print(f"  peak RSS per process (master first): "
+                  f"{', '.join(f'{peak:.0f}' for peak in result.peaks[0])} MiB")  # fmt: skip
+            print(f"  the cores' time a submission: the floor server {cpu_ms:.1f} ms, this "
+                  f"client {result.client_cpu_ms:.1f} ms: {cpu_ms + result.client_cpu_ms:.1f} "
+                  f"ms of CPU, {cores * 1000 / throughput:.1f} ms of the {cores} cores' time "
+                  f"elapsed")  # fmt: skip
+            failed = failed or bool(result.errors) or result.acknowledged != arguments.submissions
+            continue
         print(f"  acknowledged {result.acknowledged}, picked up {result.picked} "
               f"in {result.bundles} bundles; lost {result.lost}, "
               f"duplicates {result.duplicates}")  # fmt: skip

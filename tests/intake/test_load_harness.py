@@ -3,7 +3,8 @@
 By hand it runs 50 reporters and 1,000 submissions; here 5 and 30 (reporters who
 think between reports), on one node on SQLite and on two nodes sharing
 PostgreSQL, with pickups running two at a time during the load, and 4 and 12
-in a closed loop. The harness exits non-zero if any check fails.
+in a closed loop, against the floor server (bench/floor_server.py) and then
+intake. The harness exits non-zero if any check fails.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ def test_load_harness_on_sqlite_and_two_nodes_on_postgresql(database_url: str) -
 
 
 @pytest.mark.slow
-def test_load_harness_closed_loop_and_where_the_time_goes() -> None:
-    """Closed loop (no think time) on SQLite; the probe times every step in the workers."""
+def test_load_harness_closed_loop_the_floor_and_where_the_time_goes() -> None:
+    """Closed loop (no think time) against the floor server, then on SQLite; the probe
+    times every step in intake's workers."""
     completed = subprocess.run(
-        [sys.executable, str(HARNESS), "--clients", "4", "--submissions", "12", "--closed-loop"],
+        [sys.executable, str(HARNESS), "--clients", "4", "--submissions", "12", "--closed-loop",
+         "--floor"],
         capture_output=True, text=True, timeout=WAIT_SECONDS * 5, check=False,
     )  # fmt: skip
     output = completed.stdout + completed.stderr
@@ -56,3 +59,8 @@ def test_load_harness_closed_loop_and_where_the_time_goes() -> None:
                  "derivation slot wait", "Argon2", "store report", "publish"):  # fmt: skip
         assert re.search(rf"    {re.escape(step)} +12 x ", output), (step, output)
     assert "CPU-bound ratio: Argon2" in output
+    # The floor answered every visit with a receipt code, and intake is compared with it.
+    floor, _, intake = output.partition("one node on SQLite")
+    assert "the floor: intake's serving frame" in floor and "acknowledged 12 (nothing" in floor
+    assert "errors: 0 " in floor and "picked up" not in floor
+    assert re.search(r"= \d+\.\d\dx the floor's throughput", intake), output
