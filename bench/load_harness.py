@@ -149,6 +149,7 @@ class Figures:
     client_cpu_ms: float
     prepare_cpu_ms: float
     pickup_cpu_ms: float
+    database_cpu_ms: float
     steps: dict[str, dict[str, float]]
 
 
@@ -396,6 +397,26 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def database_cpu_seconds() -> float:
+    """CPU time PostgreSQL's processes on this machine have used, those that exited included.
+
+    Backends end with their connections, so the postmaster's reaped children's time
+    (cutime, cstime) counts theirs; the harness's pickups add theirs too. Zero when
+    no PostgreSQL runs here.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition("(")[2].rpartition(")")
+        if name == "postgres":
+            fields = rest.split()
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def argon2_ceiling(cores: int, seconds: float = 3.0) -> tuple[float, float]:
     """Receipt derivations a second with one thread deriving per core, and one's CPU time.
 
@@ -500,6 +521,7 @@ def run(
 
             client_before = time.process_time()
             pickups_before = children_cpu_seconds()
+            database_before = database_cpu_seconds() if database_url else 0.0
             wall, bundles = asyncio.run(load())
             # The servers are still running, so the children reaped so far are pickups.
             pickup_cpu = children_cpu_seconds() - pickups_before
@@ -513,6 +535,8 @@ def run(
                 server.terminate()
             for server in servers:
                 server.wait(60)
+        # After the nodes have closed their connections, whose backends have then exited.
+        database_cpu = database_cpu_seconds() - database_before if database_url else 0.0
         ids, picked = bundled(bundles, identity)
 
     latencies = sorted(results.latencies)
@@ -538,6 +562,7 @@ def run(
         client_cpu_ms=client_cpu * 1000 / submissions,
         prepare_cpu_ms=prepare_cpu * 1000 / submissions,
         pickup_cpu_ms=pickup_cpu * 1000 / submissions,
+        database_cpu_ms=database_cpu * 1000 / submissions,
         steps=steps,
     )
 
@@ -642,9 +667,10 @@ def main() -> None:
             shown = ", ".join(f"{peak:.0f}" for peak in peaks)
             print(f"  node {node} peak RSS per process (master first): {shown} MiB")
         print_steps(result.steps, cpu_ms)
-        whole = cpu_ms + result.client_cpu_ms + result.pickup_cpu_ms
+        whole = cpu_ms + result.client_cpu_ms + result.pickup_cpu_ms + result.database_cpu_ms
+        database = (f", PostgreSQL {result.database_cpu_ms:.1f} ms" if url else "")
         print(f"  the cores' time a submission: intake {cpu_ms:.1f} ms, this client "
-              f"{result.client_cpu_ms:.1f} ms, pickups {result.pickup_cpu_ms:.1f} ms: "
+              f"{result.client_cpu_ms:.1f} ms, pickups {result.pickup_cpu_ms:.1f} ms{database}: "
               f"{whole:.1f} ms of CPU, {cores * 1000 / throughput:.1f} ms of the {cores} "
               f"cores' time elapsed; and before the load, {result.prepare_cpu_ms:.1f} ms "
               f"drawing a submission's files")  # fmt: skip
