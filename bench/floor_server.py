@@ -1,6 +1,6 @@
 """The least a served submission can cost: Haven's serving frame around Argon2 and no app work.
 
-    python bench/floor_server.py --data-dir DIR --port PORT
+    python bench/floor_server.py --data-dir DIR --port PORT [--workers 2]
 
 The load harness's `--floor` runs its reporters against this server as well as
 against `haven intake serve`, in the same run and with the same client. It is
@@ -107,11 +107,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     arguments = parser.parse_args()
+    workers = arguments.workers
     config = load_config({**os.environ, "HAVEN_DATA_DIR": str(arguments.data_dir)})
-    config = replace(config, derivation_slots=derivation_slots(workers=DEFAULT_WORKERS))
+    # As `haven intake serve` shares the cores among its workers' gates.
+    config = replace(config, derivation_slots=derivation_slots(workers=workers))
     options = gunicorn_options(
-        host="127.0.0.1", port=arguments.port, workers=DEFAULT_WORKERS, threads=DEFAULT_THREADS
+        host="127.0.0.1", port=arguments.port, workers=workers, threads=DEFAULT_THREADS
     )
     FloorServer(config, options).run()
 

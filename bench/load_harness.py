@@ -18,7 +18,7 @@ they would reach with the cores to themselves, which other load on the
 machine hardly changes. Exits non-zero if a check fails.
 
     python bench/load_harness.py [--clients 50] [--submissions 1000]
-                                 [--offered 0.85 | --closed-loop] [--floor]
+                                 [--offered 0.85 | --closed-loop] [--floor] [--workers 2]
                                  [--database-url postgresql+psycopg://.../empty_db]
 
 With --floor it first sends the same load to bench/floor_server.py, intake's
@@ -455,6 +455,7 @@ def run(
     clients: int,
     submissions: int,
     think_seconds: float | None,
+    workers: int,
     floor: bool = False,
 ) -> Figures:
     """One configuration's run; `think_seconds` is a reporter's mean cycle (None: no pause).
@@ -483,7 +484,8 @@ def run(
         )  # fmt: skip
         servers = [
             subprocess.Popen(
-                [sys.executable, *serving, "--data-dir", str(data_dir), "--port", str(port)],
+                [sys.executable, *serving, "--data-dir", str(data_dir), "--port", str(port),
+                 "--workers", str(workers)],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             for port in ports
@@ -609,6 +611,8 @@ def main() -> None:
                       help="the reporters' load, as a fraction of the ceiling")  # fmt: skip
     pace.add_argument("--closed-loop", action="store_true",
                       help="no think time: every reporter sends again at once")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers a node (intake's default: 2)")  # fmt: skip
     parser.add_argument("--floor", action="store_true",
                         help="first, the same load against bench/floor_server.py: "
                              "intake's serving frame around Argon2 with no app work")  # fmt: skip
@@ -637,7 +641,7 @@ def main() -> None:
         floor = label == FLOOR_LABEL
         result = run(label, nodes=nodes, database_url=url, clients=arguments.clients,
                      submissions=arguments.submissions, think_seconds=think,
-                     floor=floor)  # fmt: skip
+                     workers=arguments.workers, floor=floor)  # fmt: skip
         after, _cpu = argon2_ceiling(cores)
         throughput, cpu_ms = result.throughput, result.cpu_ms
         print(f"\n{label}")
