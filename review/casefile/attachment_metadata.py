@@ -75,6 +75,7 @@ MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024
 # Notes of our own (review/web/metadata_labels.py translates them).
 UNREADABLE_METADATA = "metadata could not be read"
 UNREADABLE_XMP = "XMP metadata could not be read in full"
+MAKER_NOTE_UNREAD = "camera maker's private data (can hold the camera's serial number), not read"
 
 # detect_type() looks no further than this into a file.
 TYPE_PREFIX_BYTES = 12
@@ -109,6 +110,12 @@ _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
 _UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# EXIF's MakerNote: a block in each camera maker's own format, in which Canon,
+# Nikon, Fujifilm, Olympus, Sony and Apple keep the body's and the lens's serial
+# numbers and the owner's name. It is not read (a format a maker, and a hostile
+# reporter, may lay out in any way), only noted wherever an IFD has one.
+_MAKER_NOTE = 0x927C
+_NOTED = frozenset({_MAKER_NOTE})
 # A GPS IFD's tags for a position: latitude's N or S, latitude, longitude's E or W,
 # longitude; for the destination's; and the area's name, after an 8-byte charset.
 _GPS_POSITION, _GPS_DESTINATION, _GPS_AREA = (1, 2, 3, 4), (0x13, 0x14, 0x15, 0x16), 0x1C
@@ -146,6 +153,8 @@ class FileMetadata:
     warnings: list[str] = field(default_factory=list)
     # Set when parsing stopped early (field cap, time budget, unreadable data).
     incomplete: bool = False
+    # Set when an IFD holds a maker note, which may identify and is not read.
+    maker_note: bool = False
 
     def add(self, label: str, value: str) -> None:
         """Record a field, keeping label and value short, up to MAX_FIELDS.
@@ -175,6 +184,8 @@ class FileMetadata:
             self.warnings.append("location")
         if labels & _IDENTIFYING:
             self.warnings.append("identity")
+        if self.maker_note:
+            self.warnings.append("maker note")
         return self
 
 
@@ -466,7 +477,7 @@ class _TiffWalk:
             self._meta.incomplete = True
             return None
         self._deadline.check()
-        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES)
+        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES, noted=_NOTED)
         self._read[offset] = directory
         if directory.damaged:
             self._meta.incomplete = True
@@ -478,6 +489,9 @@ class _TiffWalk:
             return
         self._shown.add((offset, role))
         values, meta = directory.values, self._meta
+        if _MAKER_NOTE in directory.noted and not meta.maker_note:
+            meta.maker_note = True
+            meta.add("Note", MAKER_NOTE_UNREAD)
         if role == "gps":
             _gps(values, meta)
             return

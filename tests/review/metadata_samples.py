@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import subprocess
 import tempfile
 import zlib
@@ -110,6 +111,24 @@ TIFF_IPTC = b"\x1c\x02\x50\x00\x09Wang Fang\x1c\x02\x5a\x00\x04Lyon"
 # Its XMP, in the order exiftool writes it.
 TIFF_XMP = xmp_packet('<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li></rdf:Seq></dc:creator>',
                       '<photoshop:City>Paris</photoshop:City>')
+
+
+# A Canon maker note as Canon's cameras write it: an IFD with no header of its
+# own (tag 0x000C the body's serial number, 0x0010 the model's id), its values inline.
+CANON_SERIAL = 4242424242
+CANON_MAKER_NOTE = (struct.pack("<H", 2) + struct.pack("<HHII", 0x000C, 4, 1, CANON_SERIAL)
+                    + struct.pack("<HHII", 0x0010, 4, 1, 0x80000421) + b"\x00" * 4)
+
+
+def jpeg_with_maker_note(*, make: str | None = "Canon") -> bytes:
+    """A JPEG whose EXIF IFD holds CANON_MAKER_NOTE (exiftool shows Canon:SerialNumber)."""
+    exif = Image.Exif()
+    if make is not None:
+        exif[0x010F] = make
+    exif.get_ifd(0x8769)[0x927C] = CANON_MAKER_NOTE
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
 
 
 def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:
