@@ -59,6 +59,9 @@ MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # EXIF blobs read of one JPEG (APP1 segments), PNG (eXIf chunks) or WebP (EXIF
 # chunks): a camera writes one, but a decoy first must not hide another.
 MAX_EXIF_BLOBS = 4
+# And EXIF blocks among Photoshop's image resources, in the whole file: each may
+# hold resources of its own, with EXIF again, so this bounds that nesting too.
+MAX_PHOTOSHOP_EXIF = 4
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
 # A TIFF has an IFD per page (and a camera's a thumbnail's, a DNG's SubIFDs
@@ -155,6 +158,9 @@ class FileMetadata:
     incomplete: bool = False
     # Set when an IFD holds a maker note, which may identify and is not read.
     maker_note: bool = False
+    # Photoshop resources' EXIF blocks read so far (MAX_PHOTOSHOP_EXIF): the
+    # reading's own count, not something the file says.
+    photoshop_exif_read: int = field(default=0, repr=False, compare=False)
 
     def add(self, label: str, value: str) -> None:
         """Record a field, keeping label and value short, up to MAX_FIELDS.
@@ -319,19 +325,31 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         elif marker == 0xED:  # APP13
             segment = _read_at(source, position + 4, max(length - 2, 0))
             if segment.startswith(_JPEG_PHOTOSHOP):
-                _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta)
+                _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta, deadline)
         position += 2 + length
     meta.incomplete = True
 
 
-def _photoshop_resources(resources: bytes, meta: FileMetadata) -> None:
-    """The IPTC records and XMP packets among Photoshop's image resources."""
+def _photoshop_resources(resources: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The IPTC records, XMP packets and EXIF (0x0422) among Photoshop's image resources.
+
+    The EXIF is read by the same TIFF reader as any other, up to
+    MAX_PHOTOSHOP_EXIF blocks in the file, past which the reading says it
+    stopped; so does EXIF in the format no one documents (0x0423).
+    """
     found = iptc_records(resources[:_PHOTOSHOP_BYTES])
     for iptc in found.iptc:
         _iptc(iptc, meta)
     for packet in found.xmp:
         _xmp(packet, meta)
-    meta.incomplete |= not found.complete or found.holds_exif or len(resources) > _PHOTOSHOP_BYTES
+    for exif in found.exif:
+        if meta.photoshop_exif_read == MAX_PHOTOSHOP_EXIF:
+            meta.incomplete = True
+            break
+        meta.photoshop_exif_read += 1
+        _exif(exif, meta, deadline)
+    meta.incomplete |= (not found.complete or found.holds_unread_exif
+                        or len(resources) > _PHOTOSHOP_BYTES)
 
 
 def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
@@ -509,7 +527,7 @@ class _TiffWalk:
                 _iptc(iptc, meta)
         for resources in values.get(_PHOTOSHOP_TAG, ()):
             if isinstance(resources, bytes):
-                _photoshop_resources(resources, meta)
+                _photoshop_resources(resources, meta, self._deadline)
         if role == "image":
             for sub in values.get(_SUB_IFDS, ()):
                 if isinstance(sub, int):

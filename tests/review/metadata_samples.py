@@ -131,6 +131,31 @@ def jpeg_with_maker_note(*, make: str | None = "Canon") -> bytes:
     return out.getvalue()
 
 
+def photoshop_block(resource: int, data: bytes) -> bytes:
+    """One Photoshop image resource: 8BIM, its id, an empty name, its size, its data padded."""
+    return (b"8BIM" + struct.pack(">H", resource) + b"\x00\x00" + struct.pack(">I", len(data))
+            + data + b"\x00" * (len(data) & 1))
+
+
+def jpeg_with_photoshop(resources: bytes) -> bytes:
+    """A JPEG whose APP13 segment holds `resources`, as Photoshop writes it."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG")
+    body = b"Photoshop 3.0\x00" + resources
+    segment = b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+    return out.getvalue()[:2] + segment + out.getvalue()[2:]
+
+
+def tiff_with_photoshop(resources: bytes) -> bytes:
+    """A TIFF whose tag 34377 (UNDEFINED) holds `resources`."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[34377] = resources
+    tags.tagtype[34377] = 7
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "TIFF", tiffinfo=tags)
+    return out.getvalue()
+
+
 def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:
     """A TIFF whose tags exiftool wrote, where exiftool puts them (Pillow writes no EXIF IFD)."""
     exiftool = require_program("exiftool", "apt install libimage-exiftool-perl")

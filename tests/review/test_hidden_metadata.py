@@ -86,11 +86,12 @@ def _photoshop_block(resource: int, data: bytes) -> bytes:
             + data + b"\x00" * (len(data) & 1))
 
 
-def test_xmp_among_a_tiff_s_photoshop_resources_is_read_and_exif_says_it_was_not() -> None:
+def test_xmp_among_a_tiff_s_photoshop_resources_is_read_and_exif_data_3_says_it_was_not() -> None:
+    """EXIF data 1 (0x0422) is read too: tests/review/test_photoshop_exif.py."""
     resources = _photoshop_block(0x0424, LHASA_XMP)
     meta = inspect(tiff([(PHOTOSHOP, UNDEFINED, len(resources), resources)]))
     assert meta.fields == LHASA_FIELDS and meta.incomplete is False
-    exif = _photoshop_block(0x0422, tiff([text(MAKE, "Apple")]))
+    exif = _photoshop_block(0x0423, tiff([text(MAKE, "Apple")]))
     meta = inspect(tiff([(PHOTOSHOP, UNDEFINED, len(exif), exif)]))
     assert meta.incomplete is True
 
