@@ -29,6 +29,13 @@ from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.photoshop_resources import iptc_records
 from review.casefile.png_chunks import png_chunks
+from review.casefile.png_text import (
+    MAX_INFLATED_BYTES,
+    RawProfile,
+    raw_profile,
+    raw_profile_kind,
+    text_chunk,
+)
 from review.casefile.tiff_ifd import Directory, TiffReader, Value, open_tiff
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
@@ -48,6 +55,9 @@ MAX_INSPECT_SECONDS = 2.0
 MAX_JPEG_SEGMENTS = 256
 # A 32 MiB PNG written in libpng's 8 KiB IDAT chunks has 4,096 of them.
 MAX_PNG_CHUNKS = 4096
+# A PNG's compressed text chunks inflated, in all (each to MAX_INFLATED_BYTES):
+# a bomb in each of thousands of chunks costs no more than this.
+MAX_PNG_INFLATED_BYTES = 4 * 1024 * 1024
 # Places a PDF names one of the fields, each followed by at most 300 bytes.
 MAX_PDF_CANDIDATES = 1024
 # XMP packets a PDF scanned whole is searched for (the catalog's, and its images').
@@ -353,8 +363,15 @@ def _photoshop_resources(resources: bytes, meta: FileMetadata, deadline: _Deadli
 
 
 def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """EXIF, XMP, IPTC and text from a PNG's metadata chunks, compressed text inflated.
+
+    Raw profiles (review/casefile/png_text.py) go to the reader of what they
+    hold; compressed text is inflated to at most MAX_PNG_INFLATED_BYTES in
+    all, past which the reading says it stopped.
+    """
     exif_read = 0
     walked = 0
+    inflate_left = MAX_PNG_INFLATED_BYTES
     for kind, body in islice(png_chunks(source, size, wanted=_PNG_METADATA), MAX_PNG_CHUNKS):
         walked += 1
         deadline.check()
@@ -369,27 +386,58 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
                 meta.incomplete = True
             else:
                 _exif(body, meta, deadline)
-        elif kind == b"zTXt":
-            # Compressed text (ImageMagick's EXIF, XMP or IPTC "Raw profile type"s
-            # among it): not decompressed here, so the reading says it stopped.
-            meta.incomplete = True
-        elif kind in (b"tEXt", b"iTXt"):
-            keyword, _, text = body.partition(b"\x00")
-            if kind == b"iTXt":  # compression flag, method, language, translated keyword
-                text = text[2:].split(b"\x00", 2)[-1]
-            if keyword == _PNG_XMP_KEYWORD:
-                # XMP, as Adobe's tools and exiftool write it into a PNG (a
-                # compressed one reads as XMP that could not be read in full).
-                _xmp(text[: MAX_XMP_BYTES + 1], meta)
-                continue
-            # The keyword is the file's own claim: prefixed, it can never pose
-            # as one of our labels ("GPS location") and fake or hide a warning.
-            keyword_text = keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
-            meta.add(f"PNG text: {keyword_text or '?'}", text.decode("utf-8", "replace"))
+        elif kind in (b"tEXt", b"zTXt", b"iTXt"):
+            chunk = text_chunk(kind, body, most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
+            if chunk.compressed:
+                inflate_left -= len(chunk.text)
+            meta.incomplete |= not chunk.whole
+            profile_kind = raw_profile_kind(chunk.keyword)
+            if profile_kind is not None:
+                profile = raw_profile(profile_kind, chunk.text)
+                meta.incomplete |= not profile.whole
+                if _raw_profile(profile, meta, deadline, exif_allowed=exif_read < MAX_EXIF_BLOBS):
+                    exif_read += 1
+            elif chunk.keyword == _PNG_XMP_KEYWORD:
+                # XMP, as Adobe's tools and exiftool write it into a PNG.
+                _xmp(chunk.text[: MAX_XMP_BYTES + 1], meta)
+            else:
+                # The keyword is the file's own claim: prefixed, it can never pose
+                # as one of our labels ("GPS location") and fake or hide a warning.
+                keyword_text = chunk.keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
+                meta.add(f"PNG text: {keyword_text or '?'}", chunk.text.decode("utf-8", "replace"))
         elif kind == b"IEND":
             return
     if walked == MAX_PNG_CHUNKS:
         meta.incomplete = True
+
+
+def _raw_profile(profile: RawProfile, meta: FileMetadata, deadline: _Deadline, *,
+                 exif_allowed: bool) -> bool:
+    """A raw profile's payload, read as exiftool reads it; True if it was EXIF (read or not).
+
+    EXIF (whether called exif or APP1) may be a TIFF, or "Exif\\0\\0" and a
+    TIFF, or XMP with a JPEG's XMP header; an IPTC profile may be the record
+    itself or Photoshop's resources holding it.
+    """
+    payload = profile.payload
+    if not payload:
+        return False
+    if profile.kind in ("exif", "app1"):
+        if payload.startswith(_JPEG_XMP):
+            _xmp(payload[len(_JPEG_XMP) :][: MAX_XMP_BYTES + 1], meta)
+            return False
+        if exif_allowed:
+            _exif(payload.removeprefix(b"Exif\x00\x00"), meta, deadline)
+        else:
+            meta.incomplete = True
+        return True
+    if profile.kind == "xmp":
+        _xmp(payload[: MAX_XMP_BYTES + 1], meta)
+    elif profile.kind == "iptc" and payload.startswith(b"\x1c"):
+        _iptc(payload, meta)
+    else:  # 8bim, or IPTC in Photoshop's resources
+        _photoshop_resources(payload, meta, deadline)
+    return False
 
 
 _PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"

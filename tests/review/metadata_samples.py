@@ -156,6 +156,23 @@ def tiff_with_photoshop(resources: bytes) -> bytes:
     return out.getvalue()
 
 
+def raw_profile_text(kind: str, payload: bytes, *, length: int | None = None) -> bytes:
+    """A raw profile's text as ImageMagick writes it: the kind's line, the length's, then the
+    payload in lines of 72 hexadecimal digits."""
+    digits = payload.hex()
+    lines = "\n".join(digits[start : start + 72] for start in range(0, len(digits), 72))
+    return f"\n{kind}\n{len(payload) if length is None else length:8d}\n{lines}\n".encode()
+
+
+def png_with_chunks(*chunks: bytes) -> bytes:
+    """A small PNG Pillow writes, with `chunks` after its header (IHDR)."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "PNG")
+    data = out.getvalue()
+    after_header = 8 + 12 + 13
+    return data[:after_header] + b"".join(chunks) + data[after_header:]
+
+
 def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:
     """A TIFF whose tags exiftool wrote, where exiftool puts them (Pillow writes no EXIF IFD)."""
     exiftool = require_program("exiftool", "apt install libimage-exiftool-perl")

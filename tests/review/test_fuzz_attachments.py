@@ -4,7 +4,7 @@ The JPEG, PNG, WebP, PDF, HEIC and TIFF parsers follow lengths and offsets the f
 (segment lengths, chunk lengths, startxref, cross-reference entries, object
 streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes, IFD
 entries, counts and next-IFD chains, maker notes, Photoshop resources and the
-EXIF among them), and parse XMP as
+EXIF among them, compressed text and raw profiles), and parse XMP as
 XML. Whatever a reporter writes there, inspecting returns what it found,
 within the field cap, and never raises: the case page must always render.
 """
@@ -28,6 +28,8 @@ from tests.review.metadata_samples import (
     jpeg_with_photoshop,
     pdf_with_xmp,
     photoshop_block,
+    png_with_chunks,
+    raw_profile_text,
     tiff_photo,
     tiff_photo_laid_out,
     tiff_with_photoshop,
@@ -73,6 +75,13 @@ SAMPLES = [
     jpeg_with_maker_note(),
     jpeg_with_photoshop(PHOTOSHOP_EXIF),
     tiff_with_photoshop(PHOTOSHOP_EXIF),
+    # Compressed text, and ImageMagick's raw profiles of EXIF (compressed) and IPTC.
+    png_with_chunks(
+        png_chunk(b"zTXt", b"Author\x00\x00" + zlib.compress(b"Wang Wei")),
+        png_chunk(b"zTXt", b"Raw profile type exif\x00\x00" + zlib.compress(
+            raw_profile_text("exif", b"Exif\x00\x00" + tiff([text(0x013B, "Wang Wei")])))),
+        png_chunk(b"tEXt", b"Raw profile type 8bim\x00" + raw_profile_text(
+            "8bim", PHOTOSHOP_EXIF))),
 ]
 
 

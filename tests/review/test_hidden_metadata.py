@@ -146,6 +146,8 @@ def test_a_png_s_xmp_decoy_exif_and_compressed_text() -> None:
     assert inspect(_png(xmp)).fields == LHASA_FIELDS
     decoyed = inspect(_png(png_chunk(b"eXIf", DECOY_EXIF), png_chunk(b"eXIf", GPS_EXIF)))
     assert EIFFEL in decoyed.fields
+    # Compressed text without a raw profile's header lines: tests/review/test_png_text.py
+    # reads the profiles ImageMagick writes.
     profile = b"Raw profile type exif\x00\x00" + zlib.compress(GPS_EXIF.hex().encode())
     assert inspect(_png(png_chunk(b"zTXt", profile))).incomplete is True
 
