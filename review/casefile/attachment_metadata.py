@@ -29,6 +29,13 @@ from review.casefile.pdf_info import NoCrossReference, document_metadata
 from review.casefile.pdf_text import decode_text_string, readable_date, unescape_literal, unhex
 from review.casefile.photoshop_resources import iptc_records
 from review.casefile.png_chunks import png_chunks
+from review.casefile.png_text import (
+    MAX_INFLATED_BYTES,
+    RawProfile,
+    raw_profile,
+    raw_profile_kind,
+    text_chunk,
+)
 from review.casefile.tiff_ifd import Directory, TiffReader, Value, open_tiff
 from review.casefile.xmp import MAX_XMP_BYTES, read_xmp
 from review.casefile.zip_directory import TAIL_SIZE, NoEndRecord, central_directory
@@ -48,6 +55,9 @@ MAX_INSPECT_SECONDS = 2.0
 MAX_JPEG_SEGMENTS = 256
 # A 32 MiB PNG written in libpng's 8 KiB IDAT chunks has 4,096 of them.
 MAX_PNG_CHUNKS = 4096
+# A PNG's compressed text chunks inflated, in all (each to MAX_INFLATED_BYTES):
+# a bomb in each of thousands of chunks costs no more than this.
+MAX_PNG_INFLATED_BYTES = 4 * 1024 * 1024
 # Places a PDF names one of the fields, each followed by at most 300 bytes.
 MAX_PDF_CANDIDATES = 1024
 # XMP packets a PDF scanned whole is searched for (the catalog's, and its images').
@@ -59,6 +69,9 @@ MAX_WEBP_EXIF_BYTES = 1024 * 1024
 # EXIF blobs read of one JPEG (APP1 segments), PNG (eXIf chunks) or WebP (EXIF
 # chunks): a camera writes one, but a decoy first must not hide another.
 MAX_EXIF_BLOBS = 4
+# And EXIF blocks among Photoshop's image resources, in the whole file: each may
+# hold resources of its own, with EXIF again, so this bounds that nesting too.
+MAX_PHOTOSHOP_EXIF = 4
 # A HEIF file holding a collection has an image per photo; a camera's, one.
 MAX_HEIF_IMAGES = 16
 # A TIFF has an IFD per page (and a camera's a thumbnail's, a DNG's SubIFDs
@@ -75,6 +88,7 @@ MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024
 # Notes of our own (review/web/metadata_labels.py translates them).
 UNREADABLE_METADATA = "metadata could not be read"
 UNREADABLE_XMP = "XMP metadata could not be read in full"
+MAKER_NOTE_UNREAD = "camera maker's private data (can hold the camera's serial number), not read"
 
 # detect_type() looks no further than this into a file.
 TYPE_PREFIX_BYTES = 12
@@ -109,6 +123,12 @@ _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
 _UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# EXIF's MakerNote: a block in each camera maker's own format, in which Canon,
+# Nikon, Fujifilm, Olympus, Sony and Apple keep the body's and the lens's serial
+# numbers and the owner's name. It is not read (a format a maker, and a hostile
+# reporter, may lay out in any way), only noted wherever an IFD has one.
+_MAKER_NOTE = 0x927C
+_NOTED = frozenset({_MAKER_NOTE})
 # A GPS IFD's tags for a position: latitude's N or S, latitude, longitude's E or W,
 # longitude; for the destination's; and the area's name, after an 8-byte charset.
 _GPS_POSITION, _GPS_DESTINATION, _GPS_AREA = (1, 2, 3, 4), (0x13, 0x14, 0x15, 0x16), 0x1C
@@ -146,6 +166,11 @@ class FileMetadata:
     warnings: list[str] = field(default_factory=list)
     # Set when parsing stopped early (field cap, time budget, unreadable data).
     incomplete: bool = False
+    # Set when an IFD holds a maker note, which may identify and is not read.
+    maker_note: bool = False
+    # Photoshop resources' EXIF blocks read so far (MAX_PHOTOSHOP_EXIF): the
+    # reading's own count, not something the file says.
+    photoshop_exif_read: int = field(default=0, repr=False, compare=False)
 
     def add(self, label: str, value: str) -> None:
         """Record a field, keeping label and value short, up to MAX_FIELDS.
@@ -175,6 +200,8 @@ class FileMetadata:
             self.warnings.append("location")
         if labels & _IDENTIFYING:
             self.warnings.append("identity")
+        if self.maker_note:
+            self.warnings.append("maker note")
         return self
 
 
@@ -308,24 +335,43 @@ def _jpeg(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) 
         elif marker == 0xED:  # APP13
             segment = _read_at(source, position + 4, max(length - 2, 0))
             if segment.startswith(_JPEG_PHOTOSHOP):
-                _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta)
+                _photoshop_resources(segment[len(_JPEG_PHOTOSHOP) :], meta, deadline)
         position += 2 + length
     meta.incomplete = True
 
 
-def _photoshop_resources(resources: bytes, meta: FileMetadata) -> None:
-    """The IPTC records and XMP packets among Photoshop's image resources."""
+def _photoshop_resources(resources: bytes, meta: FileMetadata, deadline: _Deadline) -> None:
+    """The IPTC records, XMP packets and EXIF (0x0422) among Photoshop's image resources.
+
+    The EXIF is read by the same TIFF reader as any other, up to
+    MAX_PHOTOSHOP_EXIF blocks in the file, past which the reading says it
+    stopped; so does EXIF in the format no one documents (0x0423).
+    """
     found = iptc_records(resources[:_PHOTOSHOP_BYTES])
     for iptc in found.iptc:
         _iptc(iptc, meta)
     for packet in found.xmp:
         _xmp(packet, meta)
-    meta.incomplete |= not found.complete or found.holds_exif or len(resources) > _PHOTOSHOP_BYTES
+    for exif in found.exif:
+        if meta.photoshop_exif_read == MAX_PHOTOSHOP_EXIF:
+            meta.incomplete = True
+            break
+        meta.photoshop_exif_read += 1
+        _exif(exif, meta, deadline)
+    meta.incomplete |= (not found.complete or found.holds_unread_exif
+                        or len(resources) > _PHOTOSHOP_BYTES)
 
 
 def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
+    """EXIF, XMP, IPTC and text from a PNG's metadata chunks, compressed text inflated.
+
+    Raw profiles (review/casefile/png_text.py) go to the reader of what they
+    hold; compressed text is inflated to at most MAX_PNG_INFLATED_BYTES in
+    all, past which the reading says it stopped.
+    """
     exif_read = 0
     walked = 0
+    inflate_left = MAX_PNG_INFLATED_BYTES
     for kind, body in islice(png_chunks(source, size, wanted=_PNG_METADATA), MAX_PNG_CHUNKS):
         walked += 1
         deadline.check()
@@ -340,27 +386,58 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
                 meta.incomplete = True
             else:
                 _exif(body, meta, deadline)
-        elif kind == b"zTXt":
-            # Compressed text (ImageMagick's EXIF, XMP or IPTC "Raw profile type"s
-            # among it): not decompressed here, so the reading says it stopped.
-            meta.incomplete = True
-        elif kind in (b"tEXt", b"iTXt"):
-            keyword, _, text = body.partition(b"\x00")
-            if kind == b"iTXt":  # compression flag, method, language, translated keyword
-                text = text[2:].split(b"\x00", 2)[-1]
-            if keyword == _PNG_XMP_KEYWORD:
-                # XMP, as Adobe's tools and exiftool write it into a PNG (a
-                # compressed one reads as XMP that could not be read in full).
-                _xmp(text[: MAX_XMP_BYTES + 1], meta)
-                continue
-            # The keyword is the file's own claim: prefixed, it can never pose
-            # as one of our labels ("GPS location") and fake or hide a warning.
-            keyword_text = keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
-            meta.add(f"PNG text: {keyword_text or '?'}", text.decode("utf-8", "replace"))
+        elif kind in (b"tEXt", b"zTXt", b"iTXt"):
+            chunk = text_chunk(kind, body, most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
+            if chunk.compressed:
+                inflate_left -= len(chunk.text)
+            meta.incomplete |= not chunk.whole
+            profile_kind = raw_profile_kind(chunk.keyword)
+            if profile_kind is not None:
+                profile = raw_profile(profile_kind, chunk.text)
+                meta.incomplete |= not profile.whole
+                if _raw_profile(profile, meta, deadline, exif_allowed=exif_read < MAX_EXIF_BLOBS):
+                    exif_read += 1
+            elif chunk.keyword == _PNG_XMP_KEYWORD:
+                # XMP, as Adobe's tools and exiftool write it into a PNG.
+                _xmp(chunk.text[: MAX_XMP_BYTES + 1], meta)
+            else:
+                # The keyword is the file's own claim: prefixed, it can never pose
+                # as one of our labels ("GPS location") and fake or hide a warning.
+                keyword_text = chunk.keyword[:MAX_LABEL_CHARS].decode("latin-1").strip()
+                meta.add(f"PNG text: {keyword_text or '?'}", chunk.text.decode("utf-8", "replace"))
         elif kind == b"IEND":
             return
     if walked == MAX_PNG_CHUNKS:
         meta.incomplete = True
+
+
+def _raw_profile(profile: RawProfile, meta: FileMetadata, deadline: _Deadline, *,
+                 exif_allowed: bool) -> bool:
+    """A raw profile's payload, read as exiftool reads it; True if it was EXIF (read or not).
+
+    EXIF (whether called exif or APP1) may be a TIFF, or "Exif\\0\\0" and a
+    TIFF, or XMP with a JPEG's XMP header; an IPTC profile may be the record
+    itself or Photoshop's resources holding it.
+    """
+    payload = profile.payload
+    if not payload:
+        return False
+    if profile.kind in ("exif", "app1"):
+        if payload.startswith(_JPEG_XMP):
+            _xmp(payload[len(_JPEG_XMP) :][: MAX_XMP_BYTES + 1], meta)
+            return False
+        if exif_allowed:
+            _exif(payload.removeprefix(b"Exif\x00\x00"), meta, deadline)
+        else:
+            meta.incomplete = True
+        return True
+    if profile.kind == "xmp":
+        _xmp(payload[: MAX_XMP_BYTES + 1], meta)
+    elif profile.kind == "iptc" and payload.startswith(b"\x1c"):
+        _iptc(payload, meta)
+    else:  # 8bim, or IPTC in Photoshop's resources
+        _photoshop_resources(payload, meta, deadline)
+    return False
 
 
 _PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
@@ -466,7 +543,7 @@ class _TiffWalk:
             self._meta.incomplete = True
             return None
         self._deadline.check()
-        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES)
+        directory = self._tiff.directory(offset, _WANTED, as_bytes=_AS_BYTES, noted=_NOTED)
         self._read[offset] = directory
         if directory.damaged:
             self._meta.incomplete = True
@@ -478,6 +555,9 @@ class _TiffWalk:
             return
         self._shown.add((offset, role))
         values, meta = directory.values, self._meta
+        if _MAKER_NOTE in directory.noted and not meta.maker_note:
+            meta.maker_note = True
+            meta.add("Note", MAKER_NOTE_UNREAD)
         if role == "gps":
             _gps(values, meta)
             return
@@ -495,7 +575,7 @@ class _TiffWalk:
                 _iptc(iptc, meta)
         for resources in values.get(_PHOTOSHOP_TAG, ()):
             if isinstance(resources, bytes):
-                _photoshop_resources(resources, meta)
+                _photoshop_resources(resources, meta, self._deadline)
         if role == "image":
             for sub in values.get(_SUB_IFDS, ()):
                 if isinstance(sub, int):

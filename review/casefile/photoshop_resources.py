@@ -1,13 +1,17 @@
-"""The IPTC-IIM record among a TIFF's Photoshop image resources (tag 34377).
+"""The IPTC-IIM record, XMP and EXIF among Photoshop image resources (a TIFF's tag 34377,
+a JPEG's APP13).
 
 Photoshop, and the tools that write as it does, keep a TIFF's IPTC record in
 its image resources rather than in tag 33723: a run of blocks, each the
 signature "8BIM", a 2-byte big-endian resource id, a Pascal name (a length
 byte and that many bytes, padded to an even total), a 4-byte big-endian size
 and that many bytes of data, padded to an even number. Resource 0x0404 is the
-IPTC record and 0x0424 an XMP packet, which are returned; 0x0422 and 0x0423
-hold EXIF, which is only noted (read, it could hold resources of its own, and
-so on without end); the rest (thumbnails, print settings, paths) is stepped over.
+IPTC record, 0x0424 an XMP packet and 0x0422 ("EXIF data 1") an EXIF block
+laid out as a TIFF (exiftool reads it with its TIFF reader), which are
+returned: the caller bounds how many such blocks it reads, since an EXIF block
+may hold resources of its own, and so on. 0x0423 ("EXIF data 3") is in a
+format no one documents (exiftool shows it as unknown binary data), so it is
+only noted; the rest (thumbnails, print settings, paths) is stepped over.
 """
 
 from __future__ import annotations
@@ -20,22 +24,25 @@ MAX_RESOURCES = 256
 _SIGNATURE = b"8BIM"
 _IPTC_RESOURCE = 0x0404
 _XMP_RESOURCE = 0x0424
-_EXIF_RESOURCES = frozenset({0x0422, 0x0423})
+_EXIF_RESOURCE = 0x0422
+_UNDOCUMENTED_EXIF_RESOURCE = 0x0423
 
 
 @dataclass
 class Resources:
-    """The IPTC records and XMP packets found, in their order, whether they hold EXIF,
-    and whether every block was walked."""
+    """The IPTC records, XMP packets and EXIF blocks found, in their order, whether
+    they hold EXIF in a format not read, and whether every block was walked."""
 
     iptc: list[bytes] = field(default_factory=list)
     xmp: list[bytes] = field(default_factory=list)
-    holds_exif: bool = False
+    exif: list[bytes] = field(default_factory=list)
+    holds_unread_exif: bool = False
     complete: bool = True
 
 
 def iptc_records(resources: bytes) -> Resources:
-    """The data of each IPTC resource in `resources`, walking at most MAX_RESOURCES blocks."""
+    """The data of each IPTC, XMP and EXIF resource in `resources`, walking at most
+    MAX_RESOURCES blocks."""
     found = Resources()
     position = 0
     for _ in range(MAX_RESOURCES):
@@ -57,8 +64,10 @@ def iptc_records(resources: bytes) -> Resources:
             found.iptc.append(data)
         elif resource == _XMP_RESOURCE:
             found.xmp.append(data)
-        elif resource in _EXIF_RESOURCES:
-            found.holds_exif = True
+        elif resource == _EXIF_RESOURCE:
+            found.exif.append(data)
+        elif resource == _UNDOCUMENTED_EXIF_RESOURCE:
+            found.holds_unread_exif = True
         if len(data) < size:
             found.complete = False  # cut short: what there is may still say something
             return found

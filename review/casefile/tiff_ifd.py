@@ -93,6 +93,8 @@ class Directory:
     # file's MAX_VALUE_READS, or the IFD or a value lying outside the file: a wanted tag may be
     # among what could not be read.
     damaged: bool = False
+    # The tags asked to be noted that have an entry here, whose values are not read.
+    noted: set[int] = field(default_factory=set)
 
 
 class TiffReader:
@@ -118,14 +120,16 @@ class TiffReader:
         return 16 if self._layout is _LAYOUTS[_BIG] else 8
 
     def directory(self, offset: int, wanted: Mapping[int, int], *,
-                  as_bytes: frozenset[int] = frozenset()) -> Directory:
+                  as_bytes: frozenset[int] = frozenset(),
+                  noted: frozenset[int] = frozenset()) -> Directory:
         """The IFD at `offset`, with the values of the tags in `wanted` (tag -> most bytes kept).
 
         The tags in `as_bytes` are read as bytes whatever their type (Photoshop
-        writes an IPTC record as LONGs). Up to MAX_REPEATS entries of a tag are
-        read; an IFD costs at most three reads (count, entries, next offset)
-        plus the reads of values lying outside their entries, MAX_VALUE_READS
-        in all for the file.
+        writes an IPTC record as LONGs); those in `noted` are only noted when
+        an entry has them, at no read (a block in a format not read here). Up
+        to MAX_REPEATS entries of a tag are read; an IFD costs at most three
+        reads (count, entries, next offset) plus the reads of values lying
+        outside their entries, MAX_VALUE_READS in all for the file.
         """
         layout, found = self._layout, Directory()
         count_size = struct.calcsize(layout.count)
@@ -142,6 +146,8 @@ class TiffReader:
         for index in range(present):
             entry = entries[index * layout.entry_size : (index + 1) * layout.entry_size]
             tag, kind = struct.unpack(self._order + "HH", entry[:4])
+            if tag in noted:
+                found.noted.add(tag)
             if tag not in wanted:
                 continue
             # Seen at its first entry whatever its value: a run of duplicates

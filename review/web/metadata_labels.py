@@ -13,7 +13,11 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from review.casefile.attachment_metadata import UNREADABLE_METADATA, UNREADABLE_XMP
+from review.casefile.attachment_metadata import (
+    MAKER_NOTE_UNREAD,
+    UNREADABLE_METADATA,
+    UNREADABLE_XMP,
+)
 from review.casefile.labels import display_label
 
 LABELS: dict[str, LazyString] = {
@@ -49,6 +53,8 @@ NOTE_VALUES: dict[str, LazyString] = {
     "too many entries to inspect": _l("too many entries to inspect"),
     UNREADABLE_METADATA: _l("metadata could not be read"),
     UNREADABLE_XMP: _l("XMP metadata could not be read in full"),
+    MAKER_NOTE_UNREAD: _l("camera maker's private data (can hold the camera's serial number), "
+                          "not read"),
 }
 # The note of one unreadable member: its name follows (attachment_metadata.py, _office).
 UNREADABLE_MEMBER = "unreadable archive member "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import subprocess
 import tempfile
 import zlib
@@ -110,6 +111,66 @@ TIFF_IPTC = b"\x1c\x02\x50\x00\x09Wang Fang\x1c\x02\x5a\x00\x04Lyon"
 # Its XMP, in the order exiftool writes it.
 TIFF_XMP = xmp_packet('<dc:creator><rdf:Seq><rdf:li>Li Wei</rdf:li></rdf:Seq></dc:creator>',
                       '<photoshop:City>Paris</photoshop:City>')
+
+
+# A Canon maker note as Canon's cameras write it: an IFD with no header of its
+# own (tag 0x000C the body's serial number, 0x0010 the model's id), its values inline.
+CANON_SERIAL = 4242424242
+CANON_MAKER_NOTE = (struct.pack("<H", 2) + struct.pack("<HHII", 0x000C, 4, 1, CANON_SERIAL)
+                    + struct.pack("<HHII", 0x0010, 4, 1, 0x80000421) + b"\x00" * 4)
+
+
+def jpeg_with_maker_note(*, make: str | None = "Canon") -> bytes:
+    """A JPEG whose EXIF IFD holds CANON_MAKER_NOTE (exiftool shows Canon:SerialNumber)."""
+    exif = Image.Exif()
+    if make is not None:
+        exif[0x010F] = make
+    exif.get_ifd(0x8769)[0x927C] = CANON_MAKER_NOTE
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def photoshop_block(resource: int, data: bytes) -> bytes:
+    """One Photoshop image resource: 8BIM, its id, an empty name, its size, its data padded."""
+    return (b"8BIM" + struct.pack(">H", resource) + b"\x00\x00" + struct.pack(">I", len(data))
+            + data + b"\x00" * (len(data) & 1))
+
+
+def jpeg_with_photoshop(resources: bytes) -> bytes:
+    """A JPEG whose APP13 segment holds `resources`, as Photoshop writes it."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "JPEG")
+    body = b"Photoshop 3.0\x00" + resources
+    segment = b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+    return out.getvalue()[:2] + segment + out.getvalue()[2:]
+
+
+def tiff_with_photoshop(resources: bytes) -> bytes:
+    """A TIFF whose tag 34377 (UNDEFINED) holds `resources`."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[34377] = resources
+    tags.tagtype[34377] = 7
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "TIFF", tiffinfo=tags)
+    return out.getvalue()
+
+
+def raw_profile_text(kind: str, payload: bytes, *, length: int | None = None) -> bytes:
+    """A raw profile's text as ImageMagick writes it: the kind's line, the length's, then the
+    payload in lines of 72 hexadecimal digits."""
+    digits = payload.hex()
+    lines = "\n".join(digits[start : start + 72] for start in range(0, len(digits), 72))
+    return f"\n{kind}\n{len(payload) if length is None else length:8d}\n{lines}\n".encode()
+
+
+def png_with_chunks(*chunks: bytes) -> bytes:
+    """A small PNG Pillow writes, with `chunks` after its header (IHDR)."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 16), (30, 90, 160)).save(out, "PNG")
+    data = out.getvalue()
+    after_header = 8 + 12 + 13
+    return data[:after_header] + b"".join(chunks) + data[after_header:]
 
 
 def tiff_photo(*, width: int = 32, height: int = 16) -> bytes:

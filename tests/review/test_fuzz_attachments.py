@@ -3,7 +3,8 @@
 The JPEG, PNG, WebP, PDF, HEIC and TIFF parsers follow lengths and offsets the file gives
 (segment lengths, chunk lengths, startxref, cross-reference entries, object
 streams, catalogs and their Metadata streams, RIFF chunks, HEIF boxes, IFD
-entries, counts and next-IFD chains), and parse XMP as
+entries, counts and next-IFD chains, maker notes, Photoshop resources and the
+EXIF among them, compressed text and raw profiles), and parse XMP as
 XML. Whatever a reporter writes there, inspecting returns what it found,
 within the field cap, and never raises: the case page must always render.
 """
@@ -23,13 +24,23 @@ from tests.review.metadata_samples import (
     DOCUMENT_XMP,
     PHOTO_XMP,
     heic_photo,
+    jpeg_with_maker_note,
+    jpeg_with_photoshop,
     pdf_with_xmp,
+    photoshop_block,
+    png_with_chunks,
+    raw_profile_text,
     tiff_photo,
     tiff_photo_laid_out,
+    tiff_with_photoshop,
     webp_photo,
 )
+from tests.review.tiff_builder import gps, pointer, text, tiff
 
 INFO = b"<< /Author (Li Ming) /Producer (Word 2019) >>"
+# EXIF among Photoshop's resources, as a TIFF of its own.
+PHOTOSHOP_EXIF = photoshop_block(
+    0x0422, tiff([text(0x013B, "Tenzin Dorje"), pointer(0x8825, 1)], gps()))
 
 
 def _object_stream_pdf() -> bytes:
@@ -61,6 +72,16 @@ SAMPLES = [
     tiff_photo(),
     tiff_photo_laid_out(big_endian=True, big_tiff=False),
     tiff_photo_laid_out(big_endian=False, big_tiff=True),
+    jpeg_with_maker_note(),
+    jpeg_with_photoshop(PHOTOSHOP_EXIF),
+    tiff_with_photoshop(PHOTOSHOP_EXIF),
+    # Compressed text, and ImageMagick's raw profiles of EXIF (compressed) and IPTC.
+    png_with_chunks(
+        png_chunk(b"zTXt", b"Author\x00\x00" + zlib.compress(b"Wang Wei")),
+        png_chunk(b"zTXt", b"Raw profile type exif\x00\x00" + zlib.compress(
+            raw_profile_text("exif", b"Exif\x00\x00" + tiff([text(0x013B, "Wang Wei")])))),
+        png_chunk(b"tEXt", b"Raw profile type 8bim\x00" + raw_profile_text(
+            "8bim", PHOTOSHOP_EXIF))),
 ]
 
 

@@ -86,11 +86,12 @@ def _photoshop_block(resource: int, data: bytes) -> bytes:
             + data + b"\x00" * (len(data) & 1))
 
 
-def test_xmp_among_a_tiff_s_photoshop_resources_is_read_and_exif_says_it_was_not() -> None:
+def test_xmp_among_a_tiff_s_photoshop_resources_is_read_and_exif_data_3_says_it_was_not() -> None:
+    """EXIF data 1 (0x0422) is read too: tests/review/test_photoshop_exif.py."""
     resources = _photoshop_block(0x0424, LHASA_XMP)
     meta = inspect(tiff([(PHOTOSHOP, UNDEFINED, len(resources), resources)]))
     assert meta.fields == LHASA_FIELDS and meta.incomplete is False
-    exif = _photoshop_block(0x0422, tiff([text(MAKE, "Apple")]))
+    exif = _photoshop_block(0x0423, tiff([text(MAKE, "Apple")]))
     meta = inspect(tiff([(PHOTOSHOP, UNDEFINED, len(exif), exif)]))
     assert meta.incomplete is True
 
@@ -145,6 +146,8 @@ def test_a_png_s_xmp_decoy_exif_and_compressed_text() -> None:
     assert inspect(_png(xmp)).fields == LHASA_FIELDS
     decoyed = inspect(_png(png_chunk(b"eXIf", DECOY_EXIF), png_chunk(b"eXIf", GPS_EXIF)))
     assert EIFFEL in decoyed.fields
+    # Compressed text without a raw profile's header lines: tests/review/test_png_text.py
+    # reads the profiles ImageMagick writes.
     profile = b"Raw profile type exif\x00\x00" + zlib.compress(GPS_EXIF.hex().encode())
     assert inspect(_png(png_chunk(b"zTXt", profile))).incomplete is True
 

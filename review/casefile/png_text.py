@@ -1,0 +1,109 @@
+"""A PNG's text chunks (tEXt, zTXt, iTXt) and the raw profiles ImageMagick hides in them.
+
+zTXt, and iTXt with its compression flag set, hold zlib-compressed text. A
+hostile reporter can compress gigabytes of one byte into a few kilobytes, so
+text is inflated through zlib.decompressobj with max_length: zlib stops once
+it has produced that many bytes, which bounds both the memory and the work of
+one chunk, whatever its input claims. The caller gives each chunk a bound and
+keeps a budget for the whole file.
+
+ImageMagick (and exiftool, for IPTC) keeps metadata a PNG has no chunk for as
+text named "Raw profile type <kind>": a line break, a line naming the kind,
+a line giving the payload's length in bytes, then the payload in hexadecimal,
+in lines (exiftool's PNG.pm, ProcessProfile). The payload is an EXIF block
+(TIFF, or "Exif\\0\\0" and a TIFF), an XMP packet, an IPTC record, Photoshop's
+image resources, or for APP1 a JPEG segment's body: EXIF or XMP.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+# What a text chunk's compressed text is inflated to at most: a raw profile of
+# a 256 KiB XMP packet or Photoshop's resources is about 520 KiB of hexadecimal.
+MAX_INFLATED_BYTES = 1024 * 1024
+# The only compression method PNG defines (zlib's deflate).
+_DEFLATE = 0
+_RAW_PROFILE = b"raw profile type "
+# The kinds read, by the name after _RAW_PROFILE (lower case): ICC profiles are not.
+RAW_PROFILE_KINDS = frozenset({"exif", "app1", "xmp", "iptc", "8bim"})
+# A line break, the kind's line, its length's (blanks then at most 10 digits),
+# then the hexadecimal; every repeat bounded, so a match costs little.
+_HEADER = re.compile(rb"\n[^\n]{0,79}\n[ \t\r\n]{0,64}([0-9]{1,10})\n")
+
+
+@dataclass(frozen=True)
+class PngText:
+    """A text chunk's keyword and text, whether it was compressed (its text then counts
+    against the file's budget), and whether all of its text was read."""
+
+    keyword: bytes
+    text: bytes
+    compressed: bool
+    whole: bool
+
+
+@dataclass(frozen=True)
+class RawProfile:
+    """A raw profile's kind ("exif", "xmp" ...), its payload, and whether all of it was read."""
+
+    kind: str
+    payload: bytes
+    whole: bool
+
+
+def text_chunk(kind: bytes, body: bytes, *, most_bytes: int) -> PngText:
+    """The keyword and text of a tEXt, zTXt or iTXt chunk's `body`, inflated to `most_bytes`.
+
+    A compression method other than deflate, a stream that is corrupt or cut
+    short, and text past the bound give what was inflated, not whole.
+    """
+    keyword, _, rest = body.partition(b"\x00")
+    if kind == b"tEXt":
+        return PngText(keyword, rest, compressed=False, whole=True)
+    if kind == b"zTXt":
+        return _inflated(keyword, rest[:1], rest[1:], most_bytes)
+    # iTXt: compression flag and method, then language tag and translated keyword.
+    flag, method = rest[:1], rest[1:2]
+    text = rest[2:].split(b"\x00", 2)[-1]
+    if flag == b"\x01":
+        return _inflated(keyword, method, text, most_bytes)
+    return PngText(keyword, text, compressed=False, whole=True)
+
+
+def _inflated(keyword: bytes, method: bytes, data: bytes, most_bytes: int) -> PngText:
+    if method != bytes([_DEFLATE]) or most_bytes <= 0:
+        return PngText(keyword, b"", compressed=True, whole=False)
+    inflater = zlib.decompressobj()
+    try:
+        # One byte past the bound tells a text that was cut from one that fits.
+        text = inflater.decompress(data, most_bytes + 1)
+    except zlib.error:
+        return PngText(keyword, b"", compressed=True, whole=False)
+    if len(text) > most_bytes:
+        return PngText(keyword, text[:most_bytes], compressed=True, whole=False)
+    return PngText(keyword, text, compressed=True, whole=inflater.eof)
+
+
+def raw_profile_kind(keyword: bytes) -> str | None:
+    """The kind a "Raw profile type <kind>" keyword names, if it is one read here."""
+    if not keyword.lower().startswith(_RAW_PROFILE):
+        return None
+    kind = keyword[len(_RAW_PROFILE) :].decode("latin-1").lower()
+    return kind if kind in RAW_PROFILE_KINDS else None
+
+
+def raw_profile(kind: str, text: bytes) -> RawProfile:
+    """The payload of a raw profile's `text`; not whole if its header, its hexadecimal or its
+    length is wrong (exiftool reads the bytes there are, and warns of a wrong length)."""
+    header = _HEADER.match(text)
+    if header is None:
+        return RawProfile(kind, b"", whole=False)
+    try:
+        # fromhex steps over the line breaks and blanks between the digits.
+        payload = bytes.fromhex(text[header.end() :].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return RawProfile(kind, b"", whole=False)
+    return RawProfile(kind, payload, whole=len(payload) == int(header.group(1)))

@@ -1,0 +1,212 @@
+"""A PNG's compressed text (zTXt, compressed iTXt) and its raw profiles are read, within bounds.
+
+ImageMagick keeps a PNG's EXIF, XMP and IPTC as text chunks named "Raw profile
+type exif" (and APP1, xmp, iptc, 8bim), usually compressed, and exiftool writes
+IPTC the same way: before, a compressed chunk only said the reading stopped,
+and an uncompressed profile showed as hexadecimal text, so a GPS position
+there raised no warning. Each sample here is checked against exiftool.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tracemalloc
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from review.casefile import png_text
+from review.casefile.attachment_metadata import MAX_PNG_INFLATED_BYTES, inspect
+from review.casefile.png_text import MAX_INFLATED_BYTES
+from review.workspace.store import Workspace
+from tests.review.case_page import CLEANABLE, LOCATION, attachment_articles, opened_case
+from tests.review.evidence import export_photo
+from tests.review.forms import csrf_token
+from tests.review.large_attachments import png_chunk
+from tests.review.metadata_samples import (
+    exiftool_tags,
+    photoshop_block,
+    png_with_chunks,
+    raw_profile_text,
+    xmp_packet,
+)
+from tests.review.reviewers import Reviewer
+from tests.review.tiff_builder import gps, pointer, text, tiff
+from tests.support import require_program
+
+EXIF = tiff([text(0x013B, "Tenzin Dorje"), pointer(0x8825, 1)], gps())
+EXIF_FIELDS = [("Artist", "Tenzin Dorje"), ("GPS location", "48.85830, 2.29450")]
+XMP = xmp_packet("<photoshop:City>Lhasa</photoshop:City>")
+IPTC = b"\x1c\x02\x50\x00\x0cTenzin Dorje\x1c\x02\x5a\x00\x05Lhasa"
+IPTC_FIELDS = [("Author", "Tenzin Dorje"), ("Place", "Lhasa")]
+
+
+def ztxt(keyword: bytes, data: bytes) -> bytes:
+    return png_chunk(b"zTXt", keyword + b"\x00\x00" + zlib.compress(data))
+
+
+def itxt(keyword: bytes, data: bytes) -> bytes:
+    return png_chunk(b"iTXt", keyword + b"\x00\x01\x00\x00\x00" + zlib.compress(data))
+
+
+def profile(kind: str) -> bytes:
+    return b"Raw profile type " + kind.encode()
+
+
+def test_compressed_text_is_read_as_exiftool_reads_it(tmp_path: Path) -> None:
+    data = png_with_chunks(ztxt(b"Author", b"Tenzin Dorje"), itxt(b"Comment", b"Barkhor"))
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert (tags["PNG:Author"], tags["PNG:Comment"]) == ("Tenzin Dorje", "Barkhor")
+    meta = inspect(data)
+    assert meta.fields == [("PNG text: Author", "Tenzin Dorje"), ("PNG text: Comment", "Barkhor")]
+    assert meta.incomplete is False
+
+
+def test_compressed_xmp_is_read(tmp_path: Path) -> None:
+    data = png_with_chunks(itxt(b"XML:com.adobe.xmp", XMP))
+    assert exiftool_tags(data, tmp_path, "photo.png")["XMP-photoshop:City"] == "Lhasa"
+    meta = inspect(data)
+    assert meta.fields == [("Place", "Lhasa")] and meta.incomplete is False
+
+
+# Each raw profile kind, in each kind of text chunk, and what exiftool reads of it.
+PROFILES: dict[str, tuple[bytes, list[tuple[str, str]], dict[str, Any]]] = {
+    "exif": (ztxt(profile("exif"), raw_profile_text("exif", b"Exif\x00\x00" + EXIF)),
+             EXIF_FIELDS, {"IFD0:Artist": "Tenzin Dorje"}),
+    "APP1": (png_chunk(b"tEXt", profile("APP1") + b"\x00" + raw_profile_text("APP1", EXIF)),
+             EXIF_FIELDS, {"IFD0:Artist": "Tenzin Dorje"}),
+    "APP1 XMP": (itxt(profile("APP1"), raw_profile_text(
+        "APP1", b"http://ns.adobe.com/xap/1.0/\x00" + XMP)),
+        [("Place", "Lhasa")], {"XMP-photoshop:City": "Lhasa"}),
+    "xmp": (ztxt(profile("xmp"), raw_profile_text("xmp", XMP)),
+            [("Place", "Lhasa")], {"XMP-photoshop:City": "Lhasa"}),
+    "iptc": (ztxt(profile("iptc"), raw_profile_text("IPTC profile", IPTC)),
+             IPTC_FIELDS, {"IPTC:By-line": "Tenzin Dorje"}),
+    "8bim": (ztxt(profile("8bim"), raw_profile_text("8bim", photoshop_block(0x0404, IPTC))),
+             IPTC_FIELDS, {"IPTC:By-line": "Tenzin Dorje"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(PROFILES))
+def test_a_raw_profile_is_read_as_exiftool_reads_it(kind: str, tmp_path: Path) -> None:
+    chunk, fields, exiftool_reads = PROFILES[kind]
+    data = png_with_chunks(chunk)
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert {key: tags.get(key) for key in exiftool_reads} == exiftool_reads
+    meta = inspect(data)
+    assert meta.fields == fields and meta.incomplete is False
+
+
+def test_the_iptc_profile_exiftool_writes_is_read(tmp_path: Path) -> None:
+    exiftool = require_program("exiftool", "apt install libimage-exiftool-perl")
+    path = tmp_path / "photo.png"
+    path.write_bytes(png_with_chunks())
+    subprocess.run([exiftool, "-q", "-q", "-overwrite_original", "-IPTC:By-line=Tenzin Dorje",
+                    "-IPTC:City=Lhasa", str(path)], check=True)  # fmt: skip
+    assert b"Raw profile type iptc" in path.read_bytes()
+    meta = inspect(path.read_bytes())
+    assert meta.fields == IPTC_FIELDS and meta.warnings == ["location", "identity"]
+
+
+BOMB = zlib.compress(b"\x00" * (64 << 20), 9)  # 64 MiB of zeros in about 64 KiB
+
+
+def test_a_compression_bomb_costs_its_bound_and_hides_nothing_after_it() -> None:
+    data = png_with_chunks(png_chunk(b"zTXt", b"Comment\x00\x00" + BOMB), PROFILES["exif"][0])
+    tracemalloc.start()
+    try:
+        meta = inspect(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_INFLATED_BYTES + len(data)
+    assert meta.incomplete is True
+    assert [field for field in meta.fields if field[0] != "PNG text: Comment"] == EXIF_FIELDS
+
+
+def test_bombs_in_many_chunks_inflate_no_more_than_the_file_s_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inflated: list[int] = []
+    real = zlib.decompressobj
+
+    class Counting:
+        def __init__(self) -> None:
+            self._inflater = real()
+            self.eof = False
+
+        def decompress(self, data: bytes, max_length: int) -> bytes:
+            out = self._inflater.decompress(data, max_length)
+            inflated.append(len(out))
+            self.eof = self._inflater.eof
+            return out
+
+    monkeypatch.setattr(png_text.zlib, "decompressobj", Counting)
+    bombs = [png_chunk(b"zTXt", b"Comment\x00\x00" + BOMB)] * 16
+    meta = inspect(png_with_chunks(*bombs))
+    assert meta.incomplete is True
+    assert sum(inflated) <= MAX_PNG_INFLATED_BYTES + len(bombs)
+
+
+def _broken(damage: str) -> bytes:
+    text = raw_profile_text("exif", EXIF)
+    if damage == "truncated stream":
+        return png_chunk(b"zTXt", profile("exif") + b"\x00\x00" + zlib.compress(text)[:-40])
+    if damage == "corrupt stream":
+        return png_chunk(b"zTXt", profile("exif") + b"\x00\x00" + b"\x78\x9c\xff\xff" * 8)
+    if damage == "unknown method":
+        return png_chunk(b"zTXt", profile("exif") + b"\x00\x07" + zlib.compress(text))
+    if damage == "bad hex":
+        return ztxt(profile("exif"), text.replace(b"4", b"g", 1))
+    if damage == "odd digits":
+        return ztxt(profile("exif"), text.rstrip(b"\n")[:-1] + b"\n")
+    if damage == "no header":
+        return ztxt(profile("exif"), EXIF.hex().encode())
+    if damage == "length lies":
+        return ztxt(profile("exif"), raw_profile_text("exif", EXIF, length=len(EXIF) * 100))
+    assert damage == "not EXIF"
+    return ztxt(profile("exif"), raw_profile_text("exif", b"\x00" * 64))
+
+
+@pytest.mark.parametrize("damage", ["truncated stream", "corrupt stream", "unknown method",
+                                    "bad hex", "odd digits", "no header", "length lies",
+                                    "not EXIF"])  # fmt: skip
+def test_a_damaged_text_or_profile_says_the_reading_stopped(damage: str) -> None:
+    meta = inspect(png_with_chunks(_broken(damage), ztxt(b"Author", b"Tenzin Dorje")))
+    assert meta.incomplete is True
+    assert ("PNG text: Author", "Tenzin Dorje") in meta.fields  # the next chunk is still read
+    if damage == "length lies":  # exiftool reads the bytes there are, and so does this
+        assert all(field in meta.fields for field in EXIF_FIELDS)
+
+
+def test_the_case_view_warns_and_the_copy_has_no_profile(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, client: FlaskClient
+) -> None:
+    photo = png_with_chunks(PROFILES["exif"][0], PROFILES["xmp"][0])
+    case = opened_case(workspace, client, alice, tmp_path, [("photo.png", "image/png", photo)])
+    (article,) = attachment_articles(client, case.id)
+    assert LOCATION in article and CLEANABLE in article and "48.85830, 2.29450" in article
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
+    assert response.status_code == 200
+    _assert_no_profile(exiftool_tags(response.data, tmp_path, "copy.png"))
+
+
+def test_the_export_lists_a_profile_s_metadata_and_its_copy_has_none(
+    workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path
+) -> None:
+    photo = png_with_chunks(PROFILES["exif"][0], PROFILES["iptc"][0])
+    exported = export_photo(workspace, alice, bob, tmp_path, ("photo.png", "image/png", photo))
+    extracted = exported.record["extracted_metadata"]
+    assert extracted["fields"] == [list(field) for field in EXIF_FIELDS + IPTC_FIELDS]
+    assert (extracted["warnings"], extracted["incomplete"]) == (["location", "identity"], False)
+    _assert_no_profile(exiftool_tags(exported.clean.read_bytes(), tmp_path, "copy.png"))
+
+
+def _assert_no_profile(tags: dict[str, object]) -> None:
+    assert tags["File:FileType"] == "PNG"
+    assert not [key for key in tags if "GPS" in key or "Artist" in key or "profile" in key.lower()
+                or key.startswith(("XMP", "IPTC"))]  # fmt: skip
