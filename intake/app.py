@@ -18,6 +18,7 @@ from intake.days import Today, utc_today
 from intake.db import make_engine
 from intake.derivation_gate import DerivationGate, default_slots
 from intake.error_pages import register_error_pages
+from intake.form_request import FormRequest
 from intake.forms import report_form_class
 from intake.headers import SecureHeaders
 from intake.i18n import (
@@ -60,6 +61,8 @@ def create_app(config: IntakeConfig | None = None, *, today: Today = utc_today) 
     require_current_schema(engine)
 
     app = Flask(__name__, template_folder=Path(templates.__file__).parent)
+    # No route's form parsing writes a file part anywhere (intake/form_request.py).
+    app.request_class = FormRequest
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_NAME=session_cookie_name(plain_http=config.plain_http),
