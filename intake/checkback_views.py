@@ -50,6 +50,7 @@ from intake.form_again import (
     take_pending_draft,
 )
 from intake.incoming import IncomingSubmission
+from intake.one_time import forget_csrf_token
 from intake.receipt_typos import digit_typo_message
 from intake.receiving import BYTES_PER_CHAR
 from intake.reply_documents import STATUS_TEXTS
@@ -231,6 +232,9 @@ def send_follow_up() -> ResponseReturnValue:
             )
         except CaseGone:
             return _to_outcome(CASE_GONE)
+    # As after a report: the form just sent cannot be sent again (intake/one_time.py),
+    # so a request sent twice (a double click, a copy of it replayed) adds one follow-up.
+    forget_csrf_token()
     return _to_outcome(SENT)
 
 

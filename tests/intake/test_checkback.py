@@ -495,3 +495,22 @@ def test_the_ceiling_counts_a_sliding_minute() -> None:
     now[0] += 60.0
     with gate.for_check_back():
         pass
+
+
+def test_a_follow_up_sent_twice_adds_one(
+    app: Flask, client: FlaskClient, case: Case, reviewer: keys.X25519Identity
+) -> None:
+    """The follow-up form, like the report's, cannot be sent again once it was (a double
+    click, or a copy of the request replayed with the session cookie and capability)."""
+    capability = capability_of(check_back(client, case.code))
+    data = {"csrf_token": check_csrf(client), "capability": capability, "message": "once"}
+    first = client.post("/check/follow-up", content_type="multipart/form-data", data=data)
+    assert first.status_code == 303
+    again = client.post("/check/follow-up", content_type="multipart/form-data", data=data)
+    assert again.status_code == 400
+    with engine_of(app).connect() as connection:
+        follow_ups = connection.execute(
+            select(Submission.id).where(Submission.follows == case.id)
+        ).all()
+    assert len(follow_ups) == 1
+    assert follow_up_document(app, case, reviewer)["message"] == "once"
