@@ -27,7 +27,8 @@ from sqlalchemy import Engine
 from contracts import courier as contract
 from contracts.pickup import MANIFEST_NAME
 from intake.courier_audit import INTERRUPTED, PICKUP, REFUSED, REPLIES, record_use
-from intake.courier_auth import CourierAuthenticator, CourierCeilings
+from intake.courier_auth import CourierAuthenticator
+from intake.courier_ceilings import CourierCeilings
 from intake.errors import (
     CourierBusy,
     CourierRefused,
@@ -93,7 +94,11 @@ def pickup() -> ResponseReturnValue:
     size = os.fstat(stream.fileno()).st_size
     sent_again = ", sent again" if again else ""
     delivery = _Delivery(
-        engine=state.engine, courier=courier, today=today, bundle_id=bundle_id, ids=ids,
+        engine=state.engine,
+        courier=courier,
+        today=today,
+        bundle_id=bundle_id,
+        ids=ids,
         detail=f"bundle {bundle_id}, {count} submission(s){sent_again}: {' '.join(ids)}",
     )
     response = Response(delivery.send(stream), mimetype=contract.BUNDLE_TYPE)
@@ -122,7 +127,10 @@ class _Delivery:
                     yield data
         except GeneratorExit:
             record_use(
-                self.engine, courier=self.courier, day=self.today, action=INTERRUPTED,
+                self.engine,
+                courier=self.courier,
+                day=self.today,
+                action=INTERRUPTED,
                 detail=f"bundle {self.bundle_id}: not sent whole; nothing marked picked up",
             )
             raise
@@ -155,13 +163,19 @@ def replies() -> ResponseReturnValue:
             )
         except ReplyBundleRefused as error:
             record_use(
-                state.engine, courier=courier, day=state.today(), action=REFUSED,
+                state.engine,
+                courier=courier,
+                day=state.today(),
+                action=REFUSED,
                 detail=f"reply bundle: {error}",
             )
             return _refusal(str(error), 422)
     detail = "already loaded" if loaded.already_loaded else f"{loaded.replies} reply(ies)"
     record_use(
-        state.engine, courier=courier, day=state.today(), action=REPLIES,
+        state.engine,
+        courier=courier,
+        day=state.today(),
+        action=REPLIES,
         detail=f"bundle {loaded.bundle_id} signed by {loaded.signer}: {detail}",
     )
     return jsonify(
@@ -183,7 +197,10 @@ def refused(error: CourierRefused) -> ResponseReturnValue:
     if error.courier is not None:
         state = intake_state()
         record_use(
-            state.engine, courier=error.courier, day=state.today(), action=REFUSED,
+            state.engine,
+            courier=error.courier,
+            day=state.today(),
+            action=REFUSED,
             detail=str(error),
         )
     return _refusal(str(error), 401)
