@@ -1,10 +1,12 @@
-"""Authenticating one courier request: ceilings first, then the token, then a fresh TOTP code.
+"""Authenticating one courier request: shape and ceilings, then the token, then a fresh TOTP code.
 
 In this order, so that a flood is answered 429 before any Argon2 runs:
 
-1. the ceiling of all courier attempts in the last minute (this process);
-2. the credential's shape, and the courier's own ceiling (known names only, so
-   the table of ceilings is bounded by the couriers the operator added);
+1. the credential's shape: a malformed one is refused before it counts, so junk
+   spends no courier's ceiling (well-formed junk still does: docs/deploy.md);
+2. the ceiling of all courier attempts in the last minute (this process), and
+   the name's own, counted for every name presented, known or not, so the
+   answers tell nobody which names exist (intake/courier_ceilings.py);
 3. the token, against its Argon2id hash, in a slot of the derivation gate (an
    unknown name is checked against a dummy hash: the same cost, the same answer);
 4. the TOTP code, which must be for a time step later than the last one accepted
@@ -16,12 +18,12 @@ client (address, user agent) is looked at or kept.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from intake.courier_ceilings import CourierCeilings
 from intake.courier_credentials import (
     accepted_step,
     find_courier,
@@ -29,40 +31,8 @@ from intake.courier_credentials import (
     token_matches,
     use_step,
 )
-from intake.derivation_gate import AttemptCeiling, DerivationGate
-from intake.errors import CourierBusy, CourierRefused
-
-
-@dataclass
-class CourierCeilings:
-    """The per-minute ceilings of courier attempts, all couriers and each one, in one process."""
-
-    per_courier: int
-    total: int
-    clock: Callable[[], float] | None = None
-    _all: AttemptCeiling = field(init=False)
-    _each: dict[str, AttemptCeiling] = field(init=False, default_factory=dict)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self._all = self._ceiling(self.total)
-
-    def admit_any(self) -> bool:
-        """Count one attempt against the ceiling of all couriers."""
-        return self._all.admit()
-
-    def admit(self, name: str) -> bool:
-        """Count one attempt against courier `name`'s own ceiling."""
-        with self._lock:
-            ceiling = self._each.get(name)
-            if ceiling is None:
-                ceiling = self._each[name] = self._ceiling(self.per_courier)
-        return ceiling.admit()
-
-    def _ceiling(self, limit: int) -> AttemptCeiling:
-        if self.clock is None:
-            return AttemptCeiling(limit)
-        return AttemptCeiling(limit, clock=self.clock)
+from intake.derivation_gate import DerivationGate
+from intake.errors import CourierRefused
 
 
 @dataclass(frozen=True)
@@ -80,15 +50,12 @@ class CourierAuthenticator:
 
         Raises CourierBusy (answer 429) or CourierRefused (answer 401).
         """
-        if not self.ceilings.admit_any():
-            raise CourierBusy("too many courier attempts in the last minute")
         parts = split_credential(credential)
         if parts is None:
             raise CourierRefused("the courier credential is wrong")
         name, token = parts
+        self.ceilings.admit(name)
         stored = find_courier(self.engine, name)
-        if stored is not None and not self.ceilings.admit(name):
-            raise CourierBusy(f"too many attempts by courier {name} in the last minute")
         with self.gate.for_courier():
             right = token_matches(stored, token)
         if not right or stored is None:

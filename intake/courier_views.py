@@ -14,20 +14,19 @@ import json
 import os
 import tarfile
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Engine
 
 from contracts import courier as contract
 from contracts.pickup import MANIFEST_NAME
-from intake.courier_audit import INTERRUPTED, PICKUP, REFUSED, REPLIES, record_use
-from intake.courier_auth import CourierAuthenticator, CourierCeilings
+from intake.courier_audit import PICKUP, REFUSED, REPLIES, record_use
+from intake.courier_auth import CourierAuthenticator
+from intake.courier_ceilings import CourierCeilings
+from intake.courier_delivery import CourierDelivery
+from intake.delivery_claims import new_delivery, release
 from intake.errors import (
     CourierBusy,
     CourierRefused,
@@ -35,7 +34,7 @@ from intake.errors import (
     PickupKeyError,
     ReplyBundleRefused,
 )
-from intake.pickup import mark_picked_up, write_pickup_bundle
+from intake.pickup import write_pickup_bundle
 from intake.pickup_key import load_pickup_signing_key
 from intake.reply_loading import MAX_BUNDLE_BYTES, load_reply_bundle
 from intake.request_body import read_body
@@ -78,58 +77,39 @@ def pickup() -> ResponseReturnValue:
     today = state.today()
     # Written in the data directory (private, and where the ciphertext already is),
     # opened, and unlinked before a byte is sent: nothing is left behind on any way out.
+    claimed = new_delivery()
     with tempfile.TemporaryDirectory(dir=state.config.data_dir, prefix=".courier-") as workdir:
         path = Path(workdir) / "pickup.tar"
         count = write_pickup_bundle(
-            state.engine, path, today=today, signing_key=signing_key, again=again, mark=False
-        ).submissions
+            state.engine, path, today=today, signing_key=signing_key, again=again,
+            delivery=claimed,
+        ).submissions  # fmt: skip
         if count == 0:
             record_use(
                 state.engine, courier=courier, day=today, action=PICKUP, detail="nothing new"
             )
             return Response(status=contract.NOTHING_NEW)
-        bundle_id, ids = _contents(path)
-        stream = path.open("rb")
+        try:
+            bundle_id, ids = _contents(path)
+            stream = path.open("rb")
+        except BaseException:
+            release(state.engine, claimed)
+            raise
     size = os.fstat(stream.fileno()).st_size
     sent_again = ", sent again" if again else ""
-    delivery = _Delivery(
-        engine=state.engine, courier=courier, today=today, bundle_id=bundle_id, ids=ids,
+    delivery = CourierDelivery(
+        engine=state.engine,
+        courier=courier,
+        today=today,
+        delivery=claimed,
+        bundle_id=bundle_id,
+        ids=ids,
         detail=f"bundle {bundle_id}, {count} submission(s){sent_again}: {' '.join(ids)}",
     )
     response = Response(delivery.send(stream), mimetype=contract.BUNDLE_TYPE)
     response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f'attachment; filename="pickup-{bundle_id}.tar"'
     return response
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    """One bundle on its way to a courier: picked up only once its last byte was sent."""
-
-    engine: Engine
-    courier: str
-    today: date
-    bundle_id: str
-    ids: list[str]
-    detail: str
-
-    def send(self, stream: BinaryIO) -> Iterator[bytes]:
-        # A download cut short (Tor circuits drop) closes this generator early: then
-        # nothing is marked picked up, and the next fetch brings the same submissions.
-        try:
-            with stream:
-                while data := stream.read(_READ_SIZE):
-                    yield data
-        except GeneratorExit:
-            record_use(
-                self.engine, courier=self.courier, day=self.today, action=INTERRUPTED,
-                detail=f"bundle {self.bundle_id}: not sent whole; nothing marked picked up",
-            )
-            raise
-        mark_picked_up(self.engine, self.ids, today=self.today)
-        record_use(
-            self.engine, courier=self.courier, day=self.today, action=PICKUP, detail=self.detail
-        )
 
 
 @courier_blueprint.post(contract.REPLIES_PATH)
@@ -155,13 +135,19 @@ def replies() -> ResponseReturnValue:
             )
         except ReplyBundleRefused as error:
             record_use(
-                state.engine, courier=courier, day=state.today(), action=REFUSED,
+                state.engine,
+                courier=courier,
+                day=state.today(),
+                action=REFUSED,
                 detail=f"reply bundle: {error}",
             )
             return _refusal(str(error), 422)
     detail = "already loaded" if loaded.already_loaded else f"{loaded.replies} reply(ies)"
     record_use(
-        state.engine, courier=courier, day=state.today(), action=REPLIES,
+        state.engine,
+        courier=courier,
+        day=state.today(),
+        action=REPLIES,
         detail=f"bundle {loaded.bundle_id} signed by {loaded.signer}: {detail}",
     )
     return jsonify(
@@ -183,7 +169,10 @@ def refused(error: CourierRefused) -> ResponseReturnValue:
     if error.courier is not None:
         state = intake_state()
         record_use(
-            state.engine, courier=error.courier, day=state.today(), action=REFUSED,
+            state.engine,
+            courier=error.courier,
+            day=state.today(),
+            action=REFUSED,
             detail=str(error),
         )
     return _refusal(str(error), 401)

@@ -72,9 +72,7 @@ class Base:
     def __init_subclass__(cls, *, table: str, **table_options: Any) -> None:
         super().__init_subclass__()
         columns = [value for value in vars(cls).values() if isinstance(value, Column)]
-        cls.__table__ = Table(
-            table, Base.metadata, *columns, *cls.__constraints__, **table_options
-        )
+        cls.__table__ = Table(table, Base.metadata, *columns, *cls.__constraints__, **table_options)
 
     @classmethod
     def __clause_element__(cls) -> Table:
@@ -108,6 +106,11 @@ class Submission(Base, table="submissions", sqlite_with_rowid=False):
     # alive (intake/leases.py). Publication clears it, so no stored submission keeps
     # a time finer than its day.
     lease_expires: ColumnClause[int | None] = Column("lease_expires", BigInteger)
+    # While a pickup bundle carrying it is on its way only: the delivery that claimed
+    # it, and until when (seconds of the epoch) the claim holds (intake/delivery_claims.py).
+    # Delivery and release clear both, as publication clears lease_expires.
+    delivery: ColumnClause[str | None] = Column("delivery", String(32))
+    delivery_expires: ColumnClause[int | None] = Column("delivery_expires", BigInteger)
 
 
 class StoredFile(Base, table="stored_files"):

@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import tarfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -19,6 +20,7 @@ from sqlalchemy import ColumnElement, Engine, func, select, update
 from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small_files
 from intake.db import writing
+from intake.delivery_claims import claim, mark_delivered, new_delivery, release, unclaimed
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, SKIPPED, Base, StoredFile, Submission
@@ -36,8 +38,15 @@ PickupProgress = Callable[[int, int], None]
 class _VerifyingReader(io.RawIOBase):
     """Reads a stored file's chunks, failing if they differ from the digest recorded at intake."""
 
-    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str, name: str,
-                 taken: Callable[[int], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        *,
+        size: int,
+        sha256: str,
+        name: str,
+        taken: Callable[[int], None] = lambda _: None,
+    ) -> None:
         super().__init__()
         self._taken = taken
         self._name = name
@@ -139,7 +148,8 @@ def write_pickup_bundle(
     signing_key: SigningKey,
     again: Sequence[str] = (),
     urgent_only: bool = False,
-    mark: bool = True,
+    delivery: str | None = None,
+    clock: Callable[[], float] = time.time,
     progress: PickupProgress | None = None,
 ) -> PickedUp:
     """Write every published submission into a new signed bundle at `out`; say how many.
@@ -148,18 +158,30 @@ def write_pickup_bundle(
     holds only those, for a quick run to review while the others wait. With
     `again`, the bundle holds exactly those submissions instead, picked up or
     skipped before: review could not import them, and the operator sends them again.
-    With `mark=False` the caller marks them (mark_picked_up) once the bundle was
-    delivered: the courier endpoint, whose download may be cut short.
     `progress` hears how much of the submissions' ciphertext is written.
 
     Pickups of one database run one at a time (intake/pickup_lock.py): one that
-    starts while another runs waits for it, then bundles only what is left.
+    starts while another runs waits for it, then bundles only what is left. The
+    submissions are claimed for the bundle's delivery (intake/delivery_claims.py)
+    and marked picked up once it is written; with `delivery`, they stay claimed
+    for it instead, and the caller marks them (mark_delivered) once the bundle
+    was delivered, or releases them: the courier endpoint, whose download may be
+    cut short. Until then other pickups leave them out.
     """
+    own = delivery if delivery is not None else new_delivery()
     with one_pickup_at_a_time(engine):
-        return _write_pickup_bundle(
-            engine, out, today=today, signing_key=signing_key, again=again,
-            urgent_only=urgent_only, mark=mark, progress=progress,
-        )  # fmt: skip
+        try:
+            picked = _write_pickup_bundle(
+                engine, out, today=today, signing_key=signing_key, again=again,
+                urgent_only=urgent_only, delivery=own, now=int(clock()), progress=progress,
+            )  # fmt: skip
+        except BaseException:
+            # Nothing was written: what this pickup claimed is free for the next one.
+            release(engine, own)
+            raise
+        if delivery is None:
+            mark_delivered(engine, own, today=today)
+    return picked
 
 
 def _write_pickup_bundle(
@@ -170,13 +192,23 @@ def _write_pickup_bundle(
     signing_key: SigningKey,
     again: Sequence[str],
     urgent_only: bool,
-    mark: bool,
+    delivery: str,
+    now: int,
     progress: PickupProgress | None,
 ) -> PickedUp:
     if again:
-        submissions, files = _again(engine, again)
+        _check_again(engine, again, now=now)
+        wanted: tuple[ColumnElement[bool], ...] = (
+            Submission.id.in_(set(again)), Submission.state.in_(PICKED_UP_BEFORE)
+        )  # fmt: skip
+    elif urgent_only:
+        wanted = (Submission.state == PUBLISHED, Submission.urgent.is_(True))
     else:
-        submissions, files = _published(engine, urgent_only=urgent_only)
+        wanted = (Submission.state == PUBLISHED,)
+    # Claimed first, then read by their claim: one skipped in between is in neither.
+    with writing(engine) as connection:
+        claim(connection, delivery, *wanted, now=now)
+    submissions, files = _selected(engine, Submission.delivery == delivery)
     if not submissions:
         return PickedUp(submissions=0, urgent=0)
     urgent = sum(1 for s in submissions if s.urgent)
@@ -213,8 +245,6 @@ def _write_pickup_bundle(
         raise PickupError(f"cannot write {out}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    if mark:
-        mark_picked_up(engine, [s.id for s in submissions], today=today)
     return PickedUp(submissions=len(submissions), urgent=urgent)
 
 
@@ -293,29 +323,26 @@ def _read_batches(
         yield batch
 
 
-def _published(
-    engine: Engine, *, urgent_only: bool
-) -> tuple[list[_Bundled], dict[str, list[_BundledFile]]]:
-    if urgent_only:
-        return _selected(engine, Submission.state == PUBLISHED, Submission.urgent.is_(True))
-    return _selected(engine, Submission.state == PUBLISHED)
-
-
-def _again(
-    engine: Engine, ids: Sequence[str]
-) -> tuple[list[_Bundled], dict[str, list[_BundledFile]]]:
+def _check_again(engine: Engine, ids: Sequence[str], *, now: int) -> None:
+    """Refuse unless every id is a submission picked up or skipped before, and not on its way."""
     wanted = set(ids)
-    submissions, files = _selected(
-        engine, Submission.id.in_(wanted), Submission.state.in_(PICKED_UP_BEFORE)
-    )
-    missing = sorted(wanted - {s.id for s in submissions})
+    with engine.connect() as connection:
+        found = set(
+            connection.scalars(
+                select(Submission.id).where(
+                    Submission.id.in_(wanted),
+                    Submission.state.in_(PICKED_UP_BEFORE),
+                    unclaimed(now),
+                )
+            )
+        )
+    missing = sorted(wanted - found)
     if missing:
         # Staged ones are not whole yet; published ones go in the next plain pickup.
         raise PickupError(
             f"submission {missing[0]} is not one picked up or skipped before "
-            "(unknown, purged, or not yet picked up)"
+            "(unknown, purged, not yet picked up, or in a bundle on its way to a courier)"
         )
-    return submissions, files
 
 
 def _selected(
@@ -335,8 +362,9 @@ def _selected(
         # By id, not by state: under READ COMMITTED a submission published between
         # the two queries would otherwise bring files without an entry.
         for row in connection.execute(
-            select(*_columns(StoredFile, _BundledFile))
-            .where(StoredFile.submission_id.in_(list(files)))
+            select(*_columns(StoredFile, _BundledFile)).where(
+                StoredFile.submission_id.in_(list(files))
+            )
         ):
             files[row.submission_id].append(_BundledFile(**row._mapping))
     for stored_files in files.values():
@@ -395,20 +423,6 @@ def _add(tar: tarfile.TarFile, name: str, fileobj: io.BufferedIOBase, size: int)
     tar.addfile(info, fileobj)
 
 
-def mark_picked_up(engine: Engine, ids: Sequence[str], *, today: date) -> None:
-    """Mark the submissions of a delivered bundle picked up (published ones, or sent again)."""
-    # A submission sent again counts as picked up from today: its retention restarts,
-    # so it is still on intake if this bundle fails to import as well. Its urgency is
-    # forgotten: review reads it from the encrypted document, and a seized server
-    # should say it only of what is still waiting.
-    with writing(engine) as connection:
-        connection.execute(
-            update(Submission)
-            .where(Submission.id.in_(ids), Submission.state.in_((PUBLISHED, *PICKED_UP_BEFORE)))
-            .values(state=PICKED_UP, picked_up_day=today, urgent=False)
-        )
-
-
 def skip_submission(engine: Engine, submission_id: str, *, today: date) -> None:
     """Mark a published or picked-up submission as never to be picked up again.
 
@@ -420,7 +434,14 @@ def skip_submission(engine: Engine, submission_id: str, *, today: date) -> None:
         changed = connection.execute(
             update(Submission)
             .where(Submission.id == submission_id, Submission.state.in_((PUBLISHED, PICKED_UP)))
-            .values(state=SKIPPED, picked_up_day=today, urgent=False)
+            # Out of any delivery under way, so its completion leaves it skipped.
+            .values(
+                state=SKIPPED,
+                picked_up_day=today,
+                urgent=False,
+                delivery=None,
+                delivery_expires=None,
+            )
         ).rowcount
     if changed != 1:
         raise PickupError(

@@ -20,8 +20,9 @@ from contracts import courier as contract
 from intake import create_app
 from intake.config import IntakeConfig, load_config
 from intake.courier_audit import courier_uses
+from intake.courier_ceilings import CourierCeilings
 from intake.courier_credentials import NewCourier, add_courier, find_courier
-from intake.errors import ConfigError, CourierError
+from intake.errors import ConfigError, CourierBusy, CourierError
 from tests.intake.headers import SECURITY_HEADERS
 
 TODAY = date(2026, 12, 2)
@@ -83,6 +84,79 @@ def test_past_the_total_ceiling_no_argon2_runs(
     for name, value in SECURITY_HEADERS.items():
         assert answer.headers[name] == value
     assert len(verified) == 5, "the refused attempt ran no Argon2"
+
+
+@pytest.fixture
+def guarded_app(config: IntakeConfig) -> Iterator[Flask]:
+    """Three attempts a minute per name, thirty in all: a name's ceiling is reached first."""
+    app = create_app(
+        dataclasses.replace(
+            config, courier=True, courier_attempts_per_minute=3, courier_total_per_minute=30
+        )
+    )
+    yield app
+    app.extensions["haven_intake"].engine.dispose()
+
+
+def test_a_known_and_an_unknown_name_get_the_same_answers_at_every_attempt(
+    guarded_app: Flask,
+) -> None:
+    # /tmp/review-replies/courier_name_oracle.py: only stored names were counted, so the
+    # 4th wrong attempt in a minute answered 429 for a real name and 401 for a made-up one.
+    real = new_courier(guarded_app, "alice-laptop")
+    client = guarded_app.test_client()
+
+    def answers(name: str) -> list[tuple[int, str]]:
+        wrong = {contract.CREDENTIAL_HEADER: f"{name}:{'A' * 43}", contract.TOTP_HEADER: "000000"}
+        got = [client.get(contract.PICKUP_PATH, headers=wrong) for _ in range(5)]
+        return [(a.status_code, a.get_json()["error"].replace(name, "NAME")) for a in got]
+
+    known, unknown = answers("alice-laptop"), answers("bob-laptop")
+    assert known == unknown
+    assert [status for status, _ in known] == [401, 401, 401, 429, 429]
+    assert known[3][1] == "too many attempts by courier NAME in the last minute"
+    # Each name its own ceiling: the made-up one spent none of the real courier's, and the
+    # real courier is kept out for the minute like anyone presenting its name.
+    assert client.get(contract.PICKUP_PATH, headers=headers(real)).status_code == 429
+
+
+def test_malformed_credentials_are_refused_before_they_count(courier_app: Flask) -> None:
+    # Five attempts a minute in all (courier_app): junk used to spend them and lock every
+    # courier out before its credential's shape was looked at.
+    client = courier_app.test_client()
+    for junk in ("", "junk", "alice:short", f"Upper:{'A' * 43}", f"{'A' * 43}", "a:b:c"):
+        for _ in range(5):
+            answer = client.get(
+                contract.PICKUP_PATH,
+                headers={contract.CREDENTIAL_HEADER: junk, contract.TOTP_HEADER: "000000"},
+            )
+            assert answer.status_code == 401
+            assert answer.get_json() == {"error": "the courier credential is wrong"}
+    courier = new_courier(courier_app, "after-junk")
+    assert client.get(contract.PICKUP_PATH, headers=headers(courier)).status_code == 204
+
+
+def test_the_table_of_names_stays_bounded_and_keeps_no_name() -> None:
+    now = [0.0]
+    ceilings = CourierCeilings(per_courier=2, total=5, clock=lambda: now[0])
+    for minute in range(20):
+        now[0] = minute * 61.0
+        for number in range(5):
+            ceilings.admit(f"made-up-{minute}-{number}")
+        with pytest.raises(CourierBusy, match="too many courier attempts"):
+            ceilings.admit("one-too-many")
+        assert ceilings.names_held() == 5
+    held = repr(vars(ceilings)) + repr(list(ceilings._each))
+    assert "made-up" not in held and b"made-up" not in b"".join(ceilings._each)
+    # A name with attempts in the last minute is never the one made way for: at most
+    # `total` names are counted a minute, and the table has room for them all.
+    now[0] += 61.0
+    ceilings.admit("alice")
+    ceilings.admit("alice")
+    for number in range(2):
+        ceilings.admit(f"other-{number}")
+    with pytest.raises(CourierBusy, match="by courier alice"):
+        ceilings.admit("alice")
 
 
 def test_the_totp_secret_is_sealed_in_the_database(courier_app: Flask, data_dir: Path) -> None:

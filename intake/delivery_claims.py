@@ -1,0 +1,108 @@
+"""Delivery claims: the submissions a pickup bundle carries are its own until it is delivered.
+
+A pickup claims the submissions it bundles under the pickup lock
+(intake/pickup_lock.py), naming the delivery and until when the claim holds
+(whole seconds of the epoch). Another pickup leaves a live claim's submissions
+out, so a bundle still on its way to a courier is never bundled again by the
+CLI or a second courier. Delivery marks picked up only the submissions still
+claimed by it: one set aside by `haven intake skip` meanwhile lost its claim
+and stays skipped. A delivery cut short releases its claim; one whose process
+died simply stops renewing it, and once it runs out the submissions are free
+again, so nothing is lost to a crash. The expiry is a time finer than the day,
+so it lives only as long as the claim: delivery and release clear it.
+
+Claims need the clocks of nodes sharing PostgreSQL to agree to well within
+CLAIM_SECONDS, as staged leases do (intake/leases.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, update
+
+from intake.db import writing
+from intake.models import PICKED_UP, SKIPPED, Submission
+
+# Long beyond any pause of a live download between two of its reads (each renews it),
+# short enough that a killed process holds nothing up for long.
+CLAIM_SECONDS = 15 * 60
+_ID_BYTES = 16
+
+
+def new_delivery() -> str:
+    """A random id for one delivery: it says nothing of when or by whom."""
+    return secrets.token_hex(_ID_BYTES)
+
+
+def unclaimed(now: int) -> ColumnElement[bool]:
+    """Submissions no live delivery holds: never claimed, released, or claimed and run out."""
+    return or_(Submission.delivery.is_(None), Submission.delivery_expires <= now)
+
+
+def claim(connection: Connection, delivery: str, *where: ColumnElement[bool], now: int) -> None:
+    """Claim for `delivery` every unclaimed submission matching `where` (under the pickup lock)."""
+    connection.execute(
+        update(Submission)
+        .where(*where, unclaimed(now))
+        .values(delivery=delivery, delivery_expires=now + CLAIM_SECONDS)
+    )
+
+
+def renew(engine: Engine, delivery: str, *, now: int) -> None:
+    """Push back the expiry of what `delivery` still holds: its download is alive."""
+    with writing(engine) as connection:
+        connection.execute(
+            update(Submission)
+            .where(Submission.delivery == delivery)
+            .values(delivery_expires=now + CLAIM_SECONDS)
+        )
+
+
+def release(engine: Engine, delivery: str) -> None:
+    """Give up what `delivery` holds: it was not delivered, and the next pickup takes it."""
+    with writing(engine) as connection:
+        connection.execute(
+            update(Submission)
+            .where(Submission.delivery == delivery)
+            .values(delivery=None, delivery_expires=None)
+        )
+
+
+def lost(engine: Engine, delivery: str, ids: Sequence[str]) -> list[str]:
+    """Which of `ids` another pickup took since: claimed by another, or picked up without it.
+
+    Those this delivery still holds, and those skipped meanwhile, are not lost.
+    Meaningful under the pickup lock, where no pickup can take one in between.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Submission.id).where(
+                Submission.id.in_(list(ids)),
+                or_(Submission.delivery.is_(None), Submission.delivery != delivery),
+                ~and_(Submission.state == SKIPPED, Submission.delivery.is_(None)),
+            )
+        ).all()
+    return sorted(row.id for row in rows)
+
+
+def mark_delivered(engine: Engine, delivery: str, *, today: date) -> int:
+    """Mark picked up every submission `delivery` still holds, and end its claim; say how many."""
+    # A submission sent again counts as picked up from today: its retention restarts,
+    # so it is still on intake if this bundle fails to import as well. Its urgency is
+    # forgotten: review reads it from the encrypted document, and a seized server
+    # should say it only of what is still waiting.
+    with writing(engine) as connection:
+        return connection.execute(
+            update(Submission)
+            .where(Submission.delivery == delivery)
+            .values(
+                state=PICKED_UP,
+                picked_up_day=today,
+                urgent=False,
+                delivery=None,
+                delivery_expires=None,
+            )
+        ).rowcount

@@ -1,0 +1,201 @@
+"""A courier download claims its submissions: no other pickup bundles them meanwhile.
+
+On SQLite and on PostgreSQL. The download is read through the test client a
+piece at a time (`buffered=False`), so other pickups run while it is under way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import argon2
+import pyotp
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+import intake.courier_credentials
+import intake.courier_delivery
+import keys
+from contracts import courier as contract
+from intake import create_app
+from intake.config import load_config
+from intake.courier_audit import courier_uses
+from intake.courier_credentials import NewCourier, add_courier
+from intake.delivery_claims import CLAIM_SECONDS
+from intake.models import Submission
+from intake.pickup import skip_submission, write_pickup_bundle
+from intake.pickup_key import load_pickup_signing_key
+from tests.intake.costs import FAST_RECEIPT_COST
+from tests.intake.datadir import prepare_data_dir
+from tests.intake.reply_bundles import submit_report
+from tests.intake.storage import engine_of, submissions
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def courier_app(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    reviewer: keys.X25519Identity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Flask]:
+    """An intake app with the courier on, and one published submission waiting."""
+    # Cheap courier tokens: what is tested is the claim, not the hash's cost.
+    monkeypatch.setattr(
+        intake.courier_credentials,
+        "TOKEN_HASHER",
+        argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=argon2.Type.ID),
+    )
+    # Many reads for a small bundle, as a large one has at 1 MiB a read.
+    monkeypatch.setattr(intake.courier_delivery, "READ_SIZE", 512)
+    environ = {"HAVEN_PLAIN_HTTP": "1"}
+    if request.param == "postgresql":
+        url = request.getfixturevalue("database_url")
+        data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())], url)
+        environ["HAVEN_DATABASE_URL"] = url
+    else:
+        data_dir = prepare_data_dir(tmp_path / "data", [str(reviewer.recipient())])
+    environ["HAVEN_DATA_DIR"] = str(data_dir)
+    config = dataclasses.replace(load_config(environ), receipt_cost=FAST_RECEIPT_COST, courier=True)
+    app = create_app(config)
+    submit_report(app.test_client(), "on its way to a courier")
+    yield app
+    app.extensions["haven_intake"].leases.stop()
+    engine_of(app).dispose()
+
+
+def new_courier(app: Flask, name: str) -> NewCourier:
+    state = app.extensions["haven_intake"]
+    return add_courier(state.engine, name, secret_key=state.config.secret_key, today=TODAY)
+
+
+def start_download(app: Flask, courier: NewCourier) -> tuple[TestResponse, Iterator[bytes], bytes]:
+    """A courier fetch that has received its first bytes and no more yet."""
+    answer = app.test_client().get(
+        contract.PICKUP_PATH,
+        headers={
+            contract.CREDENTIAL_HEADER: courier.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+        },
+        buffered=False,
+    )
+    assert answer.status_code == 200
+    pieces = iter(answer.response)
+    return answer, pieces, next(pieces)
+
+
+def cli_pickup(app: Flask, out: Path, *, clock: float | None = None) -> int:
+    """`haven intake pickup`, as the CLI runs it (optionally at another time)."""
+    state = app.extensions["haven_intake"]
+    key = load_pickup_signing_key(state.config.data_dir)
+    if clock is None:
+        return write_pickup_bundle(state.engine, out, today=TODAY, signing_key=key).submissions
+    return write_pickup_bundle(
+        state.engine, out, today=TODAY, signing_key=key, clock=lambda: clock
+    ).submissions
+
+
+def bundled_ids(data: bytes) -> list[str]:
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        member = tar.extractfile("manifest.json")
+        assert member is not None
+        return [entry["id"] for entry in json.load(member)["submissions"]]
+
+
+def claims(app: Flask) -> list[tuple[str | None, int | None]]:
+    with engine_of(app).connect() as connection:
+        rows = connection.execute(select(Submission.delivery, Submission.delivery_expires))
+        return [(row.delivery, row.delivery_expires) for row in rows]
+
+
+def test_no_other_pickup_bundles_what_a_courier_is_downloading(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    # /tmp/review-replies/courier_pickup_twice.py: the CLI pickup run during the download
+    # bundled the same submission the courier was receiving.
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, pieces, first = start_download(courier_app, new_courier(courier_app, "alice"))
+    assert cli_pickup(courier_app, tmp_path / "cli.tar") == 0
+    assert not (tmp_path / "cli.tar").exists()
+    # Nor does a second courier's fetch.
+    other = new_courier(courier_app, "bob")
+    second = courier_app.test_client().get(
+        contract.PICKUP_PATH,
+        headers={
+            contract.CREDENTIAL_HEADER: other.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(other.totp_uri).now(),
+        },
+    )
+    assert second.status_code == contract.NOTHING_NEW
+    data = first + b"".join(pieces)
+    answer.close()
+    assert len(data) == int(answer.headers["Content-Length"])
+    assert bundled_ids(data) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "picked_up"}
+    assert claims(courier_app) == [(None, None)], "no time finer than the day is left"
+    assert cli_pickup(courier_app, tmp_path / "after.tar") == 0
+
+
+def test_a_skip_during_a_download_stays_skipped(courier_app: Flask) -> None:
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, pieces, first = start_download(courier_app, new_courier(courier_app, "alice"))
+    skip_submission(engine_of(courier_app), waiting, today=TODAY)
+    data = first + b"".join(pieces)
+    answer.close()
+    assert bundled_ids(data) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
+
+
+def test_a_download_cut_short_releases_its_claim_at_once(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, _pieces, _first = start_download(courier_app, new_courier(courier_app, "alice"))
+    answer.close()  # the courier hangs up
+    assert submissions(engine_of(courier_app)) == {waiting: "published"}
+    assert claims(courier_app) == [(None, None)]
+    assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
+    assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
+
+
+def test_a_claim_left_by_a_killed_process_runs_out(courier_app: Flask, tmp_path: Path) -> None:
+    state = courier_app.extensions["haven_intake"]
+    key = load_pickup_signing_key(state.config.data_dir)
+    start = 2_000_000_000.0
+    # A courier's bundle written and claimed, and then its process dies: nothing completes
+    # or releases the claim.
+    claimed = write_pickup_bundle(
+        state.engine, tmp_path / "dead.tar", today=TODAY, signing_key=key,
+        delivery="a-delivery-that-died", clock=lambda: start,
+    )  # fmt: skip
+    assert claimed.submissions == 1
+    assert cli_pickup(courier_app, tmp_path / "live.tar", clock=start + CLAIM_SECONDS - 1) == 0
+    assert cli_pickup(courier_app, tmp_path / "free.tar", clock=start + CLAIM_SECONDS) == 1
+    assert set(submissions(state.engine).values()) == {"picked_up"}
+
+
+def test_a_download_whose_claim_was_taken_never_sends_its_last_bytes(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, pieces, first = start_download(courier_app, new_courier(courier_app, "alice"))
+    # The download pauses past its claim, and a pickup takes the submission.
+    (claim,) = claims(courier_app)
+    assert claim[1] is not None
+    assert cli_pickup(courier_app, tmp_path / "cli.tar", clock=claim[1]) == 1
+    data = first + b"".join(pieces)
+    answer.close()
+    assert len(data) < int(answer.headers["Content-Length"]), "the courier keeps nothing"
+    assert bundled_ids((tmp_path / "cli.tar").read_bytes()) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "picked_up"}
+    (use,) = courier_uses(engine_of(courier_app))
+    assert use.action == "interrupted" and "went in another bundle" in use.detail
