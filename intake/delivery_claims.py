@@ -42,12 +42,26 @@ def unclaimed(now: int) -> ColumnElement[bool]:
     return or_(Submission.delivery.is_(None), Submission.delivery_expires <= now)
 
 
-def claim(connection: Connection, delivery: str, *where: ColumnElement[bool], now: int) -> None:
-    """Claim for `delivery` every unclaimed submission matching `where` (under the pickup lock)."""
+def claim(
+    connection: Connection,
+    delivery: str,
+    *where: ColumnElement[bool],
+    now: int,
+    outlives_lock: bool,
+) -> None:
+    """Claim for `delivery` every unclaimed submission matching `where` (under the pickup lock).
+
+    A claim that `outlives_lock` (a courier's download, delivered after the lock is
+    let go) holds for CLAIM_SECONDS. One that does not (a pickup that writes and
+    marks its bundle under the lock) runs out at once: while the lock is held no
+    other pickup looks, and if its process is killed before it marks them, the
+    next pickup takes them at once rather than CLAIM_SECONDS later.
+    """
+    expires = now + CLAIM_SECONDS if outlives_lock else now
     connection.execute(
         update(Submission)
         .where(*where, unclaimed(now))
-        .values(delivery=delivery, delivery_expires=now + CLAIM_SECONDS)
+        .values(delivery=delivery, delivery_expires=expires)
     )
 
 

@@ -173,7 +173,8 @@ def write_pickup_bundle(
         try:
             picked = _write_pickup_bundle(
                 engine, out, today=today, signing_key=signing_key, again=again,
-                urgent_only=urgent_only, delivery=own, now=int(clock()), progress=progress,
+                urgent_only=urgent_only, delivery=own, delivered_later=delivery is not None,
+                now=int(clock()), progress=progress,
             )  # fmt: skip
         except BaseException:
             # Nothing was written: what this pickup claimed is free for the next one.
@@ -193,6 +194,7 @@ def _write_pickup_bundle(
     again: Sequence[str],
     urgent_only: bool,
     delivery: str,
+    delivered_later: bool,
     now: int,
     progress: PickupProgress | None,
 ) -> PickedUp:
@@ -207,7 +209,7 @@ def _write_pickup_bundle(
         wanted = (Submission.state == PUBLISHED,)
     # Claimed first, then read by their claim: one skipped in between is in neither.
     with writing(engine) as connection:
-        claim(connection, delivery, *wanted, now=now)
+        claim(connection, delivery, *wanted, now=now, outlives_lock=delivered_later)
     submissions, files = _selected(engine, Submission.delivery == delivery)
     if not submissions:
         return PickedUp(submissions=0, urgent=0)

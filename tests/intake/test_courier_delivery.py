@@ -199,3 +199,23 @@ def test_a_download_whose_claim_was_taken_never_sends_its_last_bytes(
     assert submissions(engine_of(courier_app)) == {waiting: "picked_up"}
     (use,) = courier_uses(engine_of(courier_app))
     assert use.action == "interrupted" and "went in another bundle" in use.detail
+
+
+def test_a_pickup_killed_before_it_marked_holds_nothing_up(
+    courier_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pickup that writes and marks under the lock claims only for as long as it holds it:
+    killed after writing its bundle (here, as it marks), the next pickup takes the
+    submission at once, not CLAIM_SECONDS later."""
+    import intake.pickup
+
+    def killed(*_args: object, **_kwargs: object) -> int:
+        raise SystemExit("killed")
+
+    start = 2_000_000_000.0
+    with monkeypatch.context() as patched:
+        patched.setattr(intake.pickup, "mark_delivered", killed)
+        with pytest.raises(SystemExit):
+            cli_pickup(courier_app, tmp_path / "killed.tar", clock=start)
+    assert cli_pickup(courier_app, tmp_path / "next.tar", clock=start) == 1
+    assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
