@@ -18,6 +18,7 @@ from flask import Flask
 from tests.intake.forms import csrf_token
 
 BOUNDARY = "spooled"
+MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 # Past Werkzeug's 500 KiB, where a file part would leave memory for a temporary file.
 FILE_BYTES = 1 << 20
 CANARY = b"FORM-REQUEST-CANARY-"
@@ -60,8 +61,9 @@ def test_no_post_route_spools_a_file_part(
     for route in routes:
         client = app.test_client()
         token = csrf_token(client) if with_session else "none"
-        response = client.post(route, data=_multipart_with_a_file(token),
-                               content_type=f"multipart/form-data; boundary={BOUNDARY}")  # fmt: skip
+        response = client.post(
+            route, data=_multipart_with_a_file(token), content_type=MULTIPART_TYPE
+        )
         assert response.status_code < 500, (route, response.status_code)
         assert CANARY not in response.get_data(), route
     assert spooled == []
@@ -69,8 +71,9 @@ def test_no_post_route_spools_a_file_part(
 
 def test_a_file_part_to_a_form_route_gets_the_malformed_page(app: Flask) -> None:
     client = app.test_client()
-    response = client.post("/check/hide", data=_multipart_with_a_file(csrf_token(client)),
-                           content_type=f"multipart/form-data; boundary={BOUNDARY}")  # fmt: skip
+    response = client.post(
+        "/check/hide", data=_multipart_with_a_file(csrf_token(client)), content_type=MULTIPART_TYPE
+    )
     assert response.status_code == 400
     assert "Your browser sent the form in a way we could not read" in response.get_data(
         as_text=True
@@ -86,8 +89,7 @@ def test_text_parts_are_still_read_from_multipart(app: Flask) -> None:
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="code"\r\n\r\nnot a code\r\n'
         f"--{BOUNDARY}--\r\n"
     ).encode()
-    response = client.post("/check", data=body,
-                           content_type=f"multipart/form-data; boundary={BOUNDARY}")  # fmt: skip
+    response = client.post("/check", data=body, content_type=MULTIPART_TYPE)
     # The code was read and opened nothing: back to the code form, as for any wrong code.
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/check")
