@@ -109,7 +109,7 @@ class Submission(Base, table="submissions", sqlite_with_rowid=False):
     # While a pickup bundle carrying it is on its way only: the delivery that claimed
     # it, and until when (seconds of the epoch) the claim holds (intake/delivery_claims.py).
     # Delivery and release clear both, as publication clears lease_expires.
-    delivery: ColumnClause[str | None] = Column("delivery", String(32))
+    delivery: ColumnClause[str | None] = Column("delivery", String(32), index=True)
     delivery_expires: ColumnClause[int | None] = Column("delivery_expires", BigInteger)
 
 
