@@ -6,6 +6,8 @@ import re
 
 FORMAT = "haven-replies"
 VERSION = 1
+# A bundle's sequence is stored as a signed 64-bit integer on both sides.
+MAX_SEQUENCE = 2**63 - 1
 # The first two tar members, in this order, as in a pickup bundle.
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
