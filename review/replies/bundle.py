@@ -108,8 +108,9 @@ def _encrypt_pending(
             unreadable += 1
             continue
         document = reply_document(reply_id=reply.id, submission_id=reply.case_id,
-                                  written_day=reply.written_day, status=content.status,
-                                  text=content.text)
+                                  written_day=reply.written_day,
+                                  number=_place_in_case(session, reply),
+                                  status=content.status, text=content.text)
         # To the reporter's key alone: no reviewer, and not intake, can read it once sent.
         data = keys.encrypt(document, recipients=[reply_recipient(session, reply.case_id)])
         if len(data) > MAX_REPLY_FILE_BYTES:
@@ -118,6 +119,19 @@ def _encrypt_pending(
                                  hashlib.sha256(data).hexdigest()), data))
         pending.append(reply.id)
     return pending, unreadable, files
+
+
+def _place_in_case(session: Session, reply: Reply) -> int:
+    """The reply's place among its case's replies, in the order they were written.
+
+    Signed into the document, it is what orders the replies the reporter reads and
+    decides the case's current status, so the order bundles reach intake does not.
+    Counted within the case: the workspace-wide number would tell the reporter, and
+    whoever holds their code, how many replies the team wrote to other people. A
+    case's replies are only ever removed with it, so the place never changes.
+    """
+    return session.scalar(select(func.count()).select_from(Reply).where(
+        Reply.case_id == reply.case_id, Reply.number <= reply.number)) or 0
 
 
 def _last_sequence(session: Session, signer: str) -> int:

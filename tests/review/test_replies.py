@@ -233,7 +233,32 @@ def test_the_bundle_is_as_documented_and_only_the_reporter_reads_it(
         assert (document["id"], document["submission_id"]) == (entry.id, team.case)
         documents.append(document)
     assert [(d["status"], d["text"]) for d in documents] == [("received", ""), (None, CANARY)]
+    assert [d["number"] for d in documents] == [1, 2]
     assert CANARY.encode() not in out.read_bytes()
+
+
+def test_a_reply_is_numbered_by_its_place_in_its_case_in_the_order_written(
+        team: Team, alice: Reviewer) -> None:
+    other = encrypted_submission({"narrative": "Another case."}, recipients=[alice.recipient])
+    other.reply_recipient = str(keys.HybridIdentity.generate().recipient())
+    bundle = BundleWriter([other]).write(team.tmp / "other.tar")
+    assert _invoke("import", str(bundle), "--workspace", str(team.root))[0] == 0
+    assert team.reply(team.case, "--status", "received")[0] == 0
+    assert team.send("first.tar")[0] == 0
+    # Replies to another case in between do not count: the place is within the case.
+    assert team.reply(other.id, "--status", "received")[0] == 0
+    assert team.reply(team.case, "--status", "reading")[0] == 0
+    assert team.reply(other.id, "--status", "reading")[0] == 0
+    assert team.reply(team.case, "--status", "closed")[0] == 0
+    code, output, out = team.send("second.tar")
+    assert code == 0, output
+    found = reply_bundles.members(out)
+    manifest = parse_reply_manifest(found[0][1])
+    documents = [parse_reply_document(keys.decrypt(data, identities=[team.reporter]))
+                 for entry, (_, data) in zip(manifest.replies, found[2:], strict=True)
+                 if entry.submission_id == team.case]
+    # Numbered after the reply already sent, whichever bundle carries them.
+    assert [(d["number"], d["status"]) for d in documents] == [(2, "reading"), (3, "closed")]
 
 
 def test_sent_replies_are_not_sent_again_and_the_sequence_grows(team: Team) -> None:
