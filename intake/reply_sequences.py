@@ -18,7 +18,7 @@ from intake.models import LoadedReplySequence, ReviewerSequence
 
 # Review numbers a signer's bundles 1, 2, 3...: a bundle still loads after as many
 # as WINDOW later ones of its signer did. A courier holding back more than that is
-# not a delay any more: those replies must be written again.
+# not a delay any more: review sends those replies again (`replies --again`).
 WINDOW = 1024
 
 
@@ -29,7 +29,7 @@ def refuse_loaded_sequence(connection: Connection, *, signer: str, sequence: int
         raise ReplyBundleRefused(
             f"sequence {sequence} of {signer} is at or below {floor}: loaded before, or older "
             f"than the {WINDOW} bundles of that signer intake remembers (a replayed bundle, "
-            "or one held back too long: its replies must be written again)"
+            "or one held back too long: send its replies again with `haven review replies --again`)"
         )
     loaded = connection.execute(
         select(LoadedReplySequence.sequence).where(

@@ -370,3 +370,24 @@ def test_the_commands_trust_load_and_distrust(
     assert late.exit_code == 1 and "Error: " in late.output
     with engine_of(app).connect() as connection:
         assert connection.execute(select(func.count()).select_from(Reply)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("first_loaded", ["original", "sent again"])
+def test_replies_sent_again_load_once_whichever_bundle_comes_first(
+    app: Flask,
+    data_dir: Path,
+    tmp_path: Path,
+    case: str,
+    signing_key: SigningKey,
+    first_loaded: str,
+) -> None:
+    recipient = reply_recipient(engine_of(app), case)
+    original = ReplyBundle(signing_key, sequence=1)
+    reply_id = original.add(recipient, case, text="Please send the letter")
+    # `haven review replies --again`: a new bundle and sequence, the same reply id.
+    again = ReplyBundle(signing_key, sequence=2)
+    again.add(recipient, case, text="Please send the letter", reply_id=reply_id)
+    bundles = {"original": original, "sent again": again}
+    later = "sent again" if first_loaded == "original" else "original"
+    load(app, data_dir, bundles[first_loaded].write(tmp_path / "first.tar"))
+    refused(app, data_dir, bundles[later].write(tmp_path / "later.tar"), "from another bundle")
