@@ -6,6 +6,8 @@ import re
 
 FORMAT = "haven-replies"
 VERSION = 1
+# A bundle's sequence is stored as a signed 64-bit integer on both sides.
+MAX_SEQUENCE = 2**63 - 1
 # The first two tar members, in this order, as in a pickup bundle.
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
@@ -18,9 +20,12 @@ MAX_REPLY_FILE_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 5_000
 REPLY_NAME = re.compile(r"replies/[0-9a-f]{32}\.age")
 
-# The reply document inside each replies/<reply-id>.age.
+# The reply document inside each replies/<reply-id>.age. Version 2 adds "number",
+# the reply's place among its case's replies, which orders what the reporter
+# reads; intake still reads version 1 (ordered as it was loaded).
 DOCUMENT_FORMAT = "haven-reply"
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 2
+DOCUMENT_VERSION_UNNUMBERED = 1
 
 # Canned status messages a reviewer may choose; intake shows each in the
 # reporter's language (its own catalog), review in the reviewer's. A name is

@@ -16,7 +16,7 @@ import keys
 from intake.db import reading_snapshot, writing
 from intake.derivation_gate import DerivationGate
 from intake.models import PICKED_UP, PUBLISHED, Reply, Submission
-from intake.reply_documents import ShownReply, current_status, open_reply
+from intake.reply_documents import ShownReply, current_status, in_reading_order, open_reply
 from keys.errors import ReceiptError
 from keys.hybrid import HybridIdentity
 from keys.receipt import RECEIPT_WORDS, Argon2Cost, derive_receipt_keys, wordlist
@@ -102,11 +102,12 @@ def read_case(engine: Engine, *, case_id: str, identity: keys.Identity) -> Opene
         )
         for row in rows
     ]
-    replies = [reply for _, reply in opened if reply is not None]
+    replies = in_reading_order([reply for _, reply in opened if reply is not None])
+    hidden = {reply.id for was_hidden, reply in opened if reply is not None and was_hidden}
     # Hidden replies still count for the case's status: the reporter hid the words.
     return OpenedCase(
         case_id=case_id,
-        replies=[reply for hidden, reply in opened if reply is not None and not hidden],
+        replies=[reply for reply in replies if reply.id not in hidden],
         status=current_status(replies),
     )
 

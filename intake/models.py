@@ -166,8 +166,10 @@ class Reply(Base, table="replies", sqlite_with_rowid=False):
         nullable=False,
         index=True,
     )
-    # The order the reporter reads this case's replies in (1, 2, ...): counted per
-    # case, so nothing orders replies, or the cases they answer, across cases.
+    # The order this case's replies were loaded in (1, 2, ...): counted per case, so
+    # nothing orders replies, or the cases they answer, across cases. The reporter
+    # reads them in the order their documents give (intake/reply_documents.py);
+    # this one only breaks ties and orders documents of version 1.
     seq: ColumnClause[int] = Column("seq", Integer, nullable=False)
     loaded_day: ColumnClause[date] = Column("loaded_day", Date, nullable=False, index=True)
     data: ColumnClause[bytes] = Column("data", LargeBinary, nullable=False)
@@ -176,10 +178,21 @@ class Reply(Base, table="replies", sqlite_with_rowid=False):
 
 
 class ReviewerSequence(Base, table="reviewer_sequences"):
-    """The last reply bundle sequence loaded from each signing key: replays are refused."""
+    """Each signing key's floor: every reply bundle sequence at or below it is refused.
+
+    Those were loaded, or fell out of the window of intake/reply_sequences.py; the
+    sequences above it that were loaded are in LoadedReplySequence.
+    """
 
     signer: ColumnClause[str] = Column("signer", String(64), primary_key=True)
-    last_sequence: ColumnClause[int] = Column("last_sequence", BigInteger, nullable=False)
+    floor_sequence: ColumnClause[int] = Column("floor_sequence", BigInteger, nullable=False)
+
+
+class LoadedReplySequence(Base, table="loaded_reply_sequences", sqlite_with_rowid=False):
+    """A sequence loaded from a signer, above its floor: loading it again is refused."""
+
+    signer: ColumnClause[str] = Column("signer", String(64), primary_key=True)
+    sequence: ColumnClause[int] = Column("sequence", BigInteger, primary_key=True)
 
 
 class LoadedReplyBundle(Base, table="loaded_reply_bundles"):

@@ -10,7 +10,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 import keys
-from contracts.replies import DOCUMENT_FORMAT, DOCUMENT_VERSION, MAX_TEXT_CHARS, STATUSES
+from contracts.replies import (
+    DOCUMENT_FORMAT,
+    DOCUMENT_VERSION,
+    DOCUMENT_VERSION_UNNUMBERED,
+    MAX_TEXT_CHARS,
+    STATUSES,
+)
 
 # The reporter-facing wording of each canned status, from intake's own catalog.
 STATUS_TEXTS = {
@@ -31,6 +37,9 @@ class ShownReply:
     arrived_day: date
     status: str | None
     text: str
+    # Its place among the case's replies, as review numbered it when writing (signed,
+    # inside the encryption); None for a version 1 document, which has none.
+    number: int | None = None
 
 
 def open_reply(
@@ -53,7 +62,11 @@ def open_reply(
     if not _valid(document, reply_id=reply_id, case_id=case_id):
         return None
     return ShownReply(
-        id=reply_id, arrived_day=arrived_day, status=document["status"], text=document["text"]
+        id=reply_id,
+        arrived_day=arrived_day,
+        status=document["status"],
+        text=document["text"],
+        number=document.get("number"),
     )
 
 
@@ -61,7 +74,7 @@ def _valid(document: Any, *, reply_id: str, case_id: str) -> bool:
     return (
         isinstance(document, dict)
         and document.get("format") == DOCUMENT_FORMAT
-        and document.get("version") == DOCUMENT_VERSION
+        and _valid_version(document)
         # Inside the encryption: a row moved to another case no longer matches.
         and document.get("id") == reply_id
         and document.get("submission_id") == case_id
@@ -72,8 +85,33 @@ def _valid(document: Any, *, reply_id: str, case_id: str) -> bool:
     )
 
 
+def _valid_version(document: dict[str, Any]) -> bool:
+    if document.get("version") == DOCUMENT_VERSION_UNNUMBERED:
+        return "number" not in document
+    number = document.get("number")
+    return (
+        document.get("version") == DOCUMENT_VERSION
+        # bool is an int in Python; JSON true is not a number.
+        and isinstance(number, int)
+        and not isinstance(number, bool)
+        and number >= 1
+    )
+
+
+def in_reading_order(replies: list[ShownReply]) -> list[ShownReply]:
+    """`replies`, given in the order they were loaded, in the order review wrote them.
+
+    The order the reporter reads, and so the case's current status, must not be
+    whoever carried the bundles' choice: it comes from the number review signed
+    into each document. Version 1 documents (written before there was one) come
+    first, as loaded; equal numbers (which one workspace never writes) keep the
+    order they were loaded in, since the sort is stable.
+    """
+    return sorted(replies, key=lambda reply: (reply.number is not None, reply.number or 0))
+
+
 def current_status(replies: list[ShownReply]) -> str | None:
-    """The case's status: the latest canned status among its replies."""
+    """The case's status: the latest canned status among its replies, in reading order."""
     for reply in reversed(replies):
         if reply.status is not None:
             return reply.status

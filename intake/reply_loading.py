@@ -3,8 +3,9 @@
 The bundle came on a stick from elsewhere. Its signature is checked against
 the trusted reviewers before a byte of the manifest is parsed, every reply
 file is checked against the signed manifest, and the replies are stored (as
-the ciphertext they are) with the signer's new sequence in one transaction:
-a refused bundle changes nothing.
+the ciphertext they are) with the signer's sequence in one transaction: a
+refused bundle changes nothing. A bundle older than one already loaded still
+loads (intake/reply_sequences.py); one loaded before never does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from contracts.replies import (
@@ -35,10 +36,10 @@ from intake.models import (
     PUBLISHED,
     LoadedReplyBundle,
     Reply,
-    ReviewerSequence,
     Submission,
 )
 from intake.reply_manifest import ReplyManifest, parse_reply_manifest
+from intake.reply_sequences import record_loaded_sequence, refuse_loaded_sequence
 from intake.trusted_reviewers import TrustedReviewer
 from intake.ustar import BLOCK, UstarReader
 from keys.errors import SignatureError
@@ -93,7 +94,7 @@ def load_reply_bundle(
         with engine.connect() as connection:
             if _already_loaded(connection, manifest.bundle_id):
                 return LoadedBundle(manifest.bundle_id, manifest.signer, 0, already_loaded=True)
-            _refuse_old_sequence(connection, manifest)
+            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
         ciphertexts = _reply_files(reader, manifest)
     _store(engine, manifest, ciphertexts, today=today)
     return LoadedBundle(
@@ -149,21 +150,6 @@ def _already_loaded(connection: Connection, bundle_id: str) -> bool:
     return found is not None
 
 
-def _last_sequence(connection: Connection, signer: str) -> int | None:
-    return connection.execute(
-        select(ReviewerSequence.last_sequence).where(ReviewerSequence.signer == signer)
-    ).scalar_one_or_none()
-
-
-def _refuse_old_sequence(connection: Connection, manifest: ReplyManifest) -> None:
-    last = _last_sequence(connection, manifest.signer)
-    if last is not None and manifest.sequence <= last:
-        raise ReplyBundleRefused(
-            f"sequence {manifest.sequence} is not above {last}, the last loaded from "
-            f"{manifest.signer}: a replayed or reordered bundle"
-        )
-
-
 def _reply_files(reader: UstarReader, manifest: ReplyManifest) -> dict[str, bytes]:
     """Read every reply member, checked against the signed manifest; return them by reply id."""
     expected = {entry.file: entry for entry in manifest.replies}
@@ -194,10 +180,10 @@ def _store(
             # Checked again inside the transaction: another load may have run meanwhile.
             if _already_loaded(connection, manifest.bundle_id):
                 raise ReplyBundleRefused(f"bundle {manifest.bundle_id} was loaded meanwhile")
-            _refuse_old_sequence(connection, manifest)
+            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
             _refuse_unknown_cases(connection, manifest)
             _refuse_known_replies(connection, manifest)
-            _advance_sequence(connection, manifest)
+            record_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
             connection.execute(insert(LoadedReplyBundle).values(bundle_id=manifest.bundle_id))
             if manifest.replies:
                 last = _last_seq_of_cases(connection, manifest)
@@ -265,24 +251,6 @@ def _refuse_known_replies(connection: Connection, manifest: ReplyManifest) -> No
         known = connection.execute(select(Reply.id).where(Reply.id.in_(batch))).first()
         if known is not None:
             raise ReplyBundleRefused(f"reply {known.id} was already loaded from another bundle")
-
-
-def _advance_sequence(connection: Connection, manifest: ReplyManifest) -> None:
-    if _last_sequence(connection, manifest.signer) is None:
-        connection.execute(
-            insert(ReviewerSequence).values(signer=manifest.signer, last_sequence=manifest.sequence)
-        )
-        return
-    advanced = connection.execute(
-        update(ReviewerSequence)
-        .where(
-            ReviewerSequence.signer == manifest.signer,
-            ReviewerSequence.last_sequence < manifest.sequence,
-        )
-        .values(last_sequence=manifest.sequence)
-    ).rowcount
-    if advanced != 1:
-        raise ReplyBundleRefused("a later bundle from the same signer was loaded meanwhile")
 
 
 def _batches(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:

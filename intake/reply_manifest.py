@@ -9,7 +9,14 @@ from datetime import date
 from typing import Any
 
 from contracts import fields
-from contracts.replies import FORMAT, MAX_REPLIES, MAX_REPLY_FILE_BYTES, VERSION, reply_member_name
+from contracts.replies import (
+    FORMAT,
+    MAX_REPLIES,
+    MAX_REPLY_FILE_BYTES,
+    MAX_SEQUENCE,
+    VERSION,
+    reply_member_name,
+)
 from intake.errors import ReplyBundleRefused
 
 _FIELDS = {"format", "version", "bundle_id", "created_day", "signer", "sequence", "replies"}
@@ -57,6 +64,13 @@ def _positive_int(value: Any, what: str) -> int:
     return value
 
 
+def _sequence(value: Any) -> int:
+    sequence = _positive_int(value, "sequence")
+    if sequence > MAX_SEQUENCE:
+        raise ReplyBundleRefused(f"sequence is larger than {MAX_SEQUENCE}")
+    return sequence
+
+
 def parse_reply_manifest(raw: bytes) -> ReplyManifest:
     """Parse the manifest's exact bytes, refusing anything docs/reply-bundle.md does not allow."""
     try:
@@ -85,7 +99,7 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
         bundle_id=_hex(document["bundle_id"], fields.ID, "bundle_id"),
         created_day=created_day,
         signer=document["signer"],
-        sequence=_positive_int(document["sequence"], "sequence"),
+        sequence=_sequence(document["sequence"]),
         replies=entries,
     )
 

@@ -504,8 +504,11 @@ def reply(case: str, workspace_dir: Path, identity_file: Path, passphrase_file: 
 @passphrase_option
 @click.option("--reviewer", "only_by", default=None,
               help="Send only the replies this reviewer wrote (default: every reply waiting).")
+@click.option("--again", "again", default=None, metavar="BUNDLE_ID",
+              help="Send again the replies of this bundle (one intake refused or never got), "
+                   "in a new bundle, instead of the replies waiting.")
 def replies(workspace_dir: Path, out: Path, identity_file: Path, passphrase_file: Path,
-            only_by: str | None) -> None:
+            only_by: str | None, again: str | None) -> None:
     """Write every reply not yet sent into a reply bundle signed with your key, for intake."""
     if out.exists() or out.is_symlink():
         raise ReplyError(f"{out} exists; a reply bundle never replaces a file")
@@ -515,11 +518,18 @@ def replies(workspace_dir: Path, out: Path, identity_file: Path, passphrase_file
                                  identity=unlocked.identity)
         sent = write_reply_bundle(workspace, out, reviewer=unlocked.reviewer,
                                   identities=unlocked.identities, signing_key=key,
-                                  only_by=only_by)
+                                  only_by=only_by, again=again)
     click.echo(f"Wrote reply bundle {sent.bundle_id} to {out}: "
                f"{counted(sent.replies, 'reply', 'replies')}, "
                f"sequence {sent.sequence}, signed by {unlocked.reviewer} ({sent.signer}).")
-    if sent.left_unreadable:
+    if again is not None:
+        click.echo(f"They were first sent in bundle {again}; intake loads them from whichever "
+                   "of the two it gets first and refuses the other.")
+    if sent.left_unreadable and again is not None:
+        click.echo(f"{counted(sent.left_unreadable, 'reply', 'replies')} of bundle {again} "
+                   "were sealed before you joined: a reviewer who can read them must send "
+                   "them again.")
+    elif sent.left_unreadable:
         click.echo(f"{counted(sent.left_unreadable, 'reply was', 'replies were')} sealed "
                    "before you joined and stay waiting until a reviewer who can read them "
                    "unlocks.")

@@ -60,16 +60,28 @@ def write_reply_bundle(
     identities: Sequence[keys.Identity],
     signing_key: SigningKey,
     only_by: str | None = None,
+    again: str | None = None,
     clock: WallClock = utc_now,
 ) -> SentBundle:
-    """Encrypt every reply not yet sent (only `only_by`'s, if given) into a bundle at `out`."""
+    """Encrypt every reply not yet sent (only `only_by`'s, if given) into a bundle at `out`.
+
+    With `again`, the replies that bundle carried instead: for a bundle intake
+    refused or never got (lost, or held back past intake's window). They go under
+    their own ids, so intake loads them once whichever of the two bundles arrives
+    first, and refuses the other.
+    """
     if out.exists() or out.is_symlink():
         raise ReplyError(f"{out} exists; a reply bundle never replaces a file")
     signer = signing_key.public_key().fingerprint()
     day = clock().date().isoformat()
     with workspace.sessions() as session:
-        pending, unreadable, files = _encrypt_pending(session, identities, only_by)
+        if again is not None and session.get(ReplyBundle, again) is None:
+            raise ReplyError(f"no reply bundle {again} was written from this workspace")
+        pending, unreadable, files = _encrypt_pending(session, identities, only_by, again)
         sequence = _last_sequence(session, signer) + 1
+    if not pending and again is not None:
+        raise ReplyError(f"bundle {again} carries no reply you can send again" + (
+            f" ({unreadable} were sealed before you joined)" if unreadable else ""))
     if not pending:
         raise ReplyError("no reply is waiting to be sent" + (
             f" ({unreadable} were sealed before you joined; a reviewer who can read them "
@@ -83,7 +95,7 @@ def write_reply_bundle(
     _publish(out, [(MANIFEST_NAME, manifest_bytes), (SIGNATURE_NAME, signature),
                    *((entry.file, data) for entry, data in files)])
     try:
-        _mark_sent(workspace, manifest, pending, reviewer=reviewer, clock=clock)
+        _mark_sent(workspace, manifest, pending, reviewer=reviewer, again=again, clock=clock)
     except BaseException:
         # Not recorded as sent, so not to be carried: the next run writes them again.
         out.unlink(missing_ok=True)
@@ -92,10 +104,11 @@ def write_reply_bundle(
 
 
 def _encrypt_pending(
-    session: Session, identities: Sequence[keys.Identity], only_by: str | None
+    session: Session, identities: Sequence[keys.Identity], only_by: str | None,
+    again: str | None
 ) -> tuple[list[str], int, list[tuple[ReplyEntry, bytes]]]:
-    query = select(Reply).where(Reply.bundle_id.is_(None)).order_by(Reply.written_day,
-                                                                     Reply.number)
+    carried = Reply.bundle_id.is_(None) if again is None else Reply.bundle_id == again
+    query = select(Reply).where(carried).order_by(Reply.written_day, Reply.number)
     if only_by is not None:
         query = query.where(Reply.author == only_by)
     pending: list[str] = []
@@ -108,8 +121,9 @@ def _encrypt_pending(
             unreadable += 1
             continue
         document = reply_document(reply_id=reply.id, submission_id=reply.case_id,
-                                  written_day=reply.written_day, status=content.status,
-                                  text=content.text)
+                                  written_day=reply.written_day,
+                                  number=_place_in_case(session, reply),
+                                  status=content.status, text=content.text)
         # To the reporter's key alone: no reviewer, and not intake, can read it once sent.
         data = keys.encrypt(document, recipients=[reply_recipient(session, reply.case_id)])
         if len(data) > MAX_REPLY_FILE_BYTES:
@@ -118,6 +132,19 @@ def _encrypt_pending(
                                  hashlib.sha256(data).hexdigest()), data))
         pending.append(reply.id)
     return pending, unreadable, files
+
+
+def _place_in_case(session: Session, reply: Reply) -> int:
+    """The reply's place among its case's replies, in the order they were written.
+
+    Signed into the document, it is what orders the replies the reporter reads and
+    decides the case's current status, so the order bundles reach intake does not.
+    Counted within the case: the workspace-wide number would tell the reporter, and
+    whoever holds their code, how many replies the team wrote to other people. A
+    case's replies are only ever removed with it, so the place never changes.
+    """
+    return session.scalar(select(func.count()).select_from(Reply).where(
+        Reply.case_id == reply.case_id, Reply.number <= reply.number)) or 0
 
 
 def _last_sequence(session: Session, signer: str) -> int:
@@ -156,13 +183,13 @@ def _publish(out: Path, members: list[tuple[str, bytes]]) -> None:
 
 
 def _mark_sent(workspace: Workspace, manifest: ReplyManifest, pending: list[str], *,
-               reviewer: str, clock: WallClock) -> None:
+               reviewer: str, again: str | None, clock: WallClock) -> None:
     with workspace.transaction() as session:
         # Another `replies` may have run since these were read: then this bundle is void.
         if _last_sequence(session, manifest.signer) >= manifest.sequence:
             raise ReplyError("another reply bundle was written meanwhile; run again")
         rows = list(session.scalars(select(Reply).where(Reply.id.in_(pending))))
-        if len(rows) != len(pending) or any(r.bundle_id is not None for r in rows):
+        if len(rows) != len(pending) or any(r.bundle_id != again for r in rows):
             raise ReplyError("these replies changed while the bundle was written; run again")
         session.add(ReplyBundle(id=manifest.bundle_id, created_day=manifest.created_day,
                                 reviewer=reviewer, signer=manifest.signer,
@@ -170,10 +197,15 @@ def _mark_sent(workspace: Workspace, manifest: ReplyManifest, pending: list[str]
         session.flush()
         for row in rows:
             row.bundle_id = manifest.bundle_id
+        # A reply sent again now counts as sent by this bundle; the audit log keeps both.
+        facts = {"bundle": manifest.bundle_id, "signer": manifest.signer,
+                 "sequence": str(manifest.sequence), "replies": str(len(rows))}
+        if again is not None:
+            facts["again"] = again
         audit.append(session, actor=reviewer, action="replies",
                      subject=f"reply-bundle:{manifest.bundle_id}",
-                     detail=f"{len(rows)} replies sent, sequence {manifest.sequence}, signed by "
+                     detail=f"{len(rows)} replies sent"
+                            + (f" again (first in bundle {again})" if again else "")
+                            + f", sequence {manifest.sequence}, signed by "
                             f"{manifest.signer}: {' '.join(pending)}",
-                     facts={"bundle": manifest.bundle_id, "signer": manifest.signer,
-                            "sequence": str(manifest.sequence), "replies": str(len(rows))},
-                     clock=clock)
+                     facts=facts, clock=clock)

@@ -72,15 +72,17 @@ class ReplyManifest:
         return json.dumps(body, indent=1, ensure_ascii=True).encode("ascii") + b"\n"
 
 
-def reply_document(*, reply_id: str, submission_id: str, written_day: str,
+def reply_document(*, reply_id: str, submission_id: str, written_day: str, number: int,
                    status: str | None, text: str) -> bytes:
-    """The UTF-8 JSON reply document encrypted to the reporter."""
+    """The UTF-8 JSON reply document encrypted to the reporter; `number` is its place
+    among its case's replies (1 for the first written), the order the reporter reads."""
     body = {
         "format": DOCUMENT_FORMAT,
         "version": DOCUMENT_VERSION,
         "id": reply_id,
         "submission_id": submission_id,
         "written_day": written_day,
+        "number": number,
         "status": status,
         "text": text,
     }
@@ -122,6 +124,9 @@ def parse_reply_document(raw: bytes) -> dict[str, Any]:
     _hex32(obj.get("id"), "id")
     _hex32(obj.get("submission_id"), "submission_id")
     _day(obj.get("written_day"), "written_day")
+    number = obj.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise ReplyError("number is not a positive integer")
     status, text = obj.get("status"), obj.get("text")
     if status is not None and status not in STATUSES:
         raise ReplyError(f"unknown status {status!r}")

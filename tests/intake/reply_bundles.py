@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import re
 import secrets
@@ -23,6 +24,7 @@ import keys
 from contracts.replies import (
     DOCUMENT_FORMAT,
     DOCUMENT_VERSION,
+    DOCUMENT_VERSION_UNNUMBERED,
     FORMAT,
     MANIFEST_NAME,
     SIGNATURE_NAME,
@@ -34,6 +36,9 @@ from keys.signing import REPLIES_NAMESPACE, SigningKey
 from tests.intake.forms import MULTIPART, csrf_token
 
 RECEIPT_CODE = re.compile(r'<p class="receipt-code" lang="en" dir="ltr">([^<]+)</p>')
+# Review numbers a case's replies in the order they are written; here, in the order
+# a test writes them (rising across cases too, which only spaces the numbers out).
+_WRITTEN = itertools.count(1)
 
 
 def submit_report(client: FlaskClient, narrative: str = "it happened") -> str:
@@ -66,16 +71,21 @@ def reply_document(
     status: str | None = None,
     text: str = "",
     written_day: str = "2031-01-02",
+    number: int | None = None,
 ) -> dict[str, Any]:
-    return {
+    """A reply document; `number` None writes version 1, which has none."""
+    document: dict[str, Any] = {
         "format": DOCUMENT_FORMAT,
-        "version": DOCUMENT_VERSION,
+        "version": DOCUMENT_VERSION if number is not None else DOCUMENT_VERSION_UNNUMBERED,
         "id": reply_id,
         "submission_id": submission_id,
         "written_day": written_day,
         "status": status,
         "text": text,
     }
+    if number is not None:
+        document["number"] = number
+    return document
 
 
 def encrypt_reply(document: dict[str, Any] | bytes, recipient: keys.Recipient) -> bytes:
@@ -110,9 +120,12 @@ class ReplyBundle:
         status: str | None = None,
         text: str = "",
         reply_id: str | None = None,
+        unnumbered: bool = False,
     ) -> str:
+        """Add a reply, numbered as written now (or a version 1 one if `unnumbered`)."""
         reply_id = reply_id or secrets.token_hex(16)
-        document = reply_document(reply_id, submission_id, status=status, text=text)
+        number = None if unnumbered else next(_WRITTEN)
+        document = reply_document(reply_id, submission_id, status=status, text=text, number=number)
         self.replies.append(
             PlannedReply(reply_id, submission_id, encrypt_reply(document, recipient))
         )

@@ -1,4 +1,4 @@
-"""Loading reply bundles: only signed by a trusted reviewer, in sequence, whole or not at all."""
+"""Loading reply bundles: signed by a trusted reviewer, never twice, whole or not at all."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
+import intake.reply_sequences
 from contracts.replies import MAX_REPLY_FILE_BYTES
 from haven.cli import main as cli
 from intake.errors import ReplyBundleRefused, TrustedReviewersError
-from intake.models import LoadedReplyBundle, Reply, ReviewerSequence
+from intake.models import LoadedReplyBundle, LoadedReplySequence, Reply, ReviewerSequence
 from intake.reply_loading import MAX_BUNDLE_BYTES, LoadedBundle, load_reply_bundle
 from intake.trusted_reviewers import (
     TRUSTED_REVIEWERS_FILE,
@@ -61,7 +62,10 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
                 select(Reply.id, Reply.hidden).order_by(Reply.submission_id, Reply.seq)
             ).all(),
             connection.execute(
-                select(ReviewerSequence.signer, ReviewerSequence.last_sequence)
+                select(ReviewerSequence.signer, ReviewerSequence.floor_sequence)
+            ).all(),
+            connection.execute(
+                select(LoadedReplySequence.signer, LoadedReplySequence.sequence)
             ).all(),
             connection.execute(select(LoadedReplyBundle.bundle_id)).all(),
         )
@@ -85,7 +89,7 @@ def test_a_signed_bundle_is_stored_as_ciphertext_with_its_sequence(
     with engine.connect() as connection:
         (row,) = connection.execute(select(Reply)).all()
         assert row.data == bundle.replies[0].data and row.loaded_day == TODAY
-        assert connection.execute(select(ReviewerSequence.last_sequence)).scalar_one() == 4
+        assert connection.execute(select(LoadedReplySequence.sequence)).scalar_one() == 4
     assert b"Thank you." not in row.data
 
 
@@ -141,17 +145,65 @@ def test_a_pickup_signature_does_not_pass_for_a_reply_signature(
     refused(app, data_dir, tmp_path / "pickup-signed.tar", "any trusted reviewer")
 
 
-def test_replayed_and_reordered_bundles_are_refused(
+def test_a_bundle_held_back_loads_after_a_later_one_and_replays_stay_refused(
     app: Flask, data_dir: Path, tmp_path: Path, case: str, signing_key: SigningKey
 ) -> None:
     second = bundle_for(app, case, signing_key, sequence=2)
     first = bundle_for(app, case, signing_key, sequence=1)
     load(app, data_dir, second.write(tmp_path / "second.tar"))
-    # The older bundle arrives late: reordered.
-    refused(app, data_dir, first.write(tmp_path / "first.tar"), "not above 2")
-    # The same sequence under a new bundle id: replayed replies, re-signed.
-    replay = bundle_for(app, case, signing_key, sequence=2)
-    refused(app, data_dir, replay.write(tmp_path / "replay.tar"), "replayed or reordered")
+    # The older bundle arrives late (a courier's delay): its replies are not lost.
+    late = load(app, data_dir, first.write(tmp_path / "first.tar"))
+    assert late.replies == 1 and not late.already_loaded
+    with engine_of(app).connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Reply)).scalar_one() == 2
+    # Loading either again changes nothing.
+    assert load(app, data_dir, tmp_path / "first.tar").already_loaded
+    # The same sequences under new bundle ids: replayed replies, re-signed.
+    for sequence in (1, 2):
+        replay = bundle_for(app, case, signing_key, sequence=sequence)
+        refused(app, data_dir, replay.write(tmp_path / f"replay-{sequence}.tar"), "loaded before")
+
+
+def test_the_sequences_kept_are_bounded_and_older_ones_refused(
+    app: Flask,
+    data_dir: Path,
+    tmp_path: Path,
+    case: str,
+    signing_key: SigningKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(intake.reply_sequences, "WINDOW", 3)
+    for sequence in (1, 5, 3):
+        load(
+            app,
+            data_dir,
+            bundle_for(app, case, signing_key, sequence=sequence).write(
+                tmp_path / f"{sequence}.tar"
+            ),
+        )
+    with engine_of(app).connect() as connection:
+        kept = connection.execute(select(LoadedReplySequence.sequence)).scalars().all()
+        floor = connection.execute(select(ReviewerSequence.floor_sequence)).scalar_one()
+    # 5 loaded: the floor is 5 - 3, and the 1 below it is no longer kept.
+    assert (sorted(kept), floor) == ([3, 5], 2)
+    # 2 was never loaded but is at the floor: refused, as any replay of 1 is.
+    for sequence in (1, 2):
+        old = bundle_for(app, case, signing_key, sequence=sequence)
+        refused(app, data_dir, old.write(tmp_path / f"old-{sequence}.tar"), "at or below 2")
+    # 4 is inside the window and was never loaded: it loads.
+    assert (
+        load(
+            app, data_dir, bundle_for(app, case, signing_key, sequence=4).write(tmp_path / "4.tar")
+        ).replies
+        == 1
+    )
+
+
+def test_a_sequence_beyond_64_bits_is_refused(
+    app: Flask, data_dir: Path, tmp_path: Path, case: str, signing_key: SigningKey
+) -> None:
+    bundle = bundle_for(app, case, signing_key, sequence=2**63)
+    refused(app, data_dir, bundle.write(tmp_path / "huge.tar"), "sequence is larger")
 
 
 def test_a_flipped_byte_in_a_reply_is_refused(
@@ -318,3 +370,24 @@ def test_the_commands_trust_load_and_distrust(
     assert late.exit_code == 1 and "Error: " in late.output
     with engine_of(app).connect() as connection:
         assert connection.execute(select(func.count()).select_from(Reply)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("first_loaded", ["original", "sent again"])
+def test_replies_sent_again_load_once_whichever_bundle_comes_first(
+    app: Flask,
+    data_dir: Path,
+    tmp_path: Path,
+    case: str,
+    signing_key: SigningKey,
+    first_loaded: str,
+) -> None:
+    recipient = reply_recipient(engine_of(app), case)
+    original = ReplyBundle(signing_key, sequence=1)
+    reply_id = original.add(recipient, case, text="Please send the letter")
+    # `haven review replies --again`: a new bundle and sequence, the same reply id.
+    again = ReplyBundle(signing_key, sequence=2)
+    again.add(recipient, case, text="Please send the letter", reply_id=reply_id)
+    bundles = {"original": original, "sent again": again}
+    later = "sent again" if first_loaded == "original" else "original"
+    load(app, data_dir, bundles[first_loaded].write(tmp_path / "first.tar"))
+    refused(app, data_dir, bundles[later].write(tmp_path / "later.tar"), "from another bundle")

@@ -233,7 +233,32 @@ def test_the_bundle_is_as_documented_and_only_the_reporter_reads_it(
         assert (document["id"], document["submission_id"]) == (entry.id, team.case)
         documents.append(document)
     assert [(d["status"], d["text"]) for d in documents] == [("received", ""), (None, CANARY)]
+    assert [d["number"] for d in documents] == [1, 2]
     assert CANARY.encode() not in out.read_bytes()
+
+
+def test_a_reply_is_numbered_by_its_place_in_its_case_in_the_order_written(
+        team: Team, alice: Reviewer) -> None:
+    other = encrypted_submission({"narrative": "Another case."}, recipients=[alice.recipient])
+    other.reply_recipient = str(keys.HybridIdentity.generate().recipient())
+    bundle = BundleWriter([other]).write(team.tmp / "other.tar")
+    assert _invoke("import", str(bundle), "--workspace", str(team.root))[0] == 0
+    assert team.reply(team.case, "--status", "received")[0] == 0
+    assert team.send("first.tar")[0] == 0
+    # Replies to another case in between do not count: the place is within the case.
+    assert team.reply(other.id, "--status", "received")[0] == 0
+    assert team.reply(team.case, "--status", "reading")[0] == 0
+    assert team.reply(other.id, "--status", "reading")[0] == 0
+    assert team.reply(team.case, "--status", "closed")[0] == 0
+    code, output, out = team.send("second.tar")
+    assert code == 0, output
+    found = reply_bundles.members(out)
+    manifest = parse_reply_manifest(found[0][1])
+    documents = [parse_reply_document(keys.decrypt(data, identities=[team.reporter]))
+                 for entry, (_, data) in zip(manifest.replies, found[2:], strict=True)
+                 if entry.submission_id == team.case]
+    # Numbered after the reply already sent, whichever bundle carries them.
+    assert [(d["number"], d["status"]) for d in documents] == [(2, "reading"), (3, "closed")]
 
 
 def test_sent_replies_are_not_sent_again_and_the_sequence_grows(team: Team) -> None:
@@ -253,6 +278,40 @@ def test_sent_replies_are_not_sent_again_and_the_sequence_grows(team: Team) -> N
         assert [json.loads(e.facts)["sequence"] for e in sent] == ["1", "2"]
         assert {r.bundle_id for r in session.scalars(select(Reply))} == {
             first.bundle_id, parsed.bundle_id}
+
+
+def test_again_writes_a_bundles_replies_in_a_new_bundle_under_their_own_ids(
+        team: Team) -> None:
+    assert team.reply(team.case, "--status", "received")[0] == 0
+    assert team.reply(team.case, "--text-file", str(team.text_file(CANARY)))[0] == 0
+    assert team.send("lost.tar")[0] == 0
+    lost = parse_reply_manifest(reply_bundles.members(team.tmp / "lost.tar")[0][1])
+    assert team.reply(team.case, "--status", "closed")[0] == 0
+    assert team.send("later.tar")[0] == 0
+    out = team.tmp / "again.tar"
+    code, output = team.run("replies", "--out", str(out), "--again", lost.bundle_id)
+    assert code == 0 and f"first sent in bundle {lost.bundle_id}" in output, output
+    found = reply_bundles.members(out)
+    again = parse_reply_manifest(found[0][1])
+    # A new bundle and sequence, the same replies (so intake loads them only once),
+    # numbered as they were: the reporter reads them in their place.
+    assert again.bundle_id != lost.bundle_id and again.sequence == 3
+    assert [r.id for r in again.replies] == [r.id for r in lost.replies]
+    documents = [parse_reply_document(keys.decrypt(data, identities=[team.reporter]))
+                 for _, data in found[2:]]
+    assert [(d["number"], d["status"]) for d in documents] == [(1, "received"), (2, None)]
+    with Workspace.open(team.root) as workspace, workspace.sessions() as session:
+        carried = {r.id: r.bundle_id for r in session.scalars(select(Reply))}
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "replies")
+                                .order_by(AuditEntry.seq.desc())).first()
+    assert all(carried[r.id] == again.bundle_id for r in lost.replies)
+    assert entry is not None and json.loads(entry.facts)["again"] == lost.bundle_id
+    # Nothing is left in the bundle now; an unknown bundle is named.
+    code, output = team.run("replies", "--out", str(team.tmp / "x.tar"), "--again",
+                            lost.bundle_id)
+    assert code == 1 and "carries no reply" in output and not (team.tmp / "x.tar").exists()
+    code, output = team.run("replies", "--out", str(team.tmp / "y.tar"), "--again", "0" * 32)
+    assert code == 1 and "no reply bundle" in output
 
 
 def test_an_existing_out_is_never_replaced(team: Team) -> None:

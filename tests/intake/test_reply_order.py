@@ -1,0 +1,117 @@
+"""The reporter reads replies in the order review wrote them, whatever order they were loaded in."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from intake.checkback import FoundCase, find_case, read_case
+from keys.signing import SigningKey
+from tests.intake.reply_bundles import (
+    PlannedReply,
+    ReplyBundle,
+    deliver,
+    encrypt_reply,
+    reply_document,
+    reply_recipient,
+    submit_report,
+)
+from tests.intake.storage import engine_of
+
+
+@pytest.fixture
+def found(app: Flask, client: FlaskClient) -> FoundCase:
+    """A published report, found with its receipt code as the check-back page finds it."""
+    state = app.extensions["haven_intake"]
+    code = submit_report(client)
+    case = find_case(
+        state.engine,
+        code,
+        pepper=state.config.receipt_pepper,
+        cost=state.config.receipt_cost,
+        gate=state.gate,
+    )
+    assert case is not None
+    return case
+
+
+def shown(app: Flask, found: FoundCase) -> tuple[list[tuple[str | None, str]], str | None]:
+    opened = read_case(engine_of(app), case_id=found.case_id, identity=found.reply_identity)
+    assert opened is not None
+    return [(reply.status, reply.text) for reply in opened.replies], opened.status
+
+
+def test_a_bundle_loaded_late_takes_its_place_among_its_signers_replies(
+    app: Flask, data_dir: Path, tmp_path: Path, found: FoundCase
+) -> None:
+    alice = SigningKey.generate()
+    recipient = reply_recipient(engine_of(app), found.case_id)
+    first = ReplyBundle(alice, sequence=1)
+    first.add(recipient, found.case_id, text="Please send the photo of the letter")
+    second = ReplyBundle(alice, sequence=2)
+    second.add(recipient, found.case_id, status="reading", text="We are reading it")
+    deliver(engine_of(app), data_dir, second, tmp_path / "2.tar")
+    deliver(engine_of(app), data_dir, first, tmp_path / "1.tar")
+    assert shown(app, found) == (
+        [(None, "Please send the photo of the letter"), ("reading", "We are reading it")],
+        "reading",
+    )
+
+
+def test_the_status_written_last_is_current_whichever_signer_was_loaded_last(
+    app: Flask, data_dir: Path, tmp_path: Path, found: FoundCase
+) -> None:
+    recipient = reply_recipient(engine_of(app), found.case_id)
+    alice = ReplyBundle(SigningKey.generate(), sequence=3)
+    alice.add(recipient, found.case_id, status="reading", text="still reading")
+    bob = ReplyBundle(SigningKey.generate(), sequence=1)
+    bob.add(recipient, found.case_id, status="closed", text="We have closed your report")
+    deliver(engine_of(app), data_dir, bob, tmp_path / "bob.tar")
+    deliver(engine_of(app), data_dir, alice, tmp_path / "alice.tar")
+    replies, status = shown(app, found)
+    assert status == "closed"
+    assert replies == [("reading", "still reading"), ("closed", "We have closed your report")]
+
+
+def test_version_1_replies_are_still_read_first_in_the_order_loaded(
+    app: Flask, data_dir: Path, tmp_path: Path, found: FoundCase
+) -> None:
+    recipient = reply_recipient(engine_of(app), found.case_id)
+    numbered = ReplyBundle(SigningKey.generate())
+    numbered.add(recipient, found.case_id, status="closed", text="numbered")
+    old = ReplyBundle(SigningKey.generate())
+    old.add(recipient, found.case_id, status="received", text="old one", unnumbered=True)
+    old.add(recipient, found.case_id, text="old two", unnumbered=True)
+    deliver(engine_of(app), data_dir, numbered, tmp_path / "numbered.tar")
+    deliver(engine_of(app), data_dir, old, tmp_path / "old.tar")
+    assert shown(app, found) == (
+        [("received", "old one"), (None, "old two"), ("closed", "numbered")],
+        "closed",
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "number"),
+    [(2, 0), (2, -1), (2, True), (2, "1"), (2, 1.5), (2, None), (1, 3)],
+)
+def test_a_document_with_a_bad_number_is_not_shown(
+    app: Flask,
+    data_dir: Path,
+    tmp_path: Path,
+    found: FoundCase,
+    version: int,
+    number: object,
+) -> None:
+    recipient = reply_recipient(engine_of(app), found.case_id)
+    bundle = ReplyBundle(SigningKey.generate())
+    bundle.add(recipient, found.case_id, text="a good one")
+    reply_id = secrets.token_hex(16)
+    document = reply_document(reply_id, found.case_id, status="closed", text="bad", number=7)
+    document.update(version=version, number=number)
+    bundle.replies.append(PlannedReply(reply_id, found.case_id, encrypt_reply(document, recipient)))
+    deliver(engine_of(app), data_dir, bundle, tmp_path / "bad.tar")
+    assert shown(app, found) == ([(None, "a good one")], None)
