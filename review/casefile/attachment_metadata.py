@@ -18,7 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice, zip_longest
+from itertools import islice, product, zip_longest
 from typing import BinaryIO
 
 import pillow_heif
@@ -32,6 +32,7 @@ from review.casefile.png_chunks import png_chunks
 from review.casefile.png_text import (
     MAX_INFLATED_BYTES,
     RawProfile,
+    inflate,
     raw_profile,
     raw_profile_kind,
     text_chunk,
@@ -378,14 +379,22 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         if meta.full:
             meta.incomplete = True
             return
-        if kind == b"eXIf":
+        if kind.lower() in _PNG_EXIF_CHUNKS:
             # The specification allows one, but a decoy first must not hide another;
             # parsing each of thousands would multiply the work.
             exif_read += 1
             if exif_read > MAX_EXIF_BLOBS:
                 meta.incomplete = True
-            else:
-                _exif(body, meta, deadline)
+                continue
+            exif = body.removeprefix(b"Exif\x00\x00")
+            if exif.startswith(b"\x00"):
+                # Compressed, as exiftool reads it: a method byte, the length inflated
+                # (a claim, not used), then the zlib stream, inflated within the budget.
+                inflated = inflate(exif[5:], most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
+                inflate_left -= len(inflated.data)
+                meta.incomplete |= not inflated.whole
+                exif = inflated.data
+            _exif(exif, meta, deadline)
         elif kind in (b"tEXt", b"zTXt", b"iTXt"):
             chunk = text_chunk(kind, body, most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
             if chunk.compressed:
@@ -441,8 +450,20 @@ def _raw_profile(profile: RawProfile, meta: FileMetadata, deadline: _Deadline, *
 
 
 _PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
+# EXIF's chunk, and the compressed one once proposed, in lower case: exiftool reads
+# either in any letter case (PNG.pm, %stdCase), as early writers spelt them.
+_PNG_EXIF_CHUNKS = frozenset({b"exif", b"zxif"})
+
+
+def _any_case(name: bytes) -> frozenset[bytes]:
+    """`name` in each of its letter cases."""
+    cases = ((letter, ord(chr(letter).upper())) for letter in name.lower())
+    return frozenset(bytes(spelling) for spelling in product(*cases))
+
+
 # Only these chunks are read; image data is stepped over without being copied.
-_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt", b"zTXt"})
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"iTXt", b"zTXt"})
+_PNG_METADATA = _PNG_TEXT_CHUNKS.union(*map(_any_case, _PNG_EXIF_CHUNKS))
 
 
 def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:

@@ -46,6 +46,14 @@ class PngText:
 
 
 @dataclass(frozen=True)
+class Inflated:
+    """What a zlib stream inflated to within its bound, and whether that was all of it."""
+
+    data: bytes
+    whole: bool
+
+
+@dataclass(frozen=True)
 class RawProfile:
     """A raw profile's kind ("exif", "xmp" ...), its payload, and whether all of it was read."""
 
@@ -74,17 +82,29 @@ def text_chunk(kind: bytes, body: bytes, *, most_bytes: int) -> PngText:
 
 
 def _inflated(keyword: bytes, method: bytes, data: bytes, most_bytes: int) -> PngText:
-    if method != bytes([_DEFLATE]) or most_bytes <= 0:
+    if method != bytes([_DEFLATE]):
         return PngText(keyword, b"", compressed=True, whole=False)
+    inflated = inflate(data, most_bytes=most_bytes)
+    return PngText(keyword, inflated.data, compressed=True, whole=inflated.whole)
+
+
+def inflate(data: bytes, *, most_bytes: int) -> Inflated:
+    """The zlib stream `data` inflated to at most `most_bytes`: whole only if it ended there.
+
+    A stream that is corrupt gives nothing; one cut short or past the bound,
+    what came out, not whole.
+    """
+    if most_bytes <= 0:
+        return Inflated(b"", whole=False)
     inflater = zlib.decompressobj()
     try:
         # One byte past the bound tells a text that was cut from one that fits.
         text = inflater.decompress(data, most_bytes + 1)
     except zlib.error:
-        return PngText(keyword, b"", compressed=True, whole=False)
+        return Inflated(b"", whole=False)
     if len(text) > most_bytes:
-        return PngText(keyword, text[:most_bytes], compressed=True, whole=False)
-    return PngText(keyword, text, compressed=True, whole=inflater.eof)
+        return Inflated(text[:most_bytes], whole=False)
+    return Inflated(text, whole=inflater.eof)
 
 
 def raw_profile_kind(keyword: bytes) -> str | None:

@@ -9,6 +9,7 @@ there raised no warning. Each sample here is checked against exiftool.
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import tracemalloc
 import zlib
@@ -112,6 +113,36 @@ def test_the_iptc_profile_exiftool_writes_is_read(tmp_path: Path) -> None:
 
 
 BOMB = zlib.compress(b"\x00" * (64 << 20), 9)  # 64 MiB of zeros in about 64 KiB
+
+
+def compressed_exif(exif: bytes) -> bytes:
+    """A zxIf (or compressed eXIf) body: method 0, the inflated length, the zlib stream."""
+    return b"\x00" + struct.pack(">I", len(exif)) + zlib.compress(exif)
+
+
+# EXIF's chunk as early writers spelt it, and compressed: exiftool reads every one.
+EXIF_CHUNKS = {"exIf": png_chunk(b"exIf", EXIF), "EXIF": png_chunk(b"EXIF", EXIF),
+               "eXIF": png_chunk(b"eXIF", EXIF), "zxIf": png_chunk(b"zxIf", compressed_exif(EXIF)),
+               "compressed eXIf": png_chunk(b"eXIf", compressed_exif(EXIF))}  # fmt: skip
+
+
+@pytest.mark.parametrize("spelling", list(EXIF_CHUNKS))
+def test_exif_in_any_chunk_exiftool_reads_is_read(spelling: str, tmp_path: Path) -> None:
+    data = png_with_chunks(EXIF_CHUNKS[spelling])
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert (tags["IFD0:Artist"], tags["GPS:GPSLatitude"]) == ("Tenzin Dorje", 48.8583)
+    meta = inspect(data)
+    assert meta.fields == EXIF_FIELDS and meta.incomplete is False
+    assert meta.warnings == ["location", "identity"]
+
+
+def test_compressed_exif_counts_against_the_file_s_blobs_and_inflation() -> None:
+    decoys = [png_chunk(b"zxIf", compressed_exif(b"\x00" * 64))] * 4
+    meta = inspect(png_with_chunks(*decoys, EXIF_CHUNKS["EXIF"]))
+    assert meta.incomplete is True  # a fifth EXIF blob is not read, and says so
+    bomb = png_chunk(b"zxIf", b"\x00\x00\x00\x00\x00" + BOMB)
+    meta = inspect(png_with_chunks(bomb, ztxt(b"Author", b"Tenzin Dorje")))
+    assert meta.incomplete is True and ("PNG text: Author", "Tenzin Dorje") in meta.fields
 
 
 def test_a_compression_bomb_costs_its_bound_and_hides_nothing_after_it() -> None:
