@@ -124,6 +124,9 @@ _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
 _UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# EXIF's Interop IFD: meant for a few compatibility tags, but an IFD like any other,
+# so exiftool reads whatever a writer put there (a serial number, a GPS pointer).
+_INTEROP_POINTER = 0xA005
 # EXIF's MakerNote: a block in each camera maker's own format, in which Canon,
 # Nikon, Fujifilm, Olympus, Sony and Apple keep the body's and the lens's serial
 # numbers and the owner's name. It is not read (a format a maker, and a hostile
@@ -148,7 +151,7 @@ _WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
            # GPS: latitude and longitude with N/S and E/W, those of the destination
            # photographed, and the area's name.
            **dict.fromkeys((*_GPS_POSITION, *_GPS_DESTINATION, _GPS_AREA), _TEXT_BYTES),
-           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0,
+           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0, _INTEROP_POINTER: 0,
            _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1,
            _PHOTOSHOP_TAG: _PHOTOSHOP_BYTES + 1}
 _AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG, _PHOTOSHOP_TAG})
@@ -571,7 +574,8 @@ class _TiffWalk:
         return directory
 
     def _show(self, offset: int, role: str, directory: Directory) -> None:
-        """What an IFD says in its role (an image's, EXIF's or GPS's), once per role."""
+        """What an IFD says in its role (an image's, EXIF's or Interop's, or GPS's), once per
+        role."""
         if (offset, role) in self._shown:
             return
         self._shown.add((offset, role))
@@ -585,8 +589,11 @@ class _TiffWalk:
         for tag, label in _TEXT_TAGS.items():
             for value in values.get(tag, ()):
                 meta.add(label, _utf16(value) if tag in _UTF16_TAGS else _ascii(value))
-        if role == "image":
-            self._follow(values, _EXIF_POINTER, "exif")
+        # Pointers are followed from every IFD but GPS's, wherever a writer put them
+        # (an EXIF IFD inside the EXIF IFD, SubIFDs there), as exiftool follows them;
+        # the cache of IFDs read and MAX_TIFF_DIRECTORIES bound the loops and the cost.
+        self._follow(values, _EXIF_POINTER, "exif")
+        self._follow(values, _INTEROP_POINTER, "exif")
         self._follow(values, _GPS_POINTER, "gps")
         for xmp in values.get(_XMP_TAG, ()):
             if isinstance(xmp, bytes):
@@ -597,12 +604,11 @@ class _TiffWalk:
         for resources in values.get(_PHOTOSHOP_TAG, ()):
             if isinstance(resources, bytes):
                 _photoshop_resources(resources, meta, self._deadline)
-        if role == "image":
-            for sub in values.get(_SUB_IFDS, ()):
-                if isinstance(sub, int):
-                    self.chain(sub)  # a SubIFD may have pages of its own
-                else:
-                    meta.incomplete = True  # a pointer of a type no offset is read of
+        for sub in values.get(_SUB_IFDS, ()):
+            if isinstance(sub, int):
+                self.chain(sub)  # a SubIFD may have pages of its own
+            else:
+                meta.incomplete = True  # a pointer of a type no offset is read of
 
     def _follow(self, values: dict[int, list[Value]], pointer: int, role: str) -> None:
         for offset in values.get(pointer, ()):
