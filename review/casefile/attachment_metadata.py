@@ -409,8 +409,9 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
                 meta.incomplete |= not profile.whole
                 if _raw_profile(profile, meta, deadline, exif_allowed=exif_read < MAX_EXIF_BLOBS):
                     exif_read += 1
-            elif chunk.keyword == _PNG_XMP_KEYWORD:
-                # XMP, as Adobe's tools and exiftool write it into a PNG.
+            elif chunk.keyword[:1].upper() + chunk.keyword[1:] == _PNG_XMP_KEYWORD:
+                # XMP, as Adobe's tools and exiftool write it into a PNG; exiftool also
+                # reads the keyword with its first letter in lower case ("xML:...").
                 _xmp(chunk.text[: MAX_XMP_BYTES + 1], meta)
             else:
                 # The keyword is the file's own claim: prefixed, it can never pose

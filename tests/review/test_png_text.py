@@ -73,6 +73,14 @@ def test_compressed_xmp_is_read(tmp_path: Path) -> None:
     assert meta.fields == [("Place", "Lhasa")] and meta.incomplete is False
 
 
+def test_xmp_whose_keyword_begins_in_lower_case_is_read(tmp_path: Path) -> None:
+    """exiftool retries a keyword it does not know with its first letter capitalised."""
+    data = png_with_chunks(png_chunk(b"iTXt", b"xML:com.adobe.xmp\x00\x00\x00\x00\x00" + XMP))
+    assert exiftool_tags(data, tmp_path, "photo.png")["XMP-photoshop:City"] == "Lhasa"
+    meta = inspect(data)
+    assert meta.fields == [("Place", "Lhasa")] and meta.warnings == ["location"]
+
+
 # Each raw profile kind, in each kind of text chunk, and what exiftool reads of it.
 PROFILES: dict[str, tuple[bytes, list[tuple[str, str]], dict[str, Any]]] = {
     "exif": (ztxt(profile("exif"), raw_profile_text("exif", b"Exif\x00\x00" + EXIF)),
