@@ -1,6 +1,6 @@
 """A PNG's text chunks (tEXt, zTXt, iTXt) and the raw profiles ImageMagick hides in them.
 
-zTXt, and iTXt with its compression flag set, hold zlib-compressed text. A
+zTXt, and iTXt with its compression flag set (any value but 0), hold zlib-compressed text. A
 hostile reporter can compress gigabytes of one byte into a few kilobytes, so
 text is inflated through zlib.decompressobj with max_length: zlib stops once
 it has produced that many bytes, which bounds both the memory and the work of
@@ -76,7 +76,8 @@ def text_chunk(kind: bytes, body: bytes, *, most_bytes: int) -> PngText:
     # iTXt: compression flag and method, then language tag and translated keyword.
     flag, method = rest[:1], rest[1:2]
     text = rest[2:].split(b"\x00", 2)[-1]
-    if flag == b"\x01":
+    # The specification's flag is 0 or 1; exiftool inflates the text of any flag but 0.
+    if flag not in (b"", b"\x00"):
         return _inflated(keyword, method, text, most_bytes)
     return PngText(keyword, text, compressed=False, whole=True)
 

@@ -73,6 +73,20 @@ def test_compressed_xmp_is_read(tmp_path: Path) -> None:
     assert meta.fields == [("Place", "Lhasa")] and meta.incomplete is False
 
 
+@pytest.mark.parametrize("flag", [2, 0xFF])
+def test_itxt_with_any_compression_flag_but_0_is_inflated(flag: int, tmp_path: Path) -> None:
+    """exiftool inflates the text of an iTXt whose flag is not 0, 1 included."""
+    xmp = png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00" + bytes([flag]) + b"\x00\x00\x00"
+                    + zlib.compress(XMP))  # fmt: skip
+    exif = png_chunk(b"iTXt", profile("exif") + b"\x00" + bytes([flag]) + b"\x00\x00\x00"
+                     + zlib.compress(raw_profile_text("exif", EXIF)))  # fmt: skip
+    data = png_with_chunks(xmp, exif)
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert (tags["XMP-photoshop:City"], tags["IFD0:Artist"]) == ("Lhasa", "Tenzin Dorje")
+    meta = inspect(data)
+    assert meta.fields == [("Place", "Lhasa"), *EXIF_FIELDS] and meta.incomplete is False
+
+
 def test_xmp_whose_keyword_begins_in_lower_case_is_read(tmp_path: Path) -> None:
     """exiftool retries a keyword it does not know with its first letter capitalised."""
     data = png_with_chunks(png_chunk(b"iTXt", b"xML:com.adobe.xmp\x00\x00\x00\x00\x00" + XMP))
