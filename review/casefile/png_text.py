@@ -29,9 +29,15 @@ _DEFLATE = 0
 _RAW_PROFILE = b"raw profile type "
 # The kinds read, by the name after _RAW_PROFILE (lower case): ICC profiles are not.
 RAW_PROFILE_KINDS = frozenset({"exif", "app1", "xmp", "iptc", "8bim"})
-# A line break, the kind's line, its length's (blanks then at most 10 digits),
-# then the hexadecimal; every repeat bounded, so a match costs little.
-_HEADER = re.compile(rb"\n[^\n]{0,79}\n[ \t\r\n]{0,64}([0-9]{1,10})\n")
+# The blanks Perl's \s and split(' ') know, which exiftool steps over in a profile's
+# header and between its digits: space, tab, line breaks, form feed, vertical tab.
+_BLANKS = b" \t\n\r\f\v"
+# A line break, the kind's line (exiftool takes any; this one, as long as the
+# PNG keyword bound a thousand times over), its length's (blanks then at most 10
+# digits), then the hexadecimal; every repeat bounded, and the kind's line can
+# hold no line break, so a match costs one pass over at most that many bytes.
+_HEADER = re.compile(rb"\n[^\n]{0,4096}\n[ \t\n\r\f\v]{0,64}([0-9]{1,10})\n")
+_HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]*")
 
 
 @dataclass(frozen=True)
@@ -117,14 +123,20 @@ def raw_profile_kind(keyword: bytes) -> str | None:
 
 
 def raw_profile(kind: str, text: bytes) -> RawProfile:
-    """The payload of a raw profile's `text`; not whole if its header, its hexadecimal or its
-    length is wrong (exiftool reads the bytes there are, and warns of a wrong length)."""
+    """The payload of a raw profile's `text`; not whole if its header is not there, its
+    hexadecimal stops before the text does, or its length is not the payload's.
+
+    As exiftool does, every blank is stepped over (a line may break between a
+    byte's two digits) and the bytes there are are read: the digits up to the
+    first that is not one, an odd last digit dropped (a text cut at its bound
+    mid-byte still gives every byte before), a wrong length warned of.
+    """
     header = _HEADER.match(text)
     if header is None:
         return RawProfile(kind, b"", whole=False)
-    try:
-        # fromhex steps over the line breaks and blanks between the digits.
-        payload = bytes.fromhex(text[header.end() :].decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        return RawProfile(kind, b"", whole=False)
-    return RawProfile(kind, payload, whole=len(payload) == int(header.group(1)))
+    digits = text[header.end() :].translate(None, _BLANKS)
+    run = _HEX_DIGITS.match(digits)
+    hexadecimal = run.group() if run is not None else b""
+    payload = bytes.fromhex(hexadecimal[: len(hexadecimal) & ~1].decode("ascii"))
+    whole = len(hexadecimal) == len(digits) and len(payload) * 2 == len(hexadecimal)
+    return RawProfile(kind, payload, whole=whole and len(payload) == int(header.group(1)))

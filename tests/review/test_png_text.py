@@ -204,6 +204,47 @@ def test_bombs_in_many_chunks_inflate_no_more_than_the_file_s_bound(
     assert sum(inflated) <= MAX_PNG_INFLATED_BYTES + len(bombs)
 
 
+def _profile_as_written(layout: str) -> tuple[bytes, bool]:
+    """A raw EXIF profile laid out as some writer might, and whether all of it is hexadecimal."""
+    text = raw_profile_text("exif", EXIF)
+    if layout == "trailing NUL":
+        return text + b"\x00", False
+    if layout == "stray letter":
+        return text + b"z\n", False
+    if layout == "lines of 71 digits":
+        digits = EXIF.hex()
+        lines = "\n".join(digits[start : start + 71] for start in range(0, len(digits), 71))
+        return f"\nexif\n{len(EXIF):8d}\n{lines}\n".encode(), True
+    if layout == "form feed before the length":
+        return text.replace(b"\n   ", b"\n\x0c\x0b ", 1), True
+    assert layout == "long kind line"
+    return raw_profile_text("exif" + " " * 90, EXIF), True
+
+
+@pytest.mark.parametrize("layout", ["trailing NUL", "stray letter", "lines of 71 digits",
+                                    "form feed before the length", "long kind line"])  # fmt: skip
+def test_a_raw_profile_s_hexadecimal_is_read_as_far_as_it_goes(layout: str, tmp_path: Path) -> None:
+    text, all_hexadecimal = _profile_as_written(layout)
+    data = png_with_chunks(ztxt(profile("exif"), text))
+    assert exiftool_tags(data, tmp_path, "photo.png")["IFD0:Artist"] == "Tenzin Dorje"
+    meta = inspect(data)
+    assert meta.fields == EXIF_FIELDS and meta.incomplete is not all_hexadecimal
+
+
+def test_a_raw_profile_cut_at_the_inflation_bound_mid_byte_gives_the_bytes_before() -> None:
+    """ImageMagick's profile of a 700 KiB XMP packet inflates past 1 MiB of digits, cut there
+    in the middle of a byte: every byte before is read, and the reading says it stopped."""
+    big = xmp_packet("<photoshop:City>Lhasa</photoshop:City>",
+                     "<xmp:Thumb>" + "A" * (700 * 1024) + "</xmp:Thumb>")  # fmt: skip
+    text = raw_profile_text("xmp", big)[:MAX_INFLATED_BYTES]
+    header = text.index(b"\n", text.index(b"\n", 1) + 1) + 1
+    assert len(text[header:].translate(None, b"\n")) % 2 == 1  # cut between a byte's digits
+    parsed = png_text.raw_profile("xmp", text)
+    assert len(parsed.payload) > 500_000 and parsed.whole is False
+    meta = inspect(png_with_chunks(ztxt(profile("xmp"), raw_profile_text("xmp", big))))
+    assert ("Place", "Lhasa") in meta.fields and meta.incomplete is True
+
+
 def _broken(damage: str) -> bytes:
     text = raw_profile_text("exif", EXIF)
     if damage == "truncated stream":
