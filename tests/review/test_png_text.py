@@ -289,6 +289,25 @@ def test_the_case_view_warns_and_the_copy_has_no_profile(
     _assert_no_profile(exiftool_tags(response.data, tmp_path, "copy.png"))
 
 
+UNREAD = ("the original may carry metadata that could not be read here, and a download "
+          "passes it on.")
+
+
+def test_a_reading_that_stopped_early_offers_the_copy_without_metadata(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, client: FlaskClient
+) -> None:
+    """Nothing was read that warns, but what was not read may be a location: the copy is offered."""
+    photo = png_with_chunks(_broken("no header"))
+    assert inspect(photo).incomplete is True and inspect(photo).warnings == []
+    case = opened_case(workspace, client, alice, tmp_path, [("photo.png", "image/png", photo)])
+    (article,) = attachment_articles(client, case.id)
+    assert UNREAD in article and CLEANABLE in article and LOCATION not in article
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
+    assert response.status_code == 200
+    _assert_no_profile(exiftool_tags(response.data, tmp_path, "copy.png"))
+
+
 def test_the_export_lists_a_profile_s_metadata_and_its_copy_has_none(
     workspace: Workspace, alice: Reviewer, bob: Reviewer, tmp_path: Path
 ) -> None:
