@@ -394,14 +394,13 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
                 # Compressed, as exiftool reads it: a method byte, the length inflated
                 # (a claim, not used), then the zlib stream, inflated within the budget.
                 inflated = inflate(exif[5:], most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
-                inflate_left -= len(inflated.data)
+                inflate_left -= inflated.cost
                 meta.incomplete |= not inflated.whole
                 exif = inflated.data
             _exif(exif, meta, deadline)
         elif kind in (b"tEXt", b"zTXt", b"iTXt"):
             chunk = text_chunk(kind, body, most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
-            if chunk.compressed:
-                inflate_left -= len(chunk.text)
+            inflate_left -= chunk.cost
             meta.incomplete |= not chunk.whole
             profile_kind = raw_profile_kind(chunk.keyword)
             if profile_kind is not None:

@@ -42,21 +42,25 @@ _HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]*")
 
 @dataclass(frozen=True)
 class PngText:
-    """A text chunk's keyword and text, whether it was compressed (its text then counts
+    """A text chunk's keyword and text, whether it was compressed (its inflating then counts
     against the file's budget), and whether all of its text was read."""
 
     keyword: bytes
     text: bytes
     compressed: bool
     whole: bool
+    # The inflating it cost, charged to the file's budget (0 for text not compressed).
+    cost: int = 0
 
 
 @dataclass(frozen=True)
 class Inflated:
-    """What a zlib stream inflated to within its bound, and whether that was all of it."""
+    """What a zlib stream inflated to within its bound, whether that was all of it, and the
+    bytes of inflating it cost, which the caller charges to the file's budget."""
 
     data: bytes
     whole: bool
+    cost: int
 
 
 @dataclass(frozen=True)
@@ -90,28 +94,31 @@ def text_chunk(kind: bytes, body: bytes, *, most_bytes: int) -> PngText:
 
 def _inflated(keyword: bytes, method: bytes, data: bytes, most_bytes: int) -> PngText:
     if method != bytes([_DEFLATE]):
-        return PngText(keyword, b"", compressed=True, whole=False)
+        return PngText(keyword, b"", compressed=True, whole=False)  # nothing inflated
     inflated = inflate(data, most_bytes=most_bytes)
-    return PngText(keyword, inflated.data, compressed=True, whole=inflated.whole)
+    return PngText(keyword, inflated.data, compressed=True, whole=inflated.whole,
+                   cost=inflated.cost)
 
 
 def inflate(data: bytes, *, most_bytes: int) -> Inflated:
     """The zlib stream `data` inflated to at most `most_bytes`: whole only if it ended there.
 
-    A stream that is corrupt gives nothing; one cut short or past the bound,
-    what came out, not whole.
+    A stream that is corrupt gives nothing, and costs the whole bound: zlib may
+    have inflated that much before it met the damage, so a file of thousands of
+    streams each corrupt just before its bound costs no more than bombs would.
+    One cut short or past the bound gives what came out, not whole.
     """
     if most_bytes <= 0:
-        return Inflated(b"", whole=False)
+        return Inflated(b"", whole=False, cost=0)
     inflater = zlib.decompressobj()
     try:
         # One byte past the bound tells a text that was cut from one that fits.
         text = inflater.decompress(data, most_bytes + 1)
     except zlib.error:
-        return Inflated(b"", whole=False)
+        return Inflated(b"", whole=False, cost=most_bytes)
     if len(text) > most_bytes:
-        return Inflated(text[:most_bytes], whole=False)
-    return Inflated(text, whole=inflater.eof)
+        return Inflated(text[:most_bytes], whole=False, cost=most_bytes)
+    return Inflated(text, whole=inflater.eof, cost=len(text))
 
 
 def raw_profile_kind(keyword: bytes) -> str | None:

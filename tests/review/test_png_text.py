@@ -245,6 +245,31 @@ def test_a_raw_profile_cut_at_the_inflation_bound_mid_byte_gives_the_bytes_befor
     assert ("Place", "Lhasa") in meta.fields and meta.incomplete is True
 
 
+def _corrupt_before_its_bound() -> bytes:
+    """A stream zlib inflates to just under a chunk's bound before an invalid block type."""
+    deflater = zlib.compressobj(9)
+    stream = deflater.compress(b"a" * (MAX_INFLATED_BYTES - 1024))
+    stream += deflater.flush(zlib.Z_FULL_FLUSH)
+    return png_chunk(b"zTXt", b"Comment\x00\x00" + stream + b"\xff\xff\xff\xff")
+
+
+def test_corrupt_streams_cost_their_bound_of_the_file_s_inflation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each inflates about 1 MiB and fails: the file's 4 MiB allow 4 of them, not 4,000."""
+    inflaters: list[object] = []
+    real = zlib.decompressobj
+
+    def counting() -> object:
+        inflaters.append(real())
+        return inflaters[-1]
+
+    monkeypatch.setattr(png_text.zlib, "decompressobj", counting)
+    meta = inspect(png_with_chunks(*[_corrupt_before_its_bound()] * 16))
+    assert meta.incomplete is True
+    assert len(inflaters) <= MAX_PNG_INFLATED_BYTES // (MAX_INFLATED_BYTES - 1024)
+
+
 def _broken(damage: str) -> bytes:
     text = raw_profile_text("exif", EXIF)
     if damage == "truncated stream":
