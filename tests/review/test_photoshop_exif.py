@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from review.casefile.attachment_metadata import MAX_PHOTOSHOP_EXIF, UNREADABLE_METADATA, inspect
+from review.export.clean_image import strip_image_metadata
+from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
 from tests.review.case_page import CLEANABLE, LOCATION, attachment_articles, opened_case
 from tests.review.evidence import export_photo
@@ -122,3 +125,22 @@ def test_the_export_lists_photoshop_exif_and_its_copy_has_none(
     tags = exiftool_tags(exported.clean.read_bytes(), tmp_path, "copy.jpg")
     assert tags["File:FileType"] == "JPEG"
     assert not [key for key in tags if "GPS" in key or "Photoshop" in key or "Artist" in key]
+
+
+def test_the_copy_s_audit_record_lists_the_location_it_removed(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, client: FlaskClient
+) -> None:
+    """Pillow does not read Photoshop's EXIF; the case view does, and warned of a location:
+    the copy's record lists the kinds that view warned of, never their values."""
+    photo = jpeg_with_photoshop(photoshop_block(0x0422, EXIF))
+    removed = strip_image_metadata(photo, "image/jpeg").removed
+    assert {entry.partition(":")[0] for entry in removed} >= {"location", "person"}
+    assert not [entry for entry in removed if "Tenzin" in entry or "48." in entry]
+    case = opened_case(workspace, client, alice, tmp_path, [("photo.jpg", "image/jpeg", photo)])
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
+    assert response.status_code == 200
+    with workspace.sessions() as session:
+        detail = session.scalars(select(AuditEntry.detail).where(
+            AuditEntry.action == "export").order_by(AuditEntry.seq.desc())).first()
+    assert detail is not None and "location" in detail and "person" in detail
