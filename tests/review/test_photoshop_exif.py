@@ -144,3 +144,17 @@ def test_the_copy_s_audit_record_lists_the_location_it_removed(
         detail = session.scalars(select(AuditEntry.detail).where(
             AuditEntry.action == "export").order_by(AuditEntry.seq.desc())).first()
     assert detail is not None and "location" in detail and "person" in detail
+
+
+@pytest.mark.parametrize("signature", [b"PHUT", b"DCSR", b"AgHg", b"MeSa"])
+def test_another_tool_s_block_first_hides_no_exif_after_it(
+    signature: bytes, tmp_path: Path
+) -> None:
+    """exiftool steps over ImageReady's, PhotoDeluxe's and the like's blocks and keeps walking."""
+    other = signature + photoshop_block(0x0422, b"\x00" * 6)[4:]  # its id 0x0422 is not EXIF
+    photo = jpeg_with_photoshop(other + photoshop_block(0x0422, EXIF))
+    # exiftool reads the EXIF after it (its GPS too, in the review's sample, whose offsets
+    # differ: with these, it takes the GPS IFD for one it read, a quirk of its own).
+    assert exiftool_tags(photo, tmp_path, "photo.jpg")["IFD0:Artist"] == "Tenzin Dorje"
+    meta = inspect(photo)
+    assert meta.fields == FIELDS and meta.incomplete is False
