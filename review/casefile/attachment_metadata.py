@@ -18,7 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice, zip_longest
+from itertools import islice, product, zip_longest
 from typing import BinaryIO
 
 import pillow_heif
@@ -32,6 +32,7 @@ from review.casefile.png_chunks import png_chunks
 from review.casefile.png_text import (
     MAX_INFLATED_BYTES,
     RawProfile,
+    inflate,
     raw_profile,
     raw_profile_kind,
     text_chunk,
@@ -123,6 +124,9 @@ _EXIF_TAGS = {0x9003: "Taken", 0x9004: "Digitised", 0xA430: "Camera owner",
 _UTF16_TAGS = {0x9C9D: "Author"}
 _EXIF_POINTER, _GPS_POINTER, _XMP_TAG, _IPTC_TAG = 0x8769, 0x8825, 700, 33723
 _SUB_IFDS, _PHOTOSHOP_TAG = 330, 34377
+# EXIF's Interop IFD: meant for a few compatibility tags, but an IFD like any other,
+# so exiftool reads whatever a writer put there (a serial number, a GPS pointer).
+_INTEROP_POINTER = 0xA005
 # EXIF's MakerNote: a block in each camera maker's own format, in which Canon,
 # Nikon, Fujifilm, Olympus, Sony and Apple keep the body's and the lens's serial
 # numbers and the owner's name. It is not read (a format a maker, and a hostile
@@ -147,7 +151,7 @@ _WANTED = {**dict.fromkeys(_TEXT_TAGS, _TEXT_BYTES),
            # GPS: latitude and longitude with N/S and E/W, those of the destination
            # photographed, and the area's name.
            **dict.fromkeys((*_GPS_POSITION, *_GPS_DESTINATION, _GPS_AREA), _TEXT_BYTES),
-           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0,
+           _EXIF_POINTER: 0, _GPS_POINTER: 0, _SUB_IFDS: 0, _INTEROP_POINTER: 0,
            _XMP_TAG: MAX_XMP_BYTES + 1, _IPTC_TAG: _IPTC_BYTES + 1,
            _PHOTOSHOP_TAG: _PHOTOSHOP_BYTES + 1}
 _AS_BYTES = frozenset({_XMP_TAG, _IPTC_TAG, _PHOTOSHOP_TAG})
@@ -378,18 +382,25 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
         if meta.full:
             meta.incomplete = True
             return
-        if kind == b"eXIf":
+        if kind.lower() in _PNG_EXIF_CHUNKS:
             # The specification allows one, but a decoy first must not hide another;
             # parsing each of thousands would multiply the work.
             exif_read += 1
             if exif_read > MAX_EXIF_BLOBS:
                 meta.incomplete = True
-            else:
-                _exif(body, meta, deadline)
+                continue
+            exif = body.removeprefix(b"Exif\x00\x00")
+            if exif.startswith(b"\x00"):
+                # Compressed, as exiftool reads it: a method byte, the length inflated
+                # (a claim, not used), then the zlib stream, inflated within the budget.
+                inflated = inflate(exif[5:], most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
+                inflate_left -= inflated.cost
+                meta.incomplete |= not inflated.whole
+                exif = inflated.data
+            _exif(exif, meta, deadline)
         elif kind in (b"tEXt", b"zTXt", b"iTXt"):
             chunk = text_chunk(kind, body, most_bytes=min(MAX_INFLATED_BYTES, inflate_left))
-            if chunk.compressed:
-                inflate_left -= len(chunk.text)
+            inflate_left -= chunk.cost
             meta.incomplete |= not chunk.whole
             profile_kind = raw_profile_kind(chunk.keyword)
             if profile_kind is not None:
@@ -397,8 +408,9 @@ def _png(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -
                 meta.incomplete |= not profile.whole
                 if _raw_profile(profile, meta, deadline, exif_allowed=exif_read < MAX_EXIF_BLOBS):
                     exif_read += 1
-            elif chunk.keyword == _PNG_XMP_KEYWORD:
-                # XMP, as Adobe's tools and exiftool write it into a PNG.
+            elif chunk.keyword[:1].upper() + chunk.keyword[1:] == _PNG_XMP_KEYWORD:
+                # XMP, as Adobe's tools and exiftool write it into a PNG; exiftool also
+                # reads the keyword with its first letter in lower case ("xML:...").
                 _xmp(chunk.text[: MAX_XMP_BYTES + 1], meta)
             else:
                 # The keyword is the file's own claim: prefixed, it can never pose
@@ -441,8 +453,20 @@ def _raw_profile(profile: RawProfile, meta: FileMetadata, deadline: _Deadline, *
 
 
 _PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
+# EXIF's chunk, and the compressed one once proposed, in lower case: exiftool reads
+# either in any letter case (PNG.pm, %stdCase), as early writers spelt them.
+_PNG_EXIF_CHUNKS = frozenset({b"exif", b"zxif"})
+
+
+def _any_case(name: bytes) -> frozenset[bytes]:
+    """`name` in each of its letter cases."""
+    cases = ((letter, ord(chr(letter).upper())) for letter in name.lower())
+    return frozenset(bytes(spelling) for spelling in product(*cases))
+
+
 # Only these chunks are read; image data is stepped over without being copied.
-_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"iTXt", b"zTXt"})
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"iTXt", b"zTXt"})
+_PNG_METADATA = _PNG_TEXT_CHUNKS.union(*map(_any_case, _PNG_EXIF_CHUNKS))
 
 
 def _webp(source: BinaryIO, size: int, meta: FileMetadata, deadline: _Deadline) -> None:
@@ -550,7 +574,8 @@ class _TiffWalk:
         return directory
 
     def _show(self, offset: int, role: str, directory: Directory) -> None:
-        """What an IFD says in its role (an image's, EXIF's or GPS's), once per role."""
+        """What an IFD says in its role (an image's, EXIF's or Interop's, or GPS's), once per
+        role."""
         if (offset, role) in self._shown:
             return
         self._shown.add((offset, role))
@@ -564,8 +589,11 @@ class _TiffWalk:
         for tag, label in _TEXT_TAGS.items():
             for value in values.get(tag, ()):
                 meta.add(label, _utf16(value) if tag in _UTF16_TAGS else _ascii(value))
-        if role == "image":
-            self._follow(values, _EXIF_POINTER, "exif")
+        # Pointers are followed from every IFD but GPS's, wherever a writer put them
+        # (an EXIF IFD inside the EXIF IFD, SubIFDs there), as exiftool follows them;
+        # the cache of IFDs read and MAX_TIFF_DIRECTORIES bound the loops and the cost.
+        self._follow(values, _EXIF_POINTER, "exif")
+        self._follow(values, _INTEROP_POINTER, "exif")
         self._follow(values, _GPS_POINTER, "gps")
         for xmp in values.get(_XMP_TAG, ()):
             if isinstance(xmp, bytes):
@@ -576,12 +604,11 @@ class _TiffWalk:
         for resources in values.get(_PHOTOSHOP_TAG, ()):
             if isinstance(resources, bytes):
                 _photoshop_resources(resources, meta, self._deadline)
-        if role == "image":
-            for sub in values.get(_SUB_IFDS, ()):
-                if isinstance(sub, int):
-                    self.chain(sub)  # a SubIFD may have pages of its own
-                else:
-                    meta.incomplete = True  # a pointer of a type no offset is read of
+        for sub in values.get(_SUB_IFDS, ()):
+            if isinstance(sub, int):
+                self.chain(sub)  # a SubIFD may have pages of its own
+            else:
+                meta.incomplete = True  # a pointer of a type no offset is read of
 
     def _follow(self, values: dict[int, list[Value]], pointer: int, role: str) -> None:
         for offset in values.get(pointer, ()):

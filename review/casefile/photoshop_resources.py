@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 # A photo's resources are a few dozen blocks; a hostile run of empty ones stops here.
 MAX_RESOURCES = 256
 _SIGNATURE = b"8BIM"
+# Blocks of other tools laid out the same way (ImageReady's PHUT, PhotoDeluxe's
+# MeSa, DCSR, AgHg): exiftool steps over them and keeps walking, and so does this,
+# so that a block of one of them first hides no EXIF or IPTC after it.
+_OTHER_SIGNATURES = frozenset({b"PHUT", b"DCSR", b"AgHg", b"MeSa"})
 _IPTC_RESOURCE = 0x0404
 _XMP_RESOURCE = 0x0424
 _EXIF_RESOURCE = 0x0422
@@ -48,7 +52,9 @@ def iptc_records(resources: bytes) -> Resources:
     for _ in range(MAX_RESOURCES):
         if not resources[position:].strip(b"\x00"):
             return found  # the end, or the padding a TIFF's 4-byte units add
-        if resources[position : position + 4] != _SIGNATURE or position + 7 > len(resources):
+        signature = resources[position : position + 4]
+        known = signature == _SIGNATURE or signature in _OTHER_SIGNATURES
+        if not known or position + 7 > len(resources):
             found.complete = False
             return found
         (resource,) = struct.unpack(">H", resources[position + 4 : position + 6])
@@ -60,7 +66,9 @@ def iptc_records(resources: bytes) -> Resources:
             return found
         (size,) = struct.unpack(">I", size_bytes)
         data = resources[size_at + 4 : size_at + 4 + size]
-        if resource == _IPTC_RESOURCE:
+        if signature != _SIGNATURE:
+            pass  # another tool's numbering: its ids are not Photoshop's, so nothing is read
+        elif resource == _IPTC_RESOURCE:
             found.iptc.append(data)
         elif resource == _XMP_RESOURCE:
             found.xmp.append(data)

@@ -1,6 +1,6 @@
 """A PNG's text chunks (tEXt, zTXt, iTXt) and the raw profiles ImageMagick hides in them.
 
-zTXt, and iTXt with its compression flag set, hold zlib-compressed text. A
+zTXt, and iTXt with its compression flag set (any value but 0), hold zlib-compressed text. A
 hostile reporter can compress gigabytes of one byte into a few kilobytes, so
 text is inflated through zlib.decompressobj with max_length: zlib stops once
 it has produced that many bytes, which bounds both the memory and the work of
@@ -29,20 +29,38 @@ _DEFLATE = 0
 _RAW_PROFILE = b"raw profile type "
 # The kinds read, by the name after _RAW_PROFILE (lower case): ICC profiles are not.
 RAW_PROFILE_KINDS = frozenset({"exif", "app1", "xmp", "iptc", "8bim"})
-# A line break, the kind's line, its length's (blanks then at most 10 digits),
-# then the hexadecimal; every repeat bounded, so a match costs little.
-_HEADER = re.compile(rb"\n[^\n]{0,79}\n[ \t\r\n]{0,64}([0-9]{1,10})\n")
+# The blanks Perl's \s and split(' ') know, which exiftool steps over in a profile's
+# header and between its digits: space, tab, line breaks, form feed, vertical tab.
+_BLANKS = b" \t\n\r\f\v"
+# A line break, the kind's line (exiftool takes any; this one, as long as the
+# PNG keyword bound a thousand times over), its length's (blanks then at most 10
+# digits), then the hexadecimal; every repeat bounded, and the kind's line can
+# hold no line break, so a match costs one pass over at most that many bytes.
+_HEADER = re.compile(rb"\n[^\n]{0,4096}\n[ \t\n\r\f\v]{0,64}([0-9]{1,10})\n")
+_HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]*")
 
 
 @dataclass(frozen=True)
 class PngText:
-    """A text chunk's keyword and text, whether it was compressed (its text then counts
+    """A text chunk's keyword and text, whether it was compressed (its inflating then counts
     against the file's budget), and whether all of its text was read."""
 
     keyword: bytes
     text: bytes
     compressed: bool
     whole: bool
+    # The inflating it cost, charged to the file's budget (0 for text not compressed).
+    cost: int = 0
+
+
+@dataclass(frozen=True)
+class Inflated:
+    """What a zlib stream inflated to within its bound, whether that was all of it, and the
+    bytes of inflating it cost, which the caller charges to the file's budget."""
+
+    data: bytes
+    whole: bool
+    cost: int
 
 
 @dataclass(frozen=True)
@@ -68,23 +86,39 @@ def text_chunk(kind: bytes, body: bytes, *, most_bytes: int) -> PngText:
     # iTXt: compression flag and method, then language tag and translated keyword.
     flag, method = rest[:1], rest[1:2]
     text = rest[2:].split(b"\x00", 2)[-1]
-    if flag == b"\x01":
+    # The specification's flag is 0 or 1; exiftool inflates the text of any flag but 0.
+    if flag not in (b"", b"\x00"):
         return _inflated(keyword, method, text, most_bytes)
     return PngText(keyword, text, compressed=False, whole=True)
 
 
 def _inflated(keyword: bytes, method: bytes, data: bytes, most_bytes: int) -> PngText:
-    if method != bytes([_DEFLATE]) or most_bytes <= 0:
-        return PngText(keyword, b"", compressed=True, whole=False)
+    if method != bytes([_DEFLATE]):
+        return PngText(keyword, b"", compressed=True, whole=False)  # nothing inflated
+    inflated = inflate(data, most_bytes=most_bytes)
+    return PngText(keyword, inflated.data, compressed=True, whole=inflated.whole,
+                   cost=inflated.cost)
+
+
+def inflate(data: bytes, *, most_bytes: int) -> Inflated:
+    """The zlib stream `data` inflated to at most `most_bytes`: whole only if it ended there.
+
+    A stream that is corrupt gives nothing, and costs the whole bound: zlib may
+    have inflated that much before it met the damage, so a file of thousands of
+    streams each corrupt just before its bound costs no more than bombs would.
+    One cut short or past the bound gives what came out, not whole.
+    """
+    if most_bytes <= 0:
+        return Inflated(b"", whole=False, cost=0)
     inflater = zlib.decompressobj()
     try:
         # One byte past the bound tells a text that was cut from one that fits.
         text = inflater.decompress(data, most_bytes + 1)
     except zlib.error:
-        return PngText(keyword, b"", compressed=True, whole=False)
+        return Inflated(b"", whole=False, cost=most_bytes)
     if len(text) > most_bytes:
-        return PngText(keyword, text[:most_bytes], compressed=True, whole=False)
-    return PngText(keyword, text, compressed=True, whole=inflater.eof)
+        return Inflated(text[:most_bytes], whole=False, cost=most_bytes)
+    return Inflated(text, whole=inflater.eof, cost=len(text))
 
 
 def raw_profile_kind(keyword: bytes) -> str | None:
@@ -96,14 +130,20 @@ def raw_profile_kind(keyword: bytes) -> str | None:
 
 
 def raw_profile(kind: str, text: bytes) -> RawProfile:
-    """The payload of a raw profile's `text`; not whole if its header, its hexadecimal or its
-    length is wrong (exiftool reads the bytes there are, and warns of a wrong length)."""
+    """The payload of a raw profile's `text`; not whole if its header is not there, its
+    hexadecimal stops before the text does, or its length is not the payload's.
+
+    As exiftool does, every blank is stepped over (a line may break between a
+    byte's two digits) and the bytes there are are read: the digits up to the
+    first that is not one, an odd last digit dropped (a text cut at its bound
+    mid-byte still gives every byte before), a wrong length warned of.
+    """
     header = _HEADER.match(text)
     if header is None:
         return RawProfile(kind, b"", whole=False)
-    try:
-        # fromhex steps over the line breaks and blanks between the digits.
-        payload = bytes.fromhex(text[header.end() :].decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        return RawProfile(kind, b"", whole=False)
-    return RawProfile(kind, payload, whole=len(payload) == int(header.group(1)))
+    digits = text[header.end() :].translate(None, _BLANKS)
+    run = _HEX_DIGITS.match(digits)
+    hexadecimal = run.group() if run is not None else b""
+    payload = bytes.fromhex(hexadecimal[: len(hexadecimal) & ~1].decode("ascii"))
+    whole = len(hexadecimal) == len(digits) and len(payload) * 2 == len(hexadecimal)
+    return RawProfile(kind, payload, whole=whole and len(payload) == int(header.group(1)))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, TiffImagePlugin
 
-from review.casefile.attachment_metadata import HEIF_BRANDS
+from review.casefile.attachment_metadata import HEIF_BRANDS, inspect
 from review.errors import ReviewError
 
 # HEIC, the iPhone camera's format, through libheif (bundled in pillow-heif's
@@ -130,6 +130,7 @@ def strip_image_metadata(data: bytes, media_type: str) -> StrippedImage:
         # verdict for the reviewer, and nothing is passed through.
         raise UnreadableImage(f"the {pillow_format} image cannot be decoded: "
                               f"{type(error).__name__}") from error
+    removed += tuple(_warned_but_unlisted(data, removed))
     return StrippedImage(_encode(clean, pillow_format), wanted, removed)
 
 
@@ -224,6 +225,25 @@ def _metadata_present(image: Image.Image) -> Iterator[str]:
                            (_TIFF_ICC, "ICC colour profile (its description may name the device)")):
             if tag in tags:
                 yield label
+
+
+# What the case view warns of (review/casefile/attachment_metadata.py), the kinds of
+# removed entries that already account for it, and the entry that says it otherwise.
+_WARNED = (("location", ("location",), "location: a place or GPS position the case view read"),
+           ("identity", ("device", "person"),
+            "person: a device or a person the case view read as named"),
+           ("maker note", ("device",), "device: a camera maker's private data (maker note)"))
+
+
+def _warned_but_unlisted(data: bytes, removed: tuple[str, ...]) -> Iterator[str]:
+    """What the case view warned of that Pillow's reading did not list: Photoshop's EXIF,
+    a PNG's raw profiles, an Interop IFD are read there and not by Pillow, and the copy's
+    record (its audit entry, the export's log) must not leave out a location it removed."""
+    kinds = {entry.partition(":")[0] for entry in removed if ":" in entry}
+    warnings = inspect(data).warnings
+    for warning, covering, entry in _WARNED:
+        if warning in warnings and not kinds.intersection(covering):
+            yield entry
 
 
 def _exif_entry(name: str) -> str:

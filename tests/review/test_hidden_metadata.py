@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 
-from review.casefile.attachment_metadata import MAX_EXIF_BLOBS, inspect
+from review.casefile.attachment_metadata import MAKER_NOTE_UNREAD, MAX_EXIF_BLOBS, inspect
 from tests.review.large_attachments import png_chunk
-from tests.review.metadata_samples import xmp_packet
+from tests.review.metadata_samples import CANON_MAKER_NOTE, CANON_SERIAL, exiftool_tags, xmp_packet
 from tests.review.tiff_builder import (
     ASCII,
     RATIONAL,
@@ -163,3 +164,50 @@ def test_a_webp_s_decoy_exif_hides_no_other_up_to_the_bound() -> None:
     assert EIFFEL in inspect(_webp(*decoys, (b"EXIF", GPS_EXIF))).fields
     beyond = inspect(_webp(*decoys, (b"EXIF", DECOY_EXIF), (b"EXIF", GPS_EXIF)))
     assert EIFFEL not in beyond.fields and beyond.incomplete is True
+
+
+# What the outside review of the metadata readers found in IFDs reached from the EXIF
+# IFD (IFD0 -> EXIF -> Interop, EXIF -> EXIF, EXIF -> SubIFD), each read by exiftool.
+INTEROP, EXIF_POINTER, MAKER_NOTE = 0xA005, 0x8769, 0x927C
+MAKER_NOTE_ENTRY: Entry = (MAKER_NOTE, UNDEFINED, len(CANON_MAKER_NOTE), CANON_MAKER_NOTE)
+CANON = text(MAKE, "Canon")
+SERIAL, OWNER = text(0xA431, "SN-0042"), text(0xA430, "Tenzin Dorje")
+REACHED_FROM_EXIF = {
+    "serial in the Interop IFD": (
+        tiff([CANON, pointer(EXIF_POINTER, 1)], [pointer(INTEROP, 2)], [SERIAL, OWNER]),
+        {"InteropIFD:SerialNumber": "SN-0042", "InteropIFD:OwnerName": "Tenzin Dorje"},
+        [("Camera owner", "Tenzin Dorje"), ("Device serial number", "SN-0042")]),
+    "GPS from the Interop IFD": (
+        tiff([CANON, pointer(EXIF_POINTER, 1)], [pointer(INTEROP, 2)],
+             [pointer(GPS_POINTER, 3)], gps()),
+        {"GPS:GPSLatitude": 48.8583}, [EIFFEL]),
+    "maker note in the Interop IFD": (
+        tiff([CANON, pointer(EXIF_POINTER, 1)], [pointer(INTEROP, 2)], [MAKER_NOTE_ENTRY]),
+        {"Canon:SerialNumber": CANON_SERIAL}, [("Note", MAKER_NOTE_UNREAD)]),
+    "EXIF IFD in the EXIF IFD": (
+        tiff([CANON, pointer(EXIF_POINTER, 1)], [pointer(EXIF_POINTER, 2)],
+             [MAKER_NOTE_ENTRY, SERIAL]),
+        {"Canon:SerialNumber": CANON_SERIAL, "ExifIFD:SerialNumber": "SN-0042"},
+        [("Note", MAKER_NOTE_UNREAD), ("Device serial number", "SN-0042")]),
+    "SubIFD of the EXIF IFD": (
+        tiff([CANON, pointer(EXIF_POINTER, 1)], [pointer(SUB_IFDS, 2)], [MAKER_NOTE_ENTRY]),
+        {"Canon:SerialNumber": CANON_SERIAL}, [("Note", MAKER_NOTE_UNREAD)]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", list(REACHED_FROM_EXIF))
+def test_ifds_reached_from_the_exif_ifd_are_read(layout: str, tmp_path: Path) -> None:
+    data, exiftool_reads, fields = REACHED_FROM_EXIF[layout]
+    tags = exiftool_tags(data, tmp_path, "photo.tif")
+    assert {key: tags.get(key) for key in exiftool_reads} == exiftool_reads
+    meta = inspect(data)
+    assert meta.fields == [("Device maker", "Canon"), *fields] and meta.incomplete is False
+
+
+def test_exif_and_interop_ifds_pointing_back_are_each_read_once() -> None:
+    exif_ifd = [pointer(EXIF_POINTER, 1), pointer(INTEROP, 2), SERIAL]
+    interop_ifd = [pointer(EXIF_POINTER, 1), pointer(INTEROP, 2), OWNER]
+    meta = inspect(tiff([CANON, pointer(EXIF_POINTER, 1)], exif_ifd, interop_ifd))
+    assert meta.fields == [("Device maker", "Canon"), ("Device serial number", "SN-0042"),
+                           ("Camera owner", "Tenzin Dorje")]  # fmt: skip
+    assert meta.incomplete is False

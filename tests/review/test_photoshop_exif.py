@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from review.casefile.attachment_metadata import MAX_PHOTOSHOP_EXIF, UNREADABLE_METADATA, inspect
+from review.export.clean_image import strip_image_metadata
+from review.workspace.models import AuditEntry
 from review.workspace.store import Workspace
 from tests.review.case_page import CLEANABLE, LOCATION, attachment_articles, opened_case
 from tests.review.evidence import export_photo
@@ -122,3 +125,36 @@ def test_the_export_lists_photoshop_exif_and_its_copy_has_none(
     tags = exiftool_tags(exported.clean.read_bytes(), tmp_path, "copy.jpg")
     assert tags["File:FileType"] == "JPEG"
     assert not [key for key in tags if "GPS" in key or "Photoshop" in key or "Artist" in key]
+
+
+def test_the_copy_s_audit_record_lists_the_location_it_removed(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, client: FlaskClient
+) -> None:
+    """Pillow does not read Photoshop's EXIF; the case view does, and warned of a location:
+    the copy's record lists the kinds that view warned of, never their values."""
+    photo = jpeg_with_photoshop(photoshop_block(0x0422, EXIF))
+    removed = strip_image_metadata(photo, "image/jpeg").removed
+    assert {entry.partition(":")[0] for entry in removed} >= {"location", "person"}
+    assert not [entry for entry in removed if "Tenzin" in entry or "48." in entry]
+    case = opened_case(workspace, client, alice, tmp_path, [("photo.jpg", "image/jpeg", photo)])
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
+    assert response.status_code == 200
+    with workspace.sessions() as session:
+        detail = session.scalars(select(AuditEntry.detail).where(
+            AuditEntry.action == "export").order_by(AuditEntry.seq.desc())).first()
+    assert detail is not None and "location" in detail and "person" in detail
+
+
+@pytest.mark.parametrize("signature", [b"PHUT", b"DCSR", b"AgHg", b"MeSa"])
+def test_another_tool_s_block_first_hides_no_exif_after_it(
+    signature: bytes, tmp_path: Path
+) -> None:
+    """exiftool steps over ImageReady's, PhotoDeluxe's and the like's blocks and keeps walking."""
+    other = signature + photoshop_block(0x0422, b"\x00" * 6)[4:]  # its id 0x0422 is not EXIF
+    photo = jpeg_with_photoshop(other + photoshop_block(0x0422, EXIF))
+    # exiftool reads the EXIF after it (its GPS too, in the review's sample, whose offsets
+    # differ: with these, it takes the GPS IFD for one it read, a quirk of its own).
+    assert exiftool_tags(photo, tmp_path, "photo.jpg")["IFD0:Artist"] == "Tenzin Dorje"
+    meta = inspect(photo)
+    assert meta.fields == FIELDS and meta.incomplete is False

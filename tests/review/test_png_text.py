@@ -9,6 +9,7 @@ there raised no warning. Each sample here is checked against exiftool.
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import tracemalloc
 import zlib
@@ -72,6 +73,28 @@ def test_compressed_xmp_is_read(tmp_path: Path) -> None:
     assert meta.fields == [("Place", "Lhasa")] and meta.incomplete is False
 
 
+@pytest.mark.parametrize("flag", [2, 0xFF])
+def test_itxt_with_any_compression_flag_but_0_is_inflated(flag: int, tmp_path: Path) -> None:
+    """exiftool inflates the text of an iTXt whose flag is not 0, 1 included."""
+    xmp = png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00" + bytes([flag]) + b"\x00\x00\x00"
+                    + zlib.compress(XMP))  # fmt: skip
+    exif = png_chunk(b"iTXt", profile("exif") + b"\x00" + bytes([flag]) + b"\x00\x00\x00"
+                     + zlib.compress(raw_profile_text("exif", EXIF)))  # fmt: skip
+    data = png_with_chunks(xmp, exif)
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert (tags["XMP-photoshop:City"], tags["IFD0:Artist"]) == ("Lhasa", "Tenzin Dorje")
+    meta = inspect(data)
+    assert meta.fields == [("Place", "Lhasa"), *EXIF_FIELDS] and meta.incomplete is False
+
+
+def test_xmp_whose_keyword_begins_in_lower_case_is_read(tmp_path: Path) -> None:
+    """exiftool retries a keyword it does not know with its first letter capitalised."""
+    data = png_with_chunks(png_chunk(b"iTXt", b"xML:com.adobe.xmp\x00\x00\x00\x00\x00" + XMP))
+    assert exiftool_tags(data, tmp_path, "photo.png")["XMP-photoshop:City"] == "Lhasa"
+    meta = inspect(data)
+    assert meta.fields == [("Place", "Lhasa")] and meta.warnings == ["location"]
+
+
 # Each raw profile kind, in each kind of text chunk, and what exiftool reads of it.
 PROFILES: dict[str, tuple[bytes, list[tuple[str, str]], dict[str, Any]]] = {
     "exif": (ztxt(profile("exif"), raw_profile_text("exif", b"Exif\x00\x00" + EXIF)),
@@ -114,6 +137,36 @@ def test_the_iptc_profile_exiftool_writes_is_read(tmp_path: Path) -> None:
 BOMB = zlib.compress(b"\x00" * (64 << 20), 9)  # 64 MiB of zeros in about 64 KiB
 
 
+def compressed_exif(exif: bytes) -> bytes:
+    """A zxIf (or compressed eXIf) body: method 0, the inflated length, the zlib stream."""
+    return b"\x00" + struct.pack(">I", len(exif)) + zlib.compress(exif)
+
+
+# EXIF's chunk as early writers spelt it, and compressed: exiftool reads every one.
+EXIF_CHUNKS = {"exIf": png_chunk(b"exIf", EXIF), "EXIF": png_chunk(b"EXIF", EXIF),
+               "eXIF": png_chunk(b"eXIF", EXIF), "zxIf": png_chunk(b"zxIf", compressed_exif(EXIF)),
+               "compressed eXIf": png_chunk(b"eXIf", compressed_exif(EXIF))}  # fmt: skip
+
+
+@pytest.mark.parametrize("spelling", list(EXIF_CHUNKS))
+def test_exif_in_any_chunk_exiftool_reads_is_read(spelling: str, tmp_path: Path) -> None:
+    data = png_with_chunks(EXIF_CHUNKS[spelling])
+    tags = exiftool_tags(data, tmp_path, "photo.png")
+    assert (tags["IFD0:Artist"], tags["GPS:GPSLatitude"]) == ("Tenzin Dorje", 48.8583)
+    meta = inspect(data)
+    assert meta.fields == EXIF_FIELDS and meta.incomplete is False
+    assert meta.warnings == ["location", "identity"]
+
+
+def test_compressed_exif_counts_against_the_file_s_blobs_and_inflation() -> None:
+    decoys = [png_chunk(b"zxIf", compressed_exif(b"\x00" * 64))] * 4
+    meta = inspect(png_with_chunks(*decoys, EXIF_CHUNKS["EXIF"]))
+    assert meta.incomplete is True  # a fifth EXIF blob is not read, and says so
+    bomb = png_chunk(b"zxIf", b"\x00\x00\x00\x00\x00" + BOMB)
+    meta = inspect(png_with_chunks(bomb, ztxt(b"Author", b"Tenzin Dorje")))
+    assert meta.incomplete is True and ("PNG text: Author", "Tenzin Dorje") in meta.fields
+
+
 def test_a_compression_bomb_costs_its_bound_and_hides_nothing_after_it() -> None:
     data = png_with_chunks(png_chunk(b"zTXt", b"Comment\x00\x00" + BOMB), PROFILES["exif"][0])
     tracemalloc.start()
@@ -149,6 +202,72 @@ def test_bombs_in_many_chunks_inflate_no_more_than_the_file_s_bound(
     meta = inspect(png_with_chunks(*bombs))
     assert meta.incomplete is True
     assert sum(inflated) <= MAX_PNG_INFLATED_BYTES + len(bombs)
+
+
+def _profile_as_written(layout: str) -> tuple[bytes, bool]:
+    """A raw EXIF profile laid out as some writer might, and whether all of it is hexadecimal."""
+    text = raw_profile_text("exif", EXIF)
+    if layout == "trailing NUL":
+        return text + b"\x00", False
+    if layout == "stray letter":
+        return text + b"z\n", False
+    if layout == "lines of 71 digits":
+        digits = EXIF.hex()
+        lines = "\n".join(digits[start : start + 71] for start in range(0, len(digits), 71))
+        return f"\nexif\n{len(EXIF):8d}\n{lines}\n".encode(), True
+    if layout == "form feed before the length":
+        return text.replace(b"\n   ", b"\n\x0c\x0b ", 1), True
+    assert layout == "long kind line"
+    return raw_profile_text("exif" + " " * 90, EXIF), True
+
+
+@pytest.mark.parametrize("layout", ["trailing NUL", "stray letter", "lines of 71 digits",
+                                    "form feed before the length", "long kind line"])  # fmt: skip
+def test_a_raw_profile_s_hexadecimal_is_read_as_far_as_it_goes(layout: str, tmp_path: Path) -> None:
+    text, all_hexadecimal = _profile_as_written(layout)
+    data = png_with_chunks(ztxt(profile("exif"), text))
+    assert exiftool_tags(data, tmp_path, "photo.png")["IFD0:Artist"] == "Tenzin Dorje"
+    meta = inspect(data)
+    assert meta.fields == EXIF_FIELDS and meta.incomplete is not all_hexadecimal
+
+
+def test_a_raw_profile_cut_at_the_inflation_bound_mid_byte_gives_the_bytes_before() -> None:
+    """ImageMagick's profile of a 700 KiB XMP packet inflates past 1 MiB of digits, cut there
+    in the middle of a byte: every byte before is read, and the reading says it stopped."""
+    big = xmp_packet("<photoshop:City>Lhasa</photoshop:City>",
+                     "<xmp:Thumb>" + "A" * (700 * 1024) + "</xmp:Thumb>")  # fmt: skip
+    text = raw_profile_text("xmp", big)[:MAX_INFLATED_BYTES]
+    header = text.index(b"\n", text.index(b"\n", 1) + 1) + 1
+    assert len(text[header:].translate(None, b"\n")) % 2 == 1  # cut between a byte's digits
+    parsed = png_text.raw_profile("xmp", text)
+    assert len(parsed.payload) > 500_000 and parsed.whole is False
+    meta = inspect(png_with_chunks(ztxt(profile("xmp"), raw_profile_text("xmp", big))))
+    assert ("Place", "Lhasa") in meta.fields and meta.incomplete is True
+
+
+def _corrupt_before_its_bound() -> bytes:
+    """A stream zlib inflates to just under a chunk's bound before an invalid block type."""
+    deflater = zlib.compressobj(9)
+    stream = deflater.compress(b"a" * (MAX_INFLATED_BYTES - 1024))
+    stream += deflater.flush(zlib.Z_FULL_FLUSH)
+    return png_chunk(b"zTXt", b"Comment\x00\x00" + stream + b"\xff\xff\xff\xff")
+
+
+def test_corrupt_streams_cost_their_bound_of_the_file_s_inflation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each inflates about 1 MiB and fails: the file's 4 MiB allow 4 of them, not 4,000."""
+    inflaters: list[object] = []
+    real = zlib.decompressobj
+
+    def counting() -> object:
+        inflaters.append(real())
+        return inflaters[-1]
+
+    monkeypatch.setattr(png_text.zlib, "decompressobj", counting)
+    meta = inspect(png_with_chunks(*[_corrupt_before_its_bound()] * 16))
+    assert meta.incomplete is True
+    assert len(inflaters) <= MAX_PNG_INFLATED_BYTES // (MAX_INFLATED_BYTES - 1024)
 
 
 def _broken(damage: str) -> bytes:
@@ -189,6 +308,25 @@ def test_the_case_view_warns_and_the_copy_has_no_profile(
     case = opened_case(workspace, client, alice, tmp_path, [("photo.png", "image/png", photo)])
     (article,) = attachment_articles(client, case.id)
     assert LOCATION in article and CLEANABLE in article and "48.85830, 2.29450" in article
+    response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
+                           data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
+    assert response.status_code == 200
+    _assert_no_profile(exiftool_tags(response.data, tmp_path, "copy.png"))
+
+
+UNREAD = ("the original may carry metadata that could not be read here, and a download "
+          "passes it on.")
+
+
+def test_a_reading_that_stopped_early_offers_the_copy_without_metadata(
+    workspace: Workspace, alice: Reviewer, tmp_path: Path, client: FlaskClient
+) -> None:
+    """Nothing was read that warns, but what was not read may be a location: the copy is offered."""
+    photo = png_with_chunks(_broken("no header"))
+    assert inspect(photo).incomplete is True and inspect(photo).warnings == []
+    case = opened_case(workspace, client, alice, tmp_path, [("photo.png", "image/png", photo)])
+    (article,) = attachment_articles(client, case.id)
+    assert UNREAD in article and CLEANABLE in article and LOCATION not in article
     response = client.post(f"/case/{case.id}/download-without-metadata/attachment-001.age",
                            data={"csrf_token": csrf_token(client, "/")})  # fmt: skip
     assert response.status_code == 200
