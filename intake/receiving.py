@@ -180,7 +180,7 @@ def _unended_delimiter_line(data: bytes, marker: bytes, start: int) -> int:
             begins = line_break
             line_start = line_break + (2 if data[line_break : line_break + 2] == b"\r\n" else 1)
         else:
-            return len(data)
+            return _marker_begun(data, marker, at)
         line = data[line_start:]
         unended = marker.startswith(line)  # the marker not all here yet
         if not unended and line.startswith(marker):
@@ -196,6 +196,22 @@ def _unended_delimiter_line(data: bytes, marker: bytes, start: int) -> int:
         if unended:
             return marker_line if begins == shared_line_break else begins
         at = max(line_start, begins + 1)
+
+
+def _marker_begun(data: bytes, marker: bytes, start: int) -> int:
+    """Where a marker that `data` ends with the beginning of begins, from `start` on, or len(data).
+
+    In a preamble a delimiter needs no line break before it, and Werkzeug's
+    decoder searches on from the end of what it was given less a marker's
+    length: padding that came after it in the next read would carry its start
+    past a marker begun in this one.
+    """
+    at = data.find(b"-", max(start, len(data) - len(marker) + 1))
+    while at >= 0:
+        if marker.startswith(data[at:]):
+            return at
+        at = data.find(b"-", at + 1)
+    return len(data)
 
 
 # What follows the marker on a delimiter line that has ended: the closing `--` or
