@@ -11,8 +11,10 @@ takes 0.06 ms. Both patterns are a literal `--boundary` between a line break
 and the rest of the delimiter line; here the literal is found with bytes.find
 and only the rest, the same for every body, is a pattern, compiled once.
 Each buffer of a part's data is also copied once, not three times (see
-BoundaryDecoder._parse_data). Werkzeug does all the rest of the decoding, as
-before; tests/intake/test_multipart_decoder.py checks the events are those of
+BoundaryDecoder._parse_data). One refusal is added: a delimiter followed by
+more transport padding than MAX_DELIMITER_PADDING, which Werkzeug would take
+(see DelimiterSearch). Werkzeug does all the rest of the decoding, as before;
+tests/intake/test_multipart_decoder.py checks the events are those of
 Werkzeug's own decoder, however a body is cut.
 """
 
@@ -21,12 +23,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from werkzeug.sansio.multipart import LINE_BREAK_RE, MultipartDecoder, State
+from werkzeug.sansio.multipart import LINE_BREAK, LINE_BREAK_RE, MultipartDecoder, State
 
 # What follows `--boundary` on a delimiter line, as in Werkzeug's patterns: the
 # closing `--` (an epilogue follows) with an optional line break, or the line
 # break, with any horizontal whitespace ("transport padding") before it.
 _REST_OF_DELIMITER = re.compile(rb"(--[^\S\n\r]*(?:\r\n|\n|\r)?|[^\S\n\r]*(?:\r\n|\n|\r))")
+# Whitespace RFC 2046 lets a sender put after a delimiter ("transport padding"): no
+# client sends more than a few bytes of it. A delimiter line must reach the decoder
+# whole (intake/receiving.py holds back one that has not ended), and only a bounded
+# line can be held, so a delimiter with more than this is refused, however it is cut.
+MAX_DELIMITER_PADDING = 64
+# What follows `--boundary` where the padding has passed the bound: the closing `--`
+# or not, then one blank more than allowed.
+_OVER_PADDING = rb"(?:--)?[^\S\n\r]{%d}" % (MAX_DELIMITER_PADDING + 1)
+_OVER_PADDED = re.compile(_OVER_PADDING)
 # Werkzeug's constructor is run with this boundary, whose patterns Python's cache
 # keeps, and the decoder's own boundary and searches are set afterwards.
 _CACHED_BOUNDARY = b"haven-boundary"
@@ -61,6 +72,12 @@ class DelimiterSearch:
     With `line_break_optional` the line break before `--` may be absent (the
     first delimiter, which may open the body).
 
+    A `--boundary` where a delimiter may begin and followed by more than
+    MAX_DELIMITER_PADDING blanks is refused (ValueError, as Werkzeug refuses),
+    whatever follows them: Werkzeug would take it as a delimiter once a line
+    break came, however far on, and a buffer ending inside such padding as
+    data, so the same body would decode one way whole and another cut.
+
     Each `--boundary` that turns out not to be a delimiter costs a few Python
     steps, where the pattern would have stepped over it in C. An honest body
     has none (its boundary is random), but a sender choosing a boundary of one
@@ -76,6 +93,7 @@ class DelimiterSearch:
         self._line_break_optional = line_break_optional
         self.false_markers = 0
         self._pattern: re.Pattern[bytes] | None = None
+        self._over_padded: re.Pattern[bytes] | None = None
 
     @property
     def uses_pattern(self) -> bool:
@@ -86,25 +104,46 @@ class DelimiterSearch:
         self, data: bytes | bytearray, pos: int = 0
     ) -> DelimiterMatch | re.Match[bytes] | None:
         if self._pattern is not None:
-            return self._pattern.search(data, pos)
+            return self._pattern_search(data, pos)
         at = data.find(self._marker, pos)
         while at >= 0:
             start = self._match_start(data, at, pos)
             if start is not None:
+                if _OVER_PADDED.match(data, at + len(self._marker)):
+                    raise _over_padding_refused()
                 rest = _REST_OF_DELIMITER.match(data, at + len(self._marker))
                 if rest is not None:
                     return DelimiterMatch(start, rest.end(), bytes(rest.group(1)))
             self.false_markers += 1
             if self.false_markers > MAX_FALSE_MARKERS:
                 self._pattern = self._werkzeug_pattern()
-                return self._pattern.search(data, pos)
+                self._over_padded = self._over_padded_pattern()
+                return self._pattern_search(data, pos)
             at = data.find(self._marker, at + 1)
         return None
+
+    def _pattern_search(self, data: bytes | bytearray, pos: int) -> re.Match[bytes] | None:
+        # What the loop above finds, in C: Werkzeug's match, unless an over-padded
+        # `--boundary` where a delimiter may begin comes first (or is that match's).
+        assert self._pattern is not None and self._over_padded is not None
+        match = self._pattern.search(data, pos)
+        over = self._over_padded.search(data, pos)
+        # Werkzeug's group 1 is what follows the marker.
+        if over is not None and (
+            match is None or over.start(1) <= match.start(1) - len(self._marker)
+        ):
+            raise _over_padding_refused()
+        return match
 
     def _werkzeug_pattern(self) -> re.Pattern[bytes]:
         # Werkzeug's own patterns for this boundary, not a copy of them.
         decoder = MultipartDecoder(self._boundary)
         return decoder.preamble_re if self._line_break_optional else decoder.boundary_re
+
+    def _over_padded_pattern(self) -> re.Pattern[bytes]:
+        # The marker (group 1) after a line break, or anywhere when none is needed.
+        line_break = b"" if self._line_break_optional else LINE_BREAK
+        return re.compile(line_break + b"(" + re.escape(self._marker) + b")" + _OVER_PADDING)
 
     def _match_start(self, data: bytes | bytearray, at: int, pos: int) -> int | None:
         # A search tries each start from `pos` on: the earliest at which a line break
@@ -115,6 +154,10 @@ class DelimiterSearch:
         if at - 1 >= pos and data[at - 1 : at] in (b"\r", b"\n"):
             return at - 1
         return at if self._line_break_optional else None
+
+
+def _over_padding_refused() -> ValueError:
+    return ValueError(f"more than {MAX_DELIMITER_PADDING} bytes of padding after a delimiter")
 
 
 class BoundaryDecoder(MultipartDecoder):

@@ -23,7 +23,7 @@ import keys
 from contracts.report import MAX_CONTENT_TYPE_CHARS, MAX_FILE_NAME_CHARS
 from intake.chunks import ChunkWriter
 from intake.errors import CsrfRefused, MalformedUpload, UploadTooLarge
-from intake.multipart_decoder import BoundaryDecoder
+from intake.multipart_decoder import MAX_DELIMITER_PADDING, BoundaryDecoder
 from intake.staging import as_binary_io
 
 # Asked of the request stream at a time, outside the files being stored: part
@@ -127,11 +127,6 @@ def _decoder_refusals() -> Iterator[None]:
         raise MalformedUpload("malformed multipart body") from None
 
 
-# Whitespace RFC 2046 lets a sender put after a delimiter ("transport padding");
-# no client sends more than a few bytes of it, and holding back more is pointless.
-MAX_DELIMITER_PADDING = 64
-
-
 def hold_unfinished_delimiter(data: bytes, boundary: bytes) -> tuple[bytes, bytes]:
     """Split `data` into what the decoder may have now and what may begin a delimiter line.
 
@@ -147,11 +142,19 @@ def hold_unfinished_delimiter(data: bytes, boundary: bytes) -> tuple[bytes, byte
     marker, or all of it and then padding, `--` or a CR), everything is held
     back until the next read; a delimiter line that has ended goes to the
     decoder whole. The read before may have brought the line break and the
-    start of the marker, so this looks at what was held with it.
+    start of the marker, so this looks at what was held with it. What is held
+    is bounded: a delimiter with more padding than MAX_DELIMITER_PADDING is
+    the decoder's to refuse (intake/multipart_decoder.py), wherever its line
+    falls, so its line is not held once the padding has passed the bound.
     """
     marker = b"--" + boundary
-    # A delimiter line's line break (CR LF at most), its marker and its padding.
-    window_start = max(0, len(data) - (2 + len(marker) + MAX_DELIMITER_PADDING))
+    # The longest delimiter line that may not have ended: its line break (CR LF), the
+    # marker, the closing `--`, the padding and a CR that may begin a CR LF. Twice
+    # that: the line break it begins with may end a delimiter line before it, which
+    # must be seen to have ended, or holding back from that line break would leave the
+    # decoder that line without its end.
+    line = 2 + len(marker) + 2 + MAX_DELIMITER_PADDING + 1
+    window_start = max(0, len(data) - 2 * line)
     held_from = _unended_delimiter_line(data, marker, window_start)
     return data[:held_from], data[held_from:]
 
@@ -161,8 +164,13 @@ def _unended_delimiter_line(data: bytes, marker: bytes, start: int) -> int:
 
     A delimiter line begins at a line break, or at a marker with none before it:
     the body's first delimiter needs none (RFC 2046 allows a preamble before it).
+    Such a line's line break may end it (in a preamble) or begin the next (in a
+    part's data, where a marker with none before it is data): if a line that
+    has not ended begins there, it is held back from that marker on.
     """
     at = start
+    # Where the line break ending a line that began at a marker is, and that marker.
+    shared_line_break = marker_line = -1
     while True:
         line_break = _next_line_break(data, at)
         marker_at = data.find(marker, at)
@@ -172,25 +180,50 @@ def _unended_delimiter_line(data: bytes, marker: bytes, start: int) -> int:
             begins = line_break
             line_start = line_break + (2 if data[line_break : line_break + 2] == b"\r\n" else 1)
         else:
-            return len(data)
+            return _marker_begun(data, marker, at)
         line = data[line_start:]
-        if marker.startswith(line):
-            return begins  # the marker not all here yet
-        if line.startswith(marker):
+        unended = marker.startswith(line)  # the marker not all here yet
+        if not unended and line.startswith(marker):
             rest = line[len(marker) :]
             if ended := _DELIMITER_ENDED.match(rest):
-                at = line_start + len(marker) + ended.end()  # whole: the decoder's to read
+                # Whole: the decoder's to read.
+                at = line_start + len(marker) + ended.end()
+                if begins == line_start and ended.group("line_break"):
+                    at = shared_line_break = line_start + len(marker) + ended.start("line_break")
+                    marker_line = begins
                 continue
-            if _DELIMITER_UNENDED.fullmatch(rest):
-                return begins
+            unended = _DELIMITER_UNENDED.fullmatch(rest) is not None
+        if unended:
+            return marker_line if begins == shared_line_break else begins
         at = max(line_start, begins + 1)
 
 
+def _marker_begun(data: bytes, marker: bytes, start: int) -> int:
+    """Where a marker that `data` ends with the beginning of begins, from `start` on, or len(data).
+
+    In a preamble a delimiter needs no line break before it, and Werkzeug's
+    decoder searches on from the end of what it was given less a marker's
+    length: padding that came after it in the next read would carry its start
+    past a marker begun in this one.
+    """
+    at = data.find(b"-", max(start, len(data) - len(marker) + 1))
+    while at >= 0:
+        if marker.startswith(data[at:]):
+            return at
+        at = data.find(b"-", at + 1)
+    return len(data)
+
+
 # What follows the marker on a delimiter line that has ended: the closing `--` or
-# not, padding, a line break (a CR only once what follows it shows it is no CR LF).
-_DELIMITER_ENDED = re.compile(rb"(?:--)?[^\S\r\n]*(?:\r\n|\n|\r(?=[^\n]))")
-# And on one that may still end so: all of it so far may be the start of that.
-_DELIMITER_UNENDED = re.compile(rb"-|(?:--)?[^\S\r\n]*\r?")
+# not, padding, a line break (a CR only once what follows it shows it is no CR LF);
+# or the closing `--`, padding and anything but a line break, which Werkzeug takes
+# as the closing delimiter too (its line break is optional), the rest the epilogue.
+_DELIMITER_ENDED = re.compile(
+    rb"(?:--)?[^\S\r\n]*(?P<line_break>\r\n|\n|\r(?=[^\n]))|--[^\S\r\n]*(?=\S)"
+)
+# And on one that may still end so: all of it so far may be the start of that, its
+# padding within the bound (past it, the decoder refuses the delimiter).
+_DELIMITER_UNENDED = re.compile(rb"-|(?:--)?[^\S\r\n]{0,%d}\r?" % MAX_DELIMITER_PADDING)
 
 
 def _next_line_break(data: bytes, start: int) -> int:

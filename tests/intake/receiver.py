@@ -7,6 +7,7 @@ from typing import cast
 
 import keys
 from intake.chunks import ChunkWriter
+from intake.errors import UploadRefused
 from intake.receiving import Limits, MultipartReceiver, ReceivedForm
 from tests.intake import multipart
 
@@ -75,3 +76,13 @@ def summary(form: ReceivedForm, files: _MemoryFiles) -> tuple[object, ...]:
         {name: keys.decrypt(f.getvalue(), identities=[READER]) for name, f in files.files.items()
          if f.finished},
     )
+
+
+def outcome(
+    body: bytes, cuts: list[int], boundary: bytes = multipart.BOUNDARY.encode()
+) -> tuple[str, object]:
+    """What receiving `body` in pieces cut at `cuts` comes to: the form, or the refusal's kind."""
+    try:
+        return ("received", summary(*receive(body, cuts, boundary)))
+    except UploadRefused as refusal:
+        return ("refused", type(refusal).__name__)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 
 from intake.errors import MalformedUpload
+from intake.multipart_decoder import MAX_DELIMITER_PADDING
 from intake.receiving import hold_unfinished_delimiter
 from tests.intake import multipart
-from tests.intake.receiver import TOKEN, receive, summary
+from tests.intake.receiver import TOKEN, outcome, receive, summary
 
 CLOSE = f"--{multipart.BOUNDARY}--\r\n".encode()
+BOUNDARY = multipart.BOUNDARY.encode()
+MARKER = b"--" + BOUNDARY
 
 
 def _cut_inside_closing_delimiter(body: bytes, into: int) -> int:
@@ -95,3 +98,72 @@ def test_the_first_delimiter_with_padding_cut_anywhere_changes_nothing() -> None
     assert ("csrf_token", TOKEN) in whole[0]
     for cut in range(1, len(boundary) + 26):
         assert summary(*receive(body, [cut])) == whole, cut
+
+
+def _every_single_cut_as_whole(body: bytes, boundary: bytes) -> tuple[str, object]:
+    whole = outcome(body, [], boundary)
+    for cut in range(1, len(body)):
+        assert outcome(body, [cut], boundary) == whole, cut
+    return whole
+
+
+# Found by the outside review: transport padding longer than the receiver holds back
+# (MAX_DELIMITER_PADDING) decoded whole, but a read ending inside it gave Werkzeug's
+# decoder a delimiter line without its end: the CR before it went out as data, and the
+# CSRF token or the file gained bytes. Such padding is now refused wherever it falls.
+@pytest.mark.parametrize("spaces", [MAX_DELIMITER_PADDING + 1, 70, 100])
+def test_padding_past_the_bound_is_refused_however_the_body_is_cut(spaces: int) -> None:
+    parts = [
+        multipart.field("csrf_token", TOKEN),
+        multipart.file_part(b"a.txt", b"hello world", "text/plain"),
+    ]
+    body = multipart.body(parts).replace(MARKER + b"\r\n", MARKER + b" " * spaces + b"\r\n")
+    assert _every_single_cut_as_whole(body, BOUNDARY) == ("refused", "MalformedUpload")
+    within = body.replace(b" " * spaces, b" " * MAX_DELIMITER_PADDING)
+    assert _every_single_cut_as_whole(within, BOUNDARY)[0] == "received"
+
+
+SHORT = b"bnd"
+_CSRF = (b"--bnd\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+         + TOKEN.encode())  # fmt: skip
+
+
+# Found by searching with several cuts at once (tests/intake/test_fuzz_multipart.py's
+# adjacent delimiters), each decoded one way whole and another cut where shown:
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # A part's headers ending LF CR LF LF right against the closing delimiter, which
+        # the marker follows with no line break (cut inside the second marker): the hold
+        # took `--bnd--bnd` for no delimiter line and held back from its second marker,
+        # leaving the decoder `\n--bnd`, which it released as the part's data.
+        b'\r\n--bnd\rContent-Disposition: form-data; name="a"\n\r\n\n--bnd--bnd',
+        # A delimiter line padded to the bound whose LF begins the next line, a marker
+        # not yet ended (cut after it): the hold looked back too little to see the first
+        # line had ended, held back from its LF, and the decoder, given the padded line
+        # without its end, released the CR before it into the CSRF token.
+        b"\r\n--bnd" + b" " * MAX_DELIMITER_PADDING + b"\n--bnd--\n\n--bnd--",
+        # A marker with no line break before it (data, in a part), its line ended by a
+        # CR that begins a delimiter line (cut after that CR and a dash): the CR was
+        # taken as the first line's end, and the delimiter line after it went unheld.
+        b'Content-Disposition: form-data; name="a"\n\r\nContent-Disposition: form-data;'
+        b' name="a"\n\r---bnd\r--bnd  \r',
+    ],
+)
+def test_delimiter_lines_sharing_a_line_break_decode_the_same_however_cut(tail: bytes) -> None:
+    _every_single_cut_as_whole(_CSRF + tail, SHORT)
+
+
+# Found by test_any_split_of_a_valid_body_gives_the_same_form once its padding reached
+# the bound: the body's first delimiter (no line break before it) cut inside its
+# marker and again inside its padding. The hold let the marker's beginning go (no line
+# break, no whole marker), and Werkzeug's preamble search, on from the end less a
+# marker's length, started past the marker once the padding came: the form was empty.
+def test_the_first_delimiter_padded_to_the_bound_cut_twice_changes_nothing() -> None:
+    body = multipart.body([multipart.field("csrf_token", TOKEN)])
+    body = body.replace(b"\r\n", b" " * MAX_DELIMITER_PADDING + b"\r\n", 1)
+    whole = outcome(body, [])
+    assert whole[0] == "received"
+    for first in range(1, len(MARKER)):
+        for second in range(len(MARKER), len(MARKER) + MAX_DELIMITER_PADDING + 2):
+            assert outcome(body, [first, second]) == whole, (first, second)

@@ -16,7 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.sansio.multipart import Epilogue, MultipartDecoder, NeedData
 
-from intake.multipart_decoder import MAX_FALSE_MARKERS, BoundaryDecoder, DelimiterSearch
+from intake.multipart_decoder import (
+    MAX_DELIMITER_PADDING,
+    MAX_FALSE_MARKERS,
+    BoundaryDecoder,
+    DelimiterSearch,
+)
 from tests.fuzzing import fuzz
 
 BOUNDARY = b"----WebKitFormBoundaryQ3dx7yZtR0pLm2Kc"
@@ -185,6 +190,35 @@ def test_a_body_full_of_false_markers_is_searched_by_werkzeug_s_pattern(
         assert isinstance(search, DelimiterSearch)
         assert search.false_markers <= MAX_FALSE_MARKERS + 1
     assert any(search.uses_pattern for search in searches if isinstance(search, DelimiterSearch))
+
+
+@pytest.mark.parametrize("closing", [b"", b"--"])
+@pytest.mark.parametrize("where", ["preamble", "field"])
+@pytest.mark.parametrize("false_markers", [0, MAX_FALSE_MARKERS + 1])
+def test_a_delimiter_padded_past_the_bound_is_refused_where_werkzeug_takes_it(
+    closing: bytes, where: str, false_markers: int
+) -> None:
+    """Padding past MAX_DELIMITER_PADDING is refused wherever the body is cut outside the
+    padded line (the receiver holds a delimiter line back until it has ended or passed
+    the bound), whether the search is the find loop or, past MAX_FALSE_MARKERS false
+    markers, Werkzeug's pattern: the same refusal."""
+    head = b'Content-Disposition: form-data; name="f"\r\n\r\n'
+    noise = b"\r\n--" + BOUNDARY + b"X" * 2
+    padded = b"--" + BOUNDARY + closing + b" " * (MAX_DELIMITER_PADDING + 1)
+    before = noise * false_markers
+    if where == "field":
+        before = b"--" + BOUNDARY + b"\r\n" + head + before
+    body = before + b"\r\n" + padded + b"\r\n" + head + b"it\r\n--" + BOUNDARY + b"--\r\n"
+    assert not _events(MultipartDecoder, body, [])[-1].startswith("refused")
+    line = body.index(b"\r\n" + padded)
+    outside = [cut for cut in range(1, len(body)) if not line < cut < line + 2 + len(padded)]
+    for cut in outside:
+        assert _events(BoundaryDecoder, body, [cut])[-1] == (
+            f"refused: ValueError: more than {MAX_DELIMITER_PADDING} bytes of padding after a"
+            " delimiter"
+        ), cut
+    within = body.replace(b" " * (MAX_DELIMITER_PADDING + 1), b" " * MAX_DELIMITER_PADDING)
+    _same_as_werkzeug(within, [])
 
 
 # BoundaryDecoder._parse_data reimplements these as Werkzeug 3.1.9 has them. A
