@@ -121,11 +121,22 @@ class ReplyBundle:
         text: str = "",
         reply_id: str | None = None,
         unnumbered: bool = False,
+        number: int | None = None,
+        written_day: str = "2031-01-02",
     ) -> str:
-        """Add a reply, numbered as written now (or a version 1 one if `unnumbered`)."""
+        """Add a reply, numbered as written now unless `number` is given (or a version 1
+        one if `unnumbered`)."""
         reply_id = reply_id or secrets.token_hex(16)
-        number = None if unnumbered else next(_WRITTEN)
-        document = reply_document(reply_id, submission_id, status=status, text=text, number=number)
+        if not unnumbered and number is None:
+            number = next(_WRITTEN)
+        document = reply_document(
+            reply_id,
+            submission_id,
+            status=status,
+            text=text,
+            written_day=written_day,
+            number=None if unnumbered else number,
+        )
         self.replies.append(
             PlannedReply(reply_id, submission_id, encrypt_reply(document, recipient))
         )
