@@ -126,7 +126,8 @@ def in_reading_order(replies: list[ShownReply]) -> list[ShownReply]:
     later. What still ties (the same day and number, from two workspaces) is
     ordered by reply id: random, so not the order written, but signed and the
     same however the bundles were loaded. Version 1 documents (written before
-    there were numbers) come first, in the order loaded.
+    there were numbers) come first, in the order loaded, which for one signer is
+    the order written (their bundles, of manifest version 1, load only in sequence).
     """
     return sorted(replies, key=_reading_key)
 

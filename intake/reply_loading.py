@@ -5,7 +5,8 @@ the trusted reviewers before a byte of the manifest is parsed, every reply
 file is checked against the signed manifest, and the replies are stored (as
 the ciphertext they are) with the signer's sequence in one transaction: a
 refused bundle changes nothing. A bundle older than one already loaded still
-loads (intake/reply_sequences.py); one loaded before never does.
+loads if its documents are numbered (manifest version 2), and one of version 1
+does not (intake/reply_sequences.py); one loaded before never does.
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ def load_reply_bundle(
         with engine.connect() as connection:
             if _already_loaded(connection, manifest.bundle_id):
                 return LoadedBundle(manifest.bundle_id, manifest.signer, 0, already_loaded=True)
-            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            refuse_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
         ciphertexts = _reply_files(reader, manifest)
     _store(engine, manifest, ciphertexts, today=today)
     return LoadedBundle(
@@ -180,10 +186,20 @@ def _store(
             # Checked again inside the transaction: another load may have run meanwhile.
             if _already_loaded(connection, manifest.bundle_id):
                 raise ReplyBundleRefused(f"bundle {manifest.bundle_id} was loaded meanwhile")
-            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            refuse_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
             _refuse_unknown_cases(connection, manifest)
             _refuse_known_replies(connection, manifest)
-            record_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            record_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
             connection.execute(insert(LoadedReplyBundle).values(bundle_id=manifest.bundle_id))
             if manifest.replies:
                 last = _last_seq_of_cases(connection, manifest)

@@ -111,6 +111,7 @@ class ReplyBundle:
     replies: list[PlannedReply] = field(default_factory=list)
     bundle_id: str = field(default_factory=lambda: secrets.token_hex(16))
     signer: str | None = None  # None: the signing key's own fingerprint
+    version: int = VERSION  # VERSION_UNNUMBERED: an older review's bundle
 
     def add(
         self,
@@ -145,7 +146,7 @@ class ReplyBundle:
     def manifest(self) -> bytes:
         document = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "bundle_id": self.bundle_id,
             "created_day": "2031-01-02",
             "signer": self.signer or self.signing_key.public_key().fingerprint(),

@@ -9,7 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from contracts.replies import VERSION_UNNUMBERED
 from intake.checkback import FoundCase, find_case, read_case
+from intake.errors import ReplyBundleRefused
 from keys.signing import SigningKey
 from tests.intake.reply_bundles import (
     PlannedReply,
@@ -83,7 +85,7 @@ def test_version_1_replies_are_still_read_first_in_the_order_loaded(
     recipient = reply_recipient(engine_of(app), found.case_id)
     numbered = ReplyBundle(SigningKey.generate())
     numbered.add(recipient, found.case_id, status="closed", text="numbered")
-    old = ReplyBundle(SigningKey.generate())
+    old = ReplyBundle(SigningKey.generate(), version=VERSION_UNNUMBERED)
     old.add(recipient, found.case_id, status="received", text="old one", unnumbered=True)
     old.add(recipient, found.case_id, text="old two", unnumbered=True)
     deliver(engine_of(app), data_dir, numbered, tmp_path / "numbered.tar")
@@ -183,3 +185,27 @@ def test_a_numbered_document_without_a_day_it_was_written_is_not_shown(
     bundle.replies.append(PlannedReply(reply_id, found.case_id, encrypt_reply(document, recipient)))
     deliver(engine_of(app), data_dir, bundle, tmp_path / "bad.tar")
     assert shown(app, found) == ([(None, "a good one")], None)
+
+
+def test_one_signers_version_1_bundles_load_only_in_the_order_written(
+    app: Flask, data_dir: Path, tmp_path: Path, found: FoundCase
+) -> None:
+    # Unnumbered replies are read in the order loaded: a transfer machine handing over
+    # sequence 2 before 1 must not make "reading" the status after "closed".
+    alice = SigningKey.generate()
+    recipient = reply_recipient(engine_of(app), found.case_id)
+    first = ReplyBundle(alice, sequence=1, version=VERSION_UNNUMBERED)
+    first.add(recipient, found.case_id, status="reading", text="first", unnumbered=True)
+    second = ReplyBundle(alice, sequence=2, version=VERSION_UNNUMBERED)
+    second.add(recipient, found.case_id, status="closed", text="second", unnumbered=True)
+    deliver(engine_of(app), data_dir, second, tmp_path / "2.tar")
+    with pytest.raises(ReplyBundleRefused, match="version 1 bundle, not above 2"):
+        deliver(engine_of(app), data_dir, first, tmp_path / "1.tar")
+    assert shown(app, found) == ([("closed", "second")], "closed")
+    # Sent again by an upgraded review, numbered (version 2), it loads late.
+    again = ReplyBundle(alice, sequence=1)
+    again.add(
+        recipient, found.case_id, status="reading", text="first", number=1, written_day="2031-01-01"
+    )
+    deliver(engine_of(app), data_dir, again, tmp_path / "again.tar")
+    assert [text for _, text in shown(app, found)[0]] == ["second", "first"]
