@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 FORMAT = "haven-replies"
-VERSION = 1
+# Version 2 says its reply documents are numbered (DOCUMENT_VERSION): they carry their
+# own order, so intake loads such bundles in any order within its window. Version 1
+# bundles come from a review that wrote unnumbered documents, ordered only as they
+# are loaded, so intake loads those of one signer only in rising sequence.
+VERSION = 2
+VERSION_UNNUMBERED = 1
 # A bundle's sequence is stored as a signed 64-bit integer on both sides.
 MAX_SEQUENCE = 2**63 - 1
 # The first two tar members, in this order, as in a pickup bundle.

@@ -37,9 +37,11 @@ class ShownReply:
     arrived_day: date
     status: str | None
     text: str
-    # Its place among the case's replies, as review numbered it when writing (signed,
-    # inside the encryption); None for a version 1 document, which has none.
+    # Its place among the case's replies, as review numbered it when writing, and the
+    # day it was written (both signed, inside the encryption); None for a version 1
+    # document, which is not ordered by them.
     number: int | None = None
+    written_day: date | None = None
 
 
 def open_reply(
@@ -61,12 +63,14 @@ def open_reply(
         return None
     if not _valid(document, reply_id=reply_id, case_id=case_id):
         return None
+    numbered = document["version"] == DOCUMENT_VERSION
     return ShownReply(
         id=reply_id,
         arrived_day=arrived_day,
         status=document["status"],
         text=document["text"],
-        number=document.get("number"),
+        number=document["number"] if numbered else None,
+        written_day=date.fromisoformat(document["written_day"]) if numbered else None,
     )
 
 
@@ -95,19 +99,44 @@ def _valid_version(document: dict[str, Any]) -> bool:
         and isinstance(number, int)
         and not isinstance(number, bool)
         and number >= 1
+        and _day(document.get("written_day"))
     )
+
+
+def _day(value: Any) -> bool:
+    # Exactly YYYY-MM-DD, as review writes it: fromisoformat also takes other forms.
+    if not isinstance(value, str) or len(value) != len("YYYY-MM-DD"):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def in_reading_order(replies: list[ShownReply]) -> list[ShownReply]:
     """`replies`, given in the order they were loaded, in the order review wrote them.
 
     The order the reporter reads, and so the case's current status, must not be
-    whoever carried the bundles' choice: it comes from the number review signed
-    into each document. Version 1 documents (written before there was one) come
-    first, as loaded; equal numbers (which one workspace never writes) keep the
-    order they were loaded in, since the sort is stable.
+    whoever carried the bundles' choice: it comes from what review signed into
+    each document, the day it was written first and its number within that day.
+    The day comes first because a workspace restored from a backup, or a second
+    one answering the case, numbers its next reply again from what it holds, so
+    a number alone can repeat an older reply's; the reply written later is read
+    later. What still ties (the same day and number, from two workspaces) is
+    ordered by reply id: random, so not the order written, but signed and the
+    same however the bundles were loaded. Version 1 documents (written before
+    there were numbers) come first, in the order loaded, which for one signer is
+    the order written (their bundles, of manifest version 1, load only in sequence).
     """
-    return sorted(replies, key=lambda reply: (reply.number is not None, reply.number or 0))
+    return sorted(replies, key=_reading_key)
+
+
+def _reading_key(reply: ShownReply) -> tuple[bool, date, int, str]:
+    if reply.number is None or reply.written_day is None:
+        # Stable sort: every version 1 reply has this key, so they keep load order.
+        return (False, date.min, 0, "")
+    return (True, reply.written_day, reply.number, reply.id)
 
 
 def current_status(replies: list[ShownReply]) -> str | None:

@@ -5,7 +5,8 @@ the trusted reviewers before a byte of the manifest is parsed, every reply
 file is checked against the signed manifest, and the replies are stored (as
 the ciphertext they are) with the signer's sequence in one transaction: a
 refused bundle changes nothing. A bundle older than one already loaded still
-loads (intake/reply_sequences.py); one loaded before never does.
+loads if its documents are numbered (manifest version 2), and one of version 1
+does not (intake/reply_sequences.py); one loaded before never does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -72,9 +73,18 @@ class LoadedBundle:
 
 
 def load_reply_bundle(
-    engine: Engine, path: Path, *, trusted: Sequence[TrustedReviewer], today: date
+    engine: Engine,
+    path: Path,
+    *,
+    trusted: Sequence[TrustedReviewer],
+    today: date,
+    retention_days: int | None = None,
 ) -> LoadedBundle:
-    """Verify and store every reply of the bundle at `path`, or raise ReplyBundleRefused."""
+    """Verify and store every reply of the bundle at `path`, or raise ReplyBundleRefused.
+
+    With `retention_days`, a bundle written that long ago or longer is refused
+    (_refuse_past_retention).
+    """
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as error:
@@ -91,15 +101,40 @@ def load_reply_bundle(
             raise ReplyBundleRefused(
                 f"the manifest names {manifest.signer} as signer, but {key.fingerprint()} signed it"
             )
+        if retention_days is not None:
+            _refuse_past_retention(manifest, today=today, retention_days=retention_days)
         with engine.connect() as connection:
             if _already_loaded(connection, manifest.bundle_id):
                 return LoadedBundle(manifest.bundle_id, manifest.signer, 0, already_loaded=True)
-            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            refuse_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
         ciphertexts = _reply_files(reader, manifest)
     _store(engine, manifest, ciphertexts, today=today)
     return LoadedBundle(
         manifest.bundle_id, manifest.signer, len(manifest.replies), already_loaded=False
     )
+
+
+def _refuse_past_retention(manifest: ReplyManifest, *, today: date, retention_days: int) -> None:
+    """Refuse a bundle written on or before the day retention purges replies loaded on.
+
+    Retention forgets a purged reply's id, so a held-back copy of a bundle whose
+    replies were loaded (from a `--again` copy) and purged would show them again.
+    Any such copy was written no later than its replies were loaded, so its signed
+    created_day is at or before purge's cutoff, as long as review's clock is not
+    ahead of intake's (docs/reply-bundle.md, "Loading a bundle").
+    """
+    cutoff = today - timedelta(days=retention_days)
+    if manifest.created_day <= cutoff:
+        raise ReplyBundleRefused(
+            f"the bundle was written on {manifest.created_day.isoformat()}, {retention_days} "
+            "or more days ago: its replies may have been loaded and purged by retention "
+            "already (send any still wanted again with `haven review replies --again`)"
+        )
 
 
 def _refuse_unbounded(stream: BinaryIO) -> None:
@@ -180,10 +215,20 @@ def _store(
             # Checked again inside the transaction: another load may have run meanwhile.
             if _already_loaded(connection, manifest.bundle_id):
                 raise ReplyBundleRefused(f"bundle {manifest.bundle_id} was loaded meanwhile")
-            refuse_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            refuse_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
             _refuse_unknown_cases(connection, manifest)
             _refuse_known_replies(connection, manifest)
-            record_loaded_sequence(connection, signer=manifest.signer, sequence=manifest.sequence)
+            record_loaded_sequence(
+                connection,
+                signer=manifest.signer,
+                sequence=manifest.sequence,
+                in_order=not manifest.numbered,
+            )
             connection.execute(insert(LoadedReplyBundle).values(bundle_id=manifest.bundle_id))
             if manifest.replies:
                 last = _last_seq_of_cases(connection, manifest)

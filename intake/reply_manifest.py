@@ -15,6 +15,7 @@ from contracts.replies import (
     MAX_REPLY_FILE_BYTES,
     MAX_SEQUENCE,
     VERSION,
+    VERSION_UNNUMBERED,
     reply_member_name,
 )
 from intake.errors import ReplyBundleRefused
@@ -43,6 +44,13 @@ class ReplyManifest:
     signer: str
     sequence: int
     replies: tuple[ReplyEntry, ...]
+    # Version 1 (VERSION_UNNUMBERED) carries unnumbered documents; see contracts/replies.py.
+    version: int = VERSION
+
+    @property
+    def numbered(self) -> bool:
+        """Whether its documents carry their own order, so it may load out of sequence."""
+        return self.version != VERSION_UNNUMBERED
 
 
 def _object(value: Any, names: set[str], what: str) -> dict[str, Any]:
@@ -80,8 +88,15 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
     if not isinstance(document, dict):
         raise ReplyBundleRefused("manifest.json is not a JSON object")
     # format and version first: a later version may change every other field.
-    if document.get("format") != FORMAT or document.get("version") != VERSION:
-        raise ReplyBundleRefused(f"not a {FORMAT} version {VERSION} manifest")
+    version = document.get("version")
+    if (
+        document.get("format") != FORMAT
+        or isinstance(version, bool)
+        or version not in (VERSION_UNNUMBERED, VERSION)
+    ):
+        raise ReplyBundleRefused(
+            f"not a {FORMAT} version {VERSION_UNNUMBERED} or {VERSION} manifest"
+        )
     _object(document, _FIELDS, "the manifest")
     try:
         created_day = date.fromisoformat(document["created_day"])
@@ -101,6 +116,7 @@ def parse_reply_manifest(raw: bytes) -> ReplyManifest:
         signer=document["signer"],
         sequence=_sequence(document["sequence"]),
         replies=entries,
+        version=version,
     )
 
 

@@ -7,6 +7,11 @@ intake keeps, per signer, the sequences it loaded, not only the highest. To keep
 that bounded it keeps only the last WINDOW of them: a floor trails the highest
 loaded sequence by WINDOW, and every sequence at or below the floor is refused
 as if loaded (docs/reply-bundle.md, "Sequences").
+
+That holds for bundles whose documents carry their own order (manifest version
+2). A version 1 bundle's documents are unnumbered and read in the order they
+were loaded, so one of those loads only above every sequence its signer loaded,
+as before the window: whoever carries them cannot reorder one signer's replies.
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ from intake.models import LoadedReplySequence, ReviewerSequence
 WINDOW = 1024
 
 
-def refuse_loaded_sequence(connection: Connection, *, signer: str, sequence: int) -> None:
-    """Raise ReplyBundleRefused if `sequence` of `signer` was loaded, or is below the window."""
+def refuse_loaded_sequence(
+    connection: Connection, *, signer: str, sequence: int, in_order: bool = False
+) -> None:
+    """Raise ReplyBundleRefused if `sequence` of `signer` was loaded, or is below the window
+    (or, `in_order`, is not above every sequence of `signer` loaded)."""
+    if in_order:
+        _refuse_out_of_order(connection, signer, sequence)
     floor = _floor(connection, signer)
     if sequence <= floor:
         raise ReplyBundleRefused(
@@ -42,7 +52,9 @@ def refuse_loaded_sequence(connection: Connection, *, signer: str, sequence: int
         )
 
 
-def record_loaded_sequence(connection: Connection, *, signer: str, sequence: int) -> None:
+def record_loaded_sequence(
+    connection: Connection, *, signer: str, sequence: int, in_order: bool = False
+) -> None:
     """Record `sequence` of `signer` as loaded, inside the transaction that stores its replies.
 
     The row is inserted before the floor is read: a concurrent load of the same
@@ -58,9 +70,9 @@ def record_loaded_sequence(connection: Connection, *, signer: str, sequence: int
         raise ReplyBundleRefused(
             f"a load of {signer} meanwhile left sequence {sequence} below the window"
         )
-    highest = connection.execute(
-        select(func.max(LoadedReplySequence.sequence)).where(LoadedReplySequence.signer == signer)
-    ).scalar_one()
+    highest = _highest(connection, signer)
+    if in_order and highest > sequence:
+        raise ReplyBundleRefused(f"a load of {signer} meanwhile loaded a sequence above {sequence}")
     floor = highest - WINDOW
     if floor > floor_now:
         connection.execute(
@@ -73,6 +85,25 @@ def record_loaded_sequence(connection: Connection, *, signer: str, sequence: int
                 LoadedReplySequence.signer == signer, LoadedReplySequence.sequence <= floor
             )
         )
+
+
+def _refuse_out_of_order(connection: Connection, signer: str, sequence: int) -> None:
+    highest = _highest(connection, signer)
+    if sequence <= highest:
+        raise ReplyBundleRefused(
+            f"sequence {sequence} of {signer} is a version 1 bundle, not above {highest}, "
+            "the highest loaded from that signer: its replies carry no number, so they "
+            "load only in the order written (send them again with `haven review replies "
+            "--again`, which numbers them)"
+        )
+
+
+def _highest(connection: Connection, signer: str) -> int:
+    # The floor is the highest when no sequence above it is kept (as after migration 0008).
+    loaded = connection.execute(
+        select(func.max(LoadedReplySequence.sequence)).where(LoadedReplySequence.signer == signer)
+    ).scalar_one_or_none()
+    return max(loaded or 0, _floor(connection, signer))
 
 
 def _floor_row(connection: Connection, signer: str) -> int | None:

@@ -111,6 +111,7 @@ class ReplyBundle:
     replies: list[PlannedReply] = field(default_factory=list)
     bundle_id: str = field(default_factory=lambda: secrets.token_hex(16))
     signer: str | None = None  # None: the signing key's own fingerprint
+    version: int = VERSION  # VERSION_UNNUMBERED: an older review's bundle
 
     def add(
         self,
@@ -121,11 +122,22 @@ class ReplyBundle:
         text: str = "",
         reply_id: str | None = None,
         unnumbered: bool = False,
+        number: int | None = None,
+        written_day: str = "2031-01-02",
     ) -> str:
-        """Add a reply, numbered as written now (or a version 1 one if `unnumbered`)."""
+        """Add a reply, numbered as written now unless `number` is given (or a version 1
+        one if `unnumbered`)."""
         reply_id = reply_id or secrets.token_hex(16)
-        number = None if unnumbered else next(_WRITTEN)
-        document = reply_document(reply_id, submission_id, status=status, text=text, number=number)
+        if not unnumbered and number is None:
+            number = next(_WRITTEN)
+        document = reply_document(
+            reply_id,
+            submission_id,
+            status=status,
+            text=text,
+            written_day=written_day,
+            number=None if unnumbered else number,
+        )
         self.replies.append(
             PlannedReply(reply_id, submission_id, encrypt_reply(document, recipient))
         )
@@ -134,7 +146,7 @@ class ReplyBundle:
     def manifest(self) -> bytes:
         document = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "bundle_id": self.bundle_id,
             "created_day": "2031-01-02",
             "signer": self.signer or self.signing_key.public_key().fingerprint(),

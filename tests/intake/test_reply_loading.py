@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from contracts.replies import MAX_REPLY_FILE_BYTES
 from haven.cli import main as cli
 from intake.errors import ReplyBundleRefused, TrustedReviewersError
 from intake.models import LoadedReplyBundle, LoadedReplySequence, Reply, ReviewerSequence
+from intake.purge import purge_old_replies
 from intake.reply_loading import MAX_BUNDLE_BYTES, LoadedBundle, load_reply_bundle
 from intake.trusted_reviewers import (
     TRUSTED_REVIEWERS_FILE,
@@ -391,3 +392,41 @@ def test_replies_sent_again_load_once_whichever_bundle_comes_first(
     later = "sent again" if first_loaded == "original" else "original"
     load(app, data_dir, bundles[first_loaded].write(tmp_path / "first.tar"))
     refused(app, data_dir, bundles[later].write(tmp_path / "later.tar"), "from another bundle")
+
+
+def test_a_reply_retention_deleted_does_not_come_back_in_a_held_back_bundle(
+    app: Flask, data_dir: Path, tmp_path: Path, case: str, signing_key: SigningKey
+) -> None:
+    recipient = reply_recipient(engine_of(app), case)
+    original = ReplyBundle(signing_key, sequence=1)  # written TODAY, held back
+    reply_id = original.add(recipient, case, text="Please send the letter")
+    again = ReplyBundle(signing_key, sequence=2)
+    again.add(recipient, case, text="Please send the letter", reply_id=reply_id)
+    trusted = read_trusted_reviewers(data_dir)
+    engine = engine_of(app)
+    load_reply_bundle(
+        engine, again.write(tmp_path / "a.tar"), trusted=trusted, today=TODAY, retention_days=30
+    )
+    purged = TODAY + timedelta(days=30)
+    assert purge_old_replies(engine, today=purged, retention_days=30) == 1
+    before = snapshot(engine)
+    with pytest.raises(ReplyBundleRefused, match="30 or more days ago"):
+        load_reply_bundle(
+            engine,
+            original.write(tmp_path / "o.tar"),
+            trusted=trusted,
+            today=purged + timedelta(days=1),
+            retention_days=30,
+        )
+    assert snapshot(engine) == before
+    # A day younger than retention still loads, as late as it comes.
+    late = ReplyBundle(signing_key, sequence=3)
+    late.add(recipient, case, text="still wanted")
+    loaded = load_reply_bundle(
+        engine,
+        late.write(tmp_path / "l.tar"),
+        trusted=trusted,
+        today=TODAY + timedelta(days=29),
+        retention_days=30,
+    )
+    assert loaded.replies == 1

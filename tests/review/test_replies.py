@@ -18,7 +18,7 @@ from contracts.replies import MAX_TEXT_CHARS, STATUSES
 from keys.signing import REPLIES_NAMESPACE, VerifyingKey
 from review.cli import review_group
 from review.errors import ReplyError
-from review.replies.manifest import parse_reply_document, parse_reply_manifest
+from review.replies.manifest import ReplyManifest, parse_reply_document, parse_reply_manifest
 from review.session.signing_keys import open_signing_key
 from review.workspace.models import AuditEntry, Reply
 from review.workspace.models import Reviewer as ReviewerRow
@@ -369,7 +369,7 @@ def test_the_documented_examples_are_valid() -> None:
 
 def test_a_damaged_manifest_is_refused_by_name() -> None:
     with pytest.raises(ReplyError, match="sequence"):
-        parse_reply_manifest(json.dumps({"format": "haven-replies", "version": 1,
+        parse_reply_manifest(json.dumps({"format": "haven-replies", "version": 2,
                                          "sequence": 0}).encode())
 
 
@@ -378,3 +378,11 @@ def test_objects_store_holds_no_reply(team: Team) -> None:
     before = sorted(p.name for p in (team.root / OBJECTS_DIR).rglob("*"))
     assert team.reply(team.case, "--text-file", str(team.text_file(CANARY)))[0] == 0
     assert sorted(p.name for p in (team.root / OBJECTS_DIR).rglob("*")) == before
+
+
+def test_review_writes_and_checks_only_numbered_version_2_manifests() -> None:
+    manifest = ReplyManifest("0" * 32, "2031-01-02", "SHA256:" + "a" * 43, 1, ())
+    assert json.loads(manifest.to_json())["version"] == 2
+    old = json.loads(manifest.to_json()) | {"version": 1}
+    with pytest.raises(ReplyError, match="unsupported reply bundle version 1"):
+        parse_reply_manifest(json.dumps(old).encode())
