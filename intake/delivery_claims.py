@@ -104,19 +104,36 @@ def lost(engine: Engine, delivery: str, ids: Sequence[str]) -> list[str]:
 
 def mark_delivered(engine: Engine, delivery: str, *, today: date) -> int:
     """Mark picked up every submission `delivery` still holds, and end its claim; say how many."""
+    with writing(engine) as connection:
+        return _mark(connection, delivery, today=today)
+
+
+def mark_all_delivered(engine: Engine, delivery: str, *, count: int, today: date) -> bool:
+    """Mark picked up what `delivery` holds if it still holds all `count`; else change nothing.
+
+    For a bundle that is withdrawn unless every submission in it is still its own:
+    marking some would leave those picked up with no bundle carrying them.
+    """
+    with writing(engine) as connection:
+        if _mark(connection, delivery, today=today) == count:
+            return True
+        connection.rollback()
+    return False
+
+
+def _mark(connection: Connection, delivery: str, *, today: date) -> int:
     # A submission sent again counts as picked up from today: its retention restarts,
     # so it is still on intake if this bundle fails to import as well. Its urgency is
     # forgotten: review reads it from the encrypted document, and a seized server
     # should say it only of what is still waiting.
-    with writing(engine) as connection:
-        return connection.execute(
-            update(Submission)
-            .where(Submission.delivery == delivery)
-            .values(
-                state=PICKED_UP,
-                picked_up_day=today,
-                urgent=False,
-                delivery=None,
-                delivery_expires=None,
-            )
-        ).rowcount
+    return connection.execute(
+        update(Submission)
+        .where(Submission.delivery == delivery)
+        .values(
+            state=PICKED_UP,
+            picked_up_day=today,
+            urgent=False,
+            delivery=None,
+            delivery_expires=None,
+        )
+    ).rowcount

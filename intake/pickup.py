@@ -20,11 +20,11 @@ from sqlalchemy import ColumnElement, Engine, func, select, update
 from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small_files
 from intake.db import writing
-from intake.delivery_claims import claim, mark_delivered, new_delivery, release, unclaimed
+from intake.delivery_claims import claim, mark_all_delivered, new_delivery, release, unclaimed
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, SKIPPED, Base, StoredFile, Submission
-from intake.pickup_lock import one_pickup_at_a_time
+from intake.pickup_lock import PickupLock, one_pickup_at_a_time
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
 # A damaged submission must not hold up the others for good.
@@ -167,22 +167,42 @@ def write_pickup_bundle(
     for it instead, and the caller marks them (mark_delivered) once the bundle
     was delivered, or releases them: the courier endpoint, whose download may be
     cut short. Until then other pickups leave them out.
+
+    A pickup publishes only what it still holds alone: if its lock was lost
+    meanwhile (a PostgreSQL session ended), nothing is published; if another
+    pickup took any of its submissions before they were marked, the bundle is
+    removed again and nothing is marked. Either way PickupError says so.
     """
     own = delivery if delivery is not None else new_delivery()
-    with one_pickup_at_a_time(engine):
+    with one_pickup_at_a_time(engine) as lock:
         try:
             picked = _write_pickup_bundle(
                 engine, out, today=today, signing_key=signing_key, again=again,
                 urgent_only=urgent_only, delivery=own, delivered_later=delivery is not None,
-                now=int(clock()), progress=progress,
+                now=int(clock()), progress=progress, lock=lock,
             )  # fmt: skip
         except BaseException:
             # Nothing was written: what this pickup claimed is free for the next one.
             release(engine, own)
             raise
-        if delivery is None:
-            mark_delivered(engine, own, today=today)
+        if (
+            delivery is None
+            and picked.submissions
+            and not mark_all_delivered(engine, own, count=picked.submissions, today=today)
+        ):
+            # Its lock went in the last instant: another pickup carries some of them.
+            out.unlink(missing_ok=True)
+            fsync_directory(out.parent)
+            release(engine, own)
+            raise PickupError(_LOCK_LOST.format(out=out))
     return picked
+
+
+_LOCK_LOST = (
+    "{out} was not written: this pickup lost its lock on the database while writing "
+    "(its session ended), and another pickup may have taken its submissions; "
+    "run the pickup again"
+)
 
 
 def _write_pickup_bundle(
@@ -197,6 +217,7 @@ def _write_pickup_bundle(
     delivered_later: bool,
     now: int,
     progress: PickupProgress | None,
+    lock: PickupLock,
 ) -> PickedUp:
     if again:
         _check_again(engine, again, now=now)
@@ -238,6 +259,9 @@ def _write_pickup_bundle(
             # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
+        if not lock.held():
+            # Another pickup may be bundling the same submissions now: publish nothing.
+            raise PickupError(_LOCK_LOST.format(out=out))
         publish_without_replacing(partial, out)
         # The new name must be durable too before submissions count as picked up.
         fsync_directory(out.parent)

@@ -13,12 +13,13 @@ import tarfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import argon2
 import pyotp
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
 import intake.courier_credentials
@@ -30,6 +31,7 @@ from intake.config import load_config
 from intake.courier_audit import courier_uses
 from intake.courier_credentials import NewCourier, add_courier
 from intake.delivery_claims import CLAIM_SECONDS
+from intake.errors import PickupError
 from intake.models import Submission
 from intake.pickup import skip_submission, write_pickup_bundle
 from intake.pickup_key import load_pickup_signing_key
@@ -214,8 +216,80 @@ def test_a_pickup_killed_before_it_marked_holds_nothing_up(
 
     start = 2_000_000_000.0
     with monkeypatch.context() as patched:
-        patched.setattr(intake.pickup, "mark_delivered", killed)
+        patched.setattr(intake.pickup, "mark_all_delivered", killed)
         with pytest.raises(SystemExit):
             cli_pickup(courier_app, tmp_path / "killed.tar", clock=start)
     assert cli_pickup(courier_app, tmp_path / "next.tar", clock=start) == 1
+    assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+def end_pickup_lock_session(app: Flask) -> None:
+    """End the PostgreSQL session holding the pickup lock, as idle_session_timeout would."""
+    with engine_of(app).connect() as connection:
+        holders = connection.scalars(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).all()
+        assert len(holders) == 1
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holders[0]})
+        connection.commit()
+
+
+@pytest.mark.parametrize(
+    "courier_app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_pickup_that_lost_its_lock_while_writing_publishes_nothing(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Its session ended mid-bundle and another pickup took the submission at once:
+    only that one's bundle is left, and the first pickup says it wrote nothing."""
+    state = courier_app.extensions["haven_intake"]
+    second: list[int] = []
+
+    def lose_lock(written: int, _total: int) -> None:
+        if written and not second:
+            end_pickup_lock_session(courier_app)
+            second.append(cli_pickup(courier_app, tmp_path / "second.tar"))
+
+    with pytest.raises(PickupError, match="lost its lock"):
+        write_pickup_bundle(
+            state.engine,
+            tmp_path / "first.tar",
+            today=TODAY,
+            signing_key=load_pickup_signing_key(state.config.data_dir),
+            progress=lose_lock,
+        )
+    assert second == [1]
+    assert not (tmp_path / "first.tar").exists()
+    assert len(bundled_ids((tmp_path / "second.tar").read_bytes())) == 1
+    assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+@pytest.mark.parametrize(
+    "courier_app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_pickup_whose_submissions_were_taken_before_it_marked_them_withdraws_its_bundle(
+    courier_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock lost after the last check, before the mark: the other pickup claims the
+    submission first, so the first removes its published bundle and marks nothing."""
+    import intake.pickup
+
+    real_mark = intake.pickup.mark_all_delivered
+    second: list[int] = []
+
+    def taken_first(*args: Any, **kwargs: Any) -> bool:
+        end_pickup_lock_session(courier_app)
+        monkeypatch.setattr(intake.pickup, "mark_all_delivered", real_mark)
+        second.append(cli_pickup(courier_app, tmp_path / "second.tar"))
+        return real_mark(*args, **kwargs)
+
+    monkeypatch.setattr(intake.pickup, "mark_all_delivered", taken_first)
+    with pytest.raises(PickupError, match="lost its lock"):
+        cli_pickup(courier_app, tmp_path / "first.tar")
+    assert second == [1]
+    assert not (tmp_path / "first.tar").exists()
+    assert len(bundled_ids((tmp_path / "second.tar").read_bytes())) == 1
     assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
