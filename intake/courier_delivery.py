@@ -83,10 +83,11 @@ class CourierDelivery:
     def _complete(self) -> bool:
         # Under the pickup lock no other pickup claims anything between the check and
         # the mark; a skip meanwhile only takes its submission out of the mark.
+        marked = 0
         with one_pickup_at_a_time(self.engine):
             taken = lost(self.engine, self.delivery, self.ids)
             if not taken:
-                mark_delivered(self.engine, self.delivery, today=self.today)
+                marked = mark_delivered(self.engine, self.delivery, today=self.today)
         if taken:
             release(self.engine, self.delivery)
             self._record(
@@ -95,7 +96,11 @@ class CourierDelivery:
                 "bundle meanwhile (this download paused past its claim); nothing marked",
             )
             return False
-        self._record(PICKUP, self.detail)
+        detail = self.detail
+        if marked != len(self.ids):
+            # Set aside by `haven intake skip` meanwhile: sent, yet left skipped.
+            detail += f"; {len(self.ids) - marked} of them skipped meanwhile, left skipped"
+        self._record(PICKUP, detail)
         return True
 
     def _record(self, action: str, detail: str) -> None:

@@ -11,7 +11,7 @@ import io
 import json
 import tarfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from intake.errors import PickupError
 from intake.models import Submission
 from intake.pickup import skip_submission, write_pickup_bundle
 from intake.pickup_key import load_pickup_signing_key
+from intake.purge import purge_picked_up
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.reply_bundles import submit_report
@@ -293,3 +294,45 @@ def test_a_pickup_whose_submissions_were_taken_before_it_marked_them_withdraws_i
     assert not (tmp_path / "first.tar").exists()
     assert len(bundled_ids((tmp_path / "second.tar").read_bytes())) == 1
     assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+def test_purge_leaves_a_submission_a_courier_is_downloading_again(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Past its retention, but in a bundle on its way with `--again`: the purge leaves it,
+    the delivery marks it picked up, and the next purge past its new retention deletes it."""
+    (waiting,) = submissions(engine_of(courier_app))
+    assert cli_pickup(courier_app, tmp_path / "first.tar") == 1
+    courier = new_courier(courier_app, "alice")
+    answer = courier_app.test_client().get(
+        contract.PICKUP_PATH,
+        query_string={contract.AGAIN_PARAMETER: waiting},
+        headers={
+            contract.CREDENTIAL_HEADER: courier.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+        },
+        buffered=False,
+    )
+    assert answer.status_code == 200
+    pieces = iter(answer.response)
+    first = next(pieces)
+    later = TODAY + timedelta(days=40)
+    assert purge_picked_up(engine_of(courier_app), today=later, retention_days=30) == 0
+    data = first + b"".join(pieces)
+    answer.close()
+    assert bundled_ids(data) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "picked_up"}
+    assert "skipped meanwhile" not in courier_uses(engine_of(courier_app))[-1].detail
+    assert purge_picked_up(engine_of(courier_app), today=later, retention_days=30) == 1
+
+
+def test_the_trail_says_when_a_delivery_marked_fewer_than_it_sent(courier_app: Flask) -> None:
+    """Skipped during the download: the bundle went, and the trail says one stayed skipped."""
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, pieces, _first = start_download(courier_app, new_courier(courier_app, "alice"))
+    skip_submission(engine_of(courier_app), waiting, today=TODAY)
+    b"".join(pieces)
+    answer.close()
+    (use,) = courier_uses(engine_of(courier_app))
+    assert use.action == "pickup"
+    assert use.detail.endswith("; 1 of them skipped meanwhile, left skipped")
