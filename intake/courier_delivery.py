@@ -43,9 +43,11 @@ class CourierDelivery:
     detail: str
     clock: Callable[[], float] = time.time
     _renewed: float = field(init=False, default=0.0)
+    _started: bool = field(init=False, default=False)
 
     def send(self, stream: BinaryIO) -> Iterator[bytes]:
         """The bundle's bytes; the last ones only once its submissions are marked picked up."""
+        self._started = True
         self._renewed = self.clock()
         marked = False
         try:
@@ -73,6 +75,17 @@ class CourierDelivery:
                 detail = f"bundle {self.bundle_id}: not sent whole; nothing marked picked up"
             self._record(INTERRUPTED, detail)
             raise
+
+    def closed(self, stream: BinaryIO) -> None:
+        """The response was closed: if not one byte was asked for, release the claim.
+
+        A generator closed before it started runs none of its code, so send()
+        can neither close `stream` nor release the claim; a started one has.
+        """
+        if not self._started:
+            stream.close()
+            release(self.engine, self.delivery)
+            self._record(INTERRUPTED, f"bundle {self.bundle_id}: not sent; nothing marked")
 
     def _keep_claim(self) -> None:
         now = self.clock()

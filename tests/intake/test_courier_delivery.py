@@ -336,3 +336,39 @@ def test_the_trail_says_when_a_delivery_marked_fewer_than_it_sent(courier_app: F
     (use,) = courier_uses(engine_of(courier_app))
     assert use.action == "pickup"
     assert use.detail.endswith("; 1 of them skipped meanwhile, left skipped")
+
+
+def test_a_head_request_for_a_pickup_claims_nothing(courier_app: Flask, tmp_path: Path) -> None:
+    """HEAD runs no body: refused before anything is bundled, so nothing waits on a claim."""
+    courier = new_courier(courier_app, "alice")
+    answer = courier_app.test_client().head(
+        contract.PICKUP_PATH,
+        headers={
+            contract.CREDENTIAL_HEADER: courier.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+        },
+    )
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET"
+    assert claims(courier_app) == [(None, None)]
+    assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
+
+
+def test_a_download_closed_before_its_first_byte_releases_its_claim(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """A server closes a response it never iterated (as for HEAD): the claim goes with it."""
+    (waiting,) = submissions(engine_of(courier_app))
+    courier = new_courier(courier_app, "alice")
+    headers = {
+        contract.CREDENTIAL_HEADER: courier.credential,
+        contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+    }
+    with courier_app.test_request_context(contract.PICKUP_PATH, headers=headers):
+        answer = courier_app.full_dispatch_request()
+    assert answer.status_code == 200
+    answer.close()  # not one byte asked for
+    assert submissions(engine_of(courier_app)) == {waiting: "published"}
+    assert claims(courier_app) == [(None, None)]
+    assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
+    assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
