@@ -372,3 +372,55 @@ def test_a_download_closed_before_its_first_byte_releases_its_claim(
     assert claims(courier_app) == [(None, None)]
     assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
     assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
+
+
+def test_a_download_whose_submission_went_in_another_bundle_between_two_skips_is_cut(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Skipped, sent again whole by the CLI, skipped again, all during one download: the
+    download's last bytes never go, so only one whole bundle carries the submission."""
+    (waiting,) = submissions(engine_of(courier_app))
+    state = courier_app.extensions["haven_intake"]
+    answer, pieces, first = start_download(courier_app, new_courier(courier_app, "alice"))
+    skip_submission(state.engine, waiting, today=TODAY)
+    assert (
+        write_pickup_bundle(
+            state.engine,
+            tmp_path / "again.tar",
+            today=TODAY,
+            signing_key=load_pickup_signing_key(state.config.data_dir),
+            again=[waiting],
+        ).submissions
+        == 1
+    )
+    skip_submission(state.engine, waiting, today=TODAY)
+    data = first + b"".join(pieces)
+    answer.close()
+    assert len(data) < int(answer.headers["Content-Length"])
+    assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
+    assert claims(courier_app) == [(None, None)]
+    assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
+
+
+def test_a_skip_while_the_cli_writes_its_bundle_leaves_it_skipped(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Set aside mid-bundle: the bundle is still published, and the submission stays skipped."""
+    (waiting,) = submissions(engine_of(courier_app))
+    state = courier_app.extensions["haven_intake"]
+
+    def skip_once(written: int, _total: int) -> None:
+        if written and submissions(state.engine)[waiting] != "skipped":
+            skip_submission(state.engine, waiting, today=TODAY)
+
+    picked = write_pickup_bundle(
+        state.engine,
+        tmp_path / "bundle.tar",
+        today=TODAY,
+        signing_key=load_pickup_signing_key(state.config.data_dir),
+        progress=skip_once,
+    )
+    assert picked.submissions == 1
+    assert bundled_ids((tmp_path / "bundle.tar").read_bytes()) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
+    assert claims(courier_app) == [(None, None)]
