@@ -212,3 +212,18 @@ def test_an_oversized_reply_bundle_is_refused_before_it_is_read(courier_app: Fla
     )
     assert answer.status_code == 413
     assert "a reply bundle is at most" in answer.get_json()["error"]
+
+
+def test_a_couriers_own_fetch_does_not_show_in_its_names_ceiling(guarded_app: Flask) -> None:
+    """Two wrong attempts under a name, the courier's own fetch, then the third wrong one:
+    401 as under a made-up name, not a 429 telling that the courier fetched this minute."""
+    real = new_courier(guarded_app, "alice-laptop")
+    client = guarded_app.test_client()
+
+    def wrong(name: str) -> int:
+        probe = {contract.CREDENTIAL_HEADER: f"{name}:{'A' * 43}", contract.TOTP_HEADER: "000000"}
+        return client.get(contract.PICKUP_PATH, headers=probe).status_code
+
+    assert [wrong("alice-laptop"), wrong("alice-laptop")] == [401, 401]
+    assert client.get(contract.PICKUP_PATH, headers=headers(real)).status_code == 204
+    assert [wrong("alice-laptop"), wrong("bob-laptop")] == [401, 401]
