@@ -10,18 +10,20 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import argon2
 import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 import intake.courier_auth
+import intake.courier_credentials
 from contracts import courier as contract
 from intake import create_app
 from intake.config import IntakeConfig, load_config
 from intake.courier_audit import courier_uses
 from intake.courier_ceilings import CourierCeilings
-from intake.courier_credentials import NewCourier, add_courier, find_courier
+from intake.courier_credentials import NewCourier, add_courier, find_courier, token_matches
 from intake.errors import ConfigError, CourierBusy, CourierError
 from tests.intake.headers import SECURITY_HEADERS
 
@@ -227,3 +229,29 @@ def test_a_couriers_own_fetch_does_not_show_in_its_names_ceiling(guarded_app: Fl
     assert [wrong("alice-laptop"), wrong("alice-laptop")] == [401, 401]
     assert client.get(contract.PICKUP_PATH, headers=headers(real)).status_code == 204
     assert [wrong("alice-laptop"), wrong("bob-laptop")] == [401, 401]
+
+
+def test_an_unknown_name_runs_one_argon2_as_a_known_one_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Even the first unknown name of a process: it is verified against a hash with the
+    hasher's own parameters, and no hash is made for it (which would cost twice as much)."""
+    verified: list[argon2.Parameters] = []
+
+    class Counting(argon2.PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            raise AssertionError("a token was hashed to check an unknown name")
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append(argon2.extract_parameters(str(hash)))
+            return super().verify(hash, password)
+
+    hasher = Counting(time_cost=2, memory_cost=16, parallelism=1, type=argon2.Type.ID)
+    monkeypatch.setattr(intake.courier_credentials, "TOKEN_HASHER", hasher)
+    assert not token_matches(None, "A" * 43)
+    assert not token_matches(None, "A" * 43)
+    wanted = argon2.Parameters(
+        type=argon2.Type.ID, version=19, salt_len=16, hash_len=32,
+        time_cost=2, memory_cost=16, parallelism=1,
+    )  # fmt: skip
+    assert verified == [wanted, wanted]
