@@ -10,7 +10,9 @@ In this order, so that a flood is answered 429 before any Argon2 runs:
 3. the token, against its Argon2id hash, in a slot of the derivation gate (an
    unknown name is checked against a dummy hash: the same cost, the same answer);
 4. the TOTP code, which must be for a time step later than the last one accepted
-   from this courier: a code, and so a whole request replayed, is refused.
+   from this courier: a code, and so a whole request replayed, is refused;
+5. once all of it is proven, the attempt is uncounted from the name's ceiling, so
+   a courier's own fetches never show in what its name's next attempts are told.
 
 Like intake's other ceilings these count times, never who: nothing of the
 client (address, user agent) is looked at or kept.
@@ -72,4 +74,6 @@ class CourierAuthenticator:
                 "this TOTP code (or a later one) was used already: wait for the next code",
                 courier=name,
             )
+        # Proven: the attempt no longer counts under the name (intake/courier_ceilings.py).
+        self.ceilings.refund(name)
         return name

@@ -63,6 +63,21 @@ class CourierCeilings:
             if not window.admit():
                 raise CourierBusy(f"too many attempts by courier {name} in the last minute")
 
+    def refund(self, name: str) -> None:
+        """Uncount an attempt under `name` that authenticated: the courier's own fetch.
+
+        Otherwise a courier's fetches would spend its name's ceiling, and whoever
+        tries wrong tokens under a name could tell from an early 429 that a courier
+        of that name fetched this minute. The ceiling of all couriers keeps the
+        attempt: it bounds the names counted in a minute, and so keeps a live
+        window in the table (above); it tells of some courier, never which.
+        """
+        key = hmac.new(self._key, name.encode("utf-8"), hashlib.sha256).digest()
+        with self._lock:
+            window = self._each.get(key)
+            if window is not None:
+                window.refund()
+
     def names_held(self) -> int:
         """How many names' windows are held now (for tests: the table stays bounded)."""
         with self._lock:

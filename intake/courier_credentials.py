@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 import argon2
 import pyotp
@@ -52,17 +51,29 @@ TOKEN_HASHER = argon2.PasswordHasher(
 )
 
 
-@cache
 def _absent_hash() -> str:
     """Verified in place of a courier that does not exist, so that an unknown name costs
     the same time as a known one with a wrong token.
 
-    Made at the first courier request, not at import: hashing runs Argon2 on four
-    threads of its own, and a process that imports intake before gunicorn forks
-    (`haven intake serve`) would get a second malloc arena from them, which every
-    worker inherits and spreads its allocations over (intake/memory.py).
+    Written out, not hashed: with TOKEN_HASHER's parameters, a random salt and a
+    random digest, verifying it runs the same Argon2id as a stored hash and never
+    matches. Hashing would run Argon2 once more at the first unknown name of each
+    process, which would then take twice as long as a known one (and, done at
+    import instead, would start Argon2's threads before gunicorn forks: a second
+    malloc arena in every worker, intake/memory.py).
     """
-    return TOKEN_HASHER.hash(secrets.token_urlsafe(_TOKEN_BYTES))
+    salt = secrets.token_bytes(TOKEN_HASHER.salt_len)
+    digest = secrets.token_bytes(TOKEN_HASHER.hash_len)
+    return (
+        f"$argon2id$v={argon2.low_level.ARGON2_VERSION}"
+        f"$m={TOKEN_HASHER.memory_cost},t={TOKEN_HASHER.time_cost},p={TOKEN_HASHER.parallelism}"
+        f"${_unpadded(salt)}${_unpadded(digest)}"
+    )
+
+
+def _unpadded(data: bytes) -> str:
+    # The PHC string format's base64: standard alphabet, no padding.
+    return base64.b64encode(data).decode("ascii").rstrip("=")
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,11 @@ class CourierDelivery:
     detail: str
     clock: Callable[[], float] = time.time
     _renewed: float = field(init=False, default=0.0)
+    _started: bool = field(init=False, default=False)
 
     def send(self, stream: BinaryIO) -> Iterator[bytes]:
         """The bundle's bytes; the last ones only once its submissions are marked picked up."""
+        self._started = True
         self._renewed = self.clock()
         marked = False
         try:
@@ -74,6 +76,17 @@ class CourierDelivery:
             self._record(INTERRUPTED, detail)
             raise
 
+    def closed(self, stream: BinaryIO) -> None:
+        """The response was closed: if not one byte was asked for, release the claim.
+
+        A generator closed before it started runs none of its code, so send()
+        can neither close `stream` nor release the claim; a started one has.
+        """
+        if not self._started:
+            stream.close()
+            release(self.engine, self.delivery)
+            self._record(INTERRUPTED, f"bundle {self.bundle_id}: not sent; nothing marked")
+
     def _keep_claim(self) -> None:
         now = self.clock()
         if now - self._renewed >= _RENEW_SECONDS:
@@ -83,10 +96,11 @@ class CourierDelivery:
     def _complete(self) -> bool:
         # Under the pickup lock no other pickup claims anything between the check and
         # the mark; a skip meanwhile only takes its submission out of the mark.
+        marked = 0
         with one_pickup_at_a_time(self.engine):
             taken = lost(self.engine, self.delivery, self.ids)
             if not taken:
-                mark_delivered(self.engine, self.delivery, today=self.today)
+                marked = mark_delivered(self.engine, self.delivery, today=self.today)
         if taken:
             release(self.engine, self.delivery)
             self._record(
@@ -95,7 +109,11 @@ class CourierDelivery:
                 "bundle meanwhile (this download paused past its claim); nothing marked",
             )
             return False
-        self._record(PICKUP, self.detail)
+        detail = self.detail
+        if marked != len(self.ids):
+            # Set aside by `haven intake skip` meanwhile: sent, yet left skipped.
+            detail += f"; {len(self.ids) - marked} of them skipped meanwhile, left skipped"
+        self._record(PICKUP, detail)
         return True
 
     def _record(self, action: str, detail: str) -> None:

@@ -68,6 +68,12 @@ def install_courier(app: Flask, state: IntakeState) -> None:
 @courier_blueprint.get(contract.PICKUP_PATH)
 def pickup() -> ResponseReturnValue:
     """A new signed pickup bundle (or, with ?again=ID, those submissions again); 204 if none."""
+    if request.method == "HEAD":
+        # Flask answers HEAD with GET's view, but no body is sent: the bundle's
+        # submissions would stay claimed, undelivered, until the claim ran out.
+        response = _refusal("fetch a pickup bundle with GET", 405)
+        response.headers["Allow"] = "GET"
+        return response
     courier = _authenticated()
     state = intake_state()
     again = request.args.getlist(contract.AGAIN_PARAMETER)
@@ -107,6 +113,8 @@ def pickup() -> ResponseReturnValue:
         detail=f"bundle {bundle_id}, {count} submission(s){sent_again}: {' '.join(ids)}",
     )
     response = Response(delivery.send(stream), mimetype=contract.BUNDLE_TYPE)
+    # A response closed before its first byte was asked for never ran send().
+    response.call_on_close(lambda: delivery.closed(stream))
     response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f'attachment; filename="pickup-{bundle_id}.tar"'
     return response

@@ -11,6 +11,12 @@ died simply stops renewing it, and once it runs out the submissions are free
 again, so nothing is lost to a crash. The expiry is a time finer than the day,
 so it lives only as long as the claim: delivery and release clear it.
 
+A skip during a delivery leaves a mark of the claim it ended: the delivery id
+with the expiry SET_ASIDE, a time long past, so any pickup may take it again.
+The delivery then knows the submission was only set aside, and still counts as
+its own; if another pickup took it since (`--again`, then a skip again), the
+mark is gone and the delivery sees it lost.
+
 Claims need the clocks of nodes sharing PostgreSQL to agree to well within
 CLAIM_SECONDS, as staged leases do (intake/leases.py).
 """
@@ -21,15 +27,17 @@ import secrets
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 
 from intake.db import writing
-from intake.models import PICKED_UP, SKIPPED, Submission
+from intake.models import PICKED_UP, Submission
 
 # Long beyond any pause of a live download between two of its reads (each renews it),
 # short enough that a killed process holds nothing up for long.
 CLAIM_SECONDS = 15 * 60
 _ID_BYTES = 16
+# The expiry of a claim a skip ended (above): never a time a live claim runs to.
+SET_ASIDE = 0
 
 
 def new_delivery() -> str:
@@ -65,13 +73,21 @@ def claim(
     )
 
 
+def _holds(delivery: str) -> ColumnElement[bool]:
+    """Submissions `delivery` claims and still holds (not set aside by a skip)."""
+    return and_(Submission.delivery == delivery, Submission.delivery_expires != SET_ASIDE)
+
+
+def _not_its_own(delivery: str) -> ColumnElement[bool]:
+    """Submissions neither held by `delivery` nor set aside from it: another took them."""
+    return or_(Submission.delivery.is_(None), Submission.delivery != delivery)
+
+
 def renew(engine: Engine, delivery: str, *, now: int) -> None:
     """Push back the expiry of what `delivery` still holds: its download is alive."""
     with writing(engine) as connection:
         connection.execute(
-            update(Submission)
-            .where(Submission.delivery == delivery)
-            .values(delivery_expires=now + CLAIM_SECONDS)
+            update(Submission).where(_holds(delivery)).values(delivery_expires=now + CLAIM_SECONDS)
         )
 
 
@@ -88,35 +104,66 @@ def release(engine: Engine, delivery: str) -> None:
 def lost(engine: Engine, delivery: str, ids: Sequence[str]) -> list[str]:
     """Which of `ids` another pickup took since: claimed by another, or picked up without it.
 
-    Those this delivery still holds, and those skipped meanwhile, are not lost.
-    Meaningful under the pickup lock, where no pickup can take one in between.
+    Those this delivery still holds, and those set aside from it by a skip, are
+    not lost. Meaningful under the pickup lock, where no pickup can take one in between.
     """
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(Submission.id).where(
-                Submission.id.in_(list(ids)),
-                or_(Submission.delivery.is_(None), Submission.delivery != delivery),
-                ~and_(Submission.state == SKIPPED, Submission.delivery.is_(None)),
-            )
-        ).all()
+        return _lost(connection, delivery, ids)
+
+
+def _lost(connection: Connection, delivery: str, ids: Sequence[str]) -> list[str]:
+    rows = connection.execute(
+        select(Submission.id).where(Submission.id.in_(list(ids)), _not_its_own(delivery))
+    ).all()
     return sorted(row.id for row in rows)
 
 
 def mark_delivered(engine: Engine, delivery: str, *, today: date) -> int:
     """Mark picked up every submission `delivery` still holds, and end its claim; say how many."""
+    with writing(engine) as connection:
+        return _mark(connection, delivery, today=today)
+
+
+def mark_all_delivered(engine: Engine, delivery: str, ids: Sequence[str], *, today: date) -> bool:
+    """Mark picked up what `delivery` holds if no other pickup took any of `ids`; else nothing.
+
+    For a bundle that is withdrawn unless every submission in it is still its own
+    (held, or set aside by a skip): marking some would leave those picked up with
+    no bundle carrying them.
+    """
+    with writing(engine) as connection:
+        held = connection.scalar(
+            select(func.count()).select_from(Submission).where(_holds(delivery))
+        )
+        if (
+            not _lost(connection, delivery, ids)
+            and _mark(connection, delivery, today=today) == held
+        ):
+            return True
+        connection.rollback()
+    return False
+
+
+def _mark(connection: Connection, delivery: str, *, today: date) -> int:
     # A submission sent again counts as picked up from today: its retention restarts,
     # so it is still on intake if this bundle fails to import as well. Its urgency is
     # forgotten: review reads it from the encrypted document, and a seized server
     # should say it only of what is still waiting.
-    with writing(engine) as connection:
-        return connection.execute(
-            update(Submission)
-            .where(Submission.delivery == delivery)
-            .values(
-                state=PICKED_UP,
-                picked_up_day=today,
-                urgent=False,
-                delivery=None,
-                delivery_expires=None,
-            )
-        ).rowcount
+    marked = connection.execute(
+        update(Submission)
+        .where(_holds(delivery))
+        .values(
+            state=PICKED_UP,
+            picked_up_day=today,
+            urgent=False,
+            delivery=None,
+            delivery_expires=None,
+        )
+    ).rowcount
+    # Those set aside from it stay skipped; the mark of their claim is no longer needed.
+    connection.execute(
+        update(Submission)
+        .where(Submission.delivery == delivery)
+        .values(delivery=None, delivery_expires=None)
+    )
+    return int(marked)

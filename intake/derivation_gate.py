@@ -207,3 +207,9 @@ class AttemptCeiling:
                 return False
             self._times.append(now)
             return True
+
+    def refund(self) -> None:
+        """Uncount the latest admission: it was not an attempt the ceiling is for."""
+        with self._lock:
+            if self._times:
+                self._times.pop()

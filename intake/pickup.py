@@ -15,16 +15,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, case, func, select, update
 
 from contracts.pickup import FORMAT, MANIFEST_NAME, REPORT, SIGNATURE_NAME, VERSION, member_name
 from intake.chunks import CHUNK_SIZE, READ_BATCH_CHUNKS, read_chunks, read_small_files
 from intake.db import writing
-from intake.delivery_claims import claim, mark_delivered, new_delivery, release, unclaimed
+from intake.delivery_claims import (
+    SET_ASIDE,
+    claim,
+    mark_all_delivered,
+    new_delivery,
+    release,
+    unclaimed,
+)
 from intake.durable import fsync_directory, publish_without_replacing
 from intake.errors import PickupError
 from intake.models import PICKED_UP, PUBLISHED, SKIPPED, Base, StoredFile, Submission
-from intake.pickup_lock import one_pickup_at_a_time
+from intake.pickup_lock import PickupLock, one_pickup_at_a_time
 from keys.signing import PICKUP_NAMESPACE, SigningKey
 
 # A damaged submission must not hold up the others for good.
@@ -167,22 +174,42 @@ def write_pickup_bundle(
     for it instead, and the caller marks them (mark_delivered) once the bundle
     was delivered, or releases them: the courier endpoint, whose download may be
     cut short. Until then other pickups leave them out.
+
+    A pickup publishes only what it still holds alone: if its lock was lost
+    meanwhile (a PostgreSQL session ended), nothing is published; if another
+    pickup took any of its submissions before they were marked, the bundle is
+    removed again and nothing is marked. Either way PickupError says so.
     """
     own = delivery if delivery is not None else new_delivery()
-    with one_pickup_at_a_time(engine):
+    with one_pickup_at_a_time(engine) as lock:
         try:
-            picked = _write_pickup_bundle(
+            picked, ids = _write_pickup_bundle(
                 engine, out, today=today, signing_key=signing_key, again=again,
                 urgent_only=urgent_only, delivery=own, delivered_later=delivery is not None,
-                now=int(clock()), progress=progress,
+                now=int(clock()), progress=progress, lock=lock,
             )  # fmt: skip
         except BaseException:
             # Nothing was written: what this pickup claimed is free for the next one.
             release(engine, own)
             raise
-        if delivery is None:
-            mark_delivered(engine, own, today=today)
+        if (
+            delivery is None
+            and picked.submissions
+            and not mark_all_delivered(engine, own, ids, today=today)
+        ):
+            # Its lock went in the last instant: another pickup carries some of them.
+            out.unlink(missing_ok=True)
+            fsync_directory(out.parent)
+            release(engine, own)
+            raise PickupError(_LOCK_LOST.format(out=out))
     return picked
+
+
+_LOCK_LOST = (
+    "{out} was not written: this pickup lost its lock on the database while writing "
+    "(its session ended), and another pickup may have taken its submissions; "
+    "run the pickup again"
+)
 
 
 def _write_pickup_bundle(
@@ -197,7 +224,9 @@ def _write_pickup_bundle(
     delivered_later: bool,
     now: int,
     progress: PickupProgress | None,
-) -> PickedUp:
+    lock: PickupLock,
+) -> tuple[PickedUp, list[str]]:
+    """The bundle written, and the ids of the submissions in it."""
     if again:
         _check_again(engine, again, now=now)
         wanted: tuple[ColumnElement[bool], ...] = (
@@ -212,7 +241,7 @@ def _write_pickup_bundle(
         claim(connection, delivery, *wanted, now=now, outlives_lock=delivered_later)
     submissions, files = _selected(engine, Submission.delivery == delivery)
     if not submissions:
-        return PickedUp(submissions=0, urgent=0)
+        return PickedUp(submissions=0, urgent=0), []
     urgent = sum(1 for s in submissions if s.urgent)
     manifest = _encode(_manifest(submissions, files, today=today))
     signature = signing_key.sign(manifest, namespace=PICKUP_NAMESPACE).encode("ascii")
@@ -238,6 +267,9 @@ def _write_pickup_bundle(
             # Synced after tar.close() wrote the end-of-archive blocks: the whole bundle.
             raw.flush()
             os.fsync(raw.fileno())
+        if not lock.held():
+            # Another pickup may be bundling the same submissions now: publish nothing.
+            raise PickupError(_LOCK_LOST.format(out=out))
         publish_without_replacing(partial, out)
         # The new name must be durable too before submissions count as picked up.
         fsync_directory(out.parent)
@@ -247,7 +279,8 @@ def _write_pickup_bundle(
         raise PickupError(f"cannot write {out}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    return PickedUp(submissions=len(submissions), urgent=urgent)
+    picked = PickedUp(submissions=len(submissions), urgent=urgent)
+    return picked, [submission.id for submission in submissions]
 
 
 # The states a submission sent again may be in.
@@ -436,13 +469,14 @@ def skip_submission(engine: Engine, submission_id: str, *, today: date) -> None:
         changed = connection.execute(
             update(Submission)
             .where(Submission.id == submission_id, Submission.state.in_((PUBLISHED, PICKED_UP)))
-            # Out of any delivery under way, so its completion leaves it skipped.
+            # Out of any delivery under way, so its completion leaves it skipped; the
+            # claim's mark stays (SET_ASIDE), so that delivery can tell this skip
+            # from another pickup taking it meanwhile (intake/delivery_claims.py).
             .values(
                 state=SKIPPED,
                 picked_up_day=today,
                 urgent=False,
-                delivery=None,
-                delivery_expires=None,
+                delivery_expires=case((Submission.delivery.is_(None), None), else_=SET_ASIDE),
             )
         ).rowcount
     if changed != 1:

@@ -10,18 +10,20 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import argon2
 import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 import intake.courier_auth
+import intake.courier_credentials
 from contracts import courier as contract
 from intake import create_app
 from intake.config import IntakeConfig, load_config
 from intake.courier_audit import courier_uses
 from intake.courier_ceilings import CourierCeilings
-from intake.courier_credentials import NewCourier, add_courier, find_courier
+from intake.courier_credentials import NewCourier, add_courier, find_courier, token_matches
 from intake.errors import ConfigError, CourierBusy, CourierError
 from tests.intake.headers import SECURITY_HEADERS
 
@@ -212,3 +214,44 @@ def test_an_oversized_reply_bundle_is_refused_before_it_is_read(courier_app: Fla
     )
     assert answer.status_code == 413
     assert "a reply bundle is at most" in answer.get_json()["error"]
+
+
+def test_a_couriers_own_fetch_does_not_show_in_its_names_ceiling(guarded_app: Flask) -> None:
+    """Two wrong attempts under a name, the courier's own fetch, then the third wrong one:
+    401 as under a made-up name, not a 429 telling that the courier fetched this minute."""
+    real = new_courier(guarded_app, "alice-laptop")
+    client = guarded_app.test_client()
+
+    def wrong(name: str) -> int:
+        probe = {contract.CREDENTIAL_HEADER: f"{name}:{'A' * 43}", contract.TOTP_HEADER: "000000"}
+        return client.get(contract.PICKUP_PATH, headers=probe).status_code
+
+    assert [wrong("alice-laptop"), wrong("alice-laptop")] == [401, 401]
+    assert client.get(contract.PICKUP_PATH, headers=headers(real)).status_code == 204
+    assert [wrong("alice-laptop"), wrong("bob-laptop")] == [401, 401]
+
+
+def test_an_unknown_name_runs_one_argon2_as_a_known_one_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Even the first unknown name of a process: it is verified against a hash with the
+    hasher's own parameters, and no hash is made for it (which would cost twice as much)."""
+    verified: list[argon2.Parameters] = []
+
+    class Counting(argon2.PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            raise AssertionError("a token was hashed to check an unknown name")
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append(argon2.extract_parameters(str(hash)))
+            return super().verify(hash, password)
+
+    hasher = Counting(time_cost=2, memory_cost=16, parallelism=1, type=argon2.Type.ID)
+    monkeypatch.setattr(intake.courier_credentials, "TOKEN_HASHER", hasher)
+    assert not token_matches(None, "A" * 43)
+    assert not token_matches(None, "A" * 43)
+    wanted = argon2.Parameters(
+        type=argon2.Type.ID, version=19, salt_len=16, hash_len=32,
+        time_cost=2, memory_cost=16, parallelism=1,
+    )  # fmt: skip
+    assert verified == [wanted, wanted]

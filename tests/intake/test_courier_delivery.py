@@ -11,14 +11,15 @@ import io
 import json
 import tarfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import argon2
 import pyotp
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.test import TestResponse
 
 import intake.courier_credentials
@@ -30,9 +31,11 @@ from intake.config import load_config
 from intake.courier_audit import courier_uses
 from intake.courier_credentials import NewCourier, add_courier
 from intake.delivery_claims import CLAIM_SECONDS
+from intake.errors import PickupError
 from intake.models import Submission
 from intake.pickup import skip_submission, write_pickup_bundle
 from intake.pickup_key import load_pickup_signing_key
+from intake.purge import purge_picked_up
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
 from tests.intake.reply_bundles import submit_report
@@ -214,8 +217,210 @@ def test_a_pickup_killed_before_it_marked_holds_nothing_up(
 
     start = 2_000_000_000.0
     with monkeypatch.context() as patched:
-        patched.setattr(intake.pickup, "mark_delivered", killed)
+        patched.setattr(intake.pickup, "mark_all_delivered", killed)
         with pytest.raises(SystemExit):
             cli_pickup(courier_app, tmp_path / "killed.tar", clock=start)
     assert cli_pickup(courier_app, tmp_path / "next.tar", clock=start) == 1
     assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+def end_pickup_lock_session(app: Flask) -> None:
+    """End the PostgreSQL session holding the pickup lock, as idle_session_timeout would."""
+    with engine_of(app).connect() as connection:
+        holders = connection.scalars(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).all()
+        assert len(holders) == 1
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holders[0]})
+        connection.commit()
+
+
+@pytest.mark.parametrize(
+    "courier_app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_pickup_that_lost_its_lock_while_writing_publishes_nothing(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Its session ended mid-bundle and another pickup took the submission at once:
+    only that one's bundle is left, and the first pickup says it wrote nothing."""
+    state = courier_app.extensions["haven_intake"]
+    second: list[int] = []
+
+    def lose_lock(written: int, _total: int) -> None:
+        if written and not second:
+            end_pickup_lock_session(courier_app)
+            second.append(cli_pickup(courier_app, tmp_path / "second.tar"))
+
+    with pytest.raises(PickupError, match="lost its lock"):
+        write_pickup_bundle(
+            state.engine,
+            tmp_path / "first.tar",
+            today=TODAY,
+            signing_key=load_pickup_signing_key(state.config.data_dir),
+            progress=lose_lock,
+        )
+    assert second == [1]
+    assert not (tmp_path / "first.tar").exists()
+    assert len(bundled_ids((tmp_path / "second.tar").read_bytes())) == 1
+    assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+@pytest.mark.parametrize(
+    "courier_app", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_pickup_whose_submissions_were_taken_before_it_marked_them_withdraws_its_bundle(
+    courier_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock lost after the last check, before the mark: the other pickup claims the
+    submission first, so the first removes its published bundle and marks nothing."""
+    import intake.pickup
+
+    real_mark = intake.pickup.mark_all_delivered
+    second: list[int] = []
+
+    def taken_first(*args: Any, **kwargs: Any) -> bool:
+        end_pickup_lock_session(courier_app)
+        monkeypatch.setattr(intake.pickup, "mark_all_delivered", real_mark)
+        second.append(cli_pickup(courier_app, tmp_path / "second.tar"))
+        return real_mark(*args, **kwargs)
+
+    monkeypatch.setattr(intake.pickup, "mark_all_delivered", taken_first)
+    with pytest.raises(PickupError, match="lost its lock"):
+        cli_pickup(courier_app, tmp_path / "first.tar")
+    assert second == [1]
+    assert not (tmp_path / "first.tar").exists()
+    assert len(bundled_ids((tmp_path / "second.tar").read_bytes())) == 1
+    assert set(submissions(engine_of(courier_app)).values()) == {"picked_up"}
+
+
+def test_purge_leaves_a_submission_a_courier_is_downloading_again(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Past its retention, but in a bundle on its way with `--again`: the purge leaves it,
+    the delivery marks it picked up, and the next purge past its new retention deletes it."""
+    (waiting,) = submissions(engine_of(courier_app))
+    assert cli_pickup(courier_app, tmp_path / "first.tar") == 1
+    courier = new_courier(courier_app, "alice")
+    answer = courier_app.test_client().get(
+        contract.PICKUP_PATH,
+        query_string={contract.AGAIN_PARAMETER: waiting},
+        headers={
+            contract.CREDENTIAL_HEADER: courier.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+        },
+        buffered=False,
+    )
+    assert answer.status_code == 200
+    pieces = iter(answer.response)
+    first = next(pieces)
+    later = TODAY + timedelta(days=40)
+    assert purge_picked_up(engine_of(courier_app), today=later, retention_days=30) == 0
+    data = first + b"".join(pieces)
+    answer.close()
+    assert bundled_ids(data) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "picked_up"}
+    assert "skipped meanwhile" not in courier_uses(engine_of(courier_app))[-1].detail
+    assert purge_picked_up(engine_of(courier_app), today=later, retention_days=30) == 1
+
+
+def test_the_trail_says_when_a_delivery_marked_fewer_than_it_sent(courier_app: Flask) -> None:
+    """Skipped during the download: the bundle went, and the trail says one stayed skipped."""
+    (waiting,) = submissions(engine_of(courier_app))
+    answer, pieces, _first = start_download(courier_app, new_courier(courier_app, "alice"))
+    skip_submission(engine_of(courier_app), waiting, today=TODAY)
+    b"".join(pieces)
+    answer.close()
+    (use,) = courier_uses(engine_of(courier_app))
+    assert use.action == "pickup"
+    assert use.detail.endswith("; 1 of them skipped meanwhile, left skipped")
+
+
+def test_a_head_request_for_a_pickup_claims_nothing(courier_app: Flask, tmp_path: Path) -> None:
+    """HEAD runs no body: refused before anything is bundled, so nothing waits on a claim."""
+    courier = new_courier(courier_app, "alice")
+    answer = courier_app.test_client().head(
+        contract.PICKUP_PATH,
+        headers={
+            contract.CREDENTIAL_HEADER: courier.credential,
+            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+        },
+    )
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET"
+    assert claims(courier_app) == [(None, None)]
+    assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
+
+
+def test_a_download_closed_before_its_first_byte_releases_its_claim(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """A server closes a response it never iterated (as for HEAD): the claim goes with it."""
+    (waiting,) = submissions(engine_of(courier_app))
+    courier = new_courier(courier_app, "alice")
+    headers = {
+        contract.CREDENTIAL_HEADER: courier.credential,
+        contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
+    }
+    with courier_app.test_request_context(contract.PICKUP_PATH, headers=headers):
+        answer = courier_app.full_dispatch_request()
+    assert answer.status_code == 200
+    answer.close()  # not one byte asked for
+    assert submissions(engine_of(courier_app)) == {waiting: "published"}
+    assert claims(courier_app) == [(None, None)]
+    assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
+    assert cli_pickup(courier_app, tmp_path / "next.tar") == 1
+
+
+def test_a_download_whose_submission_went_in_another_bundle_between_two_skips_is_cut(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Skipped, sent again whole by the CLI, skipped again, all during one download: the
+    download's last bytes never go, so only one whole bundle carries the submission."""
+    (waiting,) = submissions(engine_of(courier_app))
+    state = courier_app.extensions["haven_intake"]
+    answer, pieces, first = start_download(courier_app, new_courier(courier_app, "alice"))
+    skip_submission(state.engine, waiting, today=TODAY)
+    assert (
+        write_pickup_bundle(
+            state.engine,
+            tmp_path / "again.tar",
+            today=TODAY,
+            signing_key=load_pickup_signing_key(state.config.data_dir),
+            again=[waiting],
+        ).submissions
+        == 1
+    )
+    skip_submission(state.engine, waiting, today=TODAY)
+    data = first + b"".join(pieces)
+    answer.close()
+    assert len(data) < int(answer.headers["Content-Length"])
+    assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
+    assert claims(courier_app) == [(None, None)]
+    assert [use.action for use in courier_uses(engine_of(courier_app))] == ["interrupted"]
+
+
+def test_a_skip_while_the_cli_writes_its_bundle_leaves_it_skipped(
+    courier_app: Flask, tmp_path: Path
+) -> None:
+    """Set aside mid-bundle: the bundle is still published, and the submission stays skipped."""
+    (waiting,) = submissions(engine_of(courier_app))
+    state = courier_app.extensions["haven_intake"]
+
+    def skip_once(written: int, _total: int) -> None:
+        if written and submissions(state.engine)[waiting] != "skipped":
+            skip_submission(state.engine, waiting, today=TODAY)
+
+    picked = write_pickup_bundle(
+        state.engine,
+        tmp_path / "bundle.tar",
+        today=TODAY,
+        signing_key=load_pickup_signing_key(state.config.data_dir),
+        progress=skip_once,
+    )
+    assert picked.submissions == 1
+    assert bundled_ids((tmp_path / "bundle.tar").read_bytes()) == [waiting]
+    assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
+    assert claims(courier_app) == [(None, None)]

@@ -250,19 +250,19 @@ def test_the_bundle_is_durable_before_submissions_are_marked(
 ) -> None:
     submit(client, "durable", files=1)
     events: list[tuple[str, int]] = []
-    real_fsync, real_mark = os.fsync, intake.pickup.mark_delivered
+    real_fsync, real_mark = os.fsync, intake.pickup.mark_all_delivered
 
     def spy_fsync(fd: int) -> None:
         status = os.fstat(fd)
         events.append(("dir" if stat.S_ISDIR(status.st_mode) else "file", status.st_size))
         real_fsync(fd)
 
-    def spy_mark(*args: Any, **kwargs: Any) -> int:
+    def spy_mark(*args: Any, **kwargs: Any) -> bool:
         events.append(("mark", 0))
         return real_mark(*args, **kwargs)
 
     monkeypatch.setattr(os, "fsync", spy_fsync)
-    monkeypatch.setattr(intake.pickup, "mark_delivered", spy_mark)
+    monkeypatch.setattr(intake.pickup, "mark_all_delivered", spy_mark)
     bundle = tmp_path / "bundle.tar"
     pickup(app, bundle)
     # The whole archive (end-of-archive blocks included) is synced, then its name, then marked.

@@ -21,6 +21,7 @@ import keys
 from intake import create_app
 from intake.config import load_config
 from intake.pickup import write_pickup_bundle
+from intake.pickup_lock import PickupLock
 from keys.signing import SigningKey
 from tests.intake.costs import FAST_RECEIPT_COST
 from tests.intake.datadir import prepare_data_dir
@@ -69,7 +70,7 @@ def race(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             assert release.wait(WAIT_SECONDS)
         add_submissions(*args)
 
-    def watched_lock(engine: Any) -> AbstractContextManager[None]:
+    def watched_lock(engine: Any) -> AbstractContextManager[PickupLock]:
         if first_inside.is_set():
             second_at_lock.set()
         return lock(engine)
