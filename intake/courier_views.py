@@ -140,6 +140,7 @@ def replies() -> ResponseReturnValue:
                 path,
                 trusted=read_trusted_reviewers(state.config.data_dir),
                 today=state.today(),
+                retention_days=state.config.retention_days,
             )
         except ReplyBundleRefused as error:
             record_use(

@@ -78,12 +78,13 @@ def load_reply_bundle(
     *,
     trusted: Sequence[TrustedReviewer],
     today: date,
-    retention_days: int | None = None,
+    retention_days: int,
 ) -> LoadedBundle:
     """Verify and store every reply of the bundle at `path`, or raise ReplyBundleRefused.
 
-    With `retention_days`, a bundle written that long ago or longer is refused
-    (_refuse_past_retention).
+    A bundle written `retention_days` ago or longer (the retention in force) is
+    refused (_refuse_past_retention), whoever hands it over: the CLI and the
+    courier alike.
     """
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
@@ -101,8 +102,7 @@ def load_reply_bundle(
             raise ReplyBundleRefused(
                 f"the manifest names {manifest.signer} as signer, but {key.fingerprint()} signed it"
             )
-        if retention_days is not None:
-            _refuse_past_retention(manifest, today=today, retention_days=retention_days)
+        _refuse_past_retention(manifest, today=today, retention_days=retention_days)
         with engine.connect() as connection:
             if _already_loaded(connection, manifest.bundle_id):
                 return LoadedBundle(manifest.bundle_id, manifest.signer, 0, already_loaded=True)

@@ -214,4 +214,6 @@ def deliver(engine: Engine, data_dir: Path, bundle: ReplyBundle, path: Path) -> 
         bundle.write(path),
         trusted=read_trusted_reviewers(data_dir),
         today=date(2031, 1, 2),
+        # Intake's default: the bundles these tests write are days old at most.
+        retention_days=14,
     )

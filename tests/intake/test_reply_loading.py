@@ -32,6 +32,8 @@ from tests.intake.reply_bundles import ReplyBundle, add_member, reply_recipient,
 from tests.intake.storage import engine_of, submissions
 
 TODAY = date(2031, 1, 2)
+# Intake's default retention: the bundles most tests write are days old at most.
+RETENTION_DAYS = 14
 
 
 @pytest.fixture
@@ -52,7 +54,9 @@ def case(app: Flask, client: FlaskClient) -> str:
 
 def load(app: Flask, data_dir: Path, bundle: Path) -> LoadedBundle:
     trusted = read_trusted_reviewers(data_dir)
-    return load_reply_bundle(engine_of(app), bundle, trusted=trusted, today=TODAY)
+    return load_reply_bundle(
+        engine_of(app), bundle, trusted=trusted, today=TODAY, retention_days=RETENTION_DAYS
+    )
 
 
 def snapshot(engine: Engine) -> tuple[object, ...]:
