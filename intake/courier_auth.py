@@ -56,7 +56,7 @@ class CourierAuthenticator:
         if parts is None:
             raise CourierRefused("the courier credential is wrong")
         name, token = parts
-        self.ceilings.admit(name)
+        admitted = self.ceilings.admit(name)
         stored = find_courier(self.engine, name)
         with self.gate.for_courier():
             right = token_matches(stored, token)
@@ -75,5 +75,5 @@ class CourierAuthenticator:
                 courier=name,
             )
         # Proven: the attempt no longer counts under the name (intake/courier_ceilings.py).
-        self.ceilings.refund(name)
+        self.ceilings.refund(name, admitted)
         return name

@@ -48,8 +48,8 @@ class CourierCeilings:
         self._key = secrets.token_bytes(_KEY_BYTES)
         self._lock = threading.Lock()
 
-    def admit(self, name: str) -> None:
-        """Count one attempt under `name`; raise CourierBusy past either ceiling."""
+    def admit(self, name: str) -> float:
+        """Count one attempt under `name` and return when; raise CourierBusy past either ceiling."""
         key = hmac.new(self._key, name.encode("utf-8"), hashlib.sha256).digest()
         with self._lock:
             if not self._all.admit():
@@ -60,11 +60,14 @@ class CourierCeilings:
                 if len(self._each) >= self._room:
                     self._each.popitem(last=False)
             self._each[key] = window  # now the most recently used
-            if not window.admit():
+            admitted = window.admission()
+            if admitted is None:
                 raise CourierBusy(f"too many attempts by courier {name} in the last minute")
+            return admitted
 
-    def refund(self, name: str) -> None:
-        """Uncount an attempt under `name` that authenticated: the courier's own fetch.
+    def refund(self, name: str, admitted: float) -> None:
+        """Uncount the attempt under `name` counted at `admitted`, which authenticated: the
+        courier's own fetch.
 
         Otherwise a courier's fetches would spend its name's ceiling, and whoever
         tries wrong tokens under a name could tell from an early 429 that a courier
@@ -76,7 +79,7 @@ class CourierCeilings:
         with self._lock:
             window = self._each.get(key)
             if window is not None:
-                window.refund()
+                window.refund(admitted)
 
     def names_held(self) -> int:
         """How many names' windows are held now (for tests: the table stays bounded)."""

@@ -30,6 +30,7 @@ The counter is per process and in memory only: it holds times, not who.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -199,17 +200,24 @@ class AttemptCeiling:
 
     def admit(self) -> bool:
         """Count one attempt and return True, or return False if the minute's ceiling is reached."""
+        return self.admission() is not None
+
+    def admission(self) -> float | None:
+        """Count one attempt and return when it was counted, or None past the ceiling."""
         with self._lock:
             now = self._clock()
             while self._times and self._times[0] <= now - WINDOW_SECONDS:
                 self._times.popleft()
             if len(self._times) >= self._limit:
-                return False
+                return None
             self._times.append(now)
-            return True
+            return now
 
-    def refund(self) -> None:
-        """Uncount the latest admission: it was not an attempt the ceiling is for."""
-        with self._lock:
-            if self._times:
-                self._times.pop()
+    def refund(self, admitted: float) -> None:
+        """Uncount the admission counted at `admitted`: it was not an attempt the ceiling is for.
+
+        That one, not the latest: another attempt may have been counted since, and
+        uncounting it instead would let one more through within the minute.
+        """
+        with self._lock, contextlib.suppress(ValueError):  # already out of the window
+            self._times.remove(admitted)

@@ -255,3 +255,29 @@ def test_an_unknown_name_runs_one_argon2_as_a_known_one_does(
         time_cost=2, memory_cost=16, parallelism=1,
     )  # fmt: skip
     assert verified == [wanted, wanted]
+
+
+def test_a_refund_uncounts_the_couriers_own_attempt_not_a_later_one() -> None:
+    """Wrong tokens sent under a name while the courier's own login runs stay counted:
+    the refund takes back the courier's attempt, so no minute holds more than the
+    ceiling of anyone else's (the third review's refund_pops_latest.py)."""
+    now = [0.0]
+    ceilings = CourierCeilings(per_courier=3, total=1000, clock=lambda: now[0])
+
+    def attempt(at: float) -> bool:
+        now[0] = at
+        try:
+            ceilings.admit("alice")
+        except CourierBusy:
+            return False
+        return True
+
+    now[0] = 0.0
+    own = ceilings.admit("alice")  # the courier's request; Argon2 runs
+    admitted = [at for at in (0.1, 0.2) if attempt(at)]  # wrong tokens meanwhile
+    now[0] = 0.5
+    ceilings.refund("alice", own)  # the courier authenticated
+    admitted += [at for at in (0.6, 0.7, 30.0, 59.9, 60.01) if attempt(at)]
+    for start in admitted:
+        in_a_minute = [at for at in admitted if start <= at < start + 60]
+        assert len(in_a_minute) <= 3, admitted
