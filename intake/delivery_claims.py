@@ -73,7 +73,7 @@ def claim(
     )
 
 
-def _holds(delivery: str) -> ColumnElement[bool]:
+def holds(delivery: str) -> ColumnElement[bool]:
     """Submissions `delivery` claims and still holds (not set aside by a skip)."""
     return and_(Submission.delivery == delivery, Submission.delivery_expires != SET_ASIDE)
 
@@ -87,7 +87,7 @@ def renew(engine: Engine, delivery: str, *, now: int) -> None:
     """Push back the expiry of what `delivery` still holds: its download is alive."""
     with writing(engine) as connection:
         connection.execute(
-            update(Submission).where(_holds(delivery)).values(delivery_expires=now + CLAIM_SECONDS)
+            update(Submission).where(holds(delivery)).values(delivery_expires=now + CLAIM_SECONDS)
         )
 
 
@@ -132,8 +132,14 @@ def mark_all_delivered(engine: Engine, delivery: str, ids: Sequence[str], *, tod
     no bundle carrying them.
     """
     with writing(engine) as connection:
+        # The bundle's rows are locked first (PostgreSQL; SQLite's writer lock already
+        # holds the whole database): a skip committing between the count and the mark
+        # would otherwise make the mark look short and withdraw a sound bundle.
+        connection.execute(
+            select(Submission.id).where(Submission.id.in_(list(ids))).with_for_update()
+        )
         held = connection.scalar(
-            select(func.count()).select_from(Submission).where(_holds(delivery))
+            select(func.count()).select_from(Submission).where(holds(delivery))
         )
         if (
             not _lost(connection, delivery, ids)
@@ -151,7 +157,7 @@ def _mark(connection: Connection, delivery: str, *, today: date) -> int:
     # should say it only of what is still waiting.
     marked = connection.execute(
         update(Submission)
-        .where(_holds(delivery))
+        .where(holds(delivery))
         .values(
             state=PICKED_UP,
             picked_up_day=today,

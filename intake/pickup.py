@@ -23,6 +23,7 @@ from intake.db import writing
 from intake.delivery_claims import (
     SET_ASIDE,
     claim,
+    holds,
     mark_all_delivered,
     new_delivery,
     release,
@@ -239,7 +240,7 @@ def _write_pickup_bundle(
     # Claimed first, then read by their claim: one skipped in between is in neither.
     with writing(engine) as connection:
         claim(connection, delivery, *wanted, now=now, outlives_lock=delivered_later)
-    submissions, files = _selected(engine, Submission.delivery == delivery)
+    submissions, files = _selected(engine, holds(delivery))
     if not submissions:
         return PickedUp(submissions=0, urgent=0), []
     urgent = sum(1 for s in submissions if s.urgent)

@@ -424,3 +424,28 @@ def test_a_skip_while_the_cli_writes_its_bundle_leaves_it_skipped(
     assert bundled_ids((tmp_path / "bundle.tar").read_bytes()) == [waiting]
     assert submissions(engine_of(courier_app)) == {waiting: "skipped"}
     assert claims(courier_app) == [(None, None)]
+
+
+def test_a_skip_between_the_claim_and_the_read_is_left_out_of_the_bundle(
+    courier_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Skipped after the pickup claimed it but before it read what it claimed: the skip
+    keeps the claim's mark, and the bundle is read by what the claim still holds (the
+    third review's skip_between_claim_and_read.py)."""
+    import intake.pickup
+
+    state = courier_app.extensions["haven_intake"]
+    client = courier_app.test_client()
+    submit_report(client)
+    first, second = sorted(submissions(state.engine))
+    read = intake.pickup._selected
+
+    def skipped_first(*args: Any, **kwargs: Any) -> Any:
+        skip_submission(state.engine, first, today=TODAY)  # `haven intake skip` lands here
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(intake.pickup, "_selected", skipped_first)
+    picked = cli_pickup(courier_app, tmp_path / "bundle.tar")
+    assert picked == 1
+    assert bundled_ids((tmp_path / "bundle.tar").read_bytes()) == [second]
+    assert submissions(state.engine) == {first: "skipped", second: "picked_up"}
