@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "intake:migrations"
 # The newest script of intake/migrations/versions: a new migration changes it.
-HEAD_REVISION = "0008_reply_sequence_window"
+HEAD_REVISION = "0009_forgotten_replies"
 # Where Alembic records the revision a database is at (its default, which env.py keeps).
 VERSION_TABLE = "alembic_version"
 

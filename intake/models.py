@@ -177,6 +177,26 @@ class Reply(Base, table="replies", sqlite_with_rowid=False):
     hidden: ColumnClause[bool] = Column("hidden", Boolean, nullable=False, default=False)
 
 
+# No hidden rowid on SQLite: it would count purged replies across cases in purge order.
+class ForgottenReply(Base, table="forgotten_replies", sqlite_with_rowid=False):
+    """A reply retention deleted, by its id alone, kept while its case is kept.
+
+    A copy of the bundle it came in (held back by whoever carried it, or written
+    again with `haven review replies --again`) would otherwise load it again, and
+    the reporter would read a reply retention deleted. Its case's purge removes
+    it, and then any reply to that case is refused anyway.
+    """
+
+    id: ColumnClause[str] = Column("id", String(32), primary_key=True)
+    submission_id: ColumnClause[str] = Column(
+        "submission_id",
+        String(32),
+        ForeignKey("submissions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
 class ReviewerSequence(Base, table="reviewer_sequences"):
     """Each signing key's floor: every reply bundle sequence at or below it is refused.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 
 from intake.db import truncate_wal, writing
 from intake.delivery_claims import unclaimed
-from intake.models import PICKED_UP, SKIPPED, Reply, Submission
+from intake.models import PICKED_UP, SKIPPED, ForgottenReply, Reply, Submission
 from intake.pickup_lock import one_pickup_at_a_time
 from intake.staging import collect_expired, delete_submission
 
@@ -49,9 +49,20 @@ def purge_picked_up(engine: Engine, *, today: date, retention_days: int) -> int:
 
 
 def purge_old_replies(engine: Engine, *, today: date, retention_days: int) -> int:
-    """Delete replies loaded at least `retention_days` ago; return how many."""
+    """Delete replies loaded at least `retention_days` ago; return how many.
+
+    Their ids are kept, with nothing else, while their case is kept
+    (ForgottenReply): a held-back or re-sent copy of their bundle is refused,
+    so the reporter never reads a reply retention deleted.
+    """
     cutoff = today - timedelta(days=retention_days)
-    # Replies are at most 64 KiB each, so one statement stays a short transaction.
+    old = Reply.loaded_day <= cutoff
+    # Replies are at most 64 KiB each, so one transaction stays short.
     with writing(engine) as connection:
-        deleted = connection.execute(delete(Reply).where(Reply.loaded_day <= cutoff)).rowcount
+        connection.execute(
+            insert(ForgottenReply).from_select(
+                ["id", "submission_id"], select(Reply.id, Reply.submission_id).where(old)
+            )
+        )
+        deleted = connection.execute(delete(Reply).where(old)).rowcount
     return int(deleted)

@@ -35,6 +35,7 @@ from intake.errors import ReplyBundleRefused
 from intake.models import (
     PICKED_UP,
     PUBLISHED,
+    ForgottenReply,
     LoadedReplyBundle,
     Reply,
     Submission,
@@ -292,8 +293,12 @@ def _refuse_unknown_cases(connection: Connection, manifest: ReplyManifest) -> No
 
 
 def _refuse_known_replies(connection: Connection, manifest: ReplyManifest) -> None:
+    # Stored, or loaded once and deleted by retention since (ForgottenReply).
     for batch in _batches([entry.id for entry in manifest.replies]):
-        known = connection.execute(select(Reply.id).where(Reply.id.in_(batch))).first()
+        known = connection.execute(
+            select(Reply.id).where(Reply.id.in_(batch))
+            .union_all(select(ForgottenReply.id).where(ForgottenReply.id.in_(batch)))
+        ).first()  # fmt: skip
         if known is not None:
             raise ReplyBundleRefused(f"reply {known.id} was already loaded from another bundle")
 

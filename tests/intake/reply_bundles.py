@@ -112,6 +112,7 @@ class ReplyBundle:
     bundle_id: str = field(default_factory=lambda: secrets.token_hex(16))
     signer: str | None = None  # None: the signing key's own fingerprint
     version: int = VERSION  # VERSION_UNNUMBERED: an older review's bundle
+    created_day: str = "2031-01-02"
 
     def add(
         self,
@@ -148,7 +149,7 @@ class ReplyBundle:
             "format": FORMAT,
             "version": self.version,
             "bundle_id": self.bundle_id,
-            "created_day": "2031-01-02",
+            "created_day": self.created_day,
             "signer": self.signer or self.signing_key.public_key().fingerprint(),
             "sequence": self.sequence,
             "replies": [

@@ -12,13 +12,20 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
 import intake.reply_sequences
 from contracts.replies import MAX_REPLY_FILE_BYTES
 from haven.cli import main as cli
 from intake.errors import ReplyBundleRefused, TrustedReviewersError
-from intake.models import LoadedReplyBundle, LoadedReplySequence, Reply, ReviewerSequence
+from intake.models import (
+    ForgottenReply,
+    LoadedReplyBundle,
+    LoadedReplySequence,
+    Reply,
+    ReviewerSequence,
+    Submission,
+)
 from intake.purge import purge_old_replies
 from intake.reply_loading import MAX_BUNDLE_BYTES, LoadedBundle, load_reply_bundle
 from intake.trusted_reviewers import (
@@ -434,3 +441,46 @@ def test_a_reply_retention_deleted_does_not_come_back_in_a_held_back_bundle(
         retention_days=30,
     )
     assert loaded.replies == 1
+
+
+@pytest.mark.parametrize("retention_after", [30, 60])
+def test_a_reply_retention_deleted_is_refused_from_a_copy_written_after_it_was_loaded(
+    app: Flask,
+    data_dir: Path,
+    tmp_path: Path,
+    case: str,
+    signing_key: SigningKey,
+    retention_after: int,
+) -> None:
+    """A `--again` copy written after the original was loaded (its answer lost on the
+    way back), held back until retention deleted the reply, is as new as retention
+    allows; and retention may have been raised since the purge. The reply's id is
+    kept while its case is, so neither brings it back (the third review's
+    reply_again_after_load.py)."""
+    recipient = reply_recipient(engine_of(app), case)
+    original = ReplyBundle(signing_key, sequence=1)
+    reply_id = original.add(recipient, case, text="Please send the letter")
+    copy = ReplyBundle(signing_key, sequence=2, created_day="2031-01-20")
+    copy.add(recipient, case, text="Please send the letter", reply_id=reply_id)
+    trusted = read_trusted_reviewers(data_dir)
+    engine = engine_of(app)
+    load_reply_bundle(
+        engine, original.write(tmp_path / "o.tar"), trusted=trusted, today=TODAY, retention_days=30
+    )
+    purged = TODAY + timedelta(days=30)
+    assert purge_old_replies(engine, today=purged, retention_days=30) == 1
+    before = snapshot(engine)
+    with pytest.raises(ReplyBundleRefused, match="already loaded"):
+        load_reply_bundle(
+            engine,
+            copy.write(tmp_path / "c.tar"),
+            trusted=trusted,
+            today=purged + timedelta(days=1),
+            retention_days=retention_after,
+        )
+    assert snapshot(engine) == before
+    # Once the case itself is purged, nothing of the reply is left.
+    with engine.begin() as connection:
+        connection.execute(delete(Submission).where(Submission.id == case))
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(ForgottenReply)).scalar() == 0
