@@ -107,6 +107,7 @@ def test_phone_sized_screens_never_scroll_sideways(
     page.click("a.button[href='/report']")
     screenshot(page, f"{language}-mobile-2-form")
     page.click("form button[type=submit]")  # empty: the error summary
+    page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()
     screenshot(page, f"{language}-mobile-3-errors")
     for path in ("/", "/danger", "/report"):

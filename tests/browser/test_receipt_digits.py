@@ -57,5 +57,6 @@ def test_the_digits_typed_back_open_the_report(open_context: OpenContext, intake
     # Typed with the spaces in odd places: groups are read by position.
     page.fill("#code", f"{digits[:3]} {digits[3:17]}-{digits[17:]}")
     page.click("form button[type=submit]")
+    page.wait_for_load_state()
     assert "There is no reply yet." in page.content()
     screenshot(page, "en-checkback-with-digits")

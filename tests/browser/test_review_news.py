@@ -103,6 +103,7 @@ def test_a_bundle_imported_while_unlocked_appears_on_the_next_load(
             cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
 
             page.click(".arrivals button[type=submit]")
+            page.wait_for_load_state()
             assert page.url == f"{server.url}/", page.url
             assert page.locator(".arrivals").count() == 0
             page.goto(f"{server.url}/case/{first.id}")

@@ -253,6 +253,7 @@ def pages(page: Page, served: Served, language: str = "en") -> Iterator[str]:
     page.check(f"input[value='{served.cases['smears']}']")
     page.select_option("#bulk-status", "in_review")
     page.click("fieldset.bulk button[value=status]")
+    page.wait_for_load_state()
     assert page.locator(".flash").count() == 1
     yield "inbox-bulk"
     page.goto(f"{served.url}/case/{served.cases['urgent']}")
@@ -261,11 +262,13 @@ def pages(page: Page, served: Served, language: str = "en") -> Iterator[str]:
     yield "case-rtl"
     page.fill("#other", "0" * 32)
     page.locator("form", has=page.locator("#other")).locator("button").click()
+    page.wait_for_load_state()
     assert page.locator(".flash-error").count() == 1
     yield "case-refused"
     page.goto(f"{served.url}/dashboard")
     yield "dashboard"
     page.click("header nav a[href='/audit']")
+    page.wait_for_load_state()
     assert page.locator("table.audit tbody tr").count() > 1
     yield "audit"
     page.goto(f"{served.url}/case/{'0' * 32}")

@@ -96,6 +96,7 @@ def _triage_session(page: Page, served: Served, canaries: dict[str, str]) -> Non
     page.check("#category-informant")
     page.locator("form", has=page.locator("#category-informant")).locator(
         "button", has_text="Save categories").click()
+    page.wait_for_load_state()
     assert page.locator("#category-informant").is_checked()
     assert canaries["note"] in page.content() and canaries["tag"] in page.content()
     page.fill("#other", canaries["link"])
