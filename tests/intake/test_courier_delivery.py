@@ -81,10 +81,13 @@ def new_courier(app: Flask, name: str) -> NewCourier:
     return add_courier(state.engine, name, secret_key=state.config.secret_key, today=TODAY)
 
 
-def start_download(app: Flask, courier: NewCourier) -> tuple[TestResponse, Iterator[bytes], bytes]:
-    """A courier fetch that has received its first bytes and no more yet."""
+def start_download(
+    app: Flask, courier: NewCourier, *, again: str | None = None
+) -> tuple[TestResponse, Iterator[bytes], bytes]:
+    """A courier fetch (of `again` only, if given) that has received its first bytes."""
     answer = app.test_client().get(
         contract.PICKUP_PATH,
+        query_string={contract.AGAIN_PARAMETER: again} if again else None,
         headers={
             contract.CREDENTIAL_HEADER: courier.credential,
             contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
@@ -303,19 +306,9 @@ def test_purge_leaves_a_submission_a_courier_is_downloading_again(
     the delivery marks it picked up, and the next purge past its new retention deletes it."""
     (waiting,) = submissions(engine_of(courier_app))
     assert cli_pickup(courier_app, tmp_path / "first.tar") == 1
-    courier = new_courier(courier_app, "alice")
-    answer = courier_app.test_client().get(
-        contract.PICKUP_PATH,
-        query_string={contract.AGAIN_PARAMETER: waiting},
-        headers={
-            contract.CREDENTIAL_HEADER: courier.credential,
-            contract.TOTP_HEADER: pyotp.parse_uri(courier.totp_uri).now(),
-        },
-        buffered=False,
+    answer, pieces, first = start_download(
+        courier_app, new_courier(courier_app, "alice"), again=waiting
     )
-    assert answer.status_code == 200
-    pieces = iter(answer.response)
-    first = next(pieces)
     later = TODAY + timedelta(days=40)
     assert purge_picked_up(engine_of(courier_app), today=later, retention_days=30) == 0
     data = first + b"".join(pieces)
