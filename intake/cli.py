@@ -125,29 +125,14 @@ def migrate_command(data_dir: Path) -> None:
 @intake_group.command("serve")
 @DATA_DIR
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option(
-    "--port",
-    default=8080,
-    show_default=True,
-    type=click.IntRange(1, 65535),
-    help="The TCP port to listen on.",
-)
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="gunicorn worker processes.",
-)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535),
+              help="The TCP port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
 # The defaults are intake.serve's DEFAULT_WORKERS and DEFAULT_THREADS (imported
 # lazily below: gunicorn is not loaded for the other commands).
-@click.option(
-    "--threads",
-    default=160,
-    show_default=True,
-    type=click.IntRange(1, 1024),
-    help="Threads per worker: each request in progress (a slow upload) holds one.",
-)
+@click.option("--threads", default=160, show_default=True, type=click.IntRange(1, 1024),
+              help="Threads per worker: each request in progress (a slow upload) holds one.")
 @click.option(
     "--plain-http",
     is_flag=True,
@@ -168,12 +153,8 @@ def serve_command(
 
 @intake_group.command("pickup")
 @DATA_DIR
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the signed pickup bundle.",
-)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed pickup bundle.")
 @click.option(
     "--again",
     "again",
@@ -187,7 +168,9 @@ def serve_command(
     is_flag=True,
     help="Bundle only the urgent submissions (someone in danger now); the others wait.",
 )
-def pickup_command(data_dir: Path, out: Path, again: tuple[str, ...], urgent_only: bool) -> None:
+def pickup_command(
+    data_dir: Path, out: Path, again: tuple[str, ...], urgent_only: bool
+) -> None:
     """Write submissions not yet picked up (or those given by --again) into a bundle at OUT.
 
     Urgent submissions come first in the bundle.
@@ -201,25 +184,15 @@ def pickup_command(data_dir: Path, out: Path, again: tuple[str, ...], urgent_onl
     engine = make_engine(database)
     with _byte_bar("Writing") as progress:
         picked = write_pickup_bundle(
-            engine,
-            out,
-            today=utc_today(),
-            signing_key=signing_key,
-            again=again,
-            urgent_only=urgent_only,
-            progress=progress,
+            engine, out, today=utc_today(), signing_key=signing_key, again=again,
+            urgent_only=urgent_only, progress=progress,
         )
     if picked.submissions == 0:
-        click.echo(
-            "Nothing urgent to pick up; no bundle written."
-            if urgent_only
-            else "Nothing new to pick up; no bundle written."
-        )
+        click.echo("Nothing urgent to pick up; no bundle written." if urgent_only
+                   else "Nothing new to pick up; no bundle written.")
     else:
-        click.echo(
-            f"Wrote {counted(picked.submissions, 'submission', 'submissions')} to {out}, "
-            f"{picked.urgent} of them urgent (first in the bundle)."
-        )
+        click.echo(f"Wrote {counted(picked.submissions, 'submission', 'submissions')} to {out}, "
+                   f"{picked.urgent} of them urgent (first in the bundle).")
         click.echo(f"Signed by {signing_key.public_key().fingerprint()}.")
     if urgent_only:
         left = waiting_for_pickup(engine)
@@ -242,15 +215,10 @@ def _byte_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     console = Console(stderr=True)
-    columns = (
-        *Progress.get_default_columns()[:1],
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(
-        *columns, console=console, transient=True, disable=not console.is_terminal
-    ) as bar:
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -322,15 +290,10 @@ def purge_command(data_dir: Path, retention_days: int | None) -> None:
 
 @intake_group.command("check")
 @DATA_DIR
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="The address `serve` will bind."
-)
-@click.option(
-    "--plain-http",
-    is_flag=True,
-    envvar="HAVEN_PLAIN_HTTP",
-    help="Check as `serve --plain-http` would run [default: HAVEN_PLAIN_HTTP].",
-)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address `serve` will bind.")
+@click.option("--plain-http", is_flag=True, envvar="HAVEN_PLAIN_HTTP",
+              help="Check as `serve --plain-http` would run [default: HAVEN_PLAIN_HTTP].")
 def check_command(data_dir: Path, host: str, plain_http: bool) -> None:
     """Report misconfigurations of DATA_DIR and the HAVEN_* settings; exit 1 on any error."""
     from intake.selfcheck import check_intake
@@ -339,10 +302,8 @@ def check_command(data_dir: Path, host: str, plain_http: bool) -> None:
     for finding in findings:
         click.echo(str(finding))
     errors = sum(finding.error for finding in findings)
-    click.echo(
-        f"{counted(errors, 'error', 'errors')}, "
-        f"{counted(len(findings) - errors, 'warning', 'warnings')}."
-    )
+    click.echo(f"{counted(errors, 'error', 'errors')}, "
+               f"{counted(len(findings) - errors, 'warning', 'warnings')}.")
     if errors:
         raise SystemExit(1)
 
@@ -382,20 +343,16 @@ def load_replies_command(data_dir: Path, bundle: Path) -> None:
     engine = make_engine(config.database_url)
     try:
         loaded = load_reply_bundle(
-            engine,
-            bundle,
-            trusted=trusted,
-            today=utc_today(),
+            engine, bundle, trusted=trusted, today=utc_today(),
             retention_days=config.retention_days,
-        )
+        )  # fmt: skip
     finally:
         engine.dispose()
     if loaded.already_loaded:
         click.echo(f"Bundle {loaded.bundle_id} was already loaded; nothing changed.")
     else:
-        click.echo(
-            f"Loaded {counted(loaded.replies, 'reply', 'replies')} signed by {loaded.signer}."
-        )
+        click.echo(f"Loaded {counted(loaded.replies, 'reply', 'replies')} signed by "
+                   f"{loaded.signer}.")
 
 
 def _existing_dir(data_dir: Path) -> Path:
