@@ -72,7 +72,9 @@ class Base:
     def __init_subclass__(cls, *, table: str, **table_options: Any) -> None:
         super().__init_subclass__()
         columns = [value for value in vars(cls).values() if isinstance(value, Column)]
-        cls.__table__ = Table(table, Base.metadata, *columns, *cls.__constraints__, **table_options)
+        cls.__table__ = Table(
+            table, Base.metadata, *columns, *cls.__constraints__, **table_options
+        )
 
     @classmethod
     def __clause_element__(cls) -> Table:

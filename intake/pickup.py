@@ -46,15 +46,8 @@ PickupProgress = Callable[[int, int], None]
 class _VerifyingReader(io.RawIOBase):
     """Reads a stored file's chunks, failing if they differ from the digest recorded at intake."""
 
-    def __init__(
-        self,
-        chunks: Iterator[bytes],
-        *,
-        size: int,
-        sha256: str,
-        name: str,
-        taken: Callable[[int], None] = lambda _: None,
-    ) -> None:
+    def __init__(self, chunks: Iterator[bytes], *, size: int, sha256: str, name: str,
+                 taken: Callable[[int], None] = lambda _: None) -> None:
         super().__init__()
         self._taken = taken
         self._name = name
